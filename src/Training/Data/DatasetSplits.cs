@@ -10,8 +10,9 @@ public sealed record HoldoutSplit(Dataset Train, Dataset Test);
 public static class DatasetSplits
 {
     /// <summary>
-    /// Splits a dataset into training and test sets with the same class proportions: within each class,
-    /// <c>round(classCount * testFraction)</c> samples, chosen by a seeded shuffle, go to the test set.
+    /// Splits a dataset into training and test sets with the same class proportions. The test set holds
+    /// <c>ceil(sampleCount × testFraction)</c> samples (114 of wdbc.csv's 569 at 20%), each class
+    /// contributing in proportion to its size; which samples is decided by a seeded shuffle per class.
     /// Both sets keep the samples in their original file order.
     /// </summary>
     /// <param name="dataset">The dataset to split.</param>
@@ -27,15 +28,25 @@ public static class DatasetSplits
             throw new ArgumentOutOfRangeException(nameof(testFraction), testFraction, "Must be strictly between 0 and 1.");
         }
 
+        // As scikit-learn: the test set has ceil(n × fraction) samples, shared between the classes in
+        // proportion to their sizes, leftover places going to the largest fractional shares.
+        var testTotal = (int)Math.Ceiling(dataset.SampleCount * testFraction);
+        var members = new[] { IndicesOfLabel(dataset, 0), IndicesOfLabel(dataset, 1) };
+        var exactShares = members.Select(m => (double)m.Length * testTotal / dataset.SampleCount).ToArray();
+        var testCounts = exactShares.Select(share => (int)Math.Floor(share)).ToArray();
+        var leftover = testTotal - testCounts.Sum();
+        foreach (var label in Enumerable.Range(0, 2).OrderByDescending(label => exactShares[label] - testCounts[label]).ThenBy(label => label).Take(leftover))
+        {
+            testCounts[label]++;
+        }
+
         var trainIndices = new List<int>();
         var testIndices = new List<int>();
-        foreach (var label in new[] { 0, 1 })
+        for (var label = 0; label < 2; label++)
         {
-            var members = IndicesOfLabel(dataset, label);
-            DeterministicRandom.ForStream(seed, label).Shuffle<int>(members);
-            var testCount = (int)Math.Round(members.Length * testFraction, MidpointRounding.AwayFromZero);
-            testIndices.AddRange(members.Take(testCount));
-            trainIndices.AddRange(members.Skip(testCount));
+            DeterministicRandom.ForStream(seed, label).Shuffle<int>(members[label]);
+            testIndices.AddRange(members[label].Take(testCounts[label]));
+            trainIndices.AddRange(members[label].Skip(testCounts[label]));
         }
         if (trainIndices.Count == 0 || testIndices.Count == 0)
         {

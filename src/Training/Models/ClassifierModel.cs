@@ -55,9 +55,10 @@ public sealed class ClassifierModel : IDisposable
         ObjectDisposedException.ThrowIf(_disposed, this);
         var vector = new float[ParameterCount];
         var offset = 0;
+        using var scope = torch.NewDisposeScope();
         foreach (var parameter in _parameters)
         {
-            using var values = parameter.detach().contiguous();
+            var values = parameter.detach().contiguous();
             var length = (int)values.numel();
             values.data<float>().CopyTo(vector, offset);
             offset += length;
@@ -85,12 +86,13 @@ public sealed class ClassifierModel : IDisposable
                     $"Parameter {i} is {parameters[i]}; a model's parameters must be finite.", ParameterCount, parameters.Length, i);
             }
         }
+        using var scope = torch.NewDisposeScope();
         using var noGradient = torch.no_grad();
         var offset = 0;
         foreach (var parameter in _parameters)
         {
             var length = (int)parameter.numel();
-            using var values = torch.tensor(parameters.Slice(offset, length).ToArray(), parameter.shape, ScalarType.Float32);
+            var values = torch.tensor(parameters.Slice(offset, length).ToArray(), parameter.shape, ScalarType.Float32);
             parameter.copy_(values);
             offset += length;
         }
