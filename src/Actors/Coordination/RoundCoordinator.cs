@@ -1,0 +1,466 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Event;
+using FederatedHe.Actors.Configuration;
+using FederatedHe.Actors.CryptoPool;
+using FederatedHe.Actors.Transfer;
+using static FederatedHe.Actors.Protocol.FederationEvents;
+using static FederatedHe.Actors.Protocol.FederationProtocol;
+
+namespace FederatedHe.Actors.Coordination;
+
+/// <summary>
+/// The aggregator's round coordinator (a cluster singleton). Each round is an explicit state machine:
+/// announce → collect encrypted updates → aggregate (all arrived, or quorum at the phase timeout) →
+/// hand out the encrypted aggregate → collect evaluations → next round. It holds CKKS parameters only:
+/// no secret key or key share ever reaches it, so it can add ciphertexts but never read them.
+/// </summary>
+internal sealed class RoundCoordinator : ReceiveActor, IWithTimers
+{
+    private const string CollectTimerKey = "collect";
+    private const string EvaluateTimerKey = "evaluate";
+    private const string RegistrationTimerKey = "registration";
+
+    private readonly FederationSettings _settings;
+    private readonly string _parameterSetId;
+    private readonly CryptoPoolClient _crypto;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ChunkAssembler _assembler;
+    private readonly Dictionary<string, HospitalEntry> _hospitals = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, AssembledVector> _received = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, EvaluationReported> _evaluations = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _expected = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _aggregateRecipients = new(StringComparer.Ordinal);
+
+    private Phase _phase = Phase.Registering;
+    private int _round;
+    private int _attempt;
+    private int _ignored;
+    private long _bytesSent;
+    private double _aggregationMs;
+    private readonly Stopwatch _roundClock = new();
+    private IReadOnlyList<string> _contributors = [];
+    private AggregateSnapshot? _latestStatistics;
+    private AggregateSnapshot? _latestModel;
+
+    public RoundCoordinator(FederationSettings settings, string parameterSetId, IActorRef cryptoPool, int slotsPerCiphertext)
+    {
+        _settings = settings;
+        _parameterSetId = parameterSetId;
+        _crypto = new CryptoPoolClient(cryptoPool, slotsPerCiphertext, TimeSpan.FromMinutes(5));
+        _assembler = new ChunkAssembler(settings.MaxChunksPerVector, settings.MaxOpenVectors);
+
+        Receive<RegisterHospital>(Handle);
+        Receive<EncryptedChunk>(Handle);
+        Receive<EvaluationReported>(Handle);
+        Receive<FetchAggregate>(Handle);
+        Receive<CollectTimedOut>(Handle);
+        Receive<EvaluateTimedOut>(Handle);
+        Receive<RegistrationTimedOut>(_ => Fail($"only {_hospitals.Count} of {_settings.MinHospitals} hospitals registered within {_settings.RegistrationTimeout}"));
+        Receive<AggregateReady>(Handle);
+        Receive<Status.Failure>(f => Fail($"aggregation failed: {f.Cause.Message}"));
+        Receive<ClusterEvent.UnreachableMember>(m => MarkReachability(m.Member.Address, reachable: false));
+        Receive<ClusterEvent.ReachableMember>(m => MarkReachability(m.Member.Address, reachable: true));
+        Receive<ClusterEvent.MemberRemoved>(m => RemoveAt(m.Member.Address, "left the cluster"));
+        Receive<Terminated>(t => RemoveAt(t.ActorRef.Path.Address, "stopped"));
+        Receive<ClusterEvent.IMemberEvent>(_ => { });
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(FederationSettings settings, string parameterSetId, IActorRef cryptoPool, int slotsPerCiphertext) =>
+        Akka.Actor.Props.Create(() => new RoundCoordinator(settings, parameterSetId, cryptoPool, slotsPerCiphertext));
+
+    protected override void PreStart()
+    {
+        Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
+            typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
+        Timers.StartSingleTimer(RegistrationTimerKey, RegistrationTimedOut.Instance, _settings.RegistrationTimeout);
+        Decide(0, $"waiting for {_settings.MinHospitals} hospitals (quorum {_settings.Quorum}, {_settings.Rounds} rounds, {_settings.Mode})");
+    }
+
+    protected override void PostStop() => Cluster.Get(Context.System).Unsubscribe(Self);
+
+    private void Handle(RegisterHospital message)
+    {
+        if (message.ParameterSetId != _parameterSetId)
+        {
+            Sender.Tell(new RegisterHospitalResponse(message.HospitalId, false,
+                $"parameter set {message.ParameterSetId} differs from the federation's {_parameterSetId}"));
+            Decide(_round, $"refused {message.HospitalId}: wrong CKKS parameter set");
+            return;
+        }
+
+        if (_hospitals.TryGetValue(message.HospitalId, out var existing) && !existing.Ref.Equals(Sender))
+        {
+            if (existing.Reachable)
+            {
+                Sender.Tell(new RegisterHospitalResponse(message.HospitalId, false, $"hospital id {message.HospitalId} is already taken by {existing.Ref.Path}"));
+                Decide(_round, $"refused a second {message.HospitalId} from {Sender.Path.Address}: id already taken by a reachable member");
+                return;
+            }
+
+            Context.Unwatch(existing.Ref);
+            Decide(_round, $"{message.HospitalId} rejoined from {Sender.Path.Address}");
+        }
+
+        var isNew = !_hospitals.ContainsKey(message.HospitalId) || !_hospitals[message.HospitalId].Ref.Equals(Sender);
+        _hospitals[message.HospitalId] = new HospitalEntry(message.HospitalId, Sender, Reachable: true);
+        Context.Watch(Sender);
+        Sender.Tell(new RegisterHospitalResponse(message.HospitalId, true, "accepted"));
+        if (!isNew)
+            return;
+
+        Decide(_round, $"registered {message.HospitalId} ({_hospitals.Count} hospitals)");
+        if (_phase == Phase.Registering && _hospitals.Count >= _settings.MinHospitals)
+        {
+            Timers.Cancel(RegistrationTimerKey);
+            StartRound(0);
+        }
+        else if (_phase != Phase.Registering && _phase != Phase.Finished)
+        {
+            CatchUp(Sender);
+        }
+    }
+
+    private void Handle(EncryptedChunk chunk)
+    {
+        var expectedKind = _round == 0 ? PayloadKind.FeatureStatistics : PayloadKind.ModelUpdate;
+        if (_phase != Phase.Collecting || chunk.RoundId != _round || chunk.Kind != expectedKind)
+        {
+            Ignore($"{chunk.Kind} chunk {chunk.ChunkIndex} of round {chunk.RoundId} from {chunk.ParticipantId} while {_phase} round {_round}");
+            return;
+        }
+
+        if (!_hospitals.TryGetValue(chunk.ParticipantId, out var entry) || !entry.Ref.Path.Address.Equals(Sender.Path.Address))
+        {
+            Ignore($"chunk claiming to be from {chunk.ParticipantId} came from {Sender.Path}, which is not that registered hospital");
+            return;
+        }
+
+        if (_received.ContainsKey(chunk.ParticipantId))
+        {
+            Ignore($"duplicate update chunk {chunk.ChunkIndex} from {chunk.ParticipantId}");
+            return;
+        }
+
+        switch (_assembler.Offer(chunk, out var vector))
+        {
+            case ChunkOutcome.Refused:
+                Ignore($"refused chunk from {chunk.ParticipantId}: {_assembler.LastRefusal}");
+                break;
+            case ChunkOutcome.Duplicate:
+                Ignore($"duplicate chunk {chunk.ChunkIndex} from {chunk.ParticipantId}");
+                break;
+            case ChunkOutcome.Completed:
+                _received[chunk.ParticipantId] = vector!;
+                _log.Debug("round {0}: update from {1} complete ({2}/{3})", _round, chunk.ParticipantId, _received.Count, _expected.Count);
+                if (AllReachableExpectedArrived())
+                    Aggregate("every reachable participant's update arrived");
+                break;
+        }
+    }
+
+    private void Handle(CollectTimedOut timeout)
+    {
+        if (_phase != Phase.Collecting || timeout.Round != _round || timeout.Attempt != _attempt)
+            return;
+
+        if (_received.Count >= _settings.Quorum)
+        {
+            Aggregate($"collect timeout with {_received.Count} updates (quorum {_settings.Quorum})");
+            return;
+        }
+
+        var missing = _expected.Where(id => !_received.ContainsKey(id) && IsReachable(id)).ToList();
+        if (_attempt < _settings.MaxAttempts)
+        {
+            _attempt++;
+            Decide(_round, $"attempt {_attempt}: only {_received.Count} of quorum {_settings.Quorum}; re-requesting from {string.Join(", ", missing)}");
+            foreach (var id in missing)
+                _hospitals[id].Ref.Tell(RoundRequest(_round, _attempt));
+            Timers.StartSingleTimer(CollectTimerKey, new CollectTimedOut(_round, _attempt), _settings.CollectTimeout);
+            return;
+        }
+
+        var reason = $"{_received.Count} updates after {_attempt} attempts, below quorum {_settings.Quorum}";
+        Context.System.EventStream.Publish(new RoundFailed(_round, _attempt, _received.Count, _settings.Quorum, reason));
+        Fail($"round {_round} failed: {reason}");
+    }
+
+    private void Aggregate(string why)
+    {
+        Timers.Cancel(CollectTimerKey);
+        var consistent = _received.Values
+            .GroupBy(v => (v.VectorLength, v.Ciphertexts.Count))
+            .OrderByDescending(g => g.Count())
+            .First()
+            .ToList();
+        foreach (var outlier in _received.Values.Except(consistent))
+            Ignore($"update from {outlier.ParticipantId} has {outlier.VectorLength} values in {outlier.Ciphertexts.Count} chunks, unlike the others");
+
+        if (consistent.Count < _settings.Quorum)
+        {
+            Fail($"round {_round}: only {consistent.Count} consistent updates, below quorum {_settings.Quorum}");
+            return;
+        }
+
+        _phase = Phase.Aggregating;
+        _contributors = consistent.Select(v => v.ParticipantId).Order(StringComparer.Ordinal).ToList();
+        Decide(_round, $"aggregating {_contributors.Count} updates ({string.Join(", ", _contributors)}): {why}");
+        var round = _round;
+        var vectorLength = consistent[0].VectorLength;
+        var bytesReceived = consistent.Sum(v => v.Ciphertexts.Sum(c => (long)c.Length));
+        var clock = Stopwatch.StartNew();
+        _crypto.SumAsync(consistent.Select(v => v.Ciphertexts).ToList())
+            .PipeTo(Self, success: sums => new AggregateReady(round, vectorLength, sums, bytesReceived, clock.Elapsed.TotalMilliseconds));
+    }
+
+    private void Handle(AggregateReady ready)
+    {
+        if (_phase != Phase.Aggregating || ready.Round != _round)
+            return;
+
+        _aggregationMs = ready.ElapsedMs;
+        var kind = _round == 0 ? PayloadKind.AggregatedStatistics : PayloadKind.AggregatedModel;
+        var snapshot = new AggregateSnapshot(_round, kind, ready.VectorLength, ready.Ciphertexts, ready.BytesReceived);
+        if (_round == 0)
+            _latestStatistics = snapshot;
+        else
+            _latestModel = snapshot;
+
+        _aggregateRecipients.Clear();
+        _bytesSent = 0;
+        foreach (var hospital in _hospitals.Values.Where(h => h.Reachable))
+        {
+            SendAggregate(hospital.Ref, snapshot);
+            _aggregateRecipients.Add(hospital.Id);
+        }
+
+        if (_round == 0)
+        {
+            PublishRoundCompleted(snapshot, evaluation: null);
+            StartRound(1);
+            return;
+        }
+
+        _phase = Phase.Evaluating;
+        _evaluations.Clear();
+        Timers.StartSingleTimer(EvaluateTimerKey, new EvaluateTimedOut(_round), _settings.EvaluateTimeout);
+    }
+
+    private void Handle(EvaluationReported report)
+    {
+        if (_phase != Phase.Evaluating || report.RoundId != _round || !_aggregateRecipients.Contains(report.HospitalId)
+            || !_hospitals.TryGetValue(report.HospitalId, out var entry) || !entry.Ref.Path.Address.Equals(Sender.Path.Address))
+        {
+            Ignore($"evaluation of round {report.RoundId} from {report.HospitalId} while {_phase} round {_round}");
+            return;
+        }
+
+        if (!IsFinite(report.Accuracy) || !IsFinite(report.LogLoss) || !IsFinite(report.RocAuc) || report.SampleCount < 0)
+        {
+            Ignore($"evaluation from {report.HospitalId} has non-finite or negative figures");
+            return;
+        }
+
+        _evaluations[report.HospitalId] = report;
+        if (_aggregateRecipients.All(id => _evaluations.ContainsKey(id) || !IsReachable(id)))
+            ConcludeRound();
+    }
+
+    private void Handle(EvaluateTimedOut timeout)
+    {
+        if (_phase == Phase.Evaluating && timeout.Round == _round)
+        {
+            Decide(_round, $"evaluation timeout with {_evaluations.Count} of {_aggregateRecipients.Count} reports");
+            ConcludeRound();
+        }
+    }
+
+    private void Handle(FetchAggregate request)
+    {
+        var snapshot = request.RoundId == 0 ? _latestStatistics : _latestModel;
+        if (snapshot is null || snapshot.Round != request.RoundId)
+        {
+            Ignore($"{request.HospitalId} asked for the aggregate of round {request.RoundId}, which is not held");
+            return;
+        }
+
+        Decide(_round, $"re-sending the aggregate of round {request.RoundId} to {request.HospitalId}");
+        SendAggregate(Sender, snapshot);
+    }
+
+    private void ConcludeRound()
+    {
+        Timers.Cancel(EvaluateTimerKey);
+        var reports = _evaluations.Values.ToList();
+        FederatedEvaluation? evaluation = null;
+        var samples = reports.Sum(r => r.SampleCount);
+        if (reports.Count > 0 && samples > 0)
+        {
+            double Weighted(Func<EvaluationReported, double> metric) => reports.Sum(r => metric(r) * r.SampleCount) / samples;
+            evaluation = new FederatedEvaluation(reports.Count, samples, Weighted(r => r.Accuracy), Weighted(r => r.LogLoss), Weighted(r => r.RocAuc));
+        }
+
+        PublishRoundCompleted(_latestModel!, evaluation);
+        if (_round >= _settings.Rounds)
+        {
+            Finish(succeeded: true, $"completed {_settings.Rounds} rounds");
+            return;
+        }
+
+        StartRound(_round + 1);
+    }
+
+    private void PublishRoundCompleted(AggregateSnapshot snapshot, FederatedEvaluation? evaluation)
+    {
+        var timings = _evaluations.Values.Select(e => e.Timings).ToList();
+        var meanTimings = timings.Count == 0
+            ? new HospitalTimings(0, 0, 0)
+            : new HospitalTimings(timings.Average(t => t.TrainingMs), timings.Average(t => t.EncryptionMs), timings.Average(t => t.DecryptionMs));
+        var dropouts = _expected.Except(_contributors).Order(StringComparer.Ordinal).ToList();
+        var completed = new RoundCompleted(_round, _contributors, dropouts, _attempt, _ignored, snapshot.BytesReceived, _bytesSent,
+            snapshot.VectorLength, _aggregationMs, _roundClock.Elapsed.TotalMilliseconds, evaluation, meanTimings);
+        _log.Info("round {0}: completed with {1} contributors, {2} dropouts, {3} attempts, {4} ignored messages{5}",
+            _round, _contributors.Count, dropouts.Count, _attempt, _ignored,
+            evaluation is null ? string.Empty : $", accuracy {evaluation.Accuracy:P2}, log-loss {evaluation.LogLoss:F4}");
+        Context.System.EventStream.Publish(completed);
+    }
+
+    private void StartRound(int round)
+    {
+        _round = round;
+        _attempt = 1;
+        _ignored = 0;
+        _received.Clear();
+        _expected.Clear();
+        _contributors = [];
+        _assembler.DiscardBefore(round);
+        _roundClock.Restart();
+        foreach (var hospital in _hospitals.Values.Where(h => h.Reachable))
+            _expected.Add(hospital.Id);
+
+        _phase = Phase.Collecting;
+        var participants = _expected.Order(StringComparer.Ordinal).ToList();
+        Decide(round, $"started with {participants.Count} participants: {string.Join(", ", participants)}");
+        Context.System.EventStream.Publish(new RoundStarted(round, _attempt, participants));
+        foreach (var id in participants)
+            _hospitals[id].Ref.Tell(RoundRequest(round, _attempt));
+        Timers.StartSingleTimer(CollectTimerKey, new CollectTimedOut(round, _attempt), _settings.CollectTimeout);
+    }
+
+    private static IControlMessage RoundRequest(int round, int attempt) =>
+        round == 0 ? new CollectFeatureStatistics(round, attempt) : new StartTraining(round, round - 1, attempt);
+
+    /// <summary>Brings a hospital that joined mid-federation up to date: the global statistics and latest model.</summary>
+    private void CatchUp(IActorRef hospital)
+    {
+        if (_latestStatistics is not null)
+            SendAggregate(hospital, _latestStatistics);
+        if (_latestModel is not null)
+            SendAggregate(hospital, _latestModel);
+    }
+
+    private void SendAggregate(IActorRef hospital, AggregateSnapshot snapshot)
+    {
+        for (var i = 0; i < snapshot.Ciphertexts.Count; i++)
+        {
+            hospital.Tell(new EncryptedChunk(snapshot.Round, CoordinatorId, snapshot.Kind, i, snapshot.Ciphertexts.Count,
+                snapshot.VectorLength, snapshot.Ciphertexts[i]));
+            _bytesSent += snapshot.Ciphertexts[i].Length;
+        }
+    }
+
+    private void MarkReachability(Address address, bool reachable)
+    {
+        foreach (var hospital in _hospitals.Values.Where(h => h.Ref.Path.Address.Equals(address)).ToList())
+        {
+            _hospitals[hospital.Id] = hospital with { Reachable = reachable };
+            Decide(_round, $"{hospital.Id} is {(reachable ? "reachable again" : "unreachable: excluded until it returns")}");
+            if (!reachable)
+                OnDropout();
+        }
+    }
+
+    private void RemoveAt(Address address, string why)
+    {
+        foreach (var hospital in _hospitals.Values.Where(h => h.Ref.Path.Address.Equals(address)).ToList())
+        {
+            _hospitals.Remove(hospital.Id);
+            _assembler.DiscardFrom(hospital.Id);
+            Decide(_round, $"{hospital.Id} {why}: dropped from the federation");
+            OnDropout();
+        }
+    }
+
+    private void OnDropout()
+    {
+        if (_phase == Phase.Collecting && _received.Count > 0 && AllReachableExpectedArrived())
+            Aggregate("every remaining reachable participant's update arrived");
+        else if (_phase == Phase.Evaluating && _aggregateRecipients.All(id => _evaluations.ContainsKey(id) || !IsReachable(id)))
+            ConcludeRound();
+    }
+
+    private bool AllReachableExpectedArrived() =>
+        _received.Count >= _settings.Quorum && _expected.All(id => _received.ContainsKey(id) || !IsReachable(id));
+
+    private bool IsReachable(string hospitalId) => _hospitals.TryGetValue(hospitalId, out var h) && h.Reachable;
+
+    private void Fail(string status)
+    {
+        _log.Error("federation failed at round {0}: {1}", _round, status);
+        Finish(succeeded: false, status);
+    }
+
+    private void Finish(bool succeeded, string status)
+    {
+        Timers.CancelAll();
+        _phase = Phase.Finished;
+        foreach (var hospital in _hospitals.Values.Where(h => h.Reachable))
+            hospital.Ref.Tell(new FederationFinished(_round, succeeded, status));
+        Decide(_round, status);
+        Context.System.EventStream.Publish(new FederationCompleted(_round, succeeded, status));
+        Become(() =>
+        {
+            Receive<RegisterHospital>(m => Sender.Tell(new RegisterHospitalResponse(m.HospitalId, false, $"the federation has finished: {status}")));
+            Receive<FetchAggregate>(Handle);
+            ReceiveAny(m => _log.Debug("finished federation ignores {0}", m.GetType().Name));
+        });
+    }
+
+    private void Ignore(string what)
+    {
+        _ignored++;
+        _log.Info("round {0}: ignored {1}", _round, what);
+    }
+
+    private void Decide(int round, string decision)
+    {
+        _log.Info("round {0}: {1}", round, decision);
+        Context.System.EventStream.Publish(new CoordinatorDecision(round, decision));
+    }
+
+    private static bool IsFinite(double value) => double.IsFinite(value);
+
+    /// <summary>The participant id the coordinator signs aggregates with.</summary>
+    internal const string CoordinatorId = "aggregator";
+
+    private enum Phase { Registering, Collecting, Aggregating, Evaluating, Finished }
+
+    private sealed record HospitalEntry(string Id, IActorRef Ref, bool Reachable);
+
+    private sealed record AggregateSnapshot(int Round, PayloadKind Kind, int VectorLength, IReadOnlyList<byte[]> Ciphertexts, long BytesReceived);
+
+    private sealed record CollectTimedOut(int Round, int Attempt);
+
+    private sealed record EvaluateTimedOut(int Round);
+
+    private sealed record AggregateReady(int Round, int VectorLength, byte[][] Ciphertexts, long BytesReceived, double ElapsedMs);
+
+    private sealed class RegistrationTimedOut
+    {
+        public static readonly RegistrationTimedOut Instance = new();
+    }
+}

@@ -1,0 +1,18 @@
+using FederatedHe.Crypto.Ckks;
+using FederatedHe.Crypto.Rlwe;
+
+namespace FederatedHe.Actors.CryptoPool;
+
+/// <summary>
+/// The CKKS material a node's crypto pool works with. The aggregator's holds parameters only; a
+/// hospital's holds the key it encrypts with and the key it decrypts with. Keys stay inside the pool's
+/// workers: no message type carries them.
+/// </summary>
+public sealed record CkksKeyMaterial(CkksParameters Parameters, PublicKey? PublicKey, SecretKey? SecretKey)
+{
+    /// <summary>Material for the aggregator: it can add ciphertexts, nothing more.</summary>
+    public static CkksKeyMaterial ParametersOnly(CkksParameters parameters) => new(parameters, null, null);
+
+    /// <summary>True if this material can decrypt.</summary>
+    public bool CanDecrypt => SecretKey is not null;
+}

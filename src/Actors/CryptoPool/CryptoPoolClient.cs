@@ -1,0 +1,108 @@
+using Akka.Actor;
+using static FederatedHe.Actors.CryptoPool.CryptoPoolProtocol;
+
+namespace FederatedHe.Actors.CryptoPool;
+
+/// <summary>
+/// Splits vector-level CKKS work into per-ciphertext requests to the worker pool and gathers the
+/// results in order. Callers inside actors pipe the returned task to themselves.
+/// </summary>
+/// <remarks>Thread-safe: it holds only immutable references.</remarks>
+public sealed class CryptoPoolClient
+{
+    private readonly IActorRef _pool;
+    private readonly TimeSpan _timeout;
+
+    /// <summary>Creates a client for a pool whose ciphertexts hold <paramref name="slotsPerCiphertext"/> values.</summary>
+    public CryptoPoolClient(IActorRef pool, int slotsPerCiphertext, TimeSpan timeout)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(slotsPerCiphertext);
+        _pool = pool;
+        SlotsPerCiphertext = slotsPerCiphertext;
+        _timeout = timeout;
+    }
+
+    /// <summary>Values one ciphertext carries.</summary>
+    public int SlotsPerCiphertext { get; }
+
+    /// <summary>How many ciphertexts a vector of <paramref name="length"/> values needs.</summary>
+    public int ChunkCount(int length) => (length + SlotsPerCiphertext - 1) / SlotsPerCiphertext;
+
+    /// <summary>Encrypts a vector of any length, one ciphertext per chunk, in parallel across the pool.</summary>
+    /// <exception cref="CryptoPoolException">A worker failed or timed out.</exception>
+    public Task<byte[][]> EncryptAsync(ReadOnlyMemory<double> values)
+    {
+        var requests = Enumerable.Range(0, ChunkCount(values.Length)).Select(i =>
+        {
+            var start = i * SlotsPerCiphertext;
+            var slice = values.Slice(start, Math.Min(SlotsPerCiphertext, values.Length - start)).ToArray();
+            return (ICryptoRequest)new EncryptChunk(i, slice);
+        });
+        return GatherCiphertexts(requests);
+    }
+
+    /// <summary>Adds several encrypted vectors chunk by chunk; all must have the same chunk count.</summary>
+    /// <exception cref="ArgumentException">The vectors have different chunk counts or there are none.</exception>
+    /// <exception cref="CryptoPoolException">A worker failed or timed out.</exception>
+    public Task<byte[][]> SumAsync(IReadOnlyList<IReadOnlyList<byte[]>> vectors)
+    {
+        if (vectors.Count == 0)
+            throw new ArgumentException("nothing to sum", nameof(vectors));
+        var chunkCount = vectors[0].Count;
+        if (vectors.Any(v => v.Count != chunkCount))
+            throw new ArgumentException("the vectors have different chunk counts", nameof(vectors));
+        var requests = Enumerable.Range(0, chunkCount)
+            .Select(i => (ICryptoRequest)new SumChunk(i, vectors.Select(v => v[i]).ToArray()));
+        return GatherCiphertexts(requests);
+    }
+
+    /// <summary>Decrypts an encrypted vector of <paramref name="length"/> values.</summary>
+    /// <exception cref="CryptoPoolException">A worker failed or timed out.</exception>
+    public async Task<double[]> DecryptAsync(IReadOnlyList<byte[]> ciphertexts, int length)
+    {
+        var requests = ciphertexts.Select((c, i) =>
+            Ask<PlaintextResponse>(new DecryptChunk(i, c, Math.Min(SlotsPerCiphertext, length - i * SlotsPerCiphertext))));
+        var parts = await Task.WhenAll(requests).ConfigureAwait(false);
+        var result = new double[length];
+        foreach (var part in parts)
+            part.Values.CopyTo(result, part.ChunkIndex * SlotsPerCiphertext);
+        return result;
+    }
+
+    private async Task<byte[][]> GatherCiphertexts(IEnumerable<ICryptoRequest> requests)
+    {
+        var responses = await Task.WhenAll(requests.Select(Ask<CiphertextResponse>)).ConfigureAwait(false);
+        var result = new byte[responses.Length][];
+        foreach (var response in responses)
+            result[response.ChunkIndex] = response.Ciphertext;
+        return result;
+    }
+
+    private async Task<T> Ask<T>(ICryptoRequest request)
+    {
+        object response;
+        try
+        {
+            response = await _pool.Ask(request, _timeout).ConfigureAwait(false);
+        }
+        catch (AskTimeoutException)
+        {
+            throw new CryptoPoolException(request.ChunkIndex, $"no answer within {_timeout}");
+        }
+
+        return response switch
+        {
+            T typed => typed,
+            CryptoFailureResponse failure => throw new CryptoPoolException(failure.ChunkIndex, failure.Reason),
+            _ => throw new CryptoPoolException(request.ChunkIndex, $"unexpected answer {response.GetType().Name}"),
+        };
+    }
+}
+
+/// <summary>A chunk's CKKS work failed in the pool.</summary>
+public sealed class CryptoPoolException(int chunkIndex, string reason)
+    : Exception($"crypto pool: chunk {chunkIndex}: {reason}")
+{
+    /// <summary>The chunk whose work failed.</summary>
+    public int ChunkIndex { get; } = chunkIndex;
+}

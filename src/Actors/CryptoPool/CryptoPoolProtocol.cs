@@ -1,0 +1,33 @@
+namespace FederatedHe.Actors.CryptoPool;
+
+/// <summary>
+/// Work for the CKKS worker pool. Each request is one ciphertext's worth of work, so a router can
+/// spread a long vector's chunks across workers. Local only: these never cross the wire.
+/// </summary>
+public static class CryptoPoolProtocol
+{
+    /// <summary>Marker for pool requests.</summary>
+    public interface ICryptoRequest
+    {
+        /// <summary>Position of the chunk in its vector.</summary>
+        int ChunkIndex { get; }
+    }
+
+    /// <summary>Encode and encrypt up to one ciphertext's worth of values.</summary>
+    public sealed record EncryptChunk(int ChunkIndex, double[] Values) : ICryptoRequest;
+
+    /// <summary>Add the same chunk of several hospitals' vectors.</summary>
+    public sealed record SumChunk(int ChunkIndex, IReadOnlyList<byte[]> Ciphertexts) : ICryptoRequest;
+
+    /// <summary>Decrypt and decode one chunk, keeping its first <paramref name="ValueCount"/> values.</summary>
+    public sealed record DecryptChunk(int ChunkIndex, byte[] Ciphertext, int ValueCount) : ICryptoRequest;
+
+    /// <summary>A chunk's ciphertext (after encryption or summation).</summary>
+    public sealed record CiphertextResponse(int ChunkIndex, byte[] Ciphertext);
+
+    /// <summary>A chunk's decrypted values.</summary>
+    public sealed record PlaintextResponse(int ChunkIndex, double[] Values);
+
+    /// <summary>A chunk's work failed; the reason names the chunk and the problem.</summary>
+    public sealed record CryptoFailureResponse(int ChunkIndex, string Reason);
+}

@@ -1,0 +1,283 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Event;
+using FederatedHe.Actors.Configuration;
+using FederatedHe.Actors.CryptoPool;
+using FederatedHe.Actors.Transfer;
+using FederatedHe.Training.Data;
+using FederatedHe.Training.Federation;
+using FederatedHe.Training.Models;
+using static FederatedHe.Actors.Hospitals.LocalTrainingProtocol;
+using static FederatedHe.Actors.Protocol.FederationProtocol;
+
+namespace FederatedHe.Actors.Hospitals;
+
+/// <summary>
+/// A hospital: owns its data partition, trains locally (on the training dispatcher), encrypts its
+/// update through its crypto pool (which alone holds the keys), decrypts the aggregate, and shares
+/// only the evaluation figures it chooses to.
+/// </summary>
+internal sealed class HospitalActor : ReceiveActor, IWithTimers
+{
+    private const string RegistrationTimerKey = "register";
+    private static readonly TimeSpan RegistrationRetry = TimeSpan.FromSeconds(2);
+
+    private readonly HospitalData _data;
+    private readonly HospitalTrainingPlan _plan;
+    private readonly string _parameterSetId;
+    private readonly IActorRef _coordinator;
+    private readonly CryptoPoolClient _crypto;
+    private readonly IHospitalObserver? _observer;
+    private readonly ILoggingAdapter _log = Context.GetLogger();
+    private readonly ChunkAssembler _assembler;
+    private readonly Dictionary<(int Round, PayloadKind Kind), EncryptedChunk[]> _sent = new();
+    private readonly int _parameterCount;
+
+    private IActorRef _trainer = ActorRefs.Nobody;
+    private bool _registered;
+
+    // Aggregates are accepted only from the node whose coordinator accepted our registration.
+    private Address? _coordinatorNode;
+    private Dataset? _scaledTrain;
+    private Dataset? _scaledEvaluation;
+    private float[] _globalParameters;
+    private int _globalRound;
+    private StartTraining? _pendingTraining;
+    private int _trainingRound = -1;
+    private double _trainingMs;
+    private double _encryptionMs;
+    private double _decryptionMs;
+
+    public HospitalActor(HospitalData data, HospitalTrainingPlan plan, string parameterSetId, IActorRef coordinator,
+        IActorRef cryptoPool, int slotsPerCiphertext, FederationSettings settings, IHospitalObserver? observer)
+    {
+        _data = data;
+        _plan = plan;
+        _parameterSetId = parameterSetId;
+        _coordinator = coordinator;
+        _crypto = new CryptoPoolClient(cryptoPool, slotsPerCiphertext, TimeSpan.FromMinutes(5));
+        _observer = observer;
+        _assembler = new ChunkAssembler(settings.MaxChunksPerVector, settings.MaxOpenVectors);
+        _globalParameters = ModelFactory.InitialParameters(plan.Model, data.Train.FeatureCount, plan.InitialisationSeed);
+        _parameterCount = _globalParameters.Length;
+
+        Receive<RegisterHospitalResponse>(Handle);
+        Receive<Register>(_ => RegisterNow());
+        Receive<CollectFeatureStatistics>(Handle);
+        Receive<StartTraining>(Handle);
+        Receive<EncryptedChunk>(Handle);
+        Receive<VectorEncrypted>(Handle);
+        Receive<VectorDecrypted>(Handle);
+        Receive<LocalTrainingCompleted>(Handle);
+        Receive<LocalEvaluationCompleted>(Handle);
+        Receive<LocalWorkFailed>(f => _log.Error("{0}: round {1}: {2}", _data.HospitalId, f.Round, f.Reason));
+        Receive<Status.Failure>(f => _log.Error(f.Cause, "{0}: CKKS work failed", _data.HospitalId));
+        Receive<FederationFinished>(f => _log.Info("{0}: federation finished at round {1}: {2}", _data.HospitalId, f.RoundId, f.Status));
+    }
+
+    public ITimerScheduler Timers { get; set; } = null!;
+
+    public static Props Props(HospitalData data, HospitalTrainingPlan plan, string parameterSetId, IActorRef coordinator,
+        IActorRef cryptoPool, int slotsPerCiphertext, FederationSettings settings, IHospitalObserver? observer) =>
+        Akka.Actor.Props.Create(() => new HospitalActor(data, plan, parameterSetId, coordinator, cryptoPool, slotsPerCiphertext, settings, observer));
+
+    protected override void PreStart()
+    {
+        _trainer = Context.ActorOf(LocalTrainingWorker.Props(_data.HospitalId, _plan.Model), "trainer");
+        RegisterNow();
+    }
+
+    private void RegisterNow()
+    {
+        if (_registered)
+            return;
+        _coordinator.Tell(new RegisterHospital(_data.HospitalId, _parameterSetId));
+        Timers.StartSingleTimer(RegistrationTimerKey, Register.Instance, RegistrationRetry);
+    }
+
+    // A round request proves the coordinator knows us (the registration answer may have been lost).
+    private void OnCoordinatorContact()
+    {
+        _registered = true;
+        Timers.Cancel(RegistrationTimerKey);
+        _coordinatorNode = Sender.Path.Address;
+    }
+
+    private void Handle(RegisterHospitalResponse response)
+    {
+        Timers.Cancel(RegistrationTimerKey);
+        if (response.Accepted)
+        {
+            _registered = true;
+            _coordinatorNode = Sender.Path.Address;
+            _log.Info("{0}: registered with the coordinator", _data.HospitalId);
+        }
+        else
+        {
+            _log.Error("{0}: the coordinator refused registration: {1}", _data.HospitalId, response.Reason);
+        }
+    }
+
+    private void Handle(CollectFeatureStatistics request)
+    {
+        OnCoordinatorContact();
+        if (Resend(request.RoundId, PayloadKind.FeatureStatistics))
+            return;
+        var statistics = FeatureStatistics.Compute(_data.Train).ToVector();
+        EncryptAndSend(request.RoundId, PayloadKind.FeatureStatistics, statistics);
+    }
+
+    private void Handle(StartTraining request)
+    {
+        OnCoordinatorContact();
+        if (Resend(request.RoundId, PayloadKind.ModelUpdate) || _trainingRound == request.RoundId)
+            return;
+
+        if (_scaledTrain is null)
+        {
+            _pendingTraining = request;
+            _coordinator.Tell(new FetchAggregate(0, _data.HospitalId));
+            return;
+        }
+
+        if (request.GlobalModelRound != _globalRound)
+        {
+            _pendingTraining = request;
+            _coordinator.Tell(new FetchAggregate(request.GlobalModelRound, _data.HospitalId));
+            return;
+        }
+
+        _pendingTraining = null;
+        _trainingRound = request.RoundId;
+        var instruction = _plan.Strategy.ConfigureFit(request.RoundId, _globalParameters, [_data.HospitalId]).SingleOrDefault();
+        if (instruction is null)
+        {
+            _log.Info("{0}: the strategy leaves this hospital out of round {1}", _data.HospitalId, request.RoundId);
+            return;
+        }
+
+        _trainer.Tell(new TrainLocally(instruction));
+    }
+
+    private void Handle(LocalTrainingCompleted completed)
+    {
+        var update = completed.Update;
+        _trainingMs = update.Duration.TotalMilliseconds;
+
+        // Enc(n_i·w_i) and Enc(n_i) in one vector: the aggregator learns neither weights nor sample counts.
+        var weighted = FedAvg.Weight(update.Parameters, update.SampleCount);
+        var vector = new double[weighted.Length + 1];
+        weighted.CopyTo(vector, 0);
+        vector[^1] = update.SampleCount;
+        _observer?.UpdateSent(_data.HospitalId, update.Round, update.Parameters, update.SampleCount);
+        EncryptAndSend(update.Round, PayloadKind.ModelUpdate, vector);
+    }
+
+    private void EncryptAndSend(int round, PayloadKind kind, double[] vector)
+    {
+        var clock = Stopwatch.StartNew();
+        _crypto.EncryptAsync(vector).PipeTo(Self,
+            success: chunks => new VectorEncrypted(round, kind, vector.Length, chunks, clock.Elapsed.TotalMilliseconds));
+    }
+
+    private void Handle(VectorEncrypted encrypted)
+    {
+        _encryptionMs = encrypted.ElapsedMs;
+        var chunks = encrypted.Ciphertexts
+            .Select((c, i) => new EncryptedChunk(encrypted.Round, _data.HospitalId, encrypted.Kind, i, encrypted.Ciphertexts.Length, encrypted.VectorLength, c))
+            .ToArray();
+        _sent.Clear();
+        _sent[(encrypted.Round, encrypted.Kind)] = chunks;
+        foreach (var chunk in chunks)
+            _coordinator.Tell(chunk);
+    }
+
+    private bool Resend(int round, PayloadKind kind)
+    {
+        if (!_sent.TryGetValue((round, kind), out var chunks))
+            return false;
+        _log.Info("{0}: re-sending the {1} of round {2}", _data.HospitalId, kind, round);
+        foreach (var chunk in chunks)
+            _coordinator.Tell(chunk);
+        return true;
+    }
+
+    private void Handle(EncryptedChunk chunk)
+    {
+        var expected = chunk.Kind is PayloadKind.AggregatedStatistics or PayloadKind.AggregatedModel;
+        if (!expected || !Sender.Path.Address.Equals(_coordinatorNode))
+        {
+            _log.Warning("{0}: ignored a {1} chunk from {2}", _data.HospitalId, chunk.Kind, Sender.Path);
+            return;
+        }
+
+        if (chunk.Kind == PayloadKind.AggregatedModel && chunk.RoundId <= _globalRound)
+            return; // already have this or a newer global model
+
+        switch (_assembler.Offer(chunk, out var vector))
+        {
+            case ChunkOutcome.Refused:
+                _log.Warning("{0}: refused an aggregate chunk: {1}", _data.HospitalId, _assembler.LastRefusal);
+                break;
+            case ChunkOutcome.Completed:
+                var clock = Stopwatch.StartNew();
+                _crypto.DecryptAsync(vector!.Ciphertexts, vector.VectorLength).PipeTo(Self,
+                    success: values => new VectorDecrypted(vector.RoundId, vector.Kind, values, clock.Elapsed.TotalMilliseconds));
+                break;
+        }
+    }
+
+    private void Handle(VectorDecrypted decrypted)
+    {
+        _decryptionMs = decrypted.ElapsedMs;
+        if (decrypted.Kind == PayloadKind.AggregatedStatistics)
+        {
+            var statistics = FeatureStatistics.FromVector(decrypted.Values, _data.Train.FeatureCount);
+            var standardizer = Standardizer.FromStatistics(statistics);
+            _scaledTrain = standardizer.Apply(_data.Train);
+            _scaledEvaluation = standardizer.Apply(_data.Evaluation);
+            _trainer.Tell(new PrepareData(_scaledTrain, _scaledEvaluation));
+            _log.Info("{0}: scaling with global statistics of {1:F0} samples", _data.HospitalId, statistics.SampleCount);
+        }
+        else
+        {
+            if (decrypted.Round <= _globalRound)
+                return;
+            var values = decrypted.Values;
+            var totalSamples = values[_parameterCount];
+            if (!(totalSamples >= 0.5) || values.Length != _parameterCount + 1)
+            {
+                _log.Error("{0}: the aggregate of round {1} is unusable (Σn = {2})", _data.HospitalId, decrypted.Round, totalSamples);
+                return;
+            }
+
+            var global = FedAvg.Average(values.AsSpan(0, _parameterCount), totalSamples);
+            _observer?.AggregateDecrypted(_data.HospitalId, decrypted.Round, values);
+            _globalParameters = global;
+            _globalRound = decrypted.Round;
+            if (_scaledEvaluation is not null)
+                _trainer.Tell(new EvaluateLocally(decrypted.Round, global));
+        }
+
+        if (_pendingTraining is { } pending)
+            Handle(pending);
+    }
+
+    private void Handle(LocalEvaluationCompleted evaluated)
+    {
+        var round = evaluated.Evaluation.Round;
+        var metrics = evaluated.Evaluation.Metrics;
+        _observer?.GlobalModelEvaluated(_data.HospitalId, round, metrics);
+        _coordinator.Tell(new EvaluationReported(round, _data.HospitalId, _data.Evaluation.SampleCount,
+            metrics.Accuracy, metrics.LogLoss, metrics.RocAuc, new HospitalTimings(_trainingMs, _encryptionMs, _decryptionMs)));
+    }
+
+    private sealed class Register
+    {
+        public static readonly Register Instance = new();
+    }
+
+    private sealed record VectorEncrypted(int Round, PayloadKind Kind, int VectorLength, byte[][] Ciphertexts, double ElapsedMs);
+
+    private sealed record VectorDecrypted(int Round, PayloadKind Kind, double[] Values, double ElapsedMs);
+}

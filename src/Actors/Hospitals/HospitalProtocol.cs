@@ -1,0 +1,51 @@
+using FederatedHe.Training.Data;
+using FederatedHe.Training.Evaluation;
+using FederatedHe.Training.Federation;
+using FederatedHe.Training.Models;
+
+namespace FederatedHe.Actors.Hospitals;
+
+/// <summary>What a hospital brings to the federation: its own data, never shared.</summary>
+/// <param name="HospitalId">The hospital's id in the federation's roster.</param>
+/// <param name="Train">The hospital's training partition, unscaled (global statistics scale it).</param>
+/// <param name="Evaluation">The hospital's own held-out data for evaluating global models.</param>
+public sealed record HospitalData(string HospitalId, Dataset Train, Dataset Evaluation);
+
+/// <summary>
+/// How a hospital trains: the model, the round policy (whose <c>ConfigureFit</c> hook gives each round's local
+/// training options, as in the plaintext baseline) and the seed every hospital initialises the first global model from.
+/// </summary>
+public sealed record HospitalTrainingPlan(ModelSpec Model, IFederatedStrategy Strategy, int InitialisationSeed);
+
+/// <summary>
+/// Sees a hospital's plaintext side (local only, never over the wire): the simulation harness uses it to
+/// compute a plaintext shadow FedAvg of the very same updates. Implementations must be thread-safe.
+/// </summary>
+public interface IHospitalObserver
+{
+    /// <summary>A hospital encrypted and sent its update for a round.</summary>
+    void UpdateSent(string hospitalId, int round, ReadOnlySpan<float> parameters, int sampleCount);
+
+    /// <summary>A hospital decrypted a round's aggregate: Σ n_i·w_i followed by Σ n_i.</summary>
+    void AggregateDecrypted(string hospitalId, int round, ReadOnlySpan<double> aggregate);
+
+    /// <summary>A hospital evaluated a round's global model on its own held-out data.</summary>
+    void GlobalModelEvaluated(string hospitalId, int round, EvaluationMetrics metrics);
+}
+
+/// <summary>Messages between a hospital and its local training worker (same process only).</summary>
+internal static class LocalTrainingProtocol
+{
+    /// <summary>The hospital's data, scaled with the federation's global statistics.</summary>
+    public sealed record PrepareData(Dataset ScaledTrain, Dataset ScaledEvaluation);
+
+    public sealed record TrainLocally(FitInstruction Instruction);
+
+    public sealed record LocalTrainingCompleted(ClientUpdate Update);
+
+    public sealed record EvaluateLocally(int Round, float[] Parameters);
+
+    public sealed record LocalEvaluationCompleted(ClientEvaluation Evaluation);
+
+    public sealed record LocalWorkFailed(int Round, string Reason);
+}

@@ -1,0 +1,109 @@
+namespace FederatedHe.Actors.Protocol;
+
+/// <summary>
+/// The messages hospitals and the round coordinator exchange. Every federation message carries its
+/// round id and participant id; commands are imperative, events past tense.
+/// </summary>
+/// <remarks>
+/// Control messages travel through the allow-listed Hyperion serializer; <see cref="FederationProtocol.EncryptedChunk"/>
+/// travels through <see cref="Serialization.EncryptedChunkSerializer"/>. Nothing here holds key material:
+/// a secret key or key share has no message type, so it cannot cross the wire.
+/// </remarks>
+public static class FederationProtocol
+{
+    /// <summary>Marker for every message of the federation protocol.</summary>
+    public interface IFederationMessage
+    {
+        /// <summary>The round the message belongs to (0 is the standardisation round).</summary>
+        int RoundId { get; }
+    }
+
+    /// <summary>Marker for small control messages (serialized by the allow-listed Hyperion serializer).</summary>
+    public interface IControlMessage : IFederationMessage;
+
+    /// <summary>What an encrypted vector carries.</summary>
+    public enum PayloadKind : byte
+    {
+        /// <summary>A hospital's encrypted feature counts, sums and sums of squares.</summary>
+        FeatureStatistics = 1,
+
+        /// <summary>A hospital's encrypted n_i·w_i followed by n_i.</summary>
+        ModelUpdate = 2,
+
+        /// <summary>The aggregated feature statistics of all contributing hospitals.</summary>
+        AggregatedStatistics = 3,
+
+        /// <summary>The aggregated Σ n_i·w_i followed by Σ n_i.</summary>
+        AggregatedModel = 4,
+    }
+
+    /// <summary>
+    /// One ciphertext-sized piece of an encrypted vector, always far below the remoting frame size.
+    /// </summary>
+    /// <param name="RoundId">Round the vector belongs to.</param>
+    /// <param name="ParticipantId">Hospital that produced it, or the coordinator's id for aggregates.</param>
+    /// <param name="Kind">What the vector carries.</param>
+    /// <param name="ChunkIndex">Position of this chunk, from 0.</param>
+    /// <param name="ChunkCount">How many chunks make the vector.</param>
+    /// <param name="VectorLength">Number of plaintext values in the whole vector.</param>
+    /// <param name="Ciphertext">One serialized ciphertext in FederatedHe.Crypto's wire format.</param>
+    public sealed record EncryptedChunk(
+        int RoundId,
+        string ParticipantId,
+        PayloadKind Kind,
+        int ChunkIndex,
+        int ChunkCount,
+        int VectorLength,
+        byte[] Ciphertext) : IFederationMessage;
+
+    /// <summary>A hospital asks to take part in the federation.</summary>
+    public sealed record RegisterHospital(string HospitalId, string ParameterSetId) : IControlMessage
+    {
+        /// <inheritdoc />
+        public int RoundId => 0;
+    }
+
+    /// <summary>The coordinator's answer to <see cref="RegisterHospital"/>.</summary>
+    public sealed record RegisterHospitalResponse(string HospitalId, bool Accepted, string Reason) : IControlMessage
+    {
+        /// <inheritdoc />
+        public int RoundId => 0;
+    }
+
+    /// <summary>Round 0: every hospital encrypts its feature statistics and sends them.</summary>
+    public sealed record CollectFeatureStatistics(int RoundId, int Attempt) : IControlMessage;
+
+    /// <summary>
+    /// Round r: train from the global model of <paramref name="GlobalModelRound"/> and send the encrypted update.
+    /// A repeated request (higher <paramref name="Attempt"/>) makes the hospital resend the update it already made.
+    /// </summary>
+    public sealed record StartTraining(int RoundId, int GlobalModelRound, int Attempt) : IControlMessage;
+
+    /// <summary>A hospital lacks the aggregate of <paramref name="RoundId"/> and asks for it again.</summary>
+    public sealed record FetchAggregate(int RoundId, string HospitalId) : IControlMessage;
+
+    /// <summary>
+    /// A hospital's evaluation of the global model of a round, on its own held-out data: only what it chooses to share.
+    /// </summary>
+    /// <param name="RoundId">Round whose global model was evaluated.</param>
+    /// <param name="HospitalId">Reporting hospital.</param>
+    /// <param name="SampleCount">Size of the hospital's evaluation set.</param>
+    /// <param name="Accuracy">Accuracy of the global model there.</param>
+    /// <param name="LogLoss">Log-loss of the global model there.</param>
+    /// <param name="RocAuc">ROC-AUC of the global model there.</param>
+    /// <param name="Timings">Where the hospital spent its time in this round.</param>
+    public sealed record EvaluationReported(
+        int RoundId,
+        string HospitalId,
+        int SampleCount,
+        double Accuracy,
+        double LogLoss,
+        double RocAuc,
+        HospitalTimings Timings) : IControlMessage;
+
+    /// <summary>Milliseconds a hospital spent on each step of a round.</summary>
+    public sealed record HospitalTimings(double TrainingMs, double EncryptionMs, double DecryptionMs);
+
+    /// <summary>The federation has finished (or failed); hospitals may stop.</summary>
+    public sealed record FederationFinished(int RoundId, bool Succeeded, string Status) : IControlMessage;
+}

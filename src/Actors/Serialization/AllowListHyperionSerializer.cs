@@ -1,0 +1,98 @@
+using System.Collections.Frozen;
+using Akka.Actor;
+using Akka.Serialization;
+using FederatedHe.Actors.Protocol;
+using Hyperion;
+
+namespace FederatedHe.Actors.Serialization;
+
+/// <summary>
+/// Hyperion for the federation's small control messages, restricted to an allow-list of types.
+/// An unrestricted Hyperion instantiates any type a peer names, which is a remote-code-execution hole;
+/// this one refuses every type not listed in <see cref="AllowedTypes"/> (and Hyperion's own unsafe-type list).
+/// </summary>
+/// <remarks>Thread-safe: Hyperion's serializer is.</remarks>
+public sealed class AllowListHyperionSerializer : Akka.Serialization.Serializer
+{
+    /// <summary>The serializer id bound in hocon.</summary>
+    public const int SerializerIdentifier = 7302;
+
+    /// <summary>The largest control message accepted, in bytes; control messages are tiny.</summary>
+    public const int MaxMessageBytes = 64 * 1024;
+
+    /// <summary>Every type this serializer will read or write.</summary>
+    public static readonly IReadOnlyList<Type> AllowedTypes = typeof(FederationProtocol)
+        .GetNestedTypes()
+        .Where(t => !t.IsInterface && !t.IsEnum && t != typeof(FederationProtocol.EncryptedChunk))
+        .OrderBy(t => t.FullName, StringComparer.Ordinal)
+        .ToArray();
+
+    private readonly Hyperion.Serializer _hyperion;
+
+    /// <summary>Creates the serializer; Akka calls this.</summary>
+    public AllowListHyperionSerializer(ExtendedActorSystem system) : base(system)
+    {
+        var filter = new AllowListTypeFilter(AllowedTypes);
+        var options = SerializerOptions.Default
+            .WithKnownTypes(AllowedTypes)
+            .WithPreserveObjectReferences(false)
+            .WithVersionTolerance(false)
+            .WithDisallowUnsafeType(true)
+            .WithTypeFilter(filter);
+        _hyperion = new Hyperion.Serializer(options);
+    }
+
+    /// <inheritdoc />
+    public override int Identifier => SerializerIdentifier;
+
+    /// <inheritdoc />
+    public override bool IncludeManifest => false;
+
+    /// <inheritdoc />
+    /// <exception cref="ArgumentException">The object's type is not on the allow-list.</exception>
+    public override byte[] ToBinary(object obj)
+    {
+        if (!AllowedTypes.Contains(obj.GetType()))
+            throw new ArgumentException($"{obj.GetType()} is not on the control-message allow-list", nameof(obj));
+        using var stream = new MemoryStream();
+        _hyperion.Serialize(obj, stream);
+        return stream.ToArray();
+    }
+
+    /// <inheritdoc />
+    /// <exception cref="WireFormatException">The bytes are oversized, malformed or name a type not on the allow-list.</exception>
+    public override object FromBinary(byte[] bytes, Type type)
+    {
+        if (bytes.Length > MaxMessageBytes)
+            throw new WireFormatException("control message", "length", $"{bytes.Length} bytes is over {MaxMessageBytes}");
+        object? result;
+        try
+        {
+            using var stream = new MemoryStream(bytes, writable: false);
+            result = _hyperion.Deserialize(stream);
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            throw new WireFormatException("control message", "body", exception.Message);
+        }
+
+        if (result is not FederationProtocol.IControlMessage)
+            throw new WireFormatException("control message", "type", $"{result?.GetType().FullName ?? "null"} is not on the allow-list");
+        return result;
+    }
+
+    private sealed class AllowListTypeFilter(IEnumerable<Type> allowed) : ITypeFilter
+    {
+        private readonly FrozenSet<string> _names = allowed
+            .SelectMany(t => new[] { t.FullName!, t.AssemblyQualifiedName!, $"{t.FullName}, {t.Assembly.GetName().Name}" })
+            .ToFrozenSet(StringComparer.Ordinal);
+
+        public bool IsAllowed(string typeName) => _names.Contains(typeName) || _names.Contains(StripVersion(typeName));
+
+        private static string StripVersion(string typeName)
+        {
+            var parts = typeName.Split(',', StringSplitOptions.TrimEntries);
+            return parts.Length >= 2 ? $"{parts[0]}, {parts[1]}" : typeName;
+        }
+    }
+}

@@ -1,0 +1,90 @@
+using Akka.Actor;
+using FederatedHe.Actors.Protocol;
+using FederatedHe.Actors.Serialization;
+using static FederatedHe.Actors.Protocol.FederationProtocol;
+
+namespace FederatedHe.Actors.Tests;
+
+public sealed class ControlMessageSerializerTests : IDisposable
+{
+    private readonly ActorSystem _system = ActorSystem.Create("serializer-tests");
+    private readonly AllowListHyperionSerializer _serializer;
+
+    public ControlMessageSerializerTests() => _serializer = new AllowListHyperionSerializer((ExtendedActorSystem)_system);
+
+    public void Dispose() => _system.Dispose();
+
+    public static TheoryData<object> ControlMessages => new()
+    {
+        new RegisterHospital("hospital-1", "abc123"),
+        new RegisterHospitalResponse("hospital-1", false, "parameter set differs"),
+        new CollectFeatureStatistics(0, 2),
+        new StartTraining(4, 3, 1),
+        new FetchAggregate(3, "hospital-4"),
+        new EvaluationReported(5, "hospital-2", 23, 0.97, 0.08, 0.99, new HospitalTimings(120.5, 3.2, 1.1)),
+        new FederationFinished(20, true, "completed 20 rounds"),
+    };
+
+    [Theory]
+    [MemberData(nameof(ControlMessages))]
+    public void Every_control_message_survives_the_round_trip(object message)
+    {
+        var decoded = _serializer.FromBinary(_serializer.ToBinary(message), message.GetType());
+
+        Assert.Equal(message, decoded);
+    }
+
+    [Fact]
+    public void Every_control_message_type_is_on_the_allow_list_and_nothing_else_is()
+    {
+        var controlTypes = typeof(FederationProtocol).GetNestedTypes()
+            .Where(t => typeof(IControlMessage).IsAssignableFrom(t) && !t.IsInterface);
+
+        Assert.Subset(AllowListHyperionSerializer.AllowedTypes.ToHashSet(), controlTypes.ToHashSet());
+        Assert.DoesNotContain(typeof(EncryptedChunk), AllowListHyperionSerializer.AllowedTypes);
+        Assert.All(AllowListHyperionSerializer.AllowedTypes, t => Assert.StartsWith("FederatedHe.Actors.Protocol", t.FullName));
+    }
+
+    [Fact]
+    public void A_payload_naming_a_type_off_the_allow_list_is_refused()
+    {
+        var unrestricted = new Hyperion.Serializer();
+        using var stream = new MemoryStream();
+        unrestricted.Serialize(new Rogue { Command = "rm -rf /" }, stream);
+
+        var error = Assert.Throws<WireFormatException>(() => _serializer.FromBinary(stream.ToArray(), typeof(object)));
+
+        Assert.Equal("control message", error.MessageType);
+    }
+
+    [Fact]
+    public void Writing_a_type_off_the_allow_list_is_refused()
+    {
+        Assert.Throws<ArgumentException>(() => _serializer.ToBinary(new Rogue()));
+    }
+
+    [Fact]
+    public void Oversized_and_garbage_payloads_are_refused_with_a_typed_error()
+    {
+        Assert.Throws<WireFormatException>(() => _serializer.FromBinary(new byte[AllowListHyperionSerializer.MaxMessageBytes + 1], typeof(object)));
+        var random = new Random(7);
+        for (var i = 0; i < 2_000; i++)
+        {
+            var garbage = new byte[random.Next(1, 200)];
+            random.NextBytes(garbage);
+            try
+            {
+                var decoded = _serializer.FromBinary(garbage, typeof(object));
+                Assert.Contains(decoded.GetType(), AllowListHyperionSerializer.AllowedTypes);
+            }
+            catch (WireFormatException)
+            {
+            }
+        }
+    }
+
+    public sealed class Rogue
+    {
+        public string Command { get; set; } = string.Empty;
+    }
+}

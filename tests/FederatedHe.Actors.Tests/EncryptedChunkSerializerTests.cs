@@ -1,0 +1,61 @@
+using FederatedHe.Actors.Serialization;
+using static FederatedHe.Actors.Protocol.FederationProtocol;
+
+namespace FederatedHe.Actors.Tests;
+
+public sealed class EncryptedChunkSerializerTests
+{
+    private static readonly EncryptedChunk Sample =
+        new(7, "hospital-2", PayloadKind.ModelUpdate, 1, 3, 9000, Enumerable.Range(0, 300).Select(i => (byte)i).ToArray());
+
+    [Fact]
+    public void A_chunk_survives_the_round_trip_unchanged()
+    {
+        var decoded = EncryptedChunkSerializer.Read(EncryptedChunkSerializer.Write(Sample));
+
+        Assert.Equal(Sample with { Ciphertext = decoded.Ciphertext }, decoded);
+        Assert.Equal(Sample.Ciphertext, decoded.Ciphertext);
+    }
+
+    [Fact]
+    public void Every_truncation_is_refused_with_a_typed_error()
+    {
+        var bytes = EncryptedChunkSerializer.Write(Sample);
+        for (var length = 0; length < bytes.Length; length++)
+            Assert.Throws<WireFormatException>(() => EncryptedChunkSerializer.Read(bytes.AsSpan(0, length)));
+    }
+
+    [Fact]
+    public void Ten_thousand_mutated_payloads_never_escape_as_anything_but_a_typed_error()
+    {
+        var original = EncryptedChunkSerializer.Write(Sample);
+        var random = new Random(20261124);
+        for (var trial = 0; trial < 10_000; trial++)
+        {
+            var bytes = (byte[])original.Clone();
+            var flips = random.Next(1, 6);
+            for (var f = 0; f < flips; f++)
+                bytes[random.Next(Math.Min(bytes.Length, 40))] = (byte)random.Next(256);
+            try
+            {
+                var decoded = EncryptedChunkSerializer.Read(bytes);
+                Assert.InRange(decoded.ChunkIndex, 0, decoded.ChunkCount - 1);
+                Assert.True(decoded.VectorLength > 0);
+            }
+            catch (WireFormatException)
+            {
+            }
+        }
+    }
+
+    [Fact]
+    public void A_header_claiming_a_huge_ciphertext_is_refused_without_allocating_it()
+    {
+        var bytes = EncryptedChunkSerializer.Write(Sample);
+        var lengthOffset = bytes.Length - Sample.Ciphertext.Length - 4;
+        BitConverter.TryWriteBytes(bytes.AsSpan(lengthOffset), int.MaxValue);
+
+        var error = Assert.Throws<WireFormatException>(() => EncryptedChunkSerializer.Read(bytes));
+        Assert.Equal("ciphertext length", error.Field);
+    }
+}
