@@ -321,8 +321,8 @@ public sealed class Evaluator
             for (int j = 0; j < n; j++)
             {
                 ulong a = lastCoefficients[j];
-                ulong r = q.Reduce(a);
-                lifted[j] = a > halfLast ? q.Subtract(r, lastModQ) : r;
+                ulong negative = (ulong)((long)(halfLast - a) >> 63); // all ones when a > q_L / 2
+                lifted[j] = q.Subtract(q.Reduce(a), lastModQ & negative);
             }
 
             _ring.Ntt(i).Forward(lifted);

@@ -55,9 +55,8 @@ public sealed class Modulus : IEquatable<Modulus>
     public ulong Reduce(ulong x)
     {
         ulong q = Value;
-        ulong estimate = Math.BigMul(x, _ratio64, out _);
-        ulong r = x - estimate * q;
-        return r >= q ? r - q : r;
+        ulong estimate = WordArithmetic.MultiplyHigh(x, _ratio64);
+        return WordArithmetic.SubtractIfAtLeast(x - (estimate * q), q);
     }
 
     /// <summary>Reduces a signed value modulo q into [0, q).</summary>
@@ -75,15 +74,15 @@ public sealed class Modulus : IEquatable<Modulus>
 
     /// <summary>(a + b) mod q for a, b in [0, q).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ulong Add(ulong a, ulong b)
-    {
-        ulong s = a + b;
-        return s >= Value ? s - Value : s;
-    }
+    public ulong Add(ulong a, ulong b) => WordArithmetic.SubtractIfAtLeast(a + b, Value);
 
     /// <summary>(a - b) mod q for a, b in [0, q).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public ulong Subtract(ulong a, ulong b) => a >= b ? a - b : a + Value - b;
+    public ulong Subtract(ulong a, ulong b)
+    {
+        ulong d = a - b;
+        return d + (Value & (ulong)((long)d >> 63));
+    }
 
     /// <summary>(-a) mod q for a in [0, q).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -98,13 +97,8 @@ public sealed class Modulus : IEquatable<Modulus>
         ulong x1 = (hi << (64 - _shiftLow)) | (lo >> _shiftLow);
         ulong mh = Math.BigMul(x1, _barrettMu, out ulong ml);
         ulong estimate = (mh << (64 - _shiftHigh)) | (ml >> _shiftHigh);
-        ulong r = lo - estimate * Value;
-        if (r >= Value)
-        {
-            r -= Value;
-        }
-
-        return r >= Value ? r - Value : r;
+        ulong r = lo - (estimate * Value);
+        return WordArithmetic.SubtractIfAtLeast(WordArithmetic.SubtractIfAtLeast(r, Value), Value);
     }
 
     /// <summary>The Shoup companion floor(w · 2^64 / q) of a constant w in [0, q).</summary>
@@ -114,16 +108,15 @@ public sealed class Modulus : IEquatable<Modulus>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong MultiplyShoupLazy(ulong x, ulong w, ulong wShoup)
     {
-        ulong estimate = Math.BigMul(x, wShoup, out _);
-        return x * w - estimate * Value;
+        ulong estimate = WordArithmetic.MultiplyHigh(x, wShoup);
+        return (x * w) - (estimate * Value);
     }
 
     /// <summary>x · w mod q in [0, q) for any 64-bit x, given w's Shoup companion.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public ulong MultiplyShoup(ulong x, ulong w, ulong wShoup)
     {
-        ulong r = MultiplyShoupLazy(x, w, wShoup);
-        return r >= Value ? r - Value : r;
+        return WordArithmetic.SubtractIfAtLeast(MultiplyShoupLazy(x, w, wShoup), Value);
     }
 
     /// <summary>a^e mod q.</summary>

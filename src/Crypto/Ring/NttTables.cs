@@ -105,9 +105,9 @@ public sealed class NttTables
                         for (int j = 0; j < t; j++)
                         {
                             ulong u = x[j];
-                            u = u >= twoQ ? u - twoQ : u;
+                            u = WordArithmetic.SubtractIfAtLeast(u, twoQ);
                             ulong yv = y[j];
-                            ulong v = (yv * wi) - (Math.BigMul(yv, wsi, out _) * q);
+                            ulong v = (yv * wi) - (WordArithmetic.MultiplyHigh(yv, wsi) * q);
                             x[j] = u + v;
                             y[j] = u - v + twoQ;
                         }
@@ -123,9 +123,9 @@ public sealed class NttTables
                         for (int j = 0; j < t; j++)
                         {
                             ulong u = x[j];
-                            u = u >= twoQ ? u - twoQ : u;
+                            u = WordArithmetic.SubtractIfAtLeast(u, twoQ);
                             ulong yv = x[j + t];
-                            ulong v = (yv * wi) - (Math.BigMul(yv, wsi, out _) * q);
+                            ulong v = (yv * wi) - (WordArithmetic.MultiplyHigh(yv, wsi) * q);
                             x[j] = u + v;
                             x[j + t] = u - v + twoQ;
                         }
@@ -136,8 +136,8 @@ public sealed class NttTables
             for (int j = 0; j < n; j++)
             {
                 ulong u = a[j];
-                u = u >= twoQ ? u - twoQ : u;
-                a[j] = u >= q ? u - q : u;
+                u = WordArithmetic.SubtractIfAtLeast(u, twoQ);
+                a[j] = WordArithmetic.SubtractIfAtLeast(u, q);
             }
         }
     }
@@ -172,9 +172,9 @@ public sealed class NttTables
                         ulong u = x[j];
                         ulong v = y[j];
                         ulong s = u + v;
-                        x[j] = s >= twoQ ? s - twoQ : s;
+                        x[j] = WordArithmetic.SubtractIfAtLeast(s, twoQ);
                         ulong d = u - v + twoQ;
-                        y[j] = (d * wi) - (Math.BigMul(d, wsi, out _) * q);
+                        y[j] = (d * wi) - (WordArithmetic.MultiplyHigh(d, wsi) * q);
                     }
                 }
             }
@@ -193,10 +193,10 @@ public sealed class NttTables
                     ulong v = y[j];
                     ulong s = u + v;
                     ulong d = u - v + twoQ;
-                    ulong r0 = (s * ni) - (Math.BigMul(s, nis, out _) * q);
-                    ulong r1 = (d * li) - (Math.BigMul(d, lis, out _) * q);
-                    a[j] = r0 >= q ? r0 - q : r0;
-                    y[j] = r1 >= q ? r1 - q : r1;
+                    ulong r0 = (s * ni) - (WordArithmetic.MultiplyHigh(s, nis) * q);
+                    ulong r1 = (d * li) - (WordArithmetic.MultiplyHigh(d, lis) * q);
+                    a[j] = WordArithmetic.SubtractIfAtLeast(r0, q);
+                    y[j] = WordArithmetic.SubtractIfAtLeast(r1, q);
                 }
             }
         }

@@ -165,8 +165,8 @@ public sealed class RingContext
                     for (int j = 0; j < n; j++)
                     {
                         ulong x = pa[j];
-                        ulong r = (x * pb[j]) - (Math.BigMul(x, ps[j], out _) * q);
-                        pd[j] = r >= q ? r - q : r;
+                        ulong r = (x * pb[j]) - (WordArithmetic.MultiplyHigh(x, ps[j]) * q);
+                        pd[j] = WordArithmetic.SubtractIfAtLeast(r, q);
                     }
                 }
                 else
@@ -176,10 +176,10 @@ public sealed class RingContext
                         for (int j = 0; j < n; j++)
                         {
                             ulong x = pa[j];
-                            ulong r = (x * pb[j]) - (Math.BigMul(x, ps[j], out _) * q);
-                            r = r >= q ? r - q : r;
+                            ulong r = (x * pb[j]) - (WordArithmetic.MultiplyHigh(x, ps[j]) * q);
+                            r = WordArithmetic.SubtractIfAtLeast(r, q);
                             r += pc[j];
-                            pd[j] = r >= q ? r - q : r;
+                            pd[j] = WordArithmetic.SubtractIfAtLeast(r, q);
                         }
                     }
                 }
@@ -226,8 +226,8 @@ public sealed class RingContext
         for (int j = 0; j < n; j++)
         {
             ulong x = pa[j];
-            ulong r = (x * w) - (Math.BigMul(x, ws, out _) * q);
-            pd[j] = r >= q ? r - q : r;
+            ulong r = (x * w) - (WordArithmetic.MultiplyHigh(x, ws) * q);
+            pd[j] = WordArithmetic.SubtractIfAtLeast(r, q);
         }
     }
 
