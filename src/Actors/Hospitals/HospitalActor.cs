@@ -35,6 +35,7 @@ internal sealed class HospitalActor : ReceiveActor, IWithTimers
 
     private IActorRef _trainer = ActorRefs.Nobody;
     private bool _registered;
+    private int _registrationAttempts;
 
     // Aggregates are accepted only from the node whose coordinator accepted our registration.
     private Address? _coordinatorNode;
@@ -43,6 +44,7 @@ internal sealed class HospitalActor : ReceiveActor, IWithTimers
     private float[] _globalParameters;
     private int _globalRound;
     private StartTraining? _pendingTraining;
+    private int _aggregatesInFlight;
     private int _trainingRound = -1;
     private double _trainingMs;
     private double _encryptionMs;
@@ -71,8 +73,16 @@ internal sealed class HospitalActor : ReceiveActor, IWithTimers
         Receive<LocalTrainingCompleted>(Handle);
         Receive<LocalEvaluationCompleted>(Handle);
         Receive<LocalWorkFailed>(f => _log.Error("{0}: round {1}: {2}", _data.HospitalId, f.Round, f.Reason));
-        Receive<Status.Failure>(f => _log.Error(f.Cause, "{0}: CKKS work failed", _data.HospitalId));
-        Receive<FederationFinished>(f => _log.Info("{0}: federation finished at round {1}: {2}", _data.HospitalId, f.RoundId, f.Status));
+        Receive<Status.Failure>(f =>
+        {
+            _aggregatesInFlight = Math.Max(0, _aggregatesInFlight - 1);
+            _log.Error(f.Cause, "{0}: CKKS work failed", _data.HospitalId);
+        });
+        Receive<FederationFinished>(f =>
+        {
+            _log.Info("{0}: federation finished at round {1}: {2}", _data.HospitalId, f.RoundId, f.Status);
+            Context.System.EventStream.Publish(f); // lets the hosting process know it may stop
+        });
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -91,6 +101,8 @@ internal sealed class HospitalActor : ReceiveActor, IWithTimers
     {
         if (_registered)
             return;
+        if (++_registrationAttempts % 15 == 0)
+            _log.Warning("{0}: no answer from the coordinator after {1} registration attempts; still trying", _data.HospitalId, _registrationAttempts);
         _coordinator.Tell(new RegisterHospital(_data.HospitalId, _parameterSetId));
         Timers.StartSingleTimer(RegistrationTimerKey, Register.Instance, RegistrationRetry);
     }
@@ -130,20 +142,22 @@ internal sealed class HospitalActor : ReceiveActor, IWithTimers
     private void Handle(StartTraining request)
     {
         OnCoordinatorContact();
+        TryStartTraining(request);
+    }
+
+    private void TryStartTraining(StartTraining request)
+    {
         if (Resend(request.RoundId, PayloadKind.ModelUpdate) || _trainingRound == request.RoundId)
             return;
 
-        if (_scaledTrain is null)
+        // Training needs the global statistics and the global model the round starts from. They are
+        // usually still being decrypted (they arrive just before the request); if not, ask for them again.
+        var missing = _scaledTrain is null ? 0 : request.GlobalModelRound != _globalRound ? request.GlobalModelRound : -1;
+        if (missing >= 0)
         {
             _pendingTraining = request;
-            _coordinator.Tell(new FetchAggregate(0, _data.HospitalId));
-            return;
-        }
-
-        if (request.GlobalModelRound != _globalRound)
-        {
-            _pendingTraining = request;
-            _coordinator.Tell(new FetchAggregate(request.GlobalModelRound, _data.HospitalId));
+            if (_aggregatesInFlight == 0)
+                _coordinator.Tell(new FetchAggregate(missing, _data.HospitalId));
             return;
         }
 
@@ -220,6 +234,7 @@ internal sealed class HospitalActor : ReceiveActor, IWithTimers
                 _log.Warning("{0}: refused an aggregate chunk: {1}", _data.HospitalId, _assembler.LastRefusal);
                 break;
             case ChunkOutcome.Completed:
+                _aggregatesInFlight++;
                 var clock = Stopwatch.StartNew();
                 _crypto.DecryptAsync(vector!.Ciphertexts, vector.VectorLength).PipeTo(Self,
                     success: values => new VectorDecrypted(vector.RoundId, vector.Kind, values, clock.Elapsed.TotalMilliseconds));
@@ -229,6 +244,7 @@ internal sealed class HospitalActor : ReceiveActor, IWithTimers
 
     private void Handle(VectorDecrypted decrypted)
     {
+        _aggregatesInFlight--;
         _decryptionMs = decrypted.ElapsedMs;
         if (decrypted.Kind == PayloadKind.AggregatedStatistics)
         {
@@ -260,7 +276,7 @@ internal sealed class HospitalActor : ReceiveActor, IWithTimers
         }
 
         if (_pendingTraining is { } pending)
-            Handle(pending);
+            TryStartTraining(pending);
     }
 
     private void Handle(LocalEvaluationCompleted evaluated)

@@ -1,0 +1,223 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using Akka.Actor;
+using Akka.Cluster;
+using Akka.Configuration;
+using FederatedHe.Actors.Configuration;
+using FederatedHe.Actors.CryptoPool;
+using FederatedHe.Actors.Hospitals;
+using FederatedHe.Actors.Nodes;
+using FederatedHe.Crypto.Ckks;
+using FederatedHe.Crypto.Rlwe;
+using FederatedHe.Host.Hosting;
+using FederatedHe.Training.Data;
+using FederatedHe.Training.Evaluation;
+using FederatedHe.Training.Federation;
+using FederatedHe.Training.Models;
+using static FederatedHe.Actors.Protocol.FederationEvents;
+
+namespace FederatedHe.Host.Simulation;
+
+/// <summary>What one round of a simulated federation achieved and cost.</summary>
+/// <param name="Round">Round number (0 is the standardisation round).</param>
+/// <param name="Contributors">Hospitals whose encrypted updates were aggregated.</param>
+/// <param name="Dropouts">Hospitals expected that did not contribute.</param>
+/// <param name="Attempts">Collection attempts (1 = no retry).</param>
+/// <param name="IgnoredMessages">Stale, duplicate, late or refused messages the coordinator ignored.</param>
+/// <param name="Test">The decrypted global model on the whole held-out test set (the harness can see it; no node can).</param>
+/// <param name="FederatedAccuracy">Sample-weighted accuracy the hospitals reported on their own held-out data.</param>
+/// <param name="AggregateCkksError">Max abs error of the decrypted Σ n_i·w_i against plaintext.</param>
+/// <param name="ModelErrorVersusPlaintextFedAvg">Max abs difference between the decrypted global model and plaintext FedAvg of the same updates.</param>
+/// <param name="CiphertextBytesPerParameter">Ciphertext bytes each hospital uploaded per plaintext value.</param>
+/// <param name="TrainingMs">Mean local training time per hospital.</param>
+/// <param name="EncryptionMs">Mean encryption time per hospital.</param>
+/// <param name="AggregationMs">Time the aggregator spent adding ciphertexts.</param>
+/// <param name="DecryptionMs">Mean decryption time per hospital.</param>
+/// <param name="RoundMs">Wall time of the round.</param>
+public sealed record SimulationRound(
+    int Round,
+    IReadOnlyList<string> Contributors,
+    IReadOnlyList<string> Dropouts,
+    int Attempts,
+    int IgnoredMessages,
+    EvaluationMetrics? Test,
+    double? FederatedAccuracy,
+    double? AggregateCkksError,
+    double? ModelErrorVersusPlaintextFedAvg,
+    double CiphertextBytesPerParameter,
+    double TrainingMs,
+    double EncryptionMs,
+    double AggregationMs,
+    double DecryptionMs,
+    double RoundMs);
+
+/// <summary>The outcome of a simulated federation and, if computed, its baselines.</summary>
+public sealed record SimulationResult(
+    bool Succeeded,
+    string Status,
+    IReadOnlyList<SimulationRound> Rounds,
+    EvaluationMetrics? CentralizedBaseline,
+    EvaluationMetrics? PlaintextFedAvgBaseline,
+    TimeSpan FederationTime)
+{
+    /// <summary>The last round's test metrics.</summary>
+    public EvaluationMetrics? FinalTest => Rounds.LastOrDefault(r => r.Test is not null)?.Test;
+}
+
+/// <summary>
+/// Runs a whole federation in one process: an aggregator and N hospitals, each its own actor system
+/// in one Akka cluster over real TCP on loopback, on a CSV data set, with a plaintext shadow of every
+/// aggregate. The same actors run as separate processes under `fedhe node`.
+/// </summary>
+public static class FederationSimulation
+{
+    /// <summary>Runs the federation to its end and reports each round as it completes.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
+    /// <exception cref="DatasetFormatException">The data file is malformed.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    public static async Task<SimulationResult> RunAsync(SimulationOptions options, Action<SimulationRound>? onRound = null,
+        CancellationToken cancellationToken = default)
+    {
+        options.Validate();
+        if (!CkksPresets.All.TryGetValue(options.CryptoPreset, out var parameters))
+            throw new ArgumentOutOfRangeException(nameof(options), options.CryptoPreset, $"unknown CKKS preset; known: {string.Join(", ", CkksPresets.All.Keys)}");
+
+        // Several hospitals share this process's cores: one intra-op thread each keeps them from oversubscribing.
+        TorchSharp.torch.set_num_threads(1);
+
+        var data = CsvDatasetLoader.Load(string.IsNullOrEmpty(options.DataPath) ? ProjectFiles.DefaultDataPath : options.DataPath);
+        var split = DatasetSplits.StratifiedHoldout(data, options.TestFraction, options.Seed);
+        var partitions = Partition(split.Train, options);
+        var evaluationSets = split.Test.SampleCount >= DatasetPartitioner.DefaultMinimumSamplesPerHospital * options.Hospitals
+            ? DatasetPartitioner.Iid(split.Test, options.Hospitals, options.Seed + 1)
+            : Enumerable.Repeat(split.Test, options.Hospitals).ToList();
+        var hospitalIds = Enumerable.Range(1, options.Hospitals).Select(i => $"hospital-{i}").ToList();
+
+        var training = options.Training with { Seed = options.Seed };
+        var plan = new HospitalTrainingPlan(options.Model, new FedAvgStrategy(new FedAvgOptions { LocalTraining = training }), options.Seed);
+
+        // The harness's own view of the test set, scaled as the hospitals scale theirs.
+        var standardizer = Standardizer.FromStatistics(FeatureStatistics.Combine(partitions.Select(FeatureStatistics.Compute)));
+        var scaledTest = standardizer.Apply(split.Test);
+
+        var (secretKey, publicKey) = new KeyGenerator(parameters).GenerateKeyPair();
+        var config = SimulationConfig(options);
+        var settings = FederationSettings.Create(config);
+        var shadow = new ShadowFedAvg();
+        var events = Channel.CreateUnbounded<IFederationEvent>();
+        var systems = new List<ActorSystem>();
+        var rounds = new List<SimulationRound>();
+        var clock = Stopwatch.StartNew();
+        FederationCompleted? completion;
+        try
+        {
+            var aggregator = ActorSystem.Create(FederationNode.SystemName,
+                FederationNode.NodeConfig(FederationRoles.Aggregator, "127.0.0.1", 0, [], config));
+            systems.Add(aggregator);
+            var aggregatorAddress = Cluster.Get(aggregator).SelfAddress;
+            await Cluster.Get(aggregator).JoinAsync(aggregatorAddress, cancellationToken).ConfigureAwait(false);
+            aggregator.ActorOf(Props.Create(() => new EventForwarder(events.Writer)), "simulation-events");
+            FederationNode.StartAggregator(aggregator, settings, CkksKeyMaterial.ParametersOnly(parameters));
+
+            var hospitals = hospitalIds.Select(_ => ActorSystem.Create(FederationNode.SystemName,
+                FederationNode.NodeConfig(FederationRoles.Hospital, "127.0.0.1", 0, [], config))).ToList();
+            systems.AddRange(hospitals);
+            await Task.WhenAll(hospitals.Select(h => Cluster.Get(h).JoinAsync(aggregatorAddress, cancellationToken))).ConfigureAwait(false);
+            for (var i = 0; i < hospitals.Count; i++)
+            {
+                var hospitalData = new HospitalData(hospitalIds[i], partitions[i], evaluationSets[i]);
+                FederationNode.StartHospital(hospitals[i], settings, new CkksKeyMaterial(parameters, publicKey, secretKey), hospitalData, plan, shadow);
+            }
+
+            using var model = ModelFactory.Create(options.Model, data.FeatureCount, options.Seed);
+            completion = null;
+            while (completion is null)
+            {
+                var next = await events.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                switch (next)
+                {
+                    case RoundCompleted { RoundId: > 0 } completed:
+                        var round = Describe(completed, shadow, model, scaledTest);
+                        rounds.Add(round);
+                        onRound?.Invoke(round);
+                        shadow.Forget(completed.RoundId);
+                        break;
+                    case FederationCompleted done:
+                        completion = done;
+                        break;
+                }
+            }
+        }
+        finally
+        {
+            secretKey.Dispose();
+            await Task.WhenAll(systems.Select(s => s.Terminate().WaitAsync(TimeSpan.FromSeconds(20)))).ConfigureAwait(false);
+        }
+
+        var federationTime = clock.Elapsed;
+        EvaluationMetrics? centralized = null, plaintextFedAvg = null;
+        if (options.ComputeBaselines)
+        {
+            centralized = CentralizedBaseline.Run(split.Train, split.Test, options.Model,
+                training with { Epochs = training.Epochs * options.Rounds }, cancellationToken).Test;
+            plaintextFedAvg = PlaintextFedAvg.Run(partitions, split.Test, options.Model, training, options.Rounds, options.Seed,
+                cancellationToken: cancellationToken).FinalTest;
+        }
+
+        return new SimulationResult(completion.Succeeded, completion.Status, rounds, centralized, plaintextFedAvg, federationTime);
+    }
+
+    private static IReadOnlyList<Dataset> Partition(Dataset train, SimulationOptions options) => options.Partition switch
+    {
+        PartitionScheme.Iid => DatasetPartitioner.Iid(train, options.Hospitals, options.Seed),
+        PartitionScheme.Dirichlet => DatasetPartitioner.Dirichlet(train, options.Hospitals, options.Alpha, options.Seed),
+        PartitionScheme.QuantitySkewed => DatasetPartitioner.QuantitySkewed(train, options.Hospitals, options.Alpha, options.Seed),
+        _ => throw new ArgumentOutOfRangeException(nameof(options), options.Partition, "unknown partition scheme"),
+    };
+
+    private static Config SimulationConfig(SimulationOptions options)
+    {
+        var federation = ConfigurationFactory.ParseString($$"""
+            akka.loglevel = {{options.LogLevel}}
+            fedhe.federation {
+              mode = {{(options.Mode == KeyMode.SharedKey ? "shared-key" : "threshold")}}
+              rounds = {{options.Rounds}}
+              min-hospitals = {{options.Hospitals}}
+              quorum = {{options.EffectiveQuorum}}
+              collect-timeout = {{(int)options.CollectTimeout.TotalMilliseconds}}ms
+              seed = {{options.Seed}}
+            }
+            fedhe.crypto.preset = "{{options.CryptoPreset}}"
+            """);;
+        return federation
+            .WithFallback(options.ExtraConfig ?? Config.Empty)
+            .WithFallback(ProjectFiles.LoadHocon(ProjectFiles.ClusterConfigPath));
+    }
+
+    private static SimulationRound Describe(RoundCompleted completed, ShadowFedAvg shadow, ClassifierModel model, Dataset scaledTest)
+    {
+        var comparison = shadow.Compare(completed.RoundId, completed.Contributors);
+        EvaluationMetrics? test = null;
+        if (comparison is not null)
+        {
+            model.SetParameters(comparison.GlobalParameters);
+            test = ModelEvaluator.Evaluate(model, scaledTest);
+        }
+
+        return new SimulationRound(completed.RoundId, completed.Contributors, completed.Dropouts, completed.Attempts,
+            completed.IgnoredMessages, test, completed.Evaluation?.Accuracy, comparison?.AggregateMaxAbsError,
+            comparison?.ModelMaxAbsError, completed.CiphertextBytesPerValue, completed.Timings.TrainingMs,
+            completed.Timings.EncryptionMs, completed.AggregationMs, completed.Timings.DecryptionMs, completed.RoundMs);
+    }
+
+    /// <summary>Forwards the coordinator's events from its node's event stream to the harness.</summary>
+    private sealed class EventForwarder : ReceiveActor
+    {
+        public EventForwarder(ChannelWriter<IFederationEvent> writer)
+        {
+            Receive<IFederationEvent>(e => writer.TryWrite(e));
+        }
+
+        protected override void PreStart() => Context.System.EventStream.Subscribe(Self, typeof(IFederationEvent));
+    }
+}
