@@ -57,18 +57,6 @@ internal ref struct ShareBodyReader
         return slice;
     }
 
-    public int Party(string field, int partyCount)
-    {
-        long offset = Offset;
-        int id = U16(field);
-        if (id < 1 || id > partyCount)
-        {
-            throw new CkksFormatException(field, offset, $"party {id} is outside 1..{partyCount}.");
-        }
-
-        return id;
-    }
-
     public RnsPolynomial Polynomial(RlweParameters parameters, int limbs, string field)
     {
         int length = parameters.PackedPolynomialLength(limbs);
