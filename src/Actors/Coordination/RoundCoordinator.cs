@@ -63,7 +63,7 @@ internal sealed class RoundCoordinator : ReceiveActor, IWithTimers
         Receive<ClusterEvent.UnreachableMember>(m => MarkReachability(m.Member.Address, reachable: false));
         Receive<ClusterEvent.ReachableMember>(m => MarkReachability(m.Member.Address, reachable: true));
         Receive<ClusterEvent.MemberRemoved>(m => RemoveAt(m.Member.Address, "left the cluster"));
-        Receive<Terminated>(t => RemoveAt(t.ActorRef.Path.Address, "stopped"));
+        Receive<Terminated>(t => Remove(_hospitals.Values.Where(h => h.Ref.Equals(t.ActorRef)).ToList(), "stopped"));
         Receive<ClusterEvent.IMemberEvent>(_ => { });
     }
 
@@ -133,7 +133,7 @@ internal sealed class RoundCoordinator : ReceiveActor, IWithTimers
             return;
         }
 
-        if (!_hospitals.TryGetValue(chunk.ParticipantId, out var entry) || !entry.Ref.Path.Address.Equals(Sender.Path.Address))
+        if (!_hospitals.TryGetValue(chunk.ParticipantId, out var entry) || !entry.Ref.Equals(Sender))
         {
             Ignore($"chunk claiming to be from {chunk.ParticipantId} came from {Sender.Path}, which is not that registered hospital");
             return;
@@ -253,7 +253,7 @@ internal sealed class RoundCoordinator : ReceiveActor, IWithTimers
     private void Handle(EvaluationReported report)
     {
         if (_phase != Phase.Evaluating || report.RoundId != _round || !_aggregateRecipients.Contains(report.HospitalId)
-            || !_hospitals.TryGetValue(report.HospitalId, out var entry) || !entry.Ref.Path.Address.Equals(Sender.Path.Address))
+            || !_hospitals.TryGetValue(report.HospitalId, out var entry) || !entry.Ref.Equals(Sender))
         {
             Ignore($"evaluation of round {report.RoundId} from {report.HospitalId} while {_phase} round {_round}");
             return;
@@ -384,9 +384,12 @@ internal sealed class RoundCoordinator : ReceiveActor, IWithTimers
         }
     }
 
-    private void RemoveAt(Address address, string why)
+    private void RemoveAt(Address address, string why) =>
+        Remove(_hospitals.Values.Where(h => h.Ref.Path.Address.Equals(address)).ToList(), why);
+
+    private void Remove(IReadOnlyList<HospitalEntry> leaving, string why)
     {
-        foreach (var hospital in _hospitals.Values.Where(h => h.Ref.Path.Address.Equals(address)).ToList())
+        foreach (var hospital in leaving)
         {
             _hospitals.Remove(hospital.Id);
             _assembler.DiscardFrom(hospital.Id);
@@ -453,13 +456,14 @@ internal sealed class RoundCoordinator : ReceiveActor, IWithTimers
 
     private sealed record AggregateSnapshot(int Round, PayloadKind Kind, int VectorLength, IReadOnlyList<byte[]> Ciphertexts, long BytesReceived);
 
-    private sealed record CollectTimedOut(int Round, int Attempt);
+    private sealed record CollectTimedOut(int Round, int Attempt) : INoSerializationVerificationNeeded;
 
-    private sealed record EvaluateTimedOut(int Round);
+    private sealed record EvaluateTimedOut(int Round) : INoSerializationVerificationNeeded;
 
-    private sealed record AggregateReady(int Round, int VectorLength, byte[][] Ciphertexts, long BytesReceived, double ElapsedMs);
+    private sealed record AggregateReady(int Round, int VectorLength, byte[][] Ciphertexts, long BytesReceived, double ElapsedMs)
+        : INoSerializationVerificationNeeded;
 
-    private sealed class RegistrationTimedOut
+    private sealed class RegistrationTimedOut : INoSerializationVerificationNeeded
     {
         public static readonly RegistrationTimedOut Instance = new();
     }

@@ -1,3 +1,5 @@
+using Akka.Actor;
+
 namespace FederatedHe.Actors.CryptoPool;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace FederatedHe.Actors.CryptoPool;
 public static class CryptoPoolProtocol
 {
     /// <summary>Marker for pool requests.</summary>
-    public interface ICryptoRequest
+    public interface ICryptoRequest : INoSerializationVerificationNeeded
     {
         /// <summary>Position of the chunk in its vector.</summary>
         int ChunkIndex { get; }
@@ -23,11 +25,11 @@ public static class CryptoPoolProtocol
     public sealed record DecryptChunk(int ChunkIndex, byte[] Ciphertext, int ValueCount) : ICryptoRequest;
 
     /// <summary>A chunk's ciphertext (after encryption or summation).</summary>
-    public sealed record CiphertextResponse(int ChunkIndex, byte[] Ciphertext);
+    public sealed record CiphertextResponse(int ChunkIndex, byte[] Ciphertext) : INoSerializationVerificationNeeded;
 
     /// <summary>A chunk's decrypted values.</summary>
-    public sealed record PlaintextResponse(int ChunkIndex, double[] Values);
+    public sealed record PlaintextResponse(int ChunkIndex, double[] Values) : INoSerializationVerificationNeeded;
 
     /// <summary>A chunk's work failed; the reason names the chunk and the problem.</summary>
-    public sealed record CryptoFailureResponse(int ChunkIndex, string Reason);
+    public sealed record CryptoFailureResponse(int ChunkIndex, string Reason) : INoSerializationVerificationNeeded;
 }

@@ -288,12 +288,13 @@ internal sealed class HospitalActor : ReceiveActor, IWithTimers
             metrics.Accuracy, metrics.LogLoss, metrics.RocAuc, new HospitalTimings(_trainingMs, _encryptionMs, _decryptionMs)));
     }
 
-    private sealed class Register
+    private sealed class Register : INoSerializationVerificationNeeded
     {
         public static readonly Register Instance = new();
     }
 
-    private sealed record VectorEncrypted(int Round, PayloadKind Kind, int VectorLength, byte[][] Ciphertexts, double ElapsedMs);
+    private sealed record VectorEncrypted(int Round, PayloadKind Kind, int VectorLength, byte[][] Ciphertexts, double ElapsedMs)
+        : INoSerializationVerificationNeeded;
 
-    private sealed record VectorDecrypted(int Round, PayloadKind Kind, double[] Values, double ElapsedMs);
+    private sealed record VectorDecrypted(int Round, PayloadKind Kind, double[] Values, double ElapsedMs) : INoSerializationVerificationNeeded;
 }

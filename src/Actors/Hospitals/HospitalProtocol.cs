@@ -1,3 +1,4 @@
+using Akka.Actor;
 using FederatedHe.Training.Data;
 using FederatedHe.Training.Evaluation;
 using FederatedHe.Training.Federation;
@@ -33,19 +34,19 @@ public interface IHospitalObserver
     void GlobalModelEvaluated(string hospitalId, int round, EvaluationMetrics metrics);
 }
 
-/// <summary>Messages between a hospital and its local training worker (same process only).</summary>
+/// <summary>Messages between a hospital and its local training worker (same process only, never serialized).</summary>
 internal static class LocalTrainingProtocol
 {
     /// <summary>The hospital's data, scaled with the federation's global statistics.</summary>
-    public sealed record PrepareData(Dataset ScaledTrain, Dataset ScaledEvaluation);
+    public sealed record PrepareData(Dataset ScaledTrain, Dataset ScaledEvaluation) : INoSerializationVerificationNeeded;
 
-    public sealed record TrainLocally(FitInstruction Instruction);
+    public sealed record TrainLocally(FitInstruction Instruction) : INoSerializationVerificationNeeded;
 
-    public sealed record LocalTrainingCompleted(ClientUpdate Update);
+    public sealed record LocalTrainingCompleted(ClientUpdate Update) : INoSerializationVerificationNeeded;
 
-    public sealed record EvaluateLocally(int Round, float[] Parameters);
+    public sealed record EvaluateLocally(int Round, float[] Parameters) : INoSerializationVerificationNeeded;
 
-    public sealed record LocalEvaluationCompleted(ClientEvaluation Evaluation);
+    public sealed record LocalEvaluationCompleted(ClientEvaluation Evaluation) : INoSerializationVerificationNeeded;
 
-    public sealed record LocalWorkFailed(int Round, string Reason);
+    public sealed record LocalWorkFailed(int Round, string Reason) : INoSerializationVerificationNeeded;
 }
