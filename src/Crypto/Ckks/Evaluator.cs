@@ -100,7 +100,7 @@ public sealed class Evaluator
     public Ciphertext NegateNew(Ciphertext a)
     {
         ArgumentNullException.ThrowIfNull(a);
-        var destination = new Ciphertext(_parameters, a.Level, a.Scale);
+        var destination = Ciphertext.CreateUninitialized(_parameters, a.Level, a.Scale);
         Negate(a, destination);
         return destination;
     }
@@ -136,7 +136,8 @@ public sealed class Evaluator
     public Ciphertext AddPlainNew(Ciphertext a, Plaintext plaintext)
     {
         ArgumentNullException.ThrowIfNull(a);
-        var destination = new Ciphertext(_parameters, a.Level, a.Scale);
+        ArgumentNullException.ThrowIfNull(plaintext);
+        var destination = Ciphertext.CreateUninitialized(_parameters, Math.Min(a.Level, plaintext.Level), a.Scale);
         AddPlain(a, plaintext, destination);
         return destination;
     }
@@ -165,7 +166,8 @@ public sealed class Evaluator
     public Ciphertext MultiplyPlainNew(Ciphertext a, Plaintext plaintext)
     {
         ArgumentNullException.ThrowIfNull(a);
-        var destination = new Ciphertext(_parameters, a.Level, a.Scale);
+        ArgumentNullException.ThrowIfNull(plaintext);
+        var destination = Ciphertext.CreateUninitialized(_parameters, Math.Min(a.Level, plaintext.Level), a.Scale);
         MultiplyPlain(a, plaintext, destination);
         return destination;
     }
@@ -232,7 +234,7 @@ public sealed class Evaluator
     public Ciphertext MultiplyConstNew(Ciphertext a, double constant)
     {
         ArgumentNullException.ThrowIfNull(a);
-        var destination = new Ciphertext(_parameters, a.Level, a.Scale);
+        var destination = Ciphertext.CreateUninitialized(_parameters, a.Level, a.Scale);
         MultiplyConst(a, constant, destination);
         return destination;
     }
@@ -278,7 +280,10 @@ public sealed class Evaluator
     public Ciphertext RescaleNew(Ciphertext a)
     {
         ArgumentNullException.ThrowIfNull(a);
-        var destination = new Ciphertext(_parameters, a.Level, a.Scale);
+        // Rescale writes limbs 0..Level-1 only; the limb it drops stays zero.
+        var destination = a.Level > 0
+            ? Ciphertext.CreateUninitialized(_parameters, a.Level - 1, a.Scale)
+            : new Ciphertext(_parameters, a.Level, a.Scale);
         Rescale(a, destination);
         return destination;
     }
@@ -367,7 +372,8 @@ public sealed class Evaluator
     {
         ArgumentNullException.ThrowIfNull(a);
         ArgumentNullException.ThrowIfNull(b);
-        return new Ciphertext(_parameters, Math.Min(a.Level, b.Level), a.Scale);
+        // Every limb up to the result's level is overwritten, so its storage need not be zeroed.
+        return Ciphertext.CreateUninitialized(_parameters, Math.Min(a.Level, b.Level), a.Scale);
     }
 
     private void Check(Ciphertext ciphertext, string material) => _parameters.EnsureSameSet(ciphertext.ParameterSetId, material);

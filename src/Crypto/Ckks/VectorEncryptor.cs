@@ -81,7 +81,7 @@ public sealed class VectorEncryptor
     /// <exception cref="ArgumentException">A value is not finite.</exception>
     public Ciphertext EncryptChunk(ReadOnlySpan<double> values, int chunkIndex)
     {
-        var ciphertext = new Ciphertext(_parameters, _parameters.MaxLevel, _parameters.DefaultScale);
+        var ciphertext = Ciphertext.CreateUninitialized(_parameters, _parameters.MaxLevel, _parameters.DefaultScale);
         EncryptChunk(values, chunkIndex, ciphertext);
         return ciphertext;
     }

@@ -64,7 +64,17 @@ public sealed class VectorEvaluator
     /// <summary>Returns the sum of <paramref name="vectors"/> (at least one), e.g. the FedAvg numerator.</summary>
     /// <exception cref="ArgumentException">The list is empty or the vectors have different lengths.</exception>
     /// <exception cref="ScaleMismatchException">The scales differ.</exception>
-    public EncryptedVector Sum(IReadOnlyList<EncryptedVector> vectors)
+    public EncryptedVector Sum(IReadOnlyList<EncryptedVector> vectors) => SumParallel(vectors, 1);
+
+    /// <summary>
+    /// Returns the sum of <paramref name="vectors"/> (at least one), splitting the chunks into
+    /// contiguous ranges summed on up to <paramref name="maxDegreeOfParallelism"/> threads. Each result
+    /// chunk is written by its first addition (no copy of the first vector is made).
+    /// </summary>
+    /// <exception cref="ArgumentException">The list is empty or the vectors have different lengths.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The degree of parallelism is below 1.</exception>
+    /// <exception cref="ScaleMismatchException">The scales differ.</exception>
+    public EncryptedVector SumParallel(IReadOnlyList<EncryptedVector> vectors, int maxDegreeOfParallelism)
     {
         ArgumentNullException.ThrowIfNull(vectors);
         if (vectors.Count == 0)
@@ -72,13 +82,27 @@ public sealed class VectorEvaluator
             throw new ArgumentException("At least one vector is needed.", nameof(vectors));
         }
 
-        var sum = vectors[0].Clone();
-        for (int i = 1; i < vectors.Count; i++)
+        var first = vectors[0];
+        foreach (var vector in vectors)
         {
-            AddInPlace(sum, vectors[i]);
+            CheckSameShape(first, vector, first, Range.All);
         }
 
-        return sum;
+        return NewVector(first, maxDegreeOfParallelism, k =>
+        {
+            if (vectors.Count == 1)
+            {
+                return first[k].Clone();
+            }
+
+            var sum = Evaluator.AddNew(first[k], vectors[1][k]);
+            for (int i = 2; i < vectors.Count; i++)
+            {
+                Evaluator.AddInPlace(sum, vectors[i][k]);
+            }
+
+            return sum;
+        });
     }
 
     /// <summary>destination = constant · a on every chunk (see <see cref="Evaluator.MultiplyConst(Ciphertext, double, Ciphertext)"/>).</summary>
@@ -104,9 +128,31 @@ public sealed class VectorEvaluator
     public EncryptedVector MultiplyConstNew(EncryptedVector a, double constant)
     {
         ArgumentNullException.ThrowIfNull(a);
-        var destination = a.Clone();
-        MultiplyConst(destination, constant, destination);
-        return destination;
+        return NewVector(a, 1, k => Evaluator.MultiplyConstNew(a[k], constant));
+    }
+
+    /// <summary>
+    /// Returns Rescale(constant · a), e.g. the FedAvg mean from the sum, on up to
+    /// <paramref name="maxDegreeOfParallelism"/> threads over contiguous chunk ranges; each result
+    /// chunk is written once by the product and rescaled in place.
+    /// </summary>
+    /// <exception cref="ArgumentException">The constant is not finite.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">The degree of parallelism is below 1.</exception>
+    /// <exception cref="LevelMismatchException">The vector is at level 0.</exception>
+    public EncryptedVector MultiplyConstAndRescaleNew(EncryptedVector a, double constant, int maxDegreeOfParallelism = 1)
+    {
+        ArgumentNullException.ThrowIfNull(a);
+        return NewVector(a, maxDegreeOfParallelism, k =>
+        {
+            if (a[k].Level == 0)
+            {
+                throw new LevelMismatchException("A level-0 ciphertext cannot be rescaled.");
+            }
+
+            var product = Evaluator.MultiplyConstNew(a[k], constant);
+            Evaluator.Rescale(product, product);
+            return product;
+        });
     }
 
     /// <summary>destination = Rescale(a) on every chunk.</summary>
@@ -129,9 +175,7 @@ public sealed class VectorEvaluator
     public EncryptedVector RescaleNew(EncryptedVector a)
     {
         ArgumentNullException.ThrowIfNull(a);
-        var destination = a.Clone();
-        Rescale(destination, destination);
-        return destination;
+        return NewVector(a, 1, k => Evaluator.RescaleNew(a[k]));
     }
 
     /// <summary>
@@ -164,6 +208,48 @@ public sealed class VectorEvaluator
         }
 
         return result;
+    }
+
+    /// <summary>
+    /// A vector shaped like <paramref name="shape"/> whose chunk k is <paramref name="chunk"/>(k),
+    /// computed over contiguous chunk ranges on up to <paramref name="maxDegreeOfParallelism"/> threads.
+    /// </summary>
+    private EncryptedVector NewVector(EncryptedVector shape, int maxDegreeOfParallelism, Func<int, Ciphertext> chunk)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxDegreeOfParallelism, 1);
+        _parameters.EnsureSameSet(shape.Parameters.Id, "encrypted vector");
+        int count = shape.ChunkCount;
+        var chunks = new Ciphertext[count];
+        int workers = Math.Min(maxDegreeOfParallelism, count);
+        if (workers <= 1)
+        {
+            for (int k = 0; k < count; k++)
+            {
+                chunks[k] = chunk(k);
+            }
+        }
+        else
+        {
+            try
+            {
+                Parallel.For(0, workers, new ParallelOptions { MaxDegreeOfParallelism = workers }, worker =>
+                {
+                    int end = (int)((long)count * (worker + 1) / workers);
+                    for (int k = (int)((long)count * worker / workers); k < end; k++)
+                    {
+                        chunks[k] = chunk(k);
+                    }
+                });
+            }
+            catch (AggregateException ex) when (ex.InnerExceptions.Count > 0)
+            {
+                // Throw what the sequential path throws (e.g. ScaleMismatchException), not the wrapper.
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex.InnerExceptions[0]).Throw();
+                throw;
+            }
+        }
+
+        return new EncryptedVector(_parameters, shape.Length, chunks);
     }
 
     private (int Start, int Count) CheckSameShape(EncryptedVector a, EncryptedVector b, EncryptedVector destination, Range chunks)

@@ -94,6 +94,19 @@ public sealed class RnsPolynomial
         return copy;
     }
 
+    /// <summary>
+    /// A polynomial whose storage is not zeroed, for callers that overwrite every limb in use before
+    /// reading it: zeroing large arrays (and the page faults it causes) costs more than the additions
+    /// that follow. Limbs from <paramref name="firstClearedLimb"/> up are cleared, so limbs a caller
+    /// does not write still read as zero, as with the public constructor.
+    /// </summary>
+    internal static RnsPolynomial CreateUninitialized(int n, int limbCount, int firstClearedLimb)
+    {
+        var storage = GC.AllocateUninitializedArray<ulong>(checked(n * limbCount));
+        storage.AsSpan(firstClearedLimb * n).Clear();
+        return new RnsPolynomial(storage, n, limbCount);
+    }
+
     /// <summary>A polynomial whose storage is rented from the shared array pool; give it back with <see cref="ReturnRented"/>.</summary>
     internal static RnsPolynomial Rent(int n, int limbCount) =>
         new(System.Buffers.ArrayPool<ulong>.Shared.Rent(n * limbCount), n, limbCount);

@@ -35,6 +35,18 @@ public sealed class Ciphertext
         Scale = scale;
     }
 
+    private Ciphertext(RlweParameters parameters, int level, double scale, bool uninitialized)
+    {
+        _ = uninitialized;
+        Parameters = parameters;
+        C0 = RnsPolynomial.CreateUninitialized(parameters.N, parameters.MaxLevel + 1, level + 1);
+        C0.IsNttForm = true;
+        C1 = RnsPolynomial.CreateUninitialized(parameters.N, parameters.MaxLevel + 1, level + 1);
+        C1.IsNttForm = true;
+        SetLevel(level);
+        Scale = scale;
+    }
+
     /// <summary>The parameter set the ciphertext belongs to.</summary>
     public RlweParameters Parameters { get; }
 
@@ -75,6 +87,18 @@ public sealed class Ciphertext
     /// <summary>Forgets the seed of c1 (call after writing <see cref="C1"/> directly).</summary>
     public void ForgetSeed() => _c1Seed = null;
 
+    /// <summary>
+    /// A ciphertext whose limbs up to <paramref name="level"/> hold garbage (the limbs above are zero),
+    /// for operations that overwrite both components up to that level before anything reads them.
+    /// </summary>
+    internal static Ciphertext CreateUninitialized(RlweParameters parameters, int level, double scale)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        ArgumentOutOfRangeException.ThrowIfNegative(level);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(level, parameters.MaxLevel);
+        return new Ciphertext(parameters, level, scale, uninitialized: true);
+    }
+
     internal void SetSeed(ReadOnlySpan<byte> seed) => _c1Seed = seed.ToArray();
 
     /// <summary>Copies this ciphertext into <paramref name="destination"/>.</summary>
@@ -97,13 +121,50 @@ public sealed class Ciphertext
     /// <summary>A deep copy.</summary>
     public Ciphertext Clone()
     {
-        var copy = new Ciphertext(Parameters, Level, Scale);
+        var copy = CreateUninitialized(Parameters, Level, Scale);
         CopyTo(copy);
         return copy;
     }
 
-    /// <summary>Serializes the ciphertext (header and body).</summary>
-    public byte[] ToBytes() => PayloadIO.ToBytes(PayloadKind.Ciphertext, ParameterSetId, BodyLength, WriteBody);
+    /// <summary>Serializes the ciphertext (header and body) into a new array of exactly <see cref="SerializedSize"/> bytes.</summary>
+    public byte[] ToBytes()
+    {
+        // Every byte is written below, so the array need not be zeroed first.
+        var bytes = GC.AllocateUninitializedArray<byte>(SerializedSize);
+        WriteTo(bytes.AsSpan());
+        return bytes;
+    }
+
+    /// <summary>Writes the serialized ciphertext into <paramref name="destination"/>; allocates nothing.</summary>
+    /// <returns>The number of bytes written, <see cref="SerializedSize"/>.</returns>
+    /// <exception cref="ArgumentException">The destination is shorter than <see cref="SerializedSize"/>.</exception>
+    public int WriteTo(Span<byte> destination)
+    {
+        if (!TryWriteTo(destination, out int written))
+        {
+            throw new ArgumentException($"The destination holds {destination.Length} bytes; the ciphertext needs {SerializedSize}.", nameof(destination));
+        }
+
+        return written;
+    }
+
+    /// <summary>Writes the serialized ciphertext into <paramref name="destination"/> if it is long enough; allocates nothing.</summary>
+    /// <returns>False, with nothing written, when the destination is shorter than <see cref="SerializedSize"/>.</returns>
+    public bool TryWriteTo(Span<byte> destination, out int bytesWritten)
+    {
+        int bodyLength = BodyLength;
+        int total = WireFormat.HeaderLength + bodyLength;
+        if (destination.Length < total)
+        {
+            bytesWritten = 0;
+            return false;
+        }
+
+        WireFormat.WriteHeader(destination, PayloadKind.Ciphertext, ParameterSetId, bodyLength);
+        WriteBody(destination.Slice(WireFormat.HeaderLength, bodyLength));
+        bytesWritten = total;
+        return true;
+    }
 
     /// <summary>Writes the serialized ciphertext to <paramref name="stream"/>.</summary>
     public void WriteTo(Stream stream) => PayloadIO.WriteTo(stream, PayloadKind.Ciphertext, ParameterSetId, BodyLength, WriteBody);
@@ -173,7 +234,7 @@ public sealed class Ciphertext
         WireFormat.CheckLength(declared, expected, offset - WireFormat.HeaderLength);
         PayloadIO.Require(body, (int)expected, "c0", offset);
 
-        var ciphertext = new Ciphertext(parameters, level, scale);
+        var ciphertext = CreateUninitialized(parameters, level, scale);
         int position = FixedBodyLength;
         position += WireFormat.ReadPolynomial(body[position..], parameters.Ring, limbs, ciphertext.C0, "c0", offset + position);
         if (form == 1)

@@ -88,7 +88,7 @@ public sealed class Encryptor
     public Ciphertext EncryptNew(Plaintext plaintext)
     {
         ArgumentNullException.ThrowIfNull(plaintext);
-        var ciphertext = new Ciphertext(_parameters, plaintext.Level, plaintext.Scale);
+        var ciphertext = Ciphertext.CreateUninitialized(_parameters, plaintext.Level, plaintext.Scale);
         Encrypt(plaintext, ciphertext);
         return ciphertext;
     }
