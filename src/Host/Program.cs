@@ -15,6 +15,7 @@ public static class Program
             SimulateCommand.Create(),
             NodeCommand.Create(),
             KeygenCommand.Create(),
+            CertsCommand.Create(),
             BaselineCommand.Create(),
         };
 

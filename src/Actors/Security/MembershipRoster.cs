@@ -202,8 +202,9 @@ public sealed class MembershipRoster
 }
 
 /// <summary>The membership roster is malformed; names the entry (by position and id) and the field.</summary>
+/// <remarks>An Akka <see cref="ConfigurationException"/>: the roster is configuration.</remarks>
 public sealed class RosterException(int index, string? entryId, string field, string problem)
-    : Exception($"{MembershipRoster.ConfigPath}{(index >= 0 ? $"[{index}]" : string.Empty)}{(entryId is null ? string.Empty : $" ({entryId})")}: {field} {problem}")
+    : ConfigurationException($"{MembershipRoster.ConfigPath}{(index >= 0 ? $"[{index}]" : string.Empty)}{(entryId is null ? string.Empty : $" ({entryId})")}: {field} {problem}")
 {
     /// <summary>The entry's position in the list, or -1 when the problem is the list itself.</summary>
     public int Index { get; } = index;

@@ -7,6 +7,7 @@ using FederatedHe.Actors.Hospitals;
 using FederatedHe.Actors.Nodes;
 using FederatedHe.Crypto.Ckks;
 using FederatedHe.Host.Hosting;
+using FederatedHe.Host.Security;
 using FederatedHe.Training.Data;
 using FederatedHe.Training.Federation;
 using FederatedHe.Training.Local;
@@ -31,17 +32,22 @@ internal static class NodeCommand
         var hospitalId = new Option<string?>("--hospital-id") { Description = "This hospital's id (hospitals)" };
         var data = new Option<string?>("--data") { Description = "This hospital's CSV file (default: its share of data/wdbc.csv)" };
         var hospitalIndex = new Option<int?>("--hospital-index") { Description = "Which share of data/wdbc.csv, from 0 (hospitals without --data)" };
+        var certificates = NodeTransport.CertificatesOption();
+        var plaintext = NodeTransport.PlaintextOption();
 
         var command = new Command("node", "Run one federation node (aggregator or hospital) in this process until the federation ends or Ctrl-C")
         {
-            role, config, hostname, port, seedNodes, keys, hospitalId, data, hospitalIndex,
+            role, config, hostname, port, seedNodes, keys, hospitalId, data, hospitalIndex, certificates, plaintext,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
             var configPath = result.GetValue(config)!;
             var nodeFile = ProjectFiles.LoadHocon(configPath);
             var clusterFile = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(configPath))!, "cluster.conf");
-            var layered = nodeFile.WithFallback(ProjectFiles.LoadHocon(File.Exists(clusterFile) ? clusterFile : ProjectFiles.ClusterConfigPath));
+            var clusterPath = File.Exists(clusterFile) ? clusterFile : ProjectFiles.ClusterConfigPath;
+            // TLS (hocon/tls.conf) sits between the shared cluster file and the node's own file.
+            var transport = result.GetValue(plaintext) ? Config.Empty : NodeTransport.TlsConfig(clusterPath);
+            var layered = nodeFile.WithFallback(transport).WithFallback(ProjectFiles.LoadHocon(clusterPath));
             var overrides = new List<string>();
             if (result.GetValue(hostname) is { } host)
                 overrides.Add($"akka.remote.dot-netty.tcp.hostname = \"{host}\"");
@@ -54,7 +60,8 @@ internal static class NodeCommand
             var effective = ConfigurationFactory.ParseString(string.Join('\n', overrides)).WithFallback(layered).WithFallback(FederationConfig.Default);
             var settings = FederationSettings.Create(effective);
 
-            using var system = ActorSystem.Create(FederationNode.SystemName, effective);
+            var nodeId = nodeRole == FederationRoles.Aggregator ? FederationRoles.Aggregator : result.GetValue(hospitalId) ?? throw new ArgumentException("--hospital-id is required for a hospital");
+            using var system = NodeTransport.Start(effective, nodeId, result.GetValue(plaintext), result.GetValue(certificates));
             var finished = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             system.ActorOf(Props.Create(() => new NodeProgress(finished)), "node-progress");
 

@@ -120,7 +120,8 @@ public static class CertificateFiles
 }
 
 /// <summary>A TLS file or setting is missing or invalid; names the file or HOCON path.</summary>
-public sealed class TlsConfigurationException(string path, string problem) : Exception($"{path}: {problem}")
+/// <remarks>An Akka <see cref="Akka.Configuration.ConfigurationException"/>, so `fedhe` reports it as one line.</remarks>
+public sealed class TlsConfigurationException(string path, string problem) : Akka.Configuration.ConfigurationException($"{path}: {problem}")
 {
     /// <summary>The file or HOCON path.</summary>
     public string PathOrKey { get; } = path;

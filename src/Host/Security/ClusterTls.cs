@@ -39,7 +39,27 @@ public sealed record ClusterTlsSettings(string NodeId, string NodeCertificatePat
             node.Length > 0 ? node : Path.Combine(directory, CertificateFiles.NodeKeyStoreFile(nodeId)),
             password.Length > 0 ? password : null,
             authority.Length > 0 ? authority : Path.Combine(directory, CertificateFiles.AuthorityCertificateFile),
-            MembershipRoster.FromConfig(config));
+            MembershipRoster.FromConfig(config) ?? RosterFromFile(config, directory));
+    }
+
+    /// <summary>The roster in <c>fedhe.tls.roster-file</c>, else in the certificates directory's roster.conf if there is one.</summary>
+    private static MembershipRoster? RosterFromFile(Config config, string directory)
+    {
+        var configured = config.GetString("fedhe.tls.roster-file", string.Empty);
+        var path = configured.Length > 0 ? configured : Path.Combine(directory, CertificateFiles.RosterFile);
+        if (!File.Exists(path))
+            return configured.Length > 0 ? throw new TlsConfigurationException(path, "the roster file does not exist (fedhe.tls.roster-file)") : null;
+        Config file;
+        try
+        {
+            file = ConfigurationFactory.ParseString(File.ReadAllText(path));
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            throw new TlsConfigurationException(path, $"not valid HOCON: {exception.Message}");
+        }
+
+        return MembershipRoster.FromConfig(file);
     }
 }
 
