@@ -5,6 +5,7 @@ using Akka.Event;
 using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.CryptoPool;
 using FederatedHe.Actors.Transfer;
+using FederatedHe.Crypto.Multiparty;
 using static FederatedHe.Actors.Protocol.FederationEvents;
 using static FederatedHe.Actors.Protocol.FederationProtocol;
 
@@ -16,7 +17,7 @@ namespace FederatedHe.Actors.Coordination;
 /// hand out the encrypted aggregate → collect evaluations → next round. It holds CKKS parameters only:
 /// no secret key or key share ever reaches it, so it can add ciphertexts but never read them.
 /// </summary>
-internal sealed class RoundCoordinator : ReceiveActor, IWithTimers
+internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
 {
     private const string CollectTimerKey = "collect";
     private const string EvaluateTimerKey = "evaluate";
@@ -44,9 +45,10 @@ internal sealed class RoundCoordinator : ReceiveActor, IWithTimers
     private AggregateSnapshot? _latestStatistics;
     private AggregateSnapshot? _latestModel;
 
-    public RoundCoordinator(FederationSettings settings, string parameterSetId, IActorRef cryptoPool, int slotsPerCiphertext)
+    public RoundCoordinator(FederationSettings settings, string parameterSetId, IActorRef cryptoPool, int slotsPerCiphertext, ThresholdParameters? threshold)
     {
         _settings = settings;
+        _threshold = threshold;
         _parameterSetId = parameterSetId;
         _crypto = new CryptoPoolClient(cryptoPool, slotsPerCiphertext, TimeSpan.FromMinutes(5));
         _assembler = new ChunkAssembler(settings.MaxChunksPerVector, settings.MaxOpenVectors);
@@ -59,6 +61,7 @@ internal sealed class RoundCoordinator : ReceiveActor, IWithTimers
         Receive<EvaluateTimedOut>(Handle);
         Receive<RegistrationTimedOut>(_ => Fail($"only {_hospitals.Count} of {_settings.MinHospitals} hospitals registered within {_settings.RegistrationTimeout}"));
         Receive<AggregateReady>(Handle);
+        ReceiveKeyGenerationMessages();
         Receive<Status.Failure>(f => Fail($"aggregation failed: {f.Cause.Message}"));
         Receive<ClusterEvent.UnreachableMember>(m => MarkReachability(m.Member.Address, reachable: false));
         Receive<ClusterEvent.ReachableMember>(m => MarkReachability(m.Member.Address, reachable: true));
@@ -69,8 +72,9 @@ internal sealed class RoundCoordinator : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(FederationSettings settings, string parameterSetId, IActorRef cryptoPool, int slotsPerCiphertext) =>
-        Akka.Actor.Props.Create(() => new RoundCoordinator(settings, parameterSetId, cryptoPool, slotsPerCiphertext));
+    public static Props Props(FederationSettings settings, string parameterSetId, IActorRef cryptoPool, int slotsPerCiphertext,
+        ThresholdParameters? threshold = null) =>
+        Akka.Actor.Props.Create(() => new RoundCoordinator(settings, parameterSetId, cryptoPool, slotsPerCiphertext, threshold));
 
     protected override void PreStart()
     {
@@ -89,6 +93,13 @@ internal sealed class RoundCoordinator : ReceiveActor, IWithTimers
             Sender.Tell(new RegisterHospitalResponse(message.HospitalId, false,
                 $"parameter set {message.ParameterSetId} differs from the federation's {_parameterSetId}"));
             Decide(_round, $"refused {message.HospitalId}: wrong CKKS parameter set");
+            return;
+        }
+
+        if (_threshold is not null && _parties.Length > 0 && !_parties.Contains(message.HospitalId))
+        {
+            Sender.Tell(new RegisterHospitalResponse(message.HospitalId, false, "the collective threshold key is already generated; new hospitals cannot join it"));
+            Decide(_round, $"refused {message.HospitalId}: not a party of the collective key");
             return;
         }
 
@@ -116,9 +127,12 @@ internal sealed class RoundCoordinator : ReceiveActor, IWithTimers
         if (_phase == Phase.Registering && _hospitals.Count >= _settings.MinHospitals)
         {
             Timers.Cancel(RegistrationTimerKey);
-            StartRound(0);
+            if (_threshold is null)
+                StartRound(0);
+            else
+                BeginKeyGeneration();
         }
-        else if (_phase != Phase.Registering && _phase != Phase.Finished)
+        else if (_phase is not (Phase.Registering or Phase.Finished or Phase.KeyGeneration))
         {
             CatchUp(Sender);
         }
@@ -126,6 +140,12 @@ internal sealed class RoundCoordinator : ReceiveActor, IWithTimers
 
     private void Handle(EncryptedChunk chunk)
     {
+        if (chunk.Kind == PayloadKind.PublicKeyShare)
+        {
+            HandlePublicKeyShare(chunk);
+            return;
+        }
+
         var expectedKind = _round == 0 ? PayloadKind.FeatureStatistics : PayloadKind.ModelUpdate;
         if (_phase != Phase.Collecting || chunk.RoundId != _round || chunk.Kind != expectedKind)
         {
@@ -237,6 +257,8 @@ internal sealed class RoundCoordinator : ReceiveActor, IWithTimers
             SendAggregate(hospital.Ref, snapshot);
             _aggregateRecipients.Add(hospital.Id);
         }
+
+        Context.System.EventStream.Publish(new AggregateDistributed(_round, _aggregateRecipients.Order(StringComparer.Ordinal).ToList()));
 
         if (_round == 0)
         {
@@ -371,6 +393,9 @@ internal sealed class RoundCoordinator : ReceiveActor, IWithTimers
                 snapshot.VectorLength, snapshot.Ciphertexts[i]));
             _bytesSent += snapshot.Ciphertexts[i].Length;
         }
+
+        if (_threshold is not null)
+            hospital.Tell(CommitteeFor(snapshot.Round));
     }
 
     private void MarkReachability(Address address, bool reachable)
@@ -400,6 +425,8 @@ internal sealed class RoundCoordinator : ReceiveActor, IWithTimers
 
     private void OnDropout()
     {
+        if (_threshold is not null)
+            ReplaceDroppedCommitteeMembers();
         if (_phase == Phase.Collecting && _received.Count > 0 && AllReachableExpectedArrived())
             Aggregate("every remaining reachable participant's update arrived");
         else if (_phase == Phase.Evaluating && _aggregateRecipients.All(id => _evaluations.ContainsKey(id) || !IsReachable(id)))
@@ -450,7 +477,7 @@ internal sealed class RoundCoordinator : ReceiveActor, IWithTimers
     /// <summary>The participant id the coordinator signs aggregates with.</summary>
     internal const string CoordinatorId = "aggregator";
 
-    private enum Phase { Registering, Collecting, Aggregating, Evaluating, Finished }
+    private enum Phase { Registering, KeyGeneration, Collecting, Aggregating, Evaluating, Finished }
 
     private sealed record HospitalEntry(string Id, IActorRef Ref, bool Reachable);
 

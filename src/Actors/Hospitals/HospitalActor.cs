@@ -17,7 +17,7 @@ namespace FederatedHe.Actors.Hospitals;
 /// update through its crypto pool (which alone holds the keys), decrypts the aggregate, and shares
 /// only the evaluation figures it chooses to.
 /// </summary>
-internal sealed class HospitalActor : ReceiveActor, IWithTimers
+internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
 {
     private const string RegistrationTimerKey = "register";
     private static readonly TimeSpan RegistrationRetry = TimeSpan.FromSeconds(2);
@@ -26,7 +26,9 @@ internal sealed class HospitalActor : ReceiveActor, IWithTimers
     private readonly HospitalTrainingPlan _plan;
     private readonly string _parameterSetId;
     private readonly IActorRef _coordinator;
-    private readonly CryptoPoolClient _crypto;
+    private readonly HospitalCrypto _cryptoSetup;
+    private readonly FederationSettings _settings;
+    private CryptoPoolClient? _crypto;
     private readonly IHospitalObserver? _observer;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ChunkAssembler _assembler;
@@ -50,14 +52,15 @@ internal sealed class HospitalActor : ReceiveActor, IWithTimers
     private double _encryptionMs;
     private double _decryptionMs;
 
-    public HospitalActor(HospitalData data, HospitalTrainingPlan plan, string parameterSetId, IActorRef coordinator,
-        IActorRef cryptoPool, int slotsPerCiphertext, FederationSettings settings, IHospitalObserver? observer)
+    public HospitalActor(HospitalData data, HospitalTrainingPlan plan, HospitalCrypto crypto, IActorRef coordinator,
+        FederationSettings settings, IHospitalObserver? observer)
     {
         _data = data;
         _plan = plan;
-        _parameterSetId = parameterSetId;
+        _cryptoSetup = crypto;
+        _settings = settings;
+        _parameterSetId = crypto.Parameters.Id.ToString();
         _coordinator = coordinator;
-        _crypto = new CryptoPoolClient(cryptoPool, slotsPerCiphertext, TimeSpan.FromMinutes(5));
         _observer = observer;
         _assembler = new ChunkAssembler(settings.MaxChunksPerVector, settings.MaxOpenVectors);
         _globalParameters = ModelFactory.InitialParameters(plan.Model, data.Train.FeatureCount, plan.InitialisationSeed);
@@ -73,6 +76,7 @@ internal sealed class HospitalActor : ReceiveActor, IWithTimers
         Receive<LocalTrainingCompleted>(Handle);
         Receive<LocalEvaluationCompleted>(Handle);
         Receive<LocalWorkFailed>(f => _log.Error("{0}: round {1}: {2}", _data.HospitalId, f.Round, f.Reason));
+        ReceiveThresholdMessages();
         Receive<Status.Failure>(f =>
         {
             _aggregatesInFlight = Math.Max(0, _aggregatesInFlight - 1);
@@ -87,14 +91,25 @@ internal sealed class HospitalActor : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    public static Props Props(HospitalData data, HospitalTrainingPlan plan, string parameterSetId, IActorRef coordinator,
-        IActorRef cryptoPool, int slotsPerCiphertext, FederationSettings settings, IHospitalObserver? observer) =>
-        Akka.Actor.Props.Create(() => new HospitalActor(data, plan, parameterSetId, coordinator, cryptoPool, slotsPerCiphertext, settings, observer));
+    public static Props Props(HospitalData data, HospitalTrainingPlan plan, HospitalCrypto crypto, IActorRef coordinator,
+        FederationSettings settings, IHospitalObserver? observer) =>
+        Akka.Actor.Props.Create(() => new HospitalActor(data, plan, crypto, coordinator, settings, observer));
 
     protected override void PreStart()
     {
         _trainer = Context.ActorOf(LocalTrainingWorker.Props(_data.HospitalId, _plan.Model), "trainer");
+        if (_cryptoSetup.SharedKeys is { } keys)
+            StartCryptoPool(keys);
+        else
+            _keyHolder = Context.ActorOf(ThresholdKeyHolder.Props(_cryptoSetup.Threshold!), "threshold-key");
         RegisterNow();
+    }
+
+    /// <summary>The pool that encrypts (and in shared-key mode decrypts); the only place the keys live.</summary>
+    private void StartCryptoPool(CkksKeyMaterial material)
+    {
+        var pool = Context.ActorOf(CryptoWorker.PoolProps(material, _settings.EffectiveCryptoPoolSize), "crypto");
+        _crypto = new CryptoPoolClient(pool, material.Parameters.SlotCount, TimeSpan.FromMinutes(5));
     }
 
     private void RegisterNow()
@@ -189,6 +204,12 @@ internal sealed class HospitalActor : ReceiveActor, IWithTimers
 
     private void EncryptAndSend(int round, PayloadKind kind, double[] vector)
     {
+        if (_crypto is null)
+        {
+            _log.Error("{0}: cannot encrypt round {1}: the collective key is not ready", _data.HospitalId, round);
+            return;
+        }
+
         var clock = Stopwatch.StartNew();
         _crypto.EncryptAsync(vector).PipeTo(Self,
             success: chunks => new VectorEncrypted(round, kind, vector.Length, chunks, clock.Elapsed.TotalMilliseconds));
@@ -218,6 +239,18 @@ internal sealed class HospitalActor : ReceiveActor, IWithTimers
 
     private void Handle(EncryptedChunk chunk)
     {
+        if (chunk.Kind is PayloadKind.ShamirShare or PayloadKind.DecryptionShare)
+        {
+            HandleShareFromParty(chunk);
+            return;
+        }
+
+        if (chunk.Kind == PayloadKind.CollectivePublicKey && Sender.Path.Address.Equals(_coordinatorNode))
+        {
+            HandleCollectivePublicKey(chunk);
+            return;
+        }
+
         var expected = chunk.Kind is PayloadKind.AggregatedStatistics or PayloadKind.AggregatedModel;
         if (!expected || !Sender.Path.Address.Equals(_coordinatorNode))
         {
@@ -233,10 +266,14 @@ internal sealed class HospitalActor : ReceiveActor, IWithTimers
             case ChunkOutcome.Refused:
                 _log.Warning("{0}: refused an aggregate chunk: {1}", _data.HospitalId, _assembler.LastRefusal);
                 break;
+            case ChunkOutcome.Completed when _cryptoSetup.Threshold is not null:
+                _aggregatesInFlight++;
+                OnThresholdAggregate(vector!);
+                break;
             case ChunkOutcome.Completed:
                 _aggregatesInFlight++;
                 var clock = Stopwatch.StartNew();
-                _crypto.DecryptAsync(vector!.Ciphertexts, vector.VectorLength).PipeTo(Self,
+                _crypto!.DecryptAsync(vector!.Ciphertexts, vector.VectorLength).PipeTo(Self,
                     success: values => new VectorDecrypted(vector.RoundId, vector.Kind, values, clock.Elapsed.TotalMilliseconds));
                 break;
         }

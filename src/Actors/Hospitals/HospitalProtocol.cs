@@ -1,10 +1,31 @@
 using Akka.Actor;
+using FederatedHe.Actors.CryptoPool;
+using FederatedHe.Crypto.Ckks;
+using FederatedHe.Crypto.Multiparty;
 using FederatedHe.Training.Data;
 using FederatedHe.Training.Evaluation;
 using FederatedHe.Training.Federation;
 using FederatedHe.Training.Models;
 
 namespace FederatedHe.Actors.Hospitals;
+
+/// <summary>
+/// A hospital's CKKS setup: in shared-key mode the provisioned keys; in threshold mode the threshold
+/// parameters (its key share is generated with the other hospitals at the start of the federation).
+/// </summary>
+/// <param name="Parameters">The federation's CKKS parameter set.</param>
+/// <param name="SharedKeys">Shared-key mode: the key pair every hospital holds.</param>
+/// <param name="Threshold">Threshold mode: the parameters with room for smudging noise.</param>
+public sealed record HospitalCrypto(CkksParameters Parameters, CkksKeyMaterial? SharedKeys, ThresholdParameters? Threshold)
+{
+    /// <summary>Shared-key mode.</summary>
+    /// <exception cref="ArgumentException">The material holds no secret key.</exception>
+    public static HospitalCrypto WithSharedKeys(CkksKeyMaterial keys) =>
+        keys.CanDecrypt ? new(keys.Parameters, keys, null) : throw new ArgumentException("a hospital needs the secret key in shared-key mode", nameof(keys));
+
+    /// <summary>Threshold mode.</summary>
+    public static HospitalCrypto WithThreshold(ThresholdParameters parameters) => new(parameters.Ckks, null, parameters);
+}
 
 /// <summary>What a hospital brings to the federation: its own data, never shared.</summary>
 /// <param name="HospitalId">The hospital's id in the federation's roster.</param>

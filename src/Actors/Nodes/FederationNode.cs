@@ -5,6 +5,7 @@ using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.Coordination;
 using FederatedHe.Actors.CryptoPool;
 using FederatedHe.Actors.Hospitals;
+using FederatedHe.Crypto.Multiparty;
 
 namespace FederatedHe.Actors.Nodes;
 
@@ -52,13 +53,20 @@ public static class FederationNode
     /// aggregator role). Only CKKS parameters are given: the aggregator never holds a key.
     /// </summary>
     /// <returns>The singleton manager.</returns>
-    public static IActorRef StartAggregator(ActorSystem system, FederationSettings settings, CkksKeyMaterial material)
+    /// <param name="system">The aggregator's actor system.</param>
+    /// <param name="settings">The round policy.</param>
+    /// <param name="material">CKKS parameters only; a secret key is refused.</param>
+    /// <param name="threshold">Threshold mode's parameters (to add public-key shares), or null in shared-key mode.</param>
+    /// <exception cref="ArgumentException">A secret key was given, or the mode and parameters disagree.</exception>
+    public static IActorRef StartAggregator(ActorSystem system, FederationSettings settings, CkksKeyMaterial material, ThresholdParameters? threshold = null)
     {
         if (material.SecretKey is not null)
             throw new ArgumentException("the aggregator must not be given a secret key", nameof(material));
+        if ((settings.Mode == KeyMode.Threshold) != (threshold is not null))
+            throw new ArgumentException($"the federation runs in {settings.Mode} mode; threshold parameters must be given exactly in threshold mode", nameof(threshold));
         var pool = system.ActorOf(CryptoWorker.PoolProps(material, settings.EffectiveCryptoPoolSize), CryptoPoolName);
         var parameters = material.Parameters;
-        var coordinator = RoundCoordinator.Props(settings, parameters.Id.ToString(), pool, parameters.SlotCount);
+        var coordinator = RoundCoordinator.Props(settings, parameters.Id.ToString(), pool, parameters.SlotCount, threshold);
         return system.ActorOf(ClusterSingletonManager.Props(
                 coordinator,
                 PoisonPill.Instance,
@@ -73,16 +81,16 @@ public static class FederationNode
                 ClusterSingletonProxySettings.Create(system).WithRole(FederationRoles.Aggregator)),
             name);
 
-    /// <summary>Starts a hospital: its crypto pool (holding its keys) and the hospital actor.</summary>
-    public static IActorRef StartHospital(ActorSystem system, FederationSettings settings, CkksKeyMaterial keys,
+    /// <summary>
+    /// Starts a hospital. Its keys live only in its own children: the crypto pool (shared-key mode) or the
+    /// threshold key holder and a pool with the collective public key (threshold mode).
+    /// </summary>
+    public static IActorRef StartHospital(ActorSystem system, FederationSettings settings, HospitalCrypto crypto,
         HospitalData data, HospitalTrainingPlan plan, IHospitalObserver? observer = null)
     {
-        if (!keys.CanDecrypt)
-            throw new ArgumentException($"hospital {data.HospitalId} needs a key to decrypt with", nameof(keys));
-        var pool = system.ActorOf(CryptoWorker.PoolProps(keys, settings.EffectiveCryptoPoolSize), CryptoPoolName);
+        if ((settings.Mode == KeyMode.Threshold) != (crypto.Threshold is not null))
+            throw new ArgumentException($"hospital {data.HospitalId}: the federation runs in {settings.Mode} mode, the keys given are for the other mode", nameof(crypto));
         var coordinator = CoordinatorProxy(system);
-        return system.ActorOf(
-            HospitalActor.Props(data, plan, keys.Parameters.Id.ToString(), coordinator, pool, keys.Parameters.SlotCount, settings, observer),
-            "hospital");
+        return system.ActorOf(HospitalActor.Props(data, plan, crypto, coordinator, settings, observer), "hospital");
     }
 }

@@ -16,6 +16,9 @@ public static class FederationEvents
     /// <summary>A round began collecting updates (or, in round 0, feature statistics).</summary>
     public sealed record RoundStarted(int RoundId, int Attempt, IReadOnlyList<string> Participants) : IFederationEvent;
 
+    /// <summary>A round's encrypted aggregate was handed out to the hospitals for decryption.</summary>
+    public sealed record AggregateDistributed(int RoundId, IReadOnlyList<string> Recipients) : IFederationEvent;
+
     /// <summary>A round's aggregate was handed out and its evaluations collected.</summary>
     /// <param name="RoundId">The round.</param>
     /// <param name="Contributors">Hospitals whose updates were aggregated.</param>

@@ -35,6 +35,18 @@ public static class FederationProtocol
 
         /// <summary>The aggregated Σ n_i·w_i followed by Σ n_i.</summary>
         AggregatedModel = 4,
+
+        /// <summary>Threshold mode: a hospital's public-key share b_i = −a·s_i + e_i (public).</summary>
+        PublicKeyShare = 5,
+
+        /// <summary>Threshold mode: the collective public key (Σ b_i, a), from the coordinator.</summary>
+        CollectivePublicKey = 6,
+
+        /// <summary>Threshold mode: a Shamir share of one hospital's secret for another (secret; hospital to hospital only).</summary>
+        ShamirShare = 7,
+
+        /// <summary>Threshold mode: a committee member's decryption share of one aggregate chunk (hospital to hospital only).</summary>
+        DecryptionShare = 8,
     }
 
     /// <summary>
@@ -103,6 +115,22 @@ public static class FederationProtocol
 
     /// <summary>Milliseconds a hospital spent on each step of a round.</summary>
     public sealed record HospitalTimings(double TrainingMs, double EncryptionMs, double DecryptionMs);
+
+    /// <summary>
+    /// Threshold mode, before round 0: every party generates its secret share and sends its public-key share.
+    /// Party ids are 1-based positions in <paramref name="Parties"/>; <paramref name="PartyPaths"/> are the
+    /// hospitals' actor paths, so shares can travel hospital to hospital, never through the aggregator.
+    /// </summary>
+    public sealed record BeginKeyGeneration(int RoundId, string SessionId, string[] Parties, string[] PartyPaths, int Threshold) : IControlMessage;
+
+    /// <summary>Threshold mode: a hospital combined its Shamir shares into its threshold key.</summary>
+    public sealed record KeyGenerationCompleted(int RoundId, string HospitalId, string KeyId) : IControlMessage;
+
+    /// <summary>
+    /// Threshold mode: the members who decrypt a round's aggregate. Each member sends its decryption shares
+    /// to every party; any t of them let each party fuse. A new attempt replaces a member that dropped out.
+    /// </summary>
+    public sealed record DecryptionCommittee(int RoundId, int Attempt, string[] Members) : IControlMessage;
 
     /// <summary>The federation has finished (or failed); hospitals may stop.</summary>
     public sealed record FederationFinished(int RoundId, bool Succeeded, string Status) : IControlMessage;

@@ -6,6 +6,7 @@ using FederatedHe.Actors.CryptoPool;
 using FederatedHe.Actors.Hospitals;
 using FederatedHe.Actors.Nodes;
 using FederatedHe.Crypto.Ckks;
+using FederatedHe.Crypto.Multiparty;
 using FederatedHe.Host.Hosting;
 using FederatedHe.Host.Security;
 using FederatedHe.Training.Data;
@@ -65,20 +66,32 @@ internal static class NodeCommand
             var finished = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             system.ActorOf(Props.Create(() => new NodeProgress(finished)), "node-progress");
 
+            var threshold = settings.Mode == KeyMode.Threshold ? ThresholdPreset(settings.CryptoPreset) : null;
             if (nodeRole == FederationRoles.Aggregator)
             {
-                var parameters = result.GetValue(keys) is { } keyDirectory ? KeyStore.ReadParameters(keyDirectory) : Preset(settings.CryptoPreset);
-                FederationNode.StartAggregator(system, settings, CkksKeyMaterial.ParametersOnly(parameters));
+                var parameters = threshold?.Ckks
+                    ?? (result.GetValue(keys) is { } keyDirectory ? KeyStore.ReadParameters(keyDirectory) : Preset(settings.CryptoPreset));
+                FederationNode.StartAggregator(system, settings, CkksKeyMaterial.ParametersOnly(parameters), threshold);
                 AnsiConsole.MarkupLine($"aggregator up at {Akka.Cluster.Cluster.Get(system).SelfAddress}; waiting for {settings.MinHospitals} hospitals");
             }
             else
             {
                 var id = result.GetValue(hospitalId) ?? throw new ArgumentException("--hospital-id is required for a hospital");
-                var keyDirectory = result.GetValue(keys) ?? throw new ArgumentException("--keys is required for a hospital (run `fedhe keygen`)");
-                var (parameters, publicKey, secretKey) = KeyStore.ReadHospitalKeys(keyDirectory);
+                HospitalCrypto crypto;
+                if (threshold is not null)
+                {
+                    crypto = HospitalCrypto.WithThreshold(threshold);
+                }
+                else
+                {
+                    var keyDirectory = result.GetValue(keys) ?? throw new ArgumentException("--keys is required for a hospital in shared-key mode (run `fedhe keygen`)");
+                    var (parameters, publicKey, secretKey) = KeyStore.ReadHospitalKeys(keyDirectory);
+                    crypto = HospitalCrypto.WithSharedKeys(new CkksKeyMaterial(parameters, publicKey, secretKey));
+                }
+
                 var hospitalData = LoadHospitalData(id, result.GetValue(data), result.GetValue(hospitalIndex), effective, settings);
                 var plan = TrainingPlan(effective, settings);
-                FederationNode.StartHospital(system, settings, new CkksKeyMaterial(parameters, publicKey, secretKey), hospitalData, plan);
+                FederationNode.StartHospital(system, settings, crypto, hospitalData, plan);
                 AnsiConsole.MarkupLine($"{Markup.Escape(id)} up at {Akka.Cluster.Cluster.Get(system).SelfAddress} with {hospitalData.Train.SampleCount} training samples");
             }
 
@@ -94,6 +107,11 @@ internal static class NodeCommand
         CkksPresets.All.TryGetValue(name, out var parameters)
             ? parameters
             : throw new FederationConfigurationException("fedhe.crypto.preset", $"unknown preset '{name}'; known: {string.Join(", ", CkksPresets.All.Keys)}");
+
+    private static ThresholdParameters ThresholdPreset(string name) =>
+        ThresholdPresets.All.TryGetValue(name, out var parameters)
+            ? parameters
+            : throw new FederationConfigurationException("fedhe.crypto.preset", $"threshold mode needs a threshold preset, not '{name}'; known: {string.Join(", ", ThresholdPresets.All.Keys)}");
 
     private static HospitalData LoadHospitalData(string id, string? dataPath, int? index, Config config, FederationSettings settings)
     {

@@ -8,6 +8,7 @@ using FederatedHe.Actors.CryptoPool;
 using FederatedHe.Actors.Hospitals;
 using FederatedHe.Actors.Nodes;
 using FederatedHe.Crypto.Ckks;
+using FederatedHe.Crypto.Multiparty;
 using FederatedHe.Crypto.Rlwe;
 using FederatedHe.Host.Hosting;
 using FederatedHe.Training.Data;
@@ -34,6 +35,8 @@ namespace FederatedHe.Host.Simulation;
 /// <param name="AggregationMs">Time the aggregator spent adding ciphertexts.</param>
 /// <param name="DecryptionMs">Mean decryption time per hospital.</param>
 /// <param name="RoundMs">Wall time of the round.</param>
+/// <param name="CiphertextBytesReceived">Ciphertext bytes of the updates the aggregator received and aggregated.</param>
+/// <param name="CiphertextBytesSent">Ciphertext bytes of the aggregate the aggregator handed out, over all recipients.</param>
 public sealed record SimulationRound(
     int Round,
     IReadOnlyList<string> Contributors,
@@ -49,7 +52,9 @@ public sealed record SimulationRound(
     double EncryptionMs,
     double AggregationMs,
     double DecryptionMs,
-    double RoundMs);
+    double RoundMs,
+    long CiphertextBytesReceived,
+    long CiphertextBytesSent);
 
 /// <summary>The outcome of a simulated federation and, if computed, its baselines.</summary>
 public sealed record SimulationResult(
@@ -79,8 +84,7 @@ public static class FederationSimulation
         CancellationToken cancellationToken = default)
     {
         options.Validate();
-        if (!CkksPresets.All.TryGetValue(options.CryptoPreset, out var parameters))
-            throw new ArgumentOutOfRangeException(nameof(options), options.CryptoPreset, $"unknown CKKS preset; known: {string.Join(", ", CkksPresets.All.Keys)}");
+        var (parameters, threshold) = ResolvePreset(options);
 
         // Several hospitals share this process's cores: one intra-op thread each keeps them from oversubscribing.
         TorchSharp.torch.set_num_threads(1);
@@ -100,7 +104,12 @@ public static class FederationSimulation
         var standardizer = Standardizer.FromStatistics(FeatureStatistics.Combine(partitions.Select(FeatureStatistics.Compute)));
         var scaledTest = standardizer.Apply(split.Test);
 
-        var (secretKey, publicKey) = new KeyGenerator(parameters).GenerateKeyPair();
+        // Shared-key mode: one key pair, provisioned to every hospital (never to the aggregator). Threshold
+        // mode: no key exists yet; the hospitals generate the collective key together when the federation starts.
+        var (secretKey, publicKey) = threshold is null ? new KeyGenerator(parameters).GenerateKeyPair() : (null, null);
+        var hospitalCrypto = threshold is null
+            ? HospitalCrypto.WithSharedKeys(new CkksKeyMaterial(parameters, publicKey, secretKey))
+            : HospitalCrypto.WithThreshold(threshold);
         var config = SimulationConfig(options);
         var settings = FederationSettings.Create(config);
         var shadow = new ShadowFedAvg();
@@ -117,7 +126,7 @@ public static class FederationSimulation
             var aggregatorAddress = Cluster.Get(aggregator).SelfAddress;
             await Cluster.Get(aggregator).JoinAsync(aggregatorAddress, cancellationToken).ConfigureAwait(false);
             aggregator.ActorOf(Props.Create(() => new EventForwarder(events.Writer)), "simulation-events");
-            FederationNode.StartAggregator(aggregator, settings, CkksKeyMaterial.ParametersOnly(parameters));
+            FederationNode.StartAggregator(aggregator, settings, CkksKeyMaterial.ParametersOnly(parameters), threshold);
 
             var hospitals = hospitalIds.Select(_ => ActorSystem.Create(FederationNode.SystemName,
                 FederationNode.NodeConfig(FederationRoles.Hospital, "127.0.0.1", 0, [], config))).ToList();
@@ -126,9 +135,10 @@ public static class FederationSimulation
             for (var i = 0; i < hospitals.Count; i++)
             {
                 var hospitalData = new HospitalData(hospitalIds[i], partitions[i], evaluationSets[i]);
-                FederationNode.StartHospital(hospitals[i], settings, new CkksKeyMaterial(parameters, publicKey, secretKey), hospitalData, plan, shadow);
+                FederationNode.StartHospital(hospitals[i], settings, hospitalCrypto, hospitalData, plan, shadow);
             }
 
+            var hospitalSystems = hospitalIds.Zip(hospitals).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
             using var model = ModelFactory.Create(options.Model, data.FeatureCount, options.Seed);
             completion = null;
             while (completion is null)
@@ -136,6 +146,12 @@ public static class FederationSimulation
                 var next = await events.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
                 switch (next)
                 {
+                    case RoundStarted started:
+                        InjectFaults(options, started.RoundId, FaultMoment.RoundStarted, hospitalSystems);
+                        break;
+                    case AggregateDistributed distributed:
+                        InjectFaults(options, distributed.RoundId, FaultMoment.AggregateDistributed, hospitalSystems);
+                        break;
                     case RoundCompleted { RoundId: > 0 } completed:
                         var round = Describe(completed, shadow, model, scaledTest);
                         rounds.Add(round);
@@ -150,7 +166,7 @@ public static class FederationSimulation
         }
         finally
         {
-            secretKey.Dispose();
+            secretKey?.Dispose();
             await Task.WhenAll(systems.Select(s => s.Terminate().WaitAsync(TimeSpan.FromSeconds(20)))).ConfigureAwait(false);
         }
 
@@ -165,6 +181,36 @@ public static class FederationSimulation
         }
 
         return new SimulationResult(completion.Succeeded, completion.Status, rounds, centralized, plaintextFedAvg, federationTime);
+    }
+
+    /// <summary>Kills the targeted hospitals: their actors stop at once and their nodes leave the cluster.</summary>
+    private static void InjectFaults(SimulationOptions options, int round, FaultMoment moment, Dictionary<string, ActorSystem> hospitals)
+    {
+        foreach (var fault in options.Faults.Where(f => f.Round == round && f.Moment == moment))
+        {
+            if (fault.Kind == FaultKind.KillHospital && hospitals.Remove(fault.Target, out var system))
+            {
+                // The hospital stops at once, mid-round, as a crashed process would; its node then leaves the
+                // cluster, which the coordinator sees as the member's removal.
+                system.ActorSelection("/user/*").Tell(PoisonPill.Instance);
+                _ = system.Terminate();
+            }
+        }
+    }
+
+    private static (CkksParameters Parameters, ThresholdParameters? Threshold) ResolvePreset(SimulationOptions options)
+    {
+        var name = options.EffectiveCryptoPreset;
+        if (options.Mode == KeyMode.Threshold)
+        {
+            return ThresholdPresets.All.TryGetValue(name, out var threshold)
+                ? (threshold.Ckks, threshold)
+                : throw new ArgumentOutOfRangeException(nameof(options), name, $"unknown threshold preset; known: {string.Join(", ", ThresholdPresets.All.Keys)}");
+        }
+
+        return CkksPresets.All.TryGetValue(name, out var parameters)
+            ? (parameters, null)
+            : throw new ArgumentOutOfRangeException(nameof(options), name, $"unknown CKKS preset; known: {string.Join(", ", CkksPresets.All.Keys)}");
     }
 
     private static IReadOnlyList<Dataset> Partition(Dataset train, SimulationOptions options) => options.Partition switch
@@ -186,8 +232,9 @@ public static class FederationSimulation
               quorum = {{options.EffectiveQuorum}}
               collect-timeout = {{(int)options.CollectTimeout.TotalMilliseconds}}ms
               seed = {{options.Seed}}
+              threshold = {{options.EffectiveThreshold}}
             }
-            fedhe.crypto.preset = "{{options.CryptoPreset}}"
+            fedhe.crypto.preset = "{{options.EffectiveCryptoPreset}}"
             """);;
         return federation
             .WithFallback(options.ExtraConfig ?? Config.Empty)
@@ -207,7 +254,8 @@ public static class FederationSimulation
         return new SimulationRound(completed.RoundId, completed.Contributors, completed.Dropouts, completed.Attempts,
             completed.IgnoredMessages, test, completed.Evaluation?.Accuracy, comparison?.AggregateMaxAbsError,
             comparison?.ModelMaxAbsError, completed.CiphertextBytesPerValue, completed.Timings.TrainingMs,
-            completed.Timings.EncryptionMs, completed.AggregationMs, completed.Timings.DecryptionMs, completed.RoundMs);
+            completed.Timings.EncryptionMs, completed.AggregationMs, completed.Timings.DecryptionMs, completed.RoundMs,
+            completed.CiphertextBytesReceived, completed.CiphertextBytesSent);
     }
 
     /// <summary>Forwards the coordinator's events from its node's event stream to the harness.</summary>

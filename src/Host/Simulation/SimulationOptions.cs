@@ -33,6 +33,12 @@ public sealed record SimulationOptions
     /// <summary>How keys are held.</summary>
     public KeyMode Mode { get; init; } = KeyMode.SharedKey;
 
+    /// <summary>Threshold mode: how many hospitals must join to decrypt; null means a majority.</summary>
+    public int? Threshold { get; init; }
+
+    /// <summary>The threshold in force.</summary>
+    public int EffectiveThreshold => Threshold ?? Hospitals / 2 + 1;
+
     /// <summary>How the training set is partitioned across hospitals.</summary>
     public PartitionScheme Partition { get; init; } = PartitionScheme.Iid;
 
@@ -54,14 +60,20 @@ public sealed record SimulationOptions
     /// <summary>Local training per round (its seed is replaced by <see cref="Seed"/>).</summary>
     public TrainingOptions Training { get; init; } = new() { Epochs = 2, BatchSize = 16, LearningRate = 0.05 };
 
-    /// <summary>The CKKS preset name (see <c>CkksPresets.All</c>).</summary>
-    public string CryptoPreset { get; init; } = "Params128BitLogN13LogQ101";
+    /// <summary>The CKKS preset name (see <c>CkksPresets.All</c>); in threshold mode a <c>ThresholdPresets.All</c> name, or null for its default.</summary>
+    public string? CryptoPreset { get; init; }
+
+    /// <summary>The preset in force.</summary>
+    public string EffectiveCryptoPreset => CryptoPreset ?? (Mode == KeyMode.Threshold ? "Params128BitLogN13LogQ160Threshold" : "Params128BitLogN13LogQ101");
 
     /// <summary>How long the coordinator waits for one attempt's updates.</summary>
     public TimeSpan CollectTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
     /// <summary>Also compute the centralised and plaintext-FedAvg baselines for comparison.</summary>
     public bool ComputeBaselines { get; init; } = true;
+
+    /// <summary>Faults to inject while the federation runs.</summary>
+    public IReadOnlyList<SimulatedFault> Faults { get; init; } = [];
 
     /// <summary>Extra HOCON layered over everything (tests use it for serialize-messages, log levels, …).</summary>
     public Config? ExtraConfig { get; init; }
@@ -80,11 +92,18 @@ public sealed record SimulationOptions
         ArgumentOutOfRangeException.ThrowIfLessThan(Rounds, 1, nameof(Rounds));
         ArgumentOutOfRangeException.ThrowIfLessThan(EffectiveQuorum, 1, nameof(Quorum));
         ArgumentOutOfRangeException.ThrowIfGreaterThan(EffectiveQuorum, Hospitals, nameof(Quorum));
+        if (Mode == KeyMode.Threshold)
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(EffectiveThreshold, 1, nameof(Threshold));
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(EffectiveThreshold, Hospitals, nameof(Threshold));
+        }
+
         if (TestFraction is <= 0 or >= 1)
             throw new ArgumentOutOfRangeException(nameof(TestFraction), TestFraction, "must be strictly between 0 and 1");
         if (!double.IsFinite(Alpha) || Alpha <= 0)
             throw new ArgumentOutOfRangeException(nameof(Alpha), Alpha, "must be positive and finite");
         Training.Validate();
+
         return this;
     }
 }

@@ -1,0 +1,204 @@
+using System.Diagnostics;
+using Akka.Actor;
+using Akka.Event;
+using FederatedHe.Actors.CryptoPool;
+using FederatedHe.Actors.Transfer;
+using FederatedHe.Crypto;
+using FederatedHe.Crypto.Multiparty;
+using static FederatedHe.Actors.Hospitals.ThresholdKeyHolder;
+using static FederatedHe.Actors.Protocol.FederationProtocol;
+
+namespace FederatedHe.Actors.Hospitals;
+
+/// <summary>
+/// Threshold mode: collective key generation with the other hospitals, and decryption of aggregates by a
+/// committee of t hospitals whose decryption shares travel hospital to hospital, never through the aggregator.
+/// </summary>
+internal sealed partial class HospitalActor
+{
+    private IActorRef _keyHolder = ActorRefs.Nobody;
+    private string[] _parties = [];
+    private string[] _partyPaths = [];
+    private int _partyId;
+    private readonly Dictionary<int, byte[]> _shamirShares = new();
+    private readonly Dictionary<int, AssembledVector> _thresholdAggregates = new();
+    private readonly Dictionary<int, DecryptionCommittee> _committees = new();
+    // Decryption shares by round, then by (party, committee): shares can overtake the coordinator's
+    // committee message, so they are kept under the committee they were made for until it is known.
+    private readonly Dictionary<int, Dictionary<(int Party, string Committee), byte[]?[]>> _decryptionShares = new();
+    private readonly HashSet<(int Round, int Attempt)> _sharesSent = new();
+    private readonly HashSet<(int Round, int Attempt)> _fusing = new();
+    private readonly Stopwatch _thresholdClock = new();
+
+    private void ReceiveThresholdMessages()
+    {
+        Receive<BeginKeyGeneration>(Handle);
+        Receive<DecryptionCommittee>(Handle);
+        Receive<PublicKeyShareReady>(ready =>
+            _coordinator.Tell(new EncryptedChunk(0, _data.HospitalId, PayloadKind.PublicKeyShare, 0, 1, 1, ready.Share)));
+        Receive<SecretShared>(Handle);
+        Receive<ThresholdKeyReady>(ready =>
+        {
+            _log.Info("{0}: threshold key ready (key {1})", _data.HospitalId, ready.KeyId);
+            _coordinator.Tell(new KeyGenerationCompleted(0, _data.HospitalId, ready.KeyId));
+        });
+        Receive<DecryptionSharesReady>(Handle);
+        Receive<SharesFused>(fused =>
+        {
+            _fusing.Remove((fused.Round, fused.Attempt));
+            if (!_thresholdAggregates.Remove(fused.Round, out var aggregate))
+                return;
+            _decryptionShares.Remove(fused.Round);
+            Self.Tell(new VectorDecrypted(fused.Round, aggregate.Kind, fused.Values, _thresholdClock.Elapsed.TotalMilliseconds));
+        });
+    }
+
+    private void Handle(BeginKeyGeneration begin)
+    {
+        if (_cryptoSetup.Threshold is null)
+        {
+            _log.Error("{0}: asked for threshold key generation, but this hospital runs in shared-key mode", _data.HospitalId);
+            return;
+        }
+
+        OnCoordinatorContact();
+        var index = Array.IndexOf(begin.Parties, _data.HospitalId);
+        if (index < 0 || begin.PartyPaths.Length != begin.Parties.Length)
+        {
+            _log.Error("{0}: key generation session {1} does not list this hospital", _data.HospitalId, begin.SessionId);
+            return;
+        }
+
+        _parties = begin.Parties;
+        _partyPaths = begin.PartyPaths;
+        _partyId = index + 1;
+        _shamirShares.Clear();
+        _log.Info("{0}: key generation {1} as party {2} of {3}, threshold {4}", _data.HospitalId, begin.SessionId, _partyId, _parties.Length, begin.Threshold);
+        _keyHolder.Tell(new GeneratePublicKeyShare(begin.SessionId, _partyId, _parties.Length, begin.Threshold));
+    }
+
+    private void HandleCollectivePublicKey(EncryptedChunk chunk)
+    {
+        if (_partyId == 0)
+            return;
+        _keyHolder.Tell(new ShareSecret(chunk.Ciphertext));
+    }
+
+    private void Handle(SecretShared shared)
+    {
+        // Encryption from now on is under the collective key, which no single hospital can decrypt.
+        if (_crypto is null)
+            StartCryptoPool(new CkksKeyMaterial(_cryptoSetup.Parameters, shared.CollectivePublicKey, null));
+
+        for (var recipient = 1; recipient <= _parties.Length; recipient++)
+        {
+            var share = new EncryptedChunk(0, _data.HospitalId, PayloadKind.ShamirShare, recipient - 1, _parties.Length, 1, shared.SharesByRecipient[recipient - 1]);
+            Context.ActorSelection(_partyPaths[recipient - 1]).Tell(share);
+        }
+    }
+
+    private void HandleShareFromParty(EncryptedChunk chunk)
+    {
+        var sender = Array.IndexOf(_parties, chunk.ParticipantId) + 1;
+        if (sender == 0 || !SentByParty(sender))
+        {
+            _log.Warning("{0}: ignored a {1} claiming to be from {2}, sent by {3}", _data.HospitalId, chunk.Kind, chunk.ParticipantId, Sender.Path);
+            return;
+        }
+
+        if (chunk.Kind == PayloadKind.ShamirShare)
+        {
+            if (chunk.ChunkIndex != _partyId - 1 || !_shamirShares.TryAdd(sender, chunk.Ciphertext))
+                return;
+            if (_shamirShares.Count == _parties.Length)
+                _keyHolder.Tell(new CombineShares(_shamirShares.OrderBy(s => s.Key).Select(s => s.Value).ToList()));
+            return;
+        }
+
+        // A decryption share: keep it only if it belongs to the round's current committee.
+        DecryptionShare share;
+        try
+        {
+            share = DecryptionShare.FromBytes(_cryptoSetup.Threshold!, chunk.Ciphertext);
+        }
+        catch (Exception exception) when (exception is CkksFormatException or ParameterSetMismatchException or ThresholdProtocolException)
+        {
+            _log.Warning("{0}: refused a decryption share from {1}: {2}", _data.HospitalId, chunk.ParticipantId, exception.Message);
+            return;
+        }
+
+        if (share.PartyId != sender || chunk.RoundId <= _globalRound && chunk.RoundId > 0)
+            return; // a share made by someone else, or for a round we have moved past
+        if (!_decryptionShares.TryGetValue(chunk.RoundId, out var byParty))
+            _decryptionShares[chunk.RoundId] = byParty = new Dictionary<(int, string), byte[]?[]>();
+        var key = (sender, string.Join(',', share.Committee));
+        if (!byParty.TryGetValue(key, out var perChunk))
+            byParty[key] = perChunk = new byte[]?[chunk.ChunkCount];
+        if (chunk.ChunkIndex < perChunk.Length)
+            perChunk[chunk.ChunkIndex] = chunk.Ciphertext;
+        TryFuse(chunk.RoundId);
+    }
+
+    // Shares must come from the node of the party they claim to be from (our own arrive locally).
+    private bool SentByParty(int partyId) =>
+        Sender.Equals(Self)
+            ? partyId == _partyId
+            : ActorPath.TryParse(_partyPaths[partyId - 1], out var path) && path.Address.Equals(Sender.Path.Address);
+
+    private void OnThresholdAggregate(AssembledVector aggregate)
+    {
+        _thresholdAggregates[aggregate.RoundId] = aggregate;
+        _thresholdClock.Restart();
+        ContributeDecryptionShares(aggregate.RoundId);
+        TryFuse(aggregate.RoundId);
+    }
+
+    private void Handle(DecryptionCommittee committee)
+    {
+        if (!Sender.Path.Address.Equals(_coordinatorNode))
+            return;
+        if (_committees.TryGetValue(committee.RoundId, out var known) && known.Attempt >= committee.Attempt)
+            return;
+        _committees[committee.RoundId] = committee;
+        ContributeDecryptionShares(committee.RoundId);
+        TryFuse(committee.RoundId);
+    }
+
+    private void ContributeDecryptionShares(int round)
+    {
+        if (!_thresholdAggregates.TryGetValue(round, out var aggregate) || !_committees.TryGetValue(round, out var committee)
+            || !committee.Members.Contains(_data.HospitalId) || !_sharesSent.Add((round, committee.Attempt)))
+            return;
+        _keyHolder.Tell(new GenerateDecryptionShares(round, committee.Attempt, aggregate.Ciphertexts, CommitteeIds(committee)));
+    }
+
+    private void Handle(DecryptionSharesReady ready)
+    {
+        if (!_thresholdAggregates.TryGetValue(ready.Round, out var aggregate))
+            return;
+        foreach (var path in _partyPaths)
+        {
+            var target = Context.ActorSelection(path);
+            for (var chunk = 0; chunk < ready.SharesByChunk.Length; chunk++)
+                target.Tell(new EncryptedChunk(ready.Round, _data.HospitalId, PayloadKind.DecryptionShare, chunk, ready.SharesByChunk.Length,
+                    aggregate.VectorLength, ready.SharesByChunk[chunk]));
+        }
+    }
+
+    private void TryFuse(int round)
+    {
+        if (!_thresholdAggregates.TryGetValue(round, out var aggregate) || !_committees.TryGetValue(round, out var committee)
+            || !_decryptionShares.TryGetValue(round, out var byParty))
+            return;
+        var members = CommitteeIds(committee);
+        var committeeKey = string.Join(',', members);
+        if (!members.All(m => byParty.TryGetValue((m, committeeKey), out var perChunk) && perChunk.Length == aggregate.Ciphertexts.Count && perChunk.All(s => s is not null))
+            || !_fusing.Add((round, committee.Attempt)))
+            return;
+        var shares = members.ToDictionary(m => m, m => byParty[(m, committeeKey)].Select(s => s!).ToArray());
+        _keyHolder.Tell(new FuseShares(round, committee.Attempt, aggregate.Ciphertexts, aggregate.VectorLength, shares));
+    }
+
+    private int[] CommitteeIds(DecryptionCommittee committee) =>
+        committee.Members.Select(m => Array.IndexOf(_parties, m) + 1).Where(id => id > 0).Order().ToArray();
+}

@@ -1,0 +1,157 @@
+using System.Text;
+using Akka.Actor;
+using FederatedHe.Crypto;
+using FederatedHe.Crypto.Ckks;
+using FederatedHe.Crypto.Multiparty;
+using FederatedHe.Crypto.Rlwe;
+
+namespace FederatedHe.Actors.Hospitals;
+
+/// <summary>
+/// A hospital's threshold-CKKS party (on the crypto dispatcher): it alone holds the hospital's secret
+/// share s_i and, after re-sharing, its threshold key. Nothing it holds ever leaves it except public-key
+/// shares, Shamir shares addressed to other parties, and decryption shares.
+/// </summary>
+internal sealed class ThresholdKeyHolder : ReceiveActor
+{
+    private readonly ThresholdParameters _parameters;
+    private SecretKey? _secretShare;
+    private ThresholdSecretKey? _thresholdKey;
+    private Sha256Digest _keyId;
+    private int _partyId;
+    private int _partyCount;
+    private int _threshold;
+
+    public ThresholdKeyHolder(ThresholdParameters parameters)
+    {
+        _parameters = parameters;
+        Receive<GeneratePublicKeyShare>(m => Reply(() => GeneratePublicKeyShareCore(m)));
+        Receive<ShareSecret>(m => Reply(() => ShareSecretCore(m)));
+        Receive<CombineShares>(m => Reply(() => CombineSharesCore(m)));
+        Receive<GenerateDecryptionShares>(m => Reply(() => GenerateDecryptionSharesCore(m)));
+        Receive<FuseShares>(m => Reply(() => FuseSharesCore(m)));
+    }
+
+    public static Props Props(ThresholdParameters parameters) =>
+        Akka.Actor.Props.Create(() => new ThresholdKeyHolder(parameters)).WithDispatcher("fedhe.crypto-dispatcher");
+
+    /// <summary>The context every decryption share of an aggregate is bound to, so a share cannot be replayed elsewhere.</summary>
+    public static byte[] DecryptionContext(int round, int attempt) => Encoding.UTF8.GetBytes($"fedhe/aggregate/round-{round}/committee-{attempt}");
+
+    private object GeneratePublicKeyShareCore(GeneratePublicKeyShare request)
+    {
+        _secretShare?.Dispose();
+        _thresholdKey?.Dispose();
+        _thresholdKey = null;
+        _partyId = request.PartyId;
+        _partyCount = request.PartyCount;
+        _threshold = request.Threshold;
+        var generator = new CollectivePublicKeyGenerator(_parameters);
+        _secretShare = generator.GenSecretShare();
+        var seed = CollectivePublicKeyGenerator.DeriveCommonSeed(Encoding.UTF8.GetBytes(request.SessionId));
+        return new PublicKeyShareReady(generator.GenShare(_secretShare, seed, request.PartyId, request.PartyCount).ToBytes());
+    }
+
+    private object ShareSecretCore(ShareSecret request)
+    {
+        if (_secretShare is null)
+            throw new InvalidOperationException("no secret share: key generation has not begun");
+        var collective = PublicKey.FromBytes(_parameters.Ckks, request.CollectivePublicKey);
+        _keyId = CollectivePublicKeyGenerator.KeyIdOf(collective);
+        var shares = new ThresholdSecretSharer(_parameters).GenShares(_secretShare, _partyId, _threshold, _partyCount, _keyId);
+        var bytes = shares.Select(s => s.ToBytes()).ToArray();
+        foreach (var share in shares)
+            share.Dispose();
+        return new SecretShared(collective, _keyId.ToString(), bytes);
+    }
+
+    private object CombineSharesCore(CombineShares request)
+    {
+        var shares = request.Shares.Select(b => ShamirShare.FromBytes(_parameters, b)).ToList();
+        try
+        {
+            if (shares.Any(s => s.RecipientId != _partyId || s.KeyId != _keyId))
+                throw new ThresholdProtocolException(ThresholdProtocolFailure.KeyMismatch, _partyId, "a Shamir share is addressed to another party or key");
+            _thresholdKey = new ThresholdSecretSharer(_parameters).Combine(shares);
+            _secretShare?.Dispose();
+            _secretShare = null; // from here on only the threshold key can take part in decryption
+            return new ThresholdKeyReady(_keyId.ToString());
+        }
+        finally
+        {
+            foreach (var share in shares)
+                share.Dispose();
+        }
+    }
+
+    private object GenerateDecryptionSharesCore(GenerateDecryptionShares request)
+    {
+        if (_thresholdKey is null)
+            throw new InvalidOperationException("no threshold key: key generation has not completed");
+        var decryptor = new ThresholdDecryptor(_parameters, _thresholdKey);
+        var context = DecryptionContext(request.Round, request.Attempt);
+        var shares = request.Ciphertexts
+            .Select(bytes => decryptor.GenShare(Ciphertext.FromBytes(_parameters.Ckks, bytes), request.Committee, context).ToBytes())
+            .ToArray();
+        return new DecryptionSharesReady(request.Round, request.Attempt, shares);
+    }
+
+    private object FuseSharesCore(FuseShares request)
+    {
+        var combiner = new ThresholdCombiner(_parameters, _keyId, _threshold, _partyCount);
+        var context = DecryptionContext(request.Round, request.Attempt);
+        var values = new double[request.VectorLength];
+        var slots = _parameters.Ckks.SlotCount;
+        for (var chunk = 0; chunk < request.Ciphertexts.Count; chunk++)
+        {
+            var ciphertext = Ciphertext.FromBytes(_parameters.Ckks, request.Ciphertexts[chunk]);
+            var shares = request.SharesByParty.Values.Select(perChunk => DecryptionShare.FromBytes(_parameters, perChunk[chunk])).ToList();
+            var fused = combiner.FuseValues(ciphertext, shares, context);
+            var count = Math.Min(slots, request.VectorLength - chunk * slots);
+            fused.AsSpan(0, count).CopyTo(values.AsSpan(chunk * slots));
+        }
+
+        return new SharesFused(request.Round, request.Attempt, values);
+    }
+
+    private void Reply(Func<object> work)
+    {
+        try
+        {
+            Sender.Tell(work());
+        }
+        catch (Exception exception) when (exception is ThresholdProtocolException or CkksFormatException or ParameterSetMismatchException
+                                              or CkksOperationException or ArgumentException or InvalidOperationException)
+        {
+            Sender.Tell(new Status.Failure(exception));
+        }
+    }
+
+    protected override void PostStop()
+    {
+        _secretShare?.Dispose();
+        _thresholdKey?.Dispose();
+    }
+
+    public sealed record GeneratePublicKeyShare(string SessionId, int PartyId, int PartyCount, int Threshold) : INoSerializationVerificationNeeded;
+
+    public sealed record PublicKeyShareReady(byte[] Share) : INoSerializationVerificationNeeded;
+
+    public sealed record ShareSecret(byte[] CollectivePublicKey) : INoSerializationVerificationNeeded;
+
+    /// <summary>The collective key, its id, and one Shamir share per party (element j−1 for party j).</summary>
+    public sealed record SecretShared(PublicKey CollectivePublicKey, string KeyId, byte[][] SharesByRecipient) : INoSerializationVerificationNeeded;
+
+    public sealed record CombineShares(IReadOnlyList<byte[]> Shares) : INoSerializationVerificationNeeded;
+
+    public sealed record ThresholdKeyReady(string KeyId) : INoSerializationVerificationNeeded;
+
+    public sealed record GenerateDecryptionShares(int Round, int Attempt, IReadOnlyList<byte[]> Ciphertexts, int[] Committee) : INoSerializationVerificationNeeded;
+
+    public sealed record DecryptionSharesReady(int Round, int Attempt, byte[][] SharesByChunk) : INoSerializationVerificationNeeded;
+
+    public sealed record FuseShares(int Round, int Attempt, IReadOnlyList<byte[]> Ciphertexts, int VectorLength, IReadOnlyDictionary<int, byte[][]> SharesByParty)
+        : INoSerializationVerificationNeeded;
+
+    public sealed record SharesFused(int Round, int Attempt, double[] Values) : INoSerializationVerificationNeeded;
+}
