@@ -25,13 +25,14 @@ internal static class SimulateCommand
         var model = new Option<string>("--model") { Description = "logistic-regression or mlp:16,8", DefaultValueFactory = _ => "logistic-regression" };
         var epochs = new Option<int>("--epochs") { Description = "Local epochs per round", DefaultValueFactory = _ => 2 };
         var learningRate = new Option<double>("--learning-rate") { Description = "Local SGD learning rate", DefaultValueFactory = _ => 0.05 };
-        var preset = new Option<string>("--preset") { Description = "CKKS parameter preset", DefaultValueFactory = _ => "Params128BitLogN13LogQ101" };
+        var preset = new Option<string?>("--preset") { Description = "CKKS parameter preset (default: Params128BitLogN13LogQ101; threshold mode: Params128BitLogN13LogQ160Threshold)" };
+        var threshold = new Option<int?>("--threshold") { Description = "Threshold mode: hospitals needed to decrypt (default: a majority)" };
         var noBaselines = new Option<bool>("--no-baselines") { Description = "Skip the centralised and plaintext FedAvg baselines" };
         var verbose = new Option<bool>("--verbose") { Description = "Show the nodes' Akka log (every coordinator decision) at INFO level" };
 
         var command = new Command("simulate", "Run the encrypted federation in one process: an aggregator and N hospitals as actor systems over loopback TCP")
         {
-            hospitals, rounds, quorum, mode, partition, alpha, seed, data, model, epochs, learningRate, preset, noBaselines, verbose,
+            hospitals, rounds, quorum, mode, threshold, partition, alpha, seed, data, model, epochs, learningRate, preset, noBaselines, verbose,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -52,7 +53,8 @@ internal static class SimulateCommand
                 DataPath = result.GetValue(data)!,
                 Model = ParseModel(result.GetValue(model)!),
                 Training = new() { Epochs = result.GetValue(epochs), BatchSize = 16, LearningRate = result.GetValue(learningRate) },
-                CryptoPreset = result.GetValue(preset)!,
+                CryptoPreset = result.GetValue(preset),
+                Threshold = result.GetValue(threshold),
                 ComputeBaselines = !result.GetValue(noBaselines),
                 LogLevel = result.GetValue(verbose) ? "INFO" : "WARNING",
             };
@@ -64,14 +66,8 @@ internal static class SimulateCommand
     /// <summary>Runs a simulation with live progress; returns the process exit code.</summary>
     public static async Task<int> RunAsync(SimulationOptions options, CancellationToken cancellationToken)
     {
-        if (options.Mode == KeyMode.Threshold)
-        {
-            AnsiConsole.MarkupLine("[red]threshold mode is not available in this build of the runtime yet; use --mode shared-key[/]");
-            return 2;
-        }
-
         AnsiConsole.MarkupLine($"[bold]FederatedHe[/] encrypted federation: {options.Hospitals} hospitals, {options.Rounds} rounds, " +
-                               $"{options.Model}, CKKS {Markup.Escape(options.CryptoPreset)}, {options.Mode}, {options.Partition} partition, seed {options.Seed}");
+                               $"{options.Model}, CKKS {Markup.Escape(options.EffectiveCryptoPreset)}, {options.Mode}, {options.Partition} partition, seed {options.Seed}");
         AnsiConsole.MarkupLine("[grey]Each hospital and the aggregator is its own actor system; they form an Akka cluster over TCP on 127.0.0.1.[/]");
 
         var table = new Table().Border(TableBorder.Rounded)
