@@ -1,11 +1,17 @@
 using FederatedHe.Benchmarks;
 
-return args.Length > 0 && args[0] == "crypto"
-    ? CryptoBenchmarks.Run(args[1..])
-    : Usage();
+return args.Length == 0 ? Usage() : args[0] switch
+{
+    "crypto" => CryptoBenchmarks.Run(args[1..]),
+    "threshold" => ThresholdBenchmarks.Run(args[1..]),
+    "pool" => CryptoPoolBenchmarks.Run(args[1..]),
+    _ => Usage(),
+};
 
 static int Usage()
 {
     Console.Error.WriteLine("usage: FederatedHe.Benchmarks crypto [--json out.json] [--quick] [--skip-pipeline]");
+    Console.Error.WriteLine("       FederatedHe.Benchmarks threshold [options]");
+    Console.Error.WriteLine("       FederatedHe.Benchmarks pool [--json out.json]");
     return 2;
 }

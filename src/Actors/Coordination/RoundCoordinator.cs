@@ -4,6 +4,7 @@ using Akka.Cluster;
 using Akka.Event;
 using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.CryptoPool;
+using FederatedHe.Actors.Security;
 using FederatedHe.Actors.Transfer;
 using FederatedHe.Crypto.Multiparty;
 using static FederatedHe.Actors.Protocol.FederationEvents;
@@ -24,6 +25,9 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     private const string RegistrationTimerKey = "registration";
 
     private readonly FederationSettings _settings;
+
+    // With a roster configured (fedhe.roster), only the hospitals it lists may register.
+    private readonly MembershipRoster? _roster;
     private readonly string _parameterSetId;
     private readonly CryptoPoolClient _crypto;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -48,6 +52,7 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     public RoundCoordinator(FederationSettings settings, string parameterSetId, IActorRef cryptoPool, int slotsPerCiphertext, ThresholdParameters? threshold)
     {
         _settings = settings;
+        _roster = MembershipRoster.FromConfig(Context.System.Settings.Config);
         _threshold = threshold;
         _parameterSetId = parameterSetId;
         _crypto = new CryptoPoolClient(cryptoPool, slotsPerCiphertext, TimeSpan.FromMinutes(5));
@@ -88,6 +93,13 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
 
     private void Handle(RegisterHospital message)
     {
+        if (_roster is not null && _roster.Find(message.HospitalId)?.Role != MembershipRoster.HospitalRole)
+        {
+            Sender.Tell(new RegisterHospitalResponse(message.HospitalId, false, $"{message.HospitalId} is not a hospital on the federation's roster"));
+            Decide(_round, $"refused {message.HospitalId} from {Sender.Path.Address}: not on the roster");
+            return;
+        }
+
         if (message.ParameterSetId != _parameterSetId)
         {
             Sender.Tell(new RegisterHospitalResponse(message.HospitalId, false,

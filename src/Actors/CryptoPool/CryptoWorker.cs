@@ -29,7 +29,8 @@ internal sealed class CryptoWorker : ReceiveActor
         {
             if (encryptor is null)
                 throw new InvalidOperationException("this node holds no key to encrypt with");
-            return new CiphertextResponse(request.ChunkIndex, encryptor.EncryptChunk(request.Values, request.ChunkIndex).ToBytes());
+            // The request holds just this chunk's values: it is chunk 0 of itself.
+            return new CiphertextResponse(request.ChunkIndex, encryptor.EncryptChunk(request.Values, 0).ToBytes());
         }));
 
         Receive<SumChunk>(request => Reply(request, () =>
