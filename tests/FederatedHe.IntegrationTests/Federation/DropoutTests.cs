@@ -5,7 +5,7 @@ namespace FederatedHe.IntegrationTests.Federation;
 /// <summary>Hospitals that go away mid-federation: the coordinator excludes them and carries on with quorum.</summary>
 public sealed class DropoutTests
 {
-    [Fact]
+    [Fact(Timeout = 300_000)]
     public async Task Five_hospitals_two_killed_as_a_round_starts_the_round_completes_with_quorum_three_and_accuracy_holds()
     {
         var options = new SimulationOptions

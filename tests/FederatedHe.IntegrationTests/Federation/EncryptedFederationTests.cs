@@ -10,7 +10,7 @@ namespace FederatedHe.IntegrationTests.Federation;
 /// </summary>
 public sealed class EncryptedFederationTests
 {
-    [Fact]
+    [Fact(Timeout = 300_000)]
     public async Task Four_hospitals_match_the_centralised_baseline_and_every_round_equals_plaintext_FedAvg()
     {
         var options = new SimulationOptions
@@ -37,7 +37,7 @@ public sealed class EncryptedFederationTests
         Assert.InRange(Math.Abs(final.Accuracy - result.PlaintextFedAvgBaseline!.Accuracy), 0, 0.01);
     }
 
-    [Fact]
+    [Fact(Timeout = 300_000)]
     public async Task The_aggregator_node_receives_only_ciphertexts_and_control_messages_never_key_material()
     {
         RecordingLogger.Lines.Clear();

@@ -20,7 +20,7 @@ public sealed class ThresholdFederationTests
         CollectTimeout = TimeSpan.FromSeconds(20),
     };
 
-    [Fact]
+    [Fact(Timeout = 300_000)]
     public async Task Five_hospitals_with_a_3_of_5_key_match_plaintext_FedAvg_every_round()
     {
         var result = await FederationSimulation.RunAsync(FiveHospitals(rounds: 8));
@@ -31,7 +31,7 @@ public sealed class ThresholdFederationTests
         Assert.InRange(Math.Abs(result.FinalTest!.Accuracy - result.PlaintextFedAvgBaseline!.Accuracy), 0, 0.01);
     }
 
-    [Fact]
+    [Fact(Timeout = 300_000)]
     public async Task A_committee_member_dropping_out_during_decryption_is_replaced_and_the_federation_completes()
     {
         // hospital-1 is in the first committee (the first three parties); it goes away while decrypting round 2.
