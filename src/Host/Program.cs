@@ -17,6 +17,8 @@ public static class Program
             KeygenCommand.Create(),
             CertsCommand.Create(),
             BaselineCommand.Create(),
+            ExperimentCommand.Create(),
+            ClusterCommand.Create(),
         };
 
         try

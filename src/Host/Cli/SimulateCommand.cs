@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using FederatedHe.Actors.Configuration;
+using FederatedHe.Host.Experiments;
 using FederatedHe.Host.Simulation;
 using FederatedHe.Training.Models;
 using Spectre.Console;
@@ -29,10 +30,11 @@ internal static class SimulateCommand
         var threshold = new Option<int?>("--threshold") { Description = "Threshold mode: hospitals needed to decrypt (default: a majority)" };
         var noBaselines = new Option<bool>("--no-baselines") { Description = "Skip the centralised and plaintext FedAvg baselines" };
         var verbose = new Option<bool>("--verbose") { Description = "Show the nodes' Akka log (every coordinator decision) at INFO level" };
+        var output = new Option<string?>("--out") { Description = "Write a run report (CSV, JSONL, plots, summary.md) to a new directory under this one, e.g. runs/" };
 
         var command = new Command("simulate", "Run the encrypted federation in one process: an aggregator and N hospitals as actor systems over loopback TCP")
         {
-            hospitals, rounds, quorum, mode, threshold, partition, alpha, seed, data, model, epochs, learningRate, preset, noBaselines, verbose,
+            hospitals, rounds, quorum, mode, threshold, partition, alpha, seed, data, model, epochs, learningRate, preset, noBaselines, verbose, output,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -58,61 +60,19 @@ internal static class SimulateCommand
                 ComputeBaselines = !result.GetValue(noBaselines),
                 LogLevel = result.GetValue(verbose) ? "INFO" : "WARNING",
             };
-            return await RunAsync(options, cancellationToken).ConfigureAwait(false);
+            return await RunAsync(options, cancellationToken, result.GetValue(output)).ConfigureAwait(false);
         });
         return command;
     }
 
-    /// <summary>Runs a simulation with live progress; returns the process exit code.</summary>
-    public static async Task<int> RunAsync(SimulationOptions options, CancellationToken cancellationToken)
+    /// <summary>Runs a simulation with live progress, and writes a run report under <paramref name="outputRoot"/> if given; returns the process exit code.</summary>
+    public static async Task<int> RunAsync(SimulationOptions options, CancellationToken cancellationToken, string? outputRoot = null)
     {
-        AnsiConsole.MarkupLine($"[bold]FederatedHe[/] encrypted federation: {options.Hospitals} hospitals, {options.Rounds} rounds, " +
-                               $"{options.Model}, CKKS {Markup.Escape(options.EffectiveCryptoPreset)}, {options.Mode}, {options.Partition} partition, seed {options.Seed}");
-        AnsiConsole.MarkupLine("[grey]Each hospital and the aggregator is its own actor system; they form an Akka cluster over TCP on 127.0.0.1.[/]");
-
-        var table = new Table().Border(TableBorder.Rounded)
-            .AddColumns("round", "test acc", "log-loss", "AUC", "hospitals", "dropouts", "train ms", "encrypt ms", "aggregate ms", "decrypt ms", "bytes/param", "|enc - plain| model");
-        SimulationResult result = null!;
-        await AnsiConsole.Live(table).StartAsync(async context =>
-        {
-            result = await FederationSimulation.RunAsync(options, round =>
-            {
-                table.AddRow(
-                    round.Round.ToString(CultureInfo.InvariantCulture),
-                    Format(round.Test?.Accuracy, "P2"),
-                    Format(round.Test?.LogLoss, "F4"),
-                    Format(round.Test?.RocAuc, "F4"),
-                    round.Contributors.Count.ToString(CultureInfo.InvariantCulture),
-                    round.Dropouts.Count == 0 ? "-" : string.Join(",", round.Dropouts),
-                    round.TrainingMs.ToString("F1", CultureInfo.InvariantCulture),
-                    round.EncryptionMs.ToString("F1", CultureInfo.InvariantCulture),
-                    round.AggregationMs.ToString("F1", CultureInfo.InvariantCulture),
-                    round.DecryptionMs.ToString("F1", CultureInfo.InvariantCulture),
-                    round.CiphertextBytesPerParameter.ToString("F0", CultureInfo.InvariantCulture),
-                    Format(round.ModelErrorVersusPlaintextFedAvg, "E2"));
-                context.Refresh();
-            }, cancellationToken).ConfigureAwait(false);
-        }).ConfigureAwait(false);
-
-        PrintSummary(result);
+        var started = DateTime.UtcNow;
+        var result = await SimulationProgress.RunAsync(options, cancellationToken).ConfigureAwait(false);
+        if (outputRoot is not null)
+            SimulationProgress.WriteReport(outputRoot, "simulate", ExperimentSpecWriter.FromOptions(options, "simulate"), options, result, started);
         return result.Succeeded ? 0 : 1;
-    }
-
-    private static void PrintSummary(SimulationResult result)
-    {
-        var final = result.FinalTest;
-        var worstError = result.Rounds.Select(r => r.ModelErrorVersusPlaintextFedAvg ?? double.NaN).DefaultIfEmpty(double.NaN).Max();
-        AnsiConsole.MarkupLine(result.Succeeded
-            ? $"[green]federation completed[/] in {result.FederationTime.TotalSeconds:F1} s: {Markup.Escape(result.Status)}"
-            : $"[red]federation failed[/] after {result.FederationTime.TotalSeconds:F1} s: {Markup.Escape(result.Status)}");
-        if (final is not null)
-            AnsiConsole.MarkupLine($"encrypted federation test accuracy: [bold]{final.Accuracy:P2}[/] (AUC {final.RocAuc:F4}, log-loss {final.LogLoss:F4})");
-        if (result.CentralizedBaseline is { } central)
-            AnsiConsole.MarkupLine($"centralised baseline test accuracy: {central.Accuracy:P2}");
-        if (result.PlaintextFedAvgBaseline is { } plain)
-            AnsiConsole.MarkupLine($"plaintext FedAvg baseline test accuracy: {plain.Accuracy:P2}");
-        AnsiConsole.MarkupLine($"largest |decrypted global model - plaintext FedAvg| over all rounds: {worstError:E2}");
-        AnsiConsole.MarkupLine("[grey]original study: 98.25% centralised, 85.71% with its encrypted federation[/]");
     }
 
     internal static ModelSpec ParseModel(string text)
@@ -131,7 +91,4 @@ internal static class SimulateCommand
 
         throw new ArgumentException($"--model: '{text}' is neither logistic-regression nor mlp:<sizes>");
     }
-
-    private static string Format(double? value, string format) =>
-        value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "-";
 }

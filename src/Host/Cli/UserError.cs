@@ -13,6 +13,8 @@ internal static class UserError
     public static string? Describe(Exception exception) => exception switch
     {
         DatasetFormatException e => e.Message,
+        Experiments.ExperimentSpecException e => e.Message,
+        ClusterLauncher.ClusterLaunchException e => e.Message,
         ConfigurationFileException e => e.Message,
         KeyStoreException e => e.Message,
         FederationConfigurationException e => e.Message,

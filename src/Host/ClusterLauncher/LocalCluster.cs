@@ -1,0 +1,311 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.RegularExpressions;
+using FederatedHe.Actors.Configuration;
+using FederatedHe.Crypto.Ckks;
+using FederatedHe.Host.Hosting;
+using FederatedHe.Host.Simulation;
+using FederatedHe.Training.Data;
+
+namespace FederatedHe.Host.ClusterLauncher;
+
+/// <summary>How one node of a local cluster ended.</summary>
+/// <param name="Name">aggregator, hospital-1, …</param>
+/// <param name="ProcessId">Its process id.</param>
+/// <param name="ExitCode">Its exit code, or null if it had to be killed.</param>
+/// <param name="LogPath">Its log file.</param>
+public sealed record NodeOutcome(string Name, int ProcessId, int? ExitCode, string LogPath)
+{
+    /// <summary>Whether the node finished by itself with exit code 0.</summary>
+    public bool Succeeded => ExitCode == 0;
+}
+
+/// <summary>How a local cluster run ended.</summary>
+/// <param name="Succeeded">Every node exited by itself with code 0.</param>
+/// <param name="Status">One line on how it ended.</param>
+/// <param name="Nodes">Each node's outcome, the aggregator first.</param>
+/// <param name="RoundsCompleted">Rounds the aggregator reported completed (round 0, standardisation, excluded).</param>
+/// <param name="LogDirectory">Where the logs are.</param>
+/// <param name="Elapsed">Wall time from the first node's start.</param>
+public sealed record ClusterOutcome(bool Succeeded, string Status, IReadOnlyList<NodeOutcome> Nodes, int RoundsCompleted, string LogDirectory, TimeSpan Elapsed);
+
+/// <summary>
+/// Runs a federation as separate `fedhe node` processes on loopback: keys into a temporary directory, the
+/// aggregator, then N hospitals, each logging to its own file; waits for the federation to end and tears every
+/// process down. Cancellation kills every node's process tree, so no node outlives the launcher's run.
+/// </summary>
+public static partial class LocalCluster
+{
+    /// <summary>Runs the cluster to its end.</summary>
+    /// <param name="plan">What to launch.</param>
+    /// <param name="onStatus">Receives one line per milestone (a node up, a round completed, a node exited).</param>
+    /// <param name="cancellationToken">Cancels the run: every node is killed before this method throws.</param>
+    /// <exception cref="ClusterLaunchException">A port is taken, a node cannot be started, or the aggregator does not come up.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; every node has been killed.</exception>
+    public static async Task<ClusterOutcome> RunAsync(LocalClusterPlan plan, Action<string>? onStatus = null, CancellationToken cancellationToken = default)
+    {
+        plan.Validate();
+        var program = plan.Program ?? FedheCommandLine.Current();
+        var logs = Path.GetFullPath(plan.LogDirectory);
+        Directory.CreateDirectory(logs);
+        EnsurePortsFree(plan);
+
+        var status = onStatus ?? (_ => { });
+        var aggregatorConfig = Path.Combine(logs, "aggregator.conf");
+        var hospitalConfig = Path.Combine(logs, "hospital.conf");
+        File.WriteAllText(aggregatorConfig, plan.AggregatorConfig());
+        File.WriteAllText(hospitalConfig, plan.HospitalConfig());
+        if (plan.SpecText is not null)
+            File.WriteAllText(Path.Combine(logs, "spec.conf"), plan.SpecText);
+        var hospitalDataFiles = WriteHospitalData(plan, logs);
+
+        // The secret key lives only in a temporary directory readable by this user, deleted when the run ends.
+        var keyRoot = Directory.CreateTempSubdirectory("fedhe-cluster-keys-").FullName;
+        var nodes = new List<NodeProcess>();
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var roundsCompleted = 0;
+        try
+        {
+            var hospitalKeys = Path.Combine(keyRoot, "hospitals");
+            var aggregatorKeys = Path.Combine(keyRoot, "aggregator");
+            if (plan.Options.Mode == KeyMode.SharedKey)
+            {
+                if (!CkksPresets.All.TryGetValue(plan.Options.EffectiveCryptoPreset, out var parameters))
+                    throw new ClusterLaunchException($"unknown CKKS preset '{plan.Options.EffectiveCryptoPreset}'; known: {string.Join(", ", CkksPresets.All.Keys)}");
+                KeyStore.Generate(parameters, hospitalKeys);
+                // The aggregator is given the parameters alone, never a directory that holds the secret key.
+                Directory.CreateDirectory(aggregatorKeys);
+                File.Copy(Path.Combine(hospitalKeys, KeyStore.ParametersFile), Path.Combine(aggregatorKeys, KeyStore.ParametersFile));
+                status($"keys for {plan.Options.EffectiveCryptoPreset} generated in a temporary directory");
+            }
+
+            // Mutual TLS, as `fedhe node` runs by default: a throw-away CA and one certificate per node, made by `fedhe certs`.
+            var certificates = Path.Combine(keyRoot, "certs");
+            var transport = new List<string>();
+            if (plan.UseTls)
+            {
+                await RunToCompletion("certs", program,
+                    ["certs", "--out", certificates, "--nodes", string.Join(',', ["aggregator", .. plan.HospitalIds])],
+                    Path.Combine(logs, "certs.log"), nodes, cancellationToken).ConfigureAwait(false);
+                transport.AddRange(["--certs", certificates]);
+                status("a throw-away CA and node certificates generated for mutual TLS");
+            }
+            else
+            {
+                transport.Add("--no-tls");
+            }
+
+            var aggregatorUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            var aggregatorArguments = new List<string>
+            {
+                "node", "--role", "aggregator", "--config", aggregatorConfig,
+                "--port", plan.BasePort.ToString(CultureInfo.InvariantCulture), "--seed-node", plan.SeedNode,
+            };
+            aggregatorArguments.AddRange(transport);
+            if (plan.Options.Mode == KeyMode.SharedKey)
+                aggregatorArguments.AddRange(["--keys", aggregatorKeys]);
+            var aggregator = NodeProcess.Start("aggregator", program, aggregatorArguments, Path.Combine(logs, "aggregator.log"), (_, line) =>
+            {
+                if (line.StartsWith("aggregator up", StringComparison.Ordinal))
+                {
+                    aggregatorUp.TrySetResult();
+                    status(line);
+                }
+                else if (RoundLine().Match(line) is { Success: true } round)
+                {
+                    if (int.Parse(round.Groups[1].ValueSpan, CultureInfo.InvariantCulture) > 0)
+                        Interlocked.Increment(ref roundsCompleted);
+                    status($"aggregator: {line}");
+                }
+            });
+            nodes.Add(aggregator);
+
+            using (var startup = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                startup.CancelAfter(plan.StartupTimeout);
+                var first = await Task.WhenAny(aggregatorUp.Task, aggregator.Exited, Task.Delay(Timeout.Infinite, startup.Token)).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                if (first != aggregatorUp.Task)
+                {
+                    var why = aggregator.HasExited ? $"exited with code {await aggregator.Exited.ConfigureAwait(false)}" : $"did not come up within {plan.StartupTimeout.TotalSeconds:F0} s";
+                    throw new ClusterLaunchException($"the aggregator {why}; see {aggregator.LogPath}");
+                }
+            }
+
+            for (var i = 0; i < plan.Options.Hospitals; i++)
+            {
+                var id = plan.HospitalIds[i];
+                var arguments = new List<string>
+                {
+                    "node", "--role", "hospital", "--config", hospitalConfig,
+                    "--port", (plan.BasePort + i + 1).ToString(CultureInfo.InvariantCulture), "--seed-node", plan.SeedNode,
+                    "--hospital-id", id,
+                };
+                arguments.AddRange(transport);
+                if (plan.Options.Mode == KeyMode.SharedKey)
+                    arguments.AddRange(["--keys", hospitalKeys]);
+                if (hospitalDataFiles is null)
+                    arguments.AddRange(["--hospital-index", i.ToString(CultureInfo.InvariantCulture)]);
+                else
+                    arguments.AddRange(["--data", hospitalDataFiles[i]]);
+                nodes.Add(NodeProcess.Start(id, program, arguments, Path.Combine(logs, $"{id}.log"), (node, line) =>
+                {
+                    if (line.StartsWith(node.Name + " up", StringComparison.Ordinal))
+                        status(line);
+                }));
+            }
+
+            status($"{plan.Options.Hospitals} hospitals started; the aggregator starts round 0 once all have registered");
+
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            deadline.CancelAfter(plan.Timeout);
+            string ending;
+            try
+            {
+                var code = await aggregator.Exited.WaitAsync(deadline.Token).ConfigureAwait(false);
+                ending = code == 0 ? "the federation completed" : $"the aggregator exited with code {code}";
+                status($"aggregator exited with code {code}; waiting for the hospitals");
+                using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                grace.CancelAfter(plan.ShutdownGrace);
+                try
+                {
+                    await Task.WhenAll(nodes.Select(n => n.Exited)).WaitAsync(grace.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    ending += $"; hospitals still running {plan.ShutdownGrace.TotalSeconds:F0} s later were killed";
+                }
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                ending = $"timed out after {plan.Timeout.TotalMinutes:F0} min; every node was killed";
+            }
+
+            var outcomes = await StopAll(nodes).ConfigureAwait(false);
+            var succeeded = outcomes.All(o => o.Succeeded);
+            return new ClusterOutcome(succeeded, ending, outcomes, roundsCompleted, logs, clock.Elapsed);
+        }
+        catch
+        {
+            // Cancelled or failed to start: no node may outlive the run.
+            await StopAll(nodes).ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            foreach (var node in nodes)
+                node.Dispose();
+            Directory.Delete(keyRoot, recursive: true);
+        }
+    }
+
+    /// <summary>Runs a short-lived child (e.g. `fedhe certs`) to its end, tracked with the nodes so cancellation kills it too.</summary>
+    /// <exception cref="ClusterLaunchException">It exits with a non-zero code.</exception>
+    private static async Task RunToCompletion(string name, FedheCommandLine program, IReadOnlyList<string> arguments, string logPath,
+        List<NodeProcess> tracked, CancellationToken cancellationToken)
+    {
+        var child = NodeProcess.Start(name, program, arguments, logPath, null);
+        tracked.Add(child);
+        var code = await child.Exited.WaitAsync(cancellationToken).ConfigureAwait(false);
+        tracked.Remove(child);
+        child.Dispose();
+        if (code != 0)
+            throw new ClusterLaunchException($"`fedhe {arguments[0]}` exited with code {code}; see {logPath}");
+    }
+
+    /// <summary>Kills what still runs and collects every node's outcome once its process (and log) has closed.</summary>
+    private static async Task<List<NodeOutcome>> StopAll(List<NodeProcess> nodes)
+    {
+        var killed = new HashSet<string>();
+        foreach (var node in nodes.Where(n => !n.HasExited))
+        {
+            killed.Add(node.Name);
+            node.KillTree();
+        }
+
+        var outcomes = new List<NodeOutcome>();
+        foreach (var node in nodes)
+        {
+            int? code = null;
+            try
+            {
+                code = await node.Exited.WaitAsync(TimeSpan.FromSeconds(10)).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Still not gone after a kill; reported as killed.
+            }
+
+            outcomes.Add(new NodeOutcome(node.Name, node.Id, killed.Contains(node.Name) ? null : code, node.LogPath));
+        }
+
+        return outcomes;
+    }
+
+    private static void EnsurePortsFree(LocalClusterPlan plan)
+    {
+        for (var port = plan.BasePort; port <= plan.BasePort + plan.Options.Hospitals; port++)
+        {
+            try
+            {
+                var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                listener.Stop();
+            }
+            catch (SocketException exception)
+            {
+                throw new ClusterLaunchException($"port {port} on 127.0.0.1 is not free ({exception.SocketErrorCode}); choose another --base-port", exception);
+            }
+        }
+    }
+
+    /// <summary>
+    /// A `fedhe node` hospital partitions the default data set IID by its index. Any other data set or partition is
+    /// cut here, by the experiment's scheme and seed, into one CSV per hospital; each hospital then holds out 20% of its own file.
+    /// </summary>
+    private static string[]? WriteHospitalData(LocalClusterPlan plan, string logs)
+    {
+        var options = plan.Options;
+        var defaultData = Path.GetFullPath(ProjectFiles.DefaultDataPath);
+        var dataPath = string.IsNullOrEmpty(options.DataPath) ? defaultData : Path.GetFullPath(options.DataPath);
+        if (options.Partition == PartitionScheme.Iid && dataPath == defaultData)
+            return null;
+
+        var data = CsvDatasetLoader.Load(dataPath);
+        var shares = options.Partition switch
+        {
+            PartitionScheme.Dirichlet => DatasetPartitioner.Dirichlet(data, options.Hospitals, options.Alpha, options.Seed),
+            PartitionScheme.QuantitySkewed => DatasetPartitioner.QuantitySkewed(data, options.Hospitals, options.Alpha, options.Seed),
+            _ => DatasetPartitioner.Iid(data, options.Hospitals, options.Seed),
+        };
+        var directory = Path.Combine(logs, "data");
+        Directory.CreateDirectory(directory);
+        var files = new string[shares.Count];
+        for (var i = 0; i < shares.Count; i++)
+        {
+            files[i] = Path.Combine(directory, $"{plan.HospitalIds[i]}.csv");
+            WriteCsv(shares[i], files[i]);
+        }
+
+        return files;
+    }
+
+    private static void WriteCsv(Dataset dataset, string path)
+    {
+        var text = new StringBuilder();
+        text.AppendJoin(',', dataset.FeatureNames).Append(",diagnosis\n");
+        for (var i = 0; i < dataset.SampleCount; i++)
+        {
+            foreach (var value in dataset.Row(i))
+                text.Append(value.ToString("R", CultureInfo.InvariantCulture)).Append(',');
+            text.Append(dataset.Labels[i] == 1 ? "1" : "0").Append('\n');
+        }
+
+        File.WriteAllText(path, text.ToString());
+    }
+
+    [GeneratedRegex(@"^round (\d+):")]
+    private static partial Regex RoundLine();
+}

@@ -1,0 +1,136 @@
+using System.Diagnostics;
+
+namespace FederatedHe.Host.ClusterLauncher;
+
+/// <summary>
+/// One `fedhe node` child process: its stdout and stderr go, line by line, to its own log file and to an
+/// observer; it can be killed with everything it started.
+/// </summary>
+/// <remarks>Thread-safe: output arrives on pool threads and is written under a lock.</remarks>
+public sealed class NodeProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly StreamWriter _log;
+    private readonly Lock _gate = new();
+    private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _stdoutClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _stderrClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private NodeProcess(string name, string logPath, Process process, StreamWriter log)
+    {
+        Name = name;
+        LogPath = logPath;
+        _process = process;
+        _log = log;
+    }
+
+    /// <summary>The node's name (aggregator, hospital-1, …).</summary>
+    public string Name { get; }
+
+    /// <summary>The node's log file.</summary>
+    public string LogPath { get; }
+
+    /// <summary>The process id.</summary>
+    public int Id => _process.Id;
+
+    /// <summary>Completes with the exit code once the process has exited and its output is in the log.</summary>
+    public Task<int> Exited => _exited.Task;
+
+    /// <summary>Whether the process has exited.</summary>
+    public bool HasExited => _process.HasExited;
+
+    /// <summary>Starts a node, logging to <paramref name="logPath"/> and passing every output line to <paramref name="onLine"/>.</summary>
+    /// <exception cref="ClusterLaunchException">The process cannot be started.</exception>
+    public static NodeProcess Start(string name, FedheCommandLine program, IEnumerable<string> arguments, string logPath, Action<NodeProcess, string>? onLine)
+    {
+        var info = new ProcessStartInfo(program.FileName)
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+            WorkingDirectory = Environment.CurrentDirectory,
+        };
+        foreach (var argument in program.LeadingArguments.Concat(arguments))
+            info.ArgumentList.Add(argument);
+        // Wide lines keep a node's progress lines whole in its log (Spectre.Console wraps at 80 columns otherwise).
+        info.Environment["COLUMNS"] = "240";
+
+        var log = new StreamWriter(logPath, append: false) { AutoFlush = true };
+        log.WriteLine($"# {program} {string.Join(' ', arguments)}");
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        var node = new NodeProcess(name, logPath, process, log);
+        process.OutputDataReceived += (_, e) => node.Line(e.Data, node._stdoutClosed, onLine);
+        process.ErrorDataReceived += (_, e) => node.Line(e.Data, node._stderrClosed, onLine);
+        process.Exited += async (_, _) =>
+        {
+            // Exited can fire before the last output lines are read; wait (briefly) for both streams to close.
+            await Task.WhenAll(node._stdoutClosed.Task, node._stderrClosed.Task).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
+            var code = process.ExitCode;
+            lock (node._gate)
+                log.WriteLine($"# exited with code {code}");
+            node._exited.TrySetResult(code);
+        };
+        try
+        {
+            process.Start();
+        }
+        catch (Exception exception) when (exception is System.ComponentModel.Win32Exception or InvalidOperationException)
+        {
+            log.Dispose();
+            process.Dispose();
+            throw new ClusterLaunchException($"cannot start {name} ({program}): {exception.Message}", exception);
+        }
+
+        process.StandardInput.Close();
+        process.BeginOutputReadLine();
+        process.BeginErrorReadLine();
+        return node;
+    }
+
+    /// <summary>Kills the process and every process it started; does nothing if it has exited.</summary>
+    public void KillTree()
+    {
+        try
+        {
+            if (!_process.HasExited)
+                _process.Kill(entireProcessTree: true);
+        }
+        catch (InvalidOperationException)
+        {
+            // It exited between the check and the kill.
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        KillTree();
+        lock (_gate)
+            _log.Dispose();
+        _process.Dispose();
+    }
+
+    private void Line(string? line, TaskCompletionSource closed, Action<NodeProcess, string>? onLine)
+    {
+        if (line is null)
+        {
+            closed.TrySetResult();
+            return;
+        }
+
+        lock (_gate)
+        {
+            try
+            {
+                _log.WriteLine(line);
+            }
+            catch (ObjectDisposedException)
+            {
+                return;
+            }
+        }
+
+        onLine?.Invoke(this, line);
+    }
+}

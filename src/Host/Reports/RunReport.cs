@@ -1,0 +1,182 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using FederatedHe.Host.Simulation;
+using FederatedHe.Training.Evaluation;
+
+namespace FederatedHe.Host.Reports;
+
+/// <summary>
+/// Writes a run's report directory, <c>&lt;root&gt;/&lt;UTC timestamp&gt;-&lt;name&gt;/</c>: rounds.csv and rounds.jsonl
+/// (one row per round), accuracy.png and loss.png, the spec as spec.conf, and summary.md beside the baselines.
+/// </summary>
+public static class RunReport
+{
+    /// <summary>File names inside a run directory.</summary>
+    public const string RoundsCsv = "rounds.csv", RoundsJsonl = "rounds.jsonl", AccuracyPng = "accuracy.png",
+        LossPng = "loss.png", SpecFile = "spec.conf", SummaryFile = "summary.md";
+
+    /// <summary>Creates a fresh run directory under <paramref name="root"/>, named for the start time (UTC) and the run.</summary>
+    /// <exception cref="IOException">The directory cannot be created.</exception>
+    public static string CreateRunDirectory(string root, string name, DateTime startedUtc)
+    {
+        var stem = $"{startedUtc.ToUniversalTime():yyyyMMdd'T'HHmmss'Z'}-{name}";
+        var directory = Path.GetFullPath(Path.Combine(root, stem));
+        // Two runs started within the same second must not share a directory.
+        for (var suffix = 2; Directory.Exists(directory); suffix++)
+            directory = Path.GetFullPath(Path.Combine(root, $"{stem}-{suffix}"));
+        Directory.CreateDirectory(directory);
+        return directory;
+    }
+
+    /// <summary>Writes every report file for a finished (or failed) run into <paramref name="directory"/>.</summary>
+    /// <param name="directory">The run directory (see <see cref="CreateRunDirectory"/>).</param>
+    /// <param name="name">The run's name, for titles.</param>
+    /// <param name="specText">The spec the run followed, copied as spec.conf.</param>
+    /// <param name="options">The options the run used.</param>
+    /// <param name="result">What the run achieved.</param>
+    /// <exception cref="IOException">A file cannot be written.</exception>
+    public static void Write(string directory, string name, string specText, SimulationOptions options, SimulationResult result)
+    {
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, SpecFile), specText);
+        File.WriteAllText(Path.Combine(directory, RoundsCsv), Csv(result.Rounds));
+        File.WriteAllText(Path.Combine(directory, RoundsJsonl), Jsonl(result.Rounds));
+        RunPlots.Accuracy(Path.Combine(directory, AccuracyPng), name, result);
+        RunPlots.Loss(Path.Combine(directory, LossPng), name, result);
+        File.WriteAllText(Path.Combine(directory, SummaryFile), Summary(name, options, result));
+    }
+
+    internal static string Csv(IReadOnlyList<SimulationRound> rounds)
+    {
+        var text = new StringBuilder();
+        text.AppendJoin(',', RoundColumns.All.Select(c => c.Name)).Append('\n');
+        foreach (var round in rounds)
+            text.AppendJoin(',', RoundColumns.All.Select(c => CsvCell(c.Value(round)))).Append('\n');
+        return text.ToString();
+    }
+
+    internal static string Jsonl(IReadOnlyList<SimulationRound> rounds)
+    {
+        var text = new StringBuilder();
+        foreach (var round in rounds)
+        {
+            using var buffer = new MemoryStream();
+            using (var json = new Utf8JsonWriter(buffer))
+            {
+                json.WriteStartObject();
+                foreach (var column in RoundColumns.All)
+                {
+                    json.WritePropertyName(column.Name);
+                    switch (column.Value(round))
+                    {
+                        case null:
+                            json.WriteNullValue();
+                            break;
+                        case double d when !double.IsFinite(d):
+                            json.WriteNullValue();
+                            break;
+                        case double d:
+                            json.WriteNumberValue(d);
+                            break;
+                        case int i:
+                            json.WriteNumberValue(i);
+                            break;
+                        case long l:
+                            json.WriteNumberValue(l);
+                            break;
+                        case IEnumerable<string> list:
+                            json.WriteStartArray();
+                            foreach (var item in list)
+                                json.WriteStringValue(item);
+                            json.WriteEndArray();
+                            break;
+                        case var other:
+                            json.WriteStringValue(Convert.ToString(other, CultureInfo.InvariantCulture));
+                            break;
+                    }
+                }
+
+                json.WriteEndObject();
+            }
+
+            text.Append(Encoding.UTF8.GetString(buffer.ToArray())).Append('\n');
+        }
+
+        return text.ToString();
+    }
+
+    private static string CsvCell(object? value) => value switch
+    {
+        null => string.Empty,
+        double d when !double.IsFinite(d) => string.Empty,
+        double d => d.ToString("R", CultureInfo.InvariantCulture),
+        // Hospital ids have no commas or quotes; a semicolon keeps a list in one cell.
+        IEnumerable<string> list => string.Join(';', list),
+        IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
+        var other => other.ToString() ?? string.Empty,
+    };
+
+    internal static string Summary(string name, SimulationOptions options, SimulationResult result)
+    {
+        var rounds = result.Rounds;
+        var final = result.FinalTest;
+        var worstError = rounds.Select(r => r.ModelErrorVersusPlaintextFedAvg).Where(e => e is not null).Max();
+        var meanBytes = rounds.Count == 0 ? 0 : rounds.Average(r => (double)RoundColumns.BytesOnWire(r));
+        var text = new StringBuilder();
+        var line = (string s) => text.Append(s).Append('\n');
+
+        line($"# Run report: {name}");
+        line(string.Empty);
+        line($"{(result.Succeeded ? "Completed" : "**Failed**")}: {result.Status}");
+        line(string.Empty);
+        line($"- hospitals: {options.Hospitals}, {PartitionName(options.Partition)} partition" +
+             (options.Partition == PartitionScheme.Iid ? string.Empty : F($" (α = {options.Alpha})")) +
+             $", quorum {options.EffectiveQuorum}, seed {options.Seed}");
+        line($"- model: {options.Model}; local training: {options.Training.Epochs} epochs, batch {options.Training.BatchSize}, " +
+             F($"{options.Training.Optimizer.ToString().ToUpperInvariant()} at learning rate {options.Training.LearningRate}") +
+             (options.Training.ProximalMu > 0 ? F($", FedProx μ = {options.Training.ProximalMu}") : string.Empty));
+        line($"- encryption: CKKS {options.EffectiveCryptoPreset}, {(options.Mode == FederatedHe.Actors.Configuration.KeyMode.Threshold ? "threshold" : "shared-key")} mode" +
+             (options.Mode == FederatedHe.Actors.Configuration.KeyMode.Threshold ? $" ({options.EffectiveThreshold}-of-{options.Hospitals})" : string.Empty));
+        if (options.Faults.Count > 0)
+            line($"- fault schedule: {string.Join("; ", options.Faults.Select(FederatedHe.Host.Experiments.FaultNames.Describe))}");
+        line(string.Empty);
+
+        line("| run | accuracy | AUC | log-loss |");
+        line("|---|---:|---:|---:|");
+        line(Row("encrypted federation (final round)", final));
+        line(Row("plaintext FedAvg (same partition)", result.PlaintextFedAvgBaseline));
+        line(Row("centralised", result.CentralizedBaseline));
+        line(string.Empty);
+
+        line("| figure | value |");
+        line("|---|---:|");
+        line($"| rounds completed | {rounds.Count} of {options.Rounds} |");
+        line(F($"| federation time | {result.FederationTime.TotalSeconds:F1} s |"));
+        line(F($"| mean round time | {(rounds.Count == 0 ? 0 : rounds.Average(r => r.RoundMs)):F0} ms |"));
+        line(F($"| mean ciphertext bytes on the wire per round | {meanBytes:N0} ({meanBytes / (1024 * 1024):F2} MiB) |"));
+        line(F($"| worst model error vs plaintext FedAvg | {(worstError switch { null => "n/a", 0 => "0 (identical)", var e => e.Value.ToString("E2", CultureInfo.InvariantCulture) })} |"));
+        line($"| dropouts (hospital-rounds) | {rounds.Sum(r => r.Dropouts.Count)} |");
+        line($"| retries | {rounds.Sum(RoundColumns.Retries)} |");
+        line($"| ignored messages | {rounds.Sum(r => r.IgnoredMessages)} |");
+        line(string.Empty);
+        line("Accuracy, AUC and log-loss are on the whole held-out test set; the model error is the largest absolute " +
+             "difference between a decrypted global model and plaintext FedAvg of the very same updates. " +
+             $"Per-round figures: [{RoundsCsv}]({RoundsCsv}), [{RoundsJsonl}]({RoundsJsonl}); plots: " +
+             $"[{AccuracyPng}]({AccuracyPng}), [{LossPng}]({LossPng}).");
+        return text.ToString();
+
+        static string Row(string label, EvaluationMetrics? m) => m is null
+            ? $"| {label} | n/a | n/a | n/a |"
+            : F($"| {label} | {m.Accuracy * 100:F2}% | {m.RocAuc:F4} | {m.LogLoss:F4} |");
+    }
+
+    private static string PartitionName(PartitionScheme scheme) => scheme switch
+    {
+        PartitionScheme.Dirichlet => "Dirichlet (label-skewed)",
+        PartitionScheme.QuantitySkewed => "quantity-skewed",
+        _ => "IID",
+    };
+
+    private static string F(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}

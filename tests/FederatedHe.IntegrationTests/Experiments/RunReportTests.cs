@@ -1,0 +1,154 @@
+using System.Text.Json;
+using FederatedHe.Host;
+using FederatedHe.Host.Experiments;
+using FederatedHe.Host.Reports;
+
+namespace FederatedHe.IntegrationTests.Experiments;
+
+/// <summary>Runs a short experiment once, through the CLI as a user would, and keeps its report directory.</summary>
+public sealed class ShortExperimentRun : IAsyncLifetime
+{
+    public const int Rounds = 2;
+
+    public string Root { get; } = Directory.CreateTempSubdirectory("fedhe-report-test-").FullName;
+
+    public string SpecPath => Path.Combine(Root, "two-hospitals.conf");
+
+    public string SpecText { get; } = $"""
+        # A short run for the report tests.
+        name = two-hospitals
+        seed = 42
+        hospitals = 2
+        rounds = {Rounds}
+        data.path = "{RepositoryFiles.Path("data", "wdbc.csv")}"
+        partition.scheme = iid
+        model.kind = logistic-regression
+        federation.quorum = 2
+        """;
+
+    public int ExitCode { get; private set; }
+
+    public string RunDirectory { get; private set; } = string.Empty;
+
+    public async Task InitializeAsync()
+    {
+        await File.WriteAllTextAsync(SpecPath, SpecText);
+        ExitCode = await Program.Main(["experiment", "run", SpecPath, "--out", Path.Combine(Root, "runs")]);
+        RunDirectory = Assert.Single(Directory.GetDirectories(Path.Combine(Root, "runs")));
+    }
+
+    public Task DisposeAsync()
+    {
+        Directory.Delete(Root, recursive: true);
+        return Task.CompletedTask;
+    }
+}
+
+/// <summary>`fedhe experiment run` and `fedhe simulate --out` write a complete run report.</summary>
+[Collection(FederationRunsCollection.Name)]
+public sealed class RunReportTests(ShortExperimentRun run) : IClassFixture<ShortExperimentRun>
+{
+    private static readonly string[] ExpectedColumns =
+    [
+        "round", "accuracy", "log_loss", "auc", "federated_accuracy", "round_ms", "bytes_on_wire", "ciphertext_bytes_received",
+        "ciphertext_bytes_sent", "ciphertext_bytes_per_parameter", "contributors", "dropouts", "dropout_ids", "attempts", "retries",
+        "ignored_messages", "training_ms", "encryption_ms", "aggregation_ms", "decryption_ms", "model_error_vs_plaintext_fedavg",
+        "aggregate_ckks_error",
+    ];
+
+    [Fact]
+    public void The_run_succeeds_into_a_directory_named_for_its_UTC_start_and_spec()
+    {
+        Assert.Equal(0, run.ExitCode);
+        Assert.Matches(@"^\d{8}T\d{6}Z-two-hospitals$", Path.GetFileName(run.RunDirectory));
+        Assert.Equal(
+            [RunReport.AccuracyPng, RunReport.LossPng, RunReport.RoundsCsv, RunReport.RoundsJsonl, RunReport.SpecFile, RunReport.SummaryFile],
+            Directory.GetFiles(run.RunDirectory).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
+    public void The_spec_is_copied_verbatim()
+    {
+        Assert.Equal(run.SpecText, File.ReadAllText(Path.Combine(run.RunDirectory, RunReport.SpecFile)));
+    }
+
+    [Fact]
+    public void Rounds_csv_has_the_documented_columns_and_one_row_per_round()
+    {
+        var lines = File.ReadAllLines(Path.Combine(run.RunDirectory, RunReport.RoundsCsv));
+
+        Assert.Equal(ExpectedColumns, lines[0].Split(','));
+        var rows = lines.Skip(1).Select(line => line.Split(',')).ToList();
+        Assert.Equal(ShortExperimentRun.Rounds, rows.Count);
+        Assert.All(rows, row => Assert.Equal(ExpectedColumns.Length, row.Length));
+        Assert.Equal(["1", "2"], rows.Select(row => row[0]));
+        Assert.All(rows, row => Assert.InRange(double.Parse(row[1], System.Globalization.CultureInfo.InvariantCulture), 0.8, 1.0));
+    }
+
+    [Fact]
+    public void Rounds_jsonl_has_one_object_per_round_with_bytes_on_the_wire_and_retries()
+    {
+        var lines = File.ReadAllLines(Path.Combine(run.RunDirectory, RunReport.RoundsJsonl));
+
+        Assert.Equal(ShortExperimentRun.Rounds, lines.Length);
+        for (var i = 0; i < lines.Length; i++)
+        {
+            using var json = JsonDocument.Parse(lines[i]);
+            var round = json.RootElement;
+            Assert.Equal(ExpectedColumns, round.EnumerateObject().Select(p => p.Name));
+            Assert.Equal(i + 1, round.GetProperty("round").GetInt32());
+            var received = round.GetProperty("ciphertext_bytes_received").GetInt64();
+            var sent = round.GetProperty("ciphertext_bytes_sent").GetInt64();
+            Assert.True(received > 0 && sent > 0);
+            Assert.Equal(received + sent, round.GetProperty("bytes_on_wire").GetInt64());
+            Assert.Equal(round.GetProperty("attempts").GetInt32() - 1, round.GetProperty("retries").GetInt32());
+            Assert.Equal(2, round.GetProperty("contributors").GetInt32());
+            Assert.Equal(JsonValueKind.Array, round.GetProperty("dropout_ids").ValueKind);
+            Assert.InRange(round.GetProperty("model_error_vs_plaintext_fedavg").GetDouble(), 0, 1e-5);
+        }
+    }
+
+    [Theory]
+    [InlineData(RunReport.AccuracyPng)]
+    [InlineData(RunReport.LossPng)]
+    public void Plots_are_real_PNG_images(string file)
+    {
+        var bytes = File.ReadAllBytes(Path.Combine(run.RunDirectory, file));
+
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A], bytes[..8]);
+        Assert.True(bytes.Length > 10_000, $"{file} is only {bytes.Length} bytes");
+    }
+
+    [Fact]
+    public void The_summary_compares_the_run_with_both_baselines()
+    {
+        var summary = File.ReadAllText(Path.Combine(run.RunDirectory, RunReport.SummaryFile));
+
+        Assert.Contains("| encrypted federation (final round) | ", summary, StringComparison.Ordinal);
+        Assert.Contains("| plaintext FedAvg (same partition) | ", summary, StringComparison.Ordinal);
+        Assert.Contains("| centralised | ", summary, StringComparison.Ordinal);
+        Assert.DoesNotContain("n/a | n/a", summary, StringComparison.Ordinal);
+        Assert.Contains($"| rounds completed | {ShortExperimentRun.Rounds} of {ShortExperimentRun.Rounds} |", summary, StringComparison.Ordinal);
+        Assert.Contains("| mean ciphertext bytes on the wire per round |", summary, StringComparison.Ordinal);
+        Assert.Contains("| worst model error vs plaintext FedAvg |", summary, StringComparison.Ordinal);
+        Assert.Contains("| dropouts (hospital-rounds) | 0 |", summary, StringComparison.Ordinal);
+        Assert.Contains("| retries | 0 |", summary, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Simulate_with_out_writes_the_same_report_with_a_spec_that_reruns_it()
+    {
+        var root = Path.Combine(run.Root, "simulate-runs");
+
+        var exitCode = await Program.Main(["simulate", "--hospitals", "2", "--rounds", "1", "--quorum", "2", "--no-baselines", "--out", root]);
+
+        Assert.Equal(0, exitCode);
+        var directory = Assert.Single(Directory.GetDirectories(root));
+        Assert.EndsWith("-simulate", directory, StringComparison.Ordinal);
+        Assert.Equal(2, File.ReadAllLines(Path.Combine(directory, RunReport.RoundsCsv)).Length);
+        Assert.True(File.Exists(Path.Combine(directory, RunReport.AccuracyPng)) && File.Exists(Path.Combine(directory, RunReport.LossPng)));
+        var spec = ExperimentSpecParser.Load(Path.Combine(directory, RunReport.SpecFile));
+        Assert.Equal((2, 1, (int?)2), (spec.Hospitals, spec.Rounds, spec.Quorum));
+        Assert.Contains("| plaintext FedAvg (same partition) | n/a |", File.ReadAllText(Path.Combine(directory, RunReport.SummaryFile)), StringComparison.Ordinal);
+    }
+}
