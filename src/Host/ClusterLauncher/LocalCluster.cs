@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Net;
+using System.Runtime.InteropServices;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.RegularExpressions;
@@ -64,6 +65,22 @@ public static partial class LocalCluster
         // The secret key lives only in a temporary directory readable by this user, deleted when the run ends.
         var keyRoot = Directory.CreateTempSubdirectory("fedhe-cluster-keys-").FullName;
         var nodes = new List<NodeProcess>();
+
+        // SIGINT, SIGTERM or SIGHUP to the launcher cancel the run like the token does, so the nodes are killed first; and if
+        // the process exits anyway, its exit handler kills whatever still runs: no node outlives the launcher.
+        using var cancellation = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => Cancel(context, cancellation));
+        using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => Cancel(context, cancellation));
+        using var hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context => Cancel(context, cancellation));
+        EventHandler killNodes = (_, _) =>
+        {
+            lock (nodes)
+            {
+                foreach (var node in nodes)
+                    node.KillTree();
+            }
+        };
+        AppDomain.CurrentDomain.ProcessExit += killNodes;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var roundsCompleted = 0;
         try
@@ -88,7 +105,7 @@ public static partial class LocalCluster
             {
                 await RunToCompletion("certs", program,
                     ["certs", "--out", certificates, "--nodes", string.Join(',', ["aggregator", .. plan.HospitalIds])],
-                    Path.Combine(logs, "certs.log"), nodes, cancellationToken).ConfigureAwait(false);
+                    Path.Combine(logs, "certs.log"), nodes, cancellation.Token).ConfigureAwait(false);
                 transport.AddRange(["--certs", certificates]);
                 status("a throw-away CA and node certificates generated for mutual TLS");
             }
@@ -120,13 +137,14 @@ public static partial class LocalCluster
                     status($"aggregator: {line}");
                 }
             });
-            nodes.Add(aggregator);
+            lock (nodes)
+                nodes.Add(aggregator);
 
-            using (var startup = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            using (var startup = CancellationTokenSource.CreateLinkedTokenSource(cancellation.Token))
             {
                 startup.CancelAfter(plan.StartupTimeout);
                 var first = await Task.WhenAny(aggregatorUp.Task, aggregator.Exited, Task.Delay(Timeout.Infinite, startup.Token)).ConfigureAwait(false);
-                cancellationToken.ThrowIfCancellationRequested();
+                cancellation.Token.ThrowIfCancellationRequested();
                 if (first != aggregatorUp.Task)
                 {
                     var why = aggregator.HasExited ? $"exited with code {await aggregator.Exited.ConfigureAwait(false)}" : $"did not come up within {plan.StartupTimeout.TotalSeconds:F0} s";
@@ -150,16 +168,18 @@ public static partial class LocalCluster
                     arguments.AddRange(["--hospital-index", i.ToString(CultureInfo.InvariantCulture)]);
                 else
                     arguments.AddRange(["--data", hospitalDataFiles[i]]);
-                nodes.Add(NodeProcess.Start(id, program, arguments, Path.Combine(logs, $"{id}.log"), (node, line) =>
+                var hospital = NodeProcess.Start(id, program, arguments, Path.Combine(logs, $"{id}.log"), (node, line) =>
                 {
                     if (line.StartsWith(node.Name + " up", StringComparison.Ordinal))
                         status(line);
-                }));
+                });
+                lock (nodes)
+                    nodes.Add(hospital);
             }
 
             status($"{plan.Options.Hospitals} hospitals started; the aggregator starts round 0 once all have registered");
 
-            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation.Token);
             deadline.CancelAfter(plan.Timeout);
             string ending;
             try
@@ -167,18 +187,18 @@ public static partial class LocalCluster
                 var code = await aggregator.Exited.WaitAsync(deadline.Token).ConfigureAwait(false);
                 ending = code == 0 ? "the federation completed" : $"the aggregator exited with code {code}";
                 status($"aggregator exited with code {code}; waiting for the hospitals");
-                using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellation.Token);
                 grace.CancelAfter(plan.ShutdownGrace);
                 try
                 {
                     await Task.WhenAll(nodes.Select(n => n.Exited)).WaitAsync(grace.Token).ConfigureAwait(false);
                 }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                catch (OperationCanceledException) when (!cancellation.Token.IsCancellationRequested)
                 {
                     ending += $"; hospitals still running {plan.ShutdownGrace.TotalSeconds:F0} s later were killed";
                 }
             }
-            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            catch (OperationCanceledException) when (!cancellation.Token.IsCancellationRequested)
             {
                 ending = $"timed out after {plan.Timeout.TotalMinutes:F0} min; every node was killed";
             }
@@ -191,14 +211,29 @@ public static partial class LocalCluster
         {
             // Cancelled or failed to start: no node may outlive the run.
             await StopAll(nodes).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (cancellation.IsCancellationRequested)
+                throw new OperationCanceledException("the launcher was signalled to stop; every node was killed");
             throw;
         }
         finally
         {
-            foreach (var node in nodes)
-                node.Dispose();
+            AppDomain.CurrentDomain.ProcessExit -= killNodes;
+            lock (nodes)
+            {
+                foreach (var node in nodes)
+                    node.Dispose();
+            }
+
             Directory.Delete(keyRoot, recursive: true);
         }
+    }
+
+    private static void Cancel(PosixSignalContext context, CancellationTokenSource cancellation)
+    {
+        // Keep the runtime from exiting at once: the run's own cancellation path kills the nodes and returns.
+        context.Cancel = true;
+        cancellation.Cancel();
     }
 
     /// <summary>Runs a short-lived child (e.g. `fedhe certs`) to its end, tracked with the nodes so cancellation kills it too.</summary>
@@ -207,9 +242,11 @@ public static partial class LocalCluster
         List<NodeProcess> tracked, CancellationToken cancellationToken)
     {
         var child = NodeProcess.Start(name, program, arguments, logPath, null);
-        tracked.Add(child);
+        lock (tracked)
+            tracked.Add(child);
         var code = await child.Exited.WaitAsync(cancellationToken).ConfigureAwait(false);
-        tracked.Remove(child);
+        lock (tracked)
+            tracked.Remove(child);
         child.Dispose();
         if (code != 0)
             throw new ClusterLaunchException($"`fedhe {arguments[0]}` exited with code {code}; see {logPath}");

@@ -34,7 +34,7 @@ public sealed class LocalClusterTests : IDisposable
             Assert.EndsWith("# exited with code 0\n", log, StringComparison.Ordinal);
         });
         Assert.Contains("round 2: 2 updates", File.ReadAllText(Path.Combine(_logs, "aggregator.log")), StringComparison.Ordinal);
-        Assert.Empty(ProcessesMentioning(_logs));
+        Assert.Empty(ProcessesMentioning(_logs + "/"));
     }
 
     [Fact]
@@ -57,13 +57,49 @@ public sealed class LocalClusterTests : IDisposable
         }, cancellation.Token);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromMinutes(2)));
-        Assert.Empty(ProcessesMentioning(_logs));
+        Assert.Empty(ProcessesMentioning(_logs + "/"));
         Assert.All(["aggregator", "hospital-1", "hospital-2"], node => Assert.True(File.Exists(Path.Combine(_logs, $"{node}.log"))));
+    }
+
+    [Fact]
+    public async Task A_terminated_cluster_up_command_kills_every_node_and_exits_130()
+    {
+        var program = FedheCommandLine.Current();
+        var info = new System.Diagnostics.ProcessStartInfo(program.FileName) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in program.LeadingArguments.Concat(
+                     ["cluster", "up", "--hospitals", "2", "--rounds", "10000", "--base-port", "47353", "--logs", _logs]))
+            info.ArgumentList.Add(argument);
+        using var launcher = System.Diagnostics.Process.Start(info)!;
+        var roundOne = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        launcher.OutputDataReceived += (_, e) =>
+        {
+            if (e.Data?.StartsWith("aggregator: round 1:", StringComparison.Ordinal) == true)
+                roundOne.TrySetResult();
+        };
+        launcher.BeginOutputReadLine();
+        launcher.BeginErrorReadLine();
+
+        try
+        {
+            await roundOne.Task.WaitAsync(TimeSpan.FromMinutes(1));
+            Assert.Equal(3, ProcessesMentioning(_logs + "/").Count);
+            using (var terminate = System.Diagnostics.Process.Start("kill", ["-TERM", launcher.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
+                await terminate.WaitForExitAsync();
+            await launcher.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
+
+            Assert.Equal(130, launcher.ExitCode);
+            Assert.Empty(ProcessesMentioning(_logs + "/"));
+        }
+        finally
+        {
+            if (!launcher.HasExited)
+                launcher.Kill(entireProcessTree: true);
+        }
     }
 
     public void Dispose() => Directory.Delete(_logs, recursive: true);
 
-    /// <summary>Live processes whose command line names <paramref name="text"/> (every node is given its config from the log directory).</summary>
+    /// <summary>Live processes whose command line names <paramref name="text"/>: with the log directory and a slash, the nodes (each is given its config from there).</summary>
     private static List<string> ProcessesMentioning(string text)
     {
         var found = new List<string>();
