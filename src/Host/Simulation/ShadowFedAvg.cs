@@ -36,18 +36,21 @@ internal sealed class ShadowFedAvg : IHospitalObserver
         if (updates.Any(u => u is null) || decrypted.Count == 0)
             return null;
 
+        // Compared in double precision, before the models are rounded to float, so the figure is the CKKS error itself.
         var plain = FedAvg.WeightedSum(updates!);
-        var plainAverage = FedAvg.Average(plain);
-        var parameterCount = plainAverage.Length;
+        var parameterCount = plain.SumOfWeightedParameters.Length;
         double aggregateError = 0, modelError = 0;
         foreach (var aggregate in decrypted)
         {
             for (var i = 0; i < parameterCount; i++)
+            {
                 aggregateError = Math.Max(aggregateError, Math.Abs(aggregate[i] - plain.SumOfWeightedParameters[i]));
+                var encrypted = aggregate[i] / aggregate[parameterCount];
+                var plaintext = plain.SumOfWeightedParameters[i] / plain.TotalSampleCount;
+                modelError = Math.Max(modelError, Math.Abs(encrypted - plaintext));
+            }
+
             aggregateError = Math.Max(aggregateError, Math.Abs(aggregate[parameterCount] - plain.TotalSampleCount));
-            var average = FedAvg.Average(aggregate.AsSpan(0, parameterCount), aggregate[parameterCount]);
-            for (var i = 0; i < parameterCount; i++)
-                modelError = Math.Max(modelError, Math.Abs(average[i] - plainAverage[i]));
         }
 
         return new ShadowComparison(aggregateError, modelError, FedAvg.Average(decrypted[0].AsSpan(0, parameterCount), decrypted[0][parameterCount]));
