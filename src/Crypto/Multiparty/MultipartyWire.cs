@@ -12,10 +12,10 @@ namespace FederatedHe.Crypto.Multiparty;
 /// </summary>
 internal static class MultipartyPayloadKind
 {
-    public const PayloadKind PublicKeyShare = (PayloadKind)16;
-    public const PayloadKind ShamirShare = (PayloadKind)17;
-    public const PayloadKind ThresholdSecretKey = (PayloadKind)18;
-    public const PayloadKind DecryptionShare = (PayloadKind)19;
+    public const PayloadKind PublicKeyShare = PayloadKind.PublicKeyShare;
+    public const PayloadKind ShamirShare = PayloadKind.ShamirShare;
+    public const PayloadKind ThresholdSecretKey = PayloadKind.ThresholdSecretKey;
+    public const PayloadKind DecryptionShare = PayloadKind.DecryptionShare;
 }
 
 /// <summary>Sequential little-endian reader over a payload body that reports offsets in its errors.</summary>

@@ -25,6 +25,11 @@ public sealed class Modulus : IEquatable<Modulus>
     private readonly int _shiftLow;     // s - 1
     private readonly int _shiftHigh;    // s + 1
 
+    // 2^e mod q for every binary exponent a finite double can carry past its 52-bit mantissa, built on
+    // first use: encoding values scaled beyond 2^63 (threshold presets, Δ ≈ 2^117) then costs one
+    // product per coefficient instead of a modular exponentiation.
+    private ulong[]? _powersOfTwo;
+
     /// <summary>Creates a modulus.</summary>
     /// <param name="value">The modulus; must have between <see cref="MinBits"/> and <see cref="MaxBits"/> bits.</param>
     /// <exception cref="ArgumentOutOfRangeException">The value is outside the supported range.</exception>
@@ -166,8 +171,22 @@ public sealed class Modulus : IEquatable<Modulus>
         long bits = BitConverter.DoubleToInt64Bits(rounded);
         int exponent = (int)((bits >> 52) & 0x7FF) - 1075;
         ulong mantissa = ((ulong)bits & 0xFFFFFFFFFFFFFUL) | (1UL << 52);
-        ulong residue = Multiply(Reduce(mantissa), Pow(2, (ulong)exponent));
+        ulong residue = Multiply(Reduce(mantissa), PowersOfTwo[exponent]);
         return rounded < 0 ? Negate(residue) : residue;
+    }
+
+    private ulong[] PowersOfTwo => _powersOfTwo ??= BuildPowersOfTwo();
+
+    private ulong[] BuildPowersOfTwo()
+    {
+        var powers = new ulong[1024];
+        powers[0] = Reduce(1);
+        for (int e = 1; e < powers.Length; e++)
+        {
+            powers[e] = Add(powers[e - 1], powers[e - 1]);
+        }
+
+        return powers;
     }
 
     /// <inheritdoc />

@@ -20,6 +20,18 @@ public enum PayloadKind : byte
 
     /// <summary>An encrypted vector (a sequence of ciphertexts with a logical length).</summary>
     EncryptedVector = 5,
+
+    /// <summary>Threshold CKKS: a party's share of the collective public key.</summary>
+    PublicKeyShare = 16,
+
+    /// <summary>Threshold CKKS: a Shamir share of one party's secret, addressed to another party.</summary>
+    ShamirShare = 17,
+
+    /// <summary>Threshold CKKS: a party's combined threshold secret key.</summary>
+    ThresholdSecretKey = 18,
+
+    /// <summary>Threshold CKKS: a party's decryption share of one ciphertext.</summary>
+    DecryptionShare = 19,
 }
 
 /// <summary>
