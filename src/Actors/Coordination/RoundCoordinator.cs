@@ -4,9 +4,11 @@ using Akka.Cluster;
 using Akka.Event;
 using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.CryptoPool;
+using FederatedHe.Actors.Persistence;
 using FederatedHe.Actors.Security;
 using FederatedHe.Actors.Transfer;
 using FederatedHe.Crypto.Multiparty;
+using static FederatedHe.Actors.Persistence.CheckpointProtocol;
 using static FederatedHe.Actors.Protocol.FederationEvents;
 using static FederatedHe.Actors.Protocol.FederationProtocol;
 
@@ -17,6 +19,8 @@ namespace FederatedHe.Actors.Coordination;
 /// announce → collect encrypted updates → aggregate (all arrived, or quorum at the phase timeout) →
 /// hand out the encrypted aggregate → collect evaluations → next round. It holds CKKS parameters only:
 /// no secret key or key share ever reaches it, so it can add ciphertexts but never read them.
+/// With <c>fedhe.persistence.enabled</c>, each concluded round is journalled (by a <see cref="CheckpointStore"/>
+/// child) before the next starts, and a restarted coordinator resumes after the last journalled round.
 /// </summary>
 internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
 {
@@ -49,6 +53,14 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     private AggregateSnapshot? _latestStatistics;
     private AggregateSnapshot? _latestModel;
 
+    // Checkpointing: the store child (null when persistence is off), whether its recovery is still pending,
+    // the round a recovered checkpoint lets the federation resume after, and what to do once a save is durable.
+    private readonly PersistenceSettings _persistence;
+    private IActorRef? _checkpoints;
+    private bool _recovering;
+    private int? _resumeAfter;
+    private Action? _afterCheckpoint;
+
     public RoundCoordinator(FederationSettings settings, string parameterSetId, IActorRef cryptoPool, int slotsPerCiphertext, ThresholdParameters? threshold)
     {
         _settings = settings;
@@ -57,8 +69,11 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         _parameterSetId = parameterSetId;
         _crypto = new CryptoPoolClient(cryptoPool, slotsPerCiphertext, TimeSpan.FromMinutes(5));
         _assembler = new ChunkAssembler(settings.MaxChunksPerVector, settings.MaxOpenVectors);
+        _persistence = PersistenceSettings.Create(Context.System.Settings.Config);
 
         Receive<RegisterHospital>(Handle);
+        Receive<CheckpointRecovered>(Handle);
+        Receive<CheckpointSaved>(Handle);
         Receive<EncryptedChunk>(Handle);
         Receive<EvaluationReported>(Handle);
         Receive<FetchAggregate>(Handle);
@@ -71,6 +86,7 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         Receive<ClusterEvent.UnreachableMember>(m => MarkReachability(m.Member.Address, reachable: false));
         Receive<ClusterEvent.ReachableMember>(m => MarkReachability(m.Member.Address, reachable: true));
         Receive<ClusterEvent.MemberRemoved>(m => RemoveAt(m.Member.Address, "left the cluster"));
+        Receive<Terminated>(t => t.ActorRef.Equals(_checkpoints), _ => Fail("the checkpoint store stopped (journal unreadable or unwritable); see the log"));
         Receive<Terminated>(t => Remove(_hospitals.Values.Where(h => h.Ref.Equals(t.ActorRef)).ToList(), "stopped"));
         Receive<ClusterEvent.IMemberEvent>(_ => { });
     }
@@ -86,6 +102,12 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
         Timers.StartSingleTimer(RegistrationTimerKey, RegistrationTimedOut.Instance, _settings.RegistrationTimeout);
+        if (_persistence.Enabled)
+        {
+            _recovering = true;
+            _checkpoints = Context.Watch(Context.ActorOf(CheckpointStore.Props(), "checkpoints"));
+        }
+
         Decide(0, $"waiting for {_settings.MinHospitals} hospitals (quorum {_settings.Quorum}, {_settings.Rounds} rounds, {_settings.Mode})");
     }
 
@@ -136,18 +158,110 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
             return;
 
         Decide(_round, $"registered {message.HospitalId} ({_hospitals.Count} hospitals)");
-        if (_phase == Phase.Registering && _hospitals.Count >= _settings.MinHospitals)
+        if (_phase == Phase.Registering)
         {
-            Timers.Cancel(RegistrationTimerKey);
-            if (_threshold is null)
-                StartRound(0);
-            else
-                BeginKeyGeneration();
+            TryStartFederation();
         }
-        else if (_phase is not (Phase.Registering or Phase.Finished or Phase.KeyGeneration))
+        else if (_phase is not (Phase.Registering or Phase.Finished or Phase.KeyGeneration or Phase.Checkpointing))
         {
             CatchUp(Sender);
         }
+    }
+
+    /// <summary>Starts (or resumes) the federation once recovery is done and enough hospitals registered.</summary>
+    private void TryStartFederation()
+    {
+        if (_recovering || _phase != Phase.Registering || _hospitals.Count < _settings.MinHospitals)
+            return;
+
+        Timers.Cancel(RegistrationTimerKey);
+        if (_resumeAfter is { } concluded)
+        {
+            // Hospitals that kept their model ignore the re-sent aggregate; the others decrypt it and catch up.
+            Decide(concluded, $"resuming after the checkpoint of round {concluded}: re-sending the latest aggregates to {_hospitals.Count} hospitals");
+            foreach (var hospital in _hospitals.Values.Where(h => h.Reachable))
+                CatchUp(hospital.Ref);
+            StartRound(concluded + 1);
+        }
+        else if (_threshold is null)
+        {
+            StartRound(0);
+        }
+        else
+        {
+            BeginKeyGeneration();
+        }
+    }
+
+    private void Handle(CheckpointRecovered recovered)
+    {
+        _recovering = false;
+        if (recovered.Latest is { } checkpoint)
+        {
+            if (_threshold is not null)
+            {
+                Fail($"cannot resume the checkpoint of round {checkpoint.Round}: restart-resume is supported in shared-key mode only "
+                    + "(hospitals' threshold key shares are not persisted); delete the checkpoint journal to start a new federation");
+                return;
+            }
+
+            var mode = _settings.Mode.ToString();
+            if (checkpoint.ParameterSetId != _parameterSetId || checkpoint.Seed != _settings.Seed || checkpoint.Mode != mode)
+            {
+                Fail($"the checkpoint of round {checkpoint.Round} belongs to another federation (parameter set {checkpoint.ParameterSetId}, "
+                    + $"seed {checkpoint.Seed}, {checkpoint.Mode}) than this one ({_parameterSetId}, seed {_settings.Seed}, {mode}); "
+                    + "delete the checkpoint journal or point fedhe.persistence at another file");
+                return;
+            }
+
+            if (checkpoint.Round >= _settings.Rounds)
+            {
+                // A finished federation is not resumed: this start is a new federation, whose first checkpoint replaces it.
+                Decide(0, $"the journalled federation finished at round {checkpoint.Round}; starting a new one");
+            }
+            else
+            {
+                _round = checkpoint.Round;
+                _resumeAfter = checkpoint.Round;
+                _latestStatistics = Restore(checkpoint.Statistics, PayloadKind.AggregatedStatistics);
+                _latestModel = Restore(checkpoint.Model, PayloadKind.AggregatedModel);
+                Decide(checkpoint.Round, $"recovered the checkpoint of round {checkpoint.Round}; the federation resumes at round {checkpoint.Round + 1}");
+            }
+        }
+
+        TryStartFederation();
+    }
+
+    private static AggregateSnapshot? Restore(StoredAggregate? stored, PayloadKind kind) =>
+        stored is null ? null : new AggregateSnapshot(stored.Round, kind, stored.VectorLength, stored.Ciphertexts, 0);
+
+    private static StoredAggregate? Store(AggregateSnapshot? snapshot) =>
+        snapshot is null ? null : new StoredAggregate(snapshot.Round, snapshot.VectorLength, snapshot.Ciphertexts);
+
+    /// <summary>
+    /// Journals the concluded round, then continues. The next round starts only once the checkpoint is durable,
+    /// so a crash at any moment loses at most the round in progress.
+    /// </summary>
+    private void CheckpointThen(Action next)
+    {
+        if (_checkpoints is null)
+        {
+            next();
+            return;
+        }
+
+        _phase = Phase.Checkpointing;
+        _afterCheckpoint = next;
+        _checkpoints.Tell(new SaveCheckpoint(new RoundCheckpointed(_round, _parameterSetId, _settings.Seed, _settings.Mode.ToString(),
+            Store(_latestStatistics), Store(_latestModel))));
+    }
+
+    private void Handle(CheckpointSaved saved)
+    {
+        if (_phase != Phase.Checkpointing || saved.Round != _round || _afterCheckpoint is not { } next)
+            return;
+        _afterCheckpoint = null;
+        next();
     }
 
     private void Handle(EncryptedChunk chunk)
@@ -275,7 +389,7 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         if (_round == 0)
         {
             PublishRoundCompleted(snapshot, evaluation: null);
-            StartRound(1);
+            CheckpointThen(() => StartRound(1));
             return;
         }
 
@@ -339,13 +453,13 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         }
 
         PublishRoundCompleted(_latestModel!, evaluation);
-        if (_round >= _settings.Rounds)
+        CheckpointThen(() =>
         {
-            Finish(succeeded: true, $"completed {_settings.Rounds} rounds");
-            return;
-        }
-
-        StartRound(_round + 1);
+            if (_round >= _settings.Rounds)
+                Finish(succeeded: true, $"completed {_settings.Rounds} rounds");
+            else
+                StartRound(_round + 1);
+        });
     }
 
     private void PublishRoundCompleted(AggregateSnapshot snapshot, FederatedEvaluation? evaluation)
@@ -489,7 +603,7 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     /// <summary>The participant id the coordinator signs aggregates with.</summary>
     internal const string CoordinatorId = "aggregator";
 
-    private enum Phase { Registering, KeyGeneration, Collecting, Aggregating, Evaluating, Finished }
+    private enum Phase { Registering, KeyGeneration, Collecting, Aggregating, Evaluating, Checkpointing, Finished }
 
     private sealed record HospitalEntry(string Id, IActorRef Ref, bool Reachable);
 

@@ -3,6 +3,7 @@ using Akka.Actor;
 using Akka.Event;
 using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.CryptoPool;
+using FederatedHe.Actors.Persistence;
 using FederatedHe.Actors.Transfer;
 using FederatedHe.Training.Data;
 using FederatedHe.Training.Federation;
@@ -35,6 +36,10 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     private readonly Dictionary<(int Round, PayloadKind Kind), EncryptedChunk[]> _sent = new();
     private readonly int _parameterCount;
 
+    // With fedhe.persistence on, the latest decrypted global model survives a restart of this process.
+    private readonly HospitalModelFile? _modelFile;
+    private IActorRef? _watchedCoordinator;
+
     private IActorRef _trainer = ActorRefs.Nobody;
     private bool _registered;
     private int _registrationAttempts;
@@ -65,6 +70,9 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         _assembler = new ChunkAssembler(settings.MaxChunksPerVector, settings.MaxOpenVectors);
         _globalParameters = ModelFactory.InitialParameters(plan.Model, data.Train.FeatureCount, plan.InitialisationSeed);
         _parameterCount = _globalParameters.Length;
+        var persistence = PersistenceSettings.Create(Context.System.Settings.Config);
+        if (persistence.Enabled)
+            _modelFile = new HospitalModelFile(persistence.HospitalDirectory, data.HospitalId);
 
         Receive<RegisterHospitalResponse>(Handle);
         Receive<Register>(_ => RegisterNow());
@@ -82,6 +90,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
             _aggregatesInFlight = Math.Max(0, _aggregatesInFlight - 1);
             _log.Error(f.Cause, "{0}: CKKS work failed", _data.HospitalId);
         });
+        Receive<Terminated>(t => t.ActorRef.Equals(_watchedCoordinator), _ => OnCoordinatorLost());
         Receive<FederationFinished>(f =>
         {
             _log.Info("{0}: federation finished at round {1}: {2}", _data.HospitalId, f.RoundId, f.Status);
@@ -102,6 +111,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
             StartCryptoPool(keys);
         else
             _keyHolder = Context.ActorOf(ThresholdKeyHolder.Props(_cryptoSetup.Threshold!), "threshold-key");
+        LoadSavedModel();
         RegisterNow();
     }
 
@@ -110,6 +120,59 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     {
         var pool = Context.ActorOf(CryptoWorker.PoolProps(material, _settings.EffectiveCryptoPoolSize), "crypto");
         _crypto = new CryptoPoolClient(pool, material.Parameters.SlotCount, TimeSpan.FromMinutes(5));
+    }
+
+    private void LoadSavedModel()
+    {
+        if (_modelFile is null)
+            return;
+        try
+        {
+            if (_modelFile.Load(_parameterSetId, _parameterCount) is { } saved)
+            {
+                _globalParameters = saved.Parameters;
+                _globalRound = saved.Round;
+                _log.Info("{0}: resumed with the global model of round {1} from {2}", _data.HospitalId, saved.Round, _modelFile.FilePath);
+            }
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            // Starting from the initial model is safe: the coordinator hands out the latest aggregate on request.
+            _log.Error("{0}: ignored the saved model: {1}", _data.HospitalId, e.Message);
+        }
+    }
+
+    private void SaveModel()
+    {
+        if (_modelFile is null)
+            return;
+        try
+        {
+            _modelFile.Save(_globalRound, _parameterSetId, _globalParameters);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.Error("{0}: could not save the global model of round {1}: {2}", _data.HospitalId, _globalRound, e.Message);
+        }
+    }
+
+    /// <summary>Watches the coordinator that knows us: if its node goes (crash, restart), register again.</summary>
+    private void WatchCoordinator(IActorRef coordinator)
+    {
+        if (coordinator.Equals(_watchedCoordinator))
+            return;
+        if (_watchedCoordinator is not null)
+            Context.Unwatch(_watchedCoordinator);
+        _watchedCoordinator = coordinator;
+        Context.Watch(coordinator);
+    }
+
+    private void OnCoordinatorLost()
+    {
+        _log.Warning("{0}: the coordinator at {1} is gone; registering with its successor", _data.HospitalId, _watchedCoordinator?.Path);
+        _watchedCoordinator = null;
+        _registered = false;
+        RegisterNow();
     }
 
     private void RegisterNow()
@@ -128,6 +191,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         _registered = true;
         Timers.Cancel(RegistrationTimerKey);
         _coordinatorNode = Sender.Path.Address;
+        WatchCoordinator(Sender);
     }
 
     private void Handle(RegisterHospitalResponse response)
@@ -137,6 +201,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         {
             _registered = true;
             _coordinatorNode = Sender.Path.Address;
+            WatchCoordinator(Sender);
             _log.Info("{0}: registered with the coordinator", _data.HospitalId);
         }
         else
@@ -308,6 +373,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
             _observer?.AggregateDecrypted(_data.HospitalId, decrypted.Round, values);
             _globalParameters = global;
             _globalRound = decrypted.Round;
+            SaveModel();
             if (_scaledEvaluation is not null)
                 _trainer.Tell(new EvaluateLocally(decrypted.Round, global));
         }

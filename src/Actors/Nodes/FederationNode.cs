@@ -5,6 +5,7 @@ using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.Coordination;
 using FederatedHe.Actors.CryptoPool;
 using FederatedHe.Actors.Hospitals;
+using FederatedHe.Actors.Persistence;
 using FederatedHe.Crypto.Multiparty;
 
 namespace FederatedHe.Actors.Nodes;
@@ -45,7 +46,8 @@ public static class FederationNode
             akka.cluster.roles = ["{role}"]
             {seedLine}
             """);
-        return node.WithFallback(configuration ?? Config.Empty).WithFallback(FederationConfig.Default);
+        // With fedhe.persistence on, the SQL journal is pointed at the configured SQLite file.
+        return PersistenceSettings.Resolve(node.WithFallback(configuration ?? Config.Empty).WithFallback(FederationConfig.Default));
     }
 
     /// <summary>

@@ -120,13 +120,8 @@ public static class FederationSimulation
         FederationCompleted? completion;
         try
         {
-            var aggregator = ActorSystem.Create(FederationNode.SystemName,
-                FederationNode.NodeConfig(FederationRoles.Aggregator, "127.0.0.1", 0, [], config));
-            systems.Add(aggregator);
+            var aggregator = await StartAggregatorAsync(0, null).ConfigureAwait(false);
             var aggregatorAddress = Cluster.Get(aggregator).SelfAddress;
-            await Cluster.Get(aggregator).JoinAsync(aggregatorAddress, cancellationToken).ConfigureAwait(false);
-            aggregator.ActorOf(Props.Create(() => new EventForwarder(events.Writer)), "simulation-events");
-            FederationNode.StartAggregator(aggregator, settings, CkksKeyMaterial.ParametersOnly(parameters), threshold);
 
             var hospitals = hospitalIds.Select(_ => ActorSystem.Create(FederationNode.SystemName,
                 FederationNode.NodeConfig(FederationRoles.Hospital, "127.0.0.1", 0, [], config))).ToList();
@@ -138,7 +133,8 @@ public static class FederationSimulation
                 FederationNode.StartHospital(hospitals[i], settings, hospitalCrypto, hospitalData, plan, shadow);
             }
 
-            var hospitalSystems = hospitalIds.Zip(hospitals).ToDictionary(p => p.First, p => p.Second, StringComparer.Ordinal);
+            var hospitalSystems = hospitalIds.Select((id, i) => KeyValuePair.Create(id, hospitals[i])).ToDictionary(StringComparer.Ordinal);
+            var nodes = new SimulatedNodes(aggregator, hospitalSystems, StartAggregatorAsync, StartHospitalAsync);
             using var model = ModelFactory.Create(options.Model, data.FeatureCount, options.Seed);
             completion = null;
             while (completion is null)
@@ -147,10 +143,10 @@ public static class FederationSimulation
                 switch (next)
                 {
                     case RoundStarted started:
-                        InjectFaults(options, started.RoundId, FaultMoment.RoundStarted, hospitalSystems);
+                        await InjectFaultsAsync(options, started.RoundId, FaultMoment.RoundStarted, nodes).ConfigureAwait(false);
                         break;
                     case AggregateDistributed distributed:
-                        InjectFaults(options, distributed.RoundId, FaultMoment.AggregateDistributed, hospitalSystems);
+                        await InjectFaultsAsync(options, distributed.RoundId, FaultMoment.AggregateDistributed, nodes).ConfigureAwait(false);
                         break;
                     case RoundCompleted { RoundId: > 0 } completed:
                         var round = Describe(completed, shadow, model, scaledTest);
@@ -167,10 +163,35 @@ public static class FederationSimulation
         finally
         {
             secretKey?.Dispose();
+            systems.RemoveAll(s => s.WhenTerminated.IsCompleted);
             await Task.WhenAll(systems.Select(s => s.Terminate().WaitAsync(TimeSpan.FromSeconds(20)))).ConfigureAwait(false);
         }
 
         var federationTime = clock.Elapsed;
+
+        // An aggregator node on the given port (0: any), joining the cluster through the seed (null: itself).
+        async Task<ActorSystem> StartAggregatorAsync(int port, Address? seed)
+        {
+            var system = ActorSystem.Create(FederationNode.SystemName,
+                FederationNode.NodeConfig(FederationRoles.Aggregator, "127.0.0.1", port, [], config));
+            systems.Add(system);
+            await Cluster.Get(system).JoinAsync(seed ?? Cluster.Get(system).SelfAddress, cancellationToken).ConfigureAwait(false);
+            system.ActorOf(Props.Create(() => new EventForwarder(events.Writer)), "simulation-events");
+            FederationNode.StartAggregator(system, settings, CkksKeyMaterial.ParametersOnly(parameters), threshold);
+            return system;
+        }
+
+        // A hospital node (again) with the given id, its data and the shared plan, joining through the seed.
+        async Task<ActorSystem> StartHospitalAsync(string id, Address seed)
+        {
+            var index = hospitalIds.IndexOf(id);
+            var system = ActorSystem.Create(FederationNode.SystemName,
+                FederationNode.NodeConfig(FederationRoles.Hospital, "127.0.0.1", 0, [], config));
+            systems.Add(system);
+            await Cluster.Get(system).JoinAsync(seed, cancellationToken).ConfigureAwait(false);
+            FederationNode.StartHospital(system, settings, hospitalCrypto, new HospitalData(id, partitions[index], evaluationSets[index]), plan, shadow);
+            return system;
+        }
         EvaluationMetrics? centralized = null, plaintextFedAvg = null;
         if (options.ComputeBaselines)
         {
@@ -183,19 +204,60 @@ public static class FederationSimulation
         return new SimulationResult(completion.Succeeded, completion.Status, rounds, centralized, plaintextFedAvg, federationTime);
     }
 
-    /// <summary>Kills the targeted hospitals: their actors stop at once and their nodes leave the cluster.</summary>
-    private static void InjectFaults(SimulationOptions options, int round, FaultMoment moment, Dictionary<string, ActorSystem> hospitals)
+    /// <summary>
+    /// Kills (and for the restart kinds, starts again) the targeted nodes: their actors stop at once, mid-round,
+    /// as a crashed process's would.
+    /// </summary>
+    private static async Task InjectFaultsAsync(SimulationOptions options, int round, FaultMoment moment, SimulatedNodes nodes)
     {
         foreach (var fault in options.Faults.Where(f => f.Round == round && f.Moment == moment))
         {
-            if (fault.Kind == FaultKind.KillHospital && hospitals.Remove(fault.Target, out var system))
+            switch (fault.Kind)
             {
-                // The hospital stops at once, mid-round, as a crashed process would; its node then leaves the
-                // cluster, which the coordinator sees as the member's removal.
-                system.ActorSelection("/user/*").Tell(PoisonPill.Instance);
-                _ = system.Terminate();
+                case FaultKind.KillHospital when nodes.Hospitals.Remove(fault.Target, out var system):
+                    // Its node then leaves the cluster, which the coordinator sees as the member's removal.
+                    system.ActorSelection("/user/*").Tell(PoisonPill.Instance);
+                    _ = system.Terminate();
+                    break;
+                case FaultKind.RestartHospital when nodes.Hospitals.Remove(fault.Target, out var system):
+                    system.ActorSelection("/user/*").Tell(PoisonPill.Instance);
+                    await system.Terminate().ConfigureAwait(false);
+                    var seed = Cluster.Get(nodes.Aggregator).SelfAddress;
+                    nodes.Hospitals[fault.Target] = await nodes.StartHospital(fault.Target, seed).ConfigureAwait(false);
+                    break;
+                case FaultKind.RestartAggregator:
+                    await RestartAggregatorAsync(nodes).ConfigureAwait(false);
+                    break;
             }
         }
+    }
+
+    /// <summary>
+    /// Kills the aggregator without a graceful leave (its transport just stops, as under kill -9) and starts a
+    /// new incarnation on the same port with the same journal. It joins through a hospital; the cluster downs the
+    /// old incarnation when the new one with the same address asks to join, so the new node becomes the oldest
+    /// aggregator, the singleton moves to it and the hospitals (which watch the coordinator) register again.
+    /// </summary>
+    private static async Task RestartAggregatorAsync(SimulatedNodes nodes)
+    {
+        var old = nodes.Aggregator;
+        var port = Cluster.Get(old).SelfAddress.Port!.Value;
+        var seed = Cluster.Get(nodes.Hospitals.Values.First()).SelfAddress;
+
+        // No CoordinatedShutdown (which would leave the cluster and hand the singleton over cleanly): abrupt.
+        old.ActorSelection("/user/*").Tell(PoisonPill.Instance);
+        await ((ExtendedActorSystem)old).Guardian.GracefulStop(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        var oldMember = Cluster.Get(old).SelfUniqueAddress;
+        await old.Terminate().ConfigureAwait(false);
+
+        // The dead incarnation must be out of the cluster before the new one joins on its address: a hospital downs
+        // it, as an operator (or SBR, after stable-after) would; otherwise the join and the old member's removal race.
+        var hospital = Cluster.Get(nodes.Hospitals.Values.First());
+        hospital.Down(oldMember.Address);
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
+        while (hospital.State.Members.Any(m => m.UniqueAddress.Equals(oldMember)) && DateTime.UtcNow < deadline)
+            await Task.Delay(200).ConfigureAwait(false);
+        nodes.Aggregator = await nodes.StartAggregator(port, seed).ConfigureAwait(false);
     }
 
     private static (CkksParameters Parameters, ThresholdParameters? Threshold) ResolvePreset(SimulationOptions options)
@@ -256,6 +318,22 @@ public static class FederationSimulation
             comparison?.ModelMaxAbsError, completed.CiphertextBytesPerValue, completed.Timings.TrainingMs,
             completed.Timings.EncryptionMs, completed.AggregationMs, completed.Timings.DecryptionMs, completed.RoundMs,
             completed.CiphertextBytesReceived, completed.CiphertextBytesSent);
+    }
+
+    /// <summary>The live nodes of a simulation, and how to start them again.</summary>
+    private sealed class SimulatedNodes(
+        ActorSystem aggregator,
+        Dictionary<string, ActorSystem> hospitals,
+        Func<int, Address?, Task<ActorSystem>> startAggregator,
+        Func<string, Address, Task<ActorSystem>> startHospital)
+    {
+        public ActorSystem Aggregator { get; set; } = aggregator;
+
+        public Dictionary<string, ActorSystem> Hospitals { get; } = hospitals;
+
+        public Func<int, Address?, Task<ActorSystem>> StartAggregator { get; } = startAggregator;
+
+        public Func<string, Address, Task<ActorSystem>> StartHospital { get; } = startHospital;
     }
 
     /// <summary>Forwards the coordinator's events from its node's event stream to the harness.</summary>

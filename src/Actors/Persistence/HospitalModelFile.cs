@@ -1,0 +1,61 @@
+using System.Text.Json;
+
+namespace FederatedHe.Actors.Persistence;
+
+/// <summary>
+/// A hospital's latest decrypted global model on its own disk (<c>{directory}/{hospital-id}.model.json</c>), so a
+/// restarted hospital resumes from the round it last saw instead of asking for it again. Written atomically
+/// (temporary file, then rename): a kill mid-write leaves the previous model, never a torn one.
+/// </summary>
+internal sealed class HospitalModelFile
+{
+    private readonly string _path;
+
+    public HospitalModelFile(string directory, string hospitalId)
+    {
+        _path = Path.GetFullPath(Path.Combine(directory, $"{hospitalId}.model.json"));
+    }
+
+    /// <summary>The file's path.</summary>
+    public string FilePath => _path;
+
+    /// <summary>Saves the model of <paramref name="round"/>, replacing the previous one.</summary>
+    /// <exception cref="IOException">The directory or file cannot be written.</exception>
+    public void Save(int round, string parameterSetId, float[] parameters)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
+        var temporary = _path + ".tmp";
+        File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(new SavedModel(round, parameterSetId, parameters)));
+        File.Move(temporary, _path, overwrite: true);
+    }
+
+    /// <summary>
+    /// The saved model, or null if there is none. A file for another parameter set or model shape is refused
+    /// (it belongs to another federation).
+    /// </summary>
+    /// <exception cref="InvalidDataException">The file exists but is unreadable or belongs to another federation.</exception>
+    public SavedModel? Load(string parameterSetId, int parameterCount)
+    {
+        if (!File.Exists(_path))
+            return null;
+        SavedModel? model;
+        try
+        {
+            model = JsonSerializer.Deserialize<SavedModel>(File.ReadAllBytes(_path));
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{_path}: not a saved global model: {e.Message}", e);
+        }
+
+        if (model is null || model.Parameters is null || model.Round < 1)
+            throw new InvalidDataException($"{_path}: not a saved global model");
+        if (model.ParameterSetId != parameterSetId || model.Parameters.Length != parameterCount)
+            throw new InvalidDataException($"{_path}: saved for parameter set {model.ParameterSetId} with {model.Parameters.Length} parameters, "
+                + $"not this federation's {parameterSetId} with {parameterCount}");
+        return model;
+    }
+
+    /// <summary>A saved global model.</summary>
+    public sealed record SavedModel(int Round, string ParameterSetId, float[] Parameters);
+}

@@ -1,0 +1,47 @@
+using Akka.Configuration;
+
+namespace FederatedHe.Actors.Persistence;
+
+/// <summary>
+/// Checkpoint and resume settings (<c>fedhe.persistence</c>): whether the coordinator journals each concluded
+/// round and hospitals keep their decrypted global model on disk, and where.
+/// </summary>
+/// <param name="Enabled">Checkpoint the coordinator and hospitals' models; off means a restart starts afresh.</param>
+/// <param name="SqlitePath">The aggregator's SQLite file, used when no journal connection string is configured.</param>
+/// <param name="HospitalDirectory">Where each hospital writes <c>{hospital-id}.model.json</c>.</param>
+public sealed record PersistenceSettings(bool Enabled, string SqlitePath, string HospitalDirectory)
+{
+    private const string JournalConnectionKey = "akka.persistence.journal.sql.connection-string";
+    private const string SnapshotConnectionKey = "akka.persistence.snapshot-store.sql.connection-string";
+
+    /// <summary>Reads <c>fedhe.persistence</c>.</summary>
+    public static PersistenceSettings Create(Config config) => new(
+        config.GetBoolean("fedhe.persistence.enabled", false),
+        config.GetString("fedhe.persistence.sqlite-path", "state/aggregator.db"),
+        config.GetString("fedhe.persistence.hospital-directory", "state/hospitals"));
+
+    /// <summary>
+    /// Points the SQL journal and snapshot store at <c>fedhe.persistence.sqlite-path</c> when persistence is on
+    /// and no connection string is configured (a PostgreSQL deployment sets its own), and creates the file's
+    /// directory. HOCON substitutions resolve within one file, so the path cannot simply be spliced in reference.conf.
+    /// </summary>
+    public static Config Resolve(Config config)
+    {
+        var settings = Create(config);
+        if (!settings.Enabled)
+            return config;
+
+        // The plugin's own defaults (class names, table mapping) sit under ours; it does not add them itself.
+        config = config.WithFallback(Akka.Persistence.Sql.SqlPersistence.DefaultConfiguration);
+        if (config.GetString(JournalConnectionKey, string.Empty).Length > 0)
+            return config;
+
+        var path = Path.GetFullPath(settings.SqlitePath);
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var connection = $"Data Source={path}".Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
+        return ConfigurationFactory.ParseString($"""
+            {JournalConnectionKey} = "{connection}"
+            {SnapshotConnectionKey} = "{connection}"
+            """).WithFallback(config);
+    }
+}
