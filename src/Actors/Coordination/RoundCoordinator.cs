@@ -165,6 +165,14 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         else if (_phase is not (Phase.Registering or Phase.Finished or Phase.KeyGeneration or Phase.Checkpointing))
         {
             CatchUp(Sender);
+
+            // A hospital that (re)joins while updates are being collected is invited into the round at once (it
+            // trains from the aggregate just re-sent), rather than idling until the next one.
+            if (_phase == Phase.Collecting && _threshold is null && _expected.Add(message.HospitalId))
+            {
+                Decide(_round, $"{message.HospitalId} joins round {_round} in progress");
+                Sender.Tell(RoundRequest(_round, _attempt));
+            }
         }
     }
 

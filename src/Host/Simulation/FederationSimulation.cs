@@ -210,7 +210,8 @@ public static class FederationSimulation
     /// </summary>
     private static async Task InjectFaultsAsync(SimulationOptions options, int round, FaultMoment moment, SimulatedNodes nodes)
     {
-        foreach (var fault in options.Faults.Where(f => f.Round == round && f.Moment == moment))
+        // Each fault strikes once: a resumed coordinator announces the interrupted round again.
+        foreach (var fault in options.Faults.Where(f => f.Round == round && f.Moment == moment && nodes.Struck.Add(f)).ToList())
         {
             switch (fault.Kind)
             {
@@ -330,6 +331,8 @@ public static class FederationSimulation
         public ActorSystem Aggregator { get; set; } = aggregator;
 
         public Dictionary<string, ActorSystem> Hospitals { get; } = hospitals;
+
+        public HashSet<SimulatedFault> Struck { get; } = [];
 
         public Func<int, Address?, Task<ActorSystem>> StartAggregator { get; } = startAggregator;
 
