@@ -1,5 +1,5 @@
-using System.Buffers.Binary;
 using System.Security.Cryptography;
+using FederatedHe.Crypto.Ring;
 
 namespace FederatedHe.Crypto.Multiparty;
 
@@ -11,7 +11,7 @@ namespace FederatedHe.Crypto.Multiparty;
 public readonly record struct Sha256Digest(ulong Word0, ulong Word1, ulong Word2, ulong Word3)
 {
     /// <summary>Length of the digest in bytes.</summary>
-    public const int Length = 32;
+    public const int Length = Words256.Length;
 
     /// <summary>The digest of <paramref name="data"/>.</summary>
     public static Sha256Digest Of(ReadOnlySpan<byte> data)
@@ -25,32 +25,13 @@ public readonly record struct Sha256Digest(ulong Word0, ulong Word1, ulong Word2
     /// <exception cref="ArgumentException">The span is not 32 bytes.</exception>
     public static Sha256Digest FromBytes(ReadOnlySpan<byte> bytes)
     {
-        if (bytes.Length != Length)
-        {
-            throw new ArgumentException($"A digest is {Length} bytes.", nameof(bytes));
-        }
-
-        return new Sha256Digest(
-            BinaryPrimitives.ReadUInt64BigEndian(bytes),
-            BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]),
-            BinaryPrimitives.ReadUInt64BigEndian(bytes[16..]),
-            BinaryPrimitives.ReadUInt64BigEndian(bytes[24..]));
+        var (word0, word1, word2, word3) = Words256.Read(bytes, "digest");
+        return new Sha256Digest(word0, word1, word2, word3);
     }
 
-    /// <summary>Writes the 32 bytes of the digest.</summary>
-    public void WriteTo(Span<byte> destination)
-    {
-        BinaryPrimitives.WriteUInt64BigEndian(destination, Word0);
-        BinaryPrimitives.WriteUInt64BigEndian(destination[8..], Word1);
-        BinaryPrimitives.WriteUInt64BigEndian(destination[16..], Word2);
-        BinaryPrimitives.WriteUInt64BigEndian(destination[24..], Word3);
-    }
+    /// <summary>Writes the 32 bytes.</summary>
+    public void WriteTo(Span<byte> destination) => Words256.Write(destination, Word0, Word1, Word2, Word3);
 
-    /// <summary>The digest as 64 lowercase hex digits.</summary>
-    public override string ToString()
-    {
-        Span<byte> bytes = stackalloc byte[Length];
-        WriteTo(bytes);
-        return Convert.ToHexStringLower(bytes);
-    }
+    /// <summary>The value as 64 lowercase hex digits.</summary>
+    public override string ToString() => Words256.ToHex(Word0, Word1, Word2, Word3);
 }

@@ -1,4 +1,4 @@
-using System.Buffers.Binary;
+using FederatedHe.Crypto.Ring;
 
 namespace FederatedHe.Crypto.Rlwe;
 
@@ -10,38 +10,19 @@ namespace FederatedHe.Crypto.Rlwe;
 public readonly record struct ParameterSetId(ulong Word0, ulong Word1, ulong Word2, ulong Word3)
 {
     /// <summary>Length of the identifier in bytes.</summary>
-    public const int Length = 32;
+    public const int Length = Words256.Length;
 
     /// <summary>Reads an identifier from 32 bytes.</summary>
     /// <exception cref="ArgumentException">The span is not 32 bytes.</exception>
     public static ParameterSetId FromBytes(ReadOnlySpan<byte> bytes)
     {
-        if (bytes.Length != Length)
-        {
-            throw new ArgumentException($"A parameter-set id is {Length} bytes.", nameof(bytes));
-        }
-
-        return new ParameterSetId(
-            BinaryPrimitives.ReadUInt64BigEndian(bytes),
-            BinaryPrimitives.ReadUInt64BigEndian(bytes[8..]),
-            BinaryPrimitives.ReadUInt64BigEndian(bytes[16..]),
-            BinaryPrimitives.ReadUInt64BigEndian(bytes[24..]));
+        var (word0, word1, word2, word3) = Words256.Read(bytes, "parameter-set id");
+        return new ParameterSetId(word0, word1, word2, word3);
     }
 
-    /// <summary>Writes the 32 bytes of the identifier.</summary>
-    public void WriteTo(Span<byte> destination)
-    {
-        BinaryPrimitives.WriteUInt64BigEndian(destination, Word0);
-        BinaryPrimitives.WriteUInt64BigEndian(destination[8..], Word1);
-        BinaryPrimitives.WriteUInt64BigEndian(destination[16..], Word2);
-        BinaryPrimitives.WriteUInt64BigEndian(destination[24..], Word3);
-    }
+    /// <summary>Writes the 32 bytes.</summary>
+    public void WriteTo(Span<byte> destination) => Words256.Write(destination, Word0, Word1, Word2, Word3);
 
-    /// <summary>The identifier as 64 lowercase hex digits.</summary>
-    public override string ToString()
-    {
-        Span<byte> bytes = stackalloc byte[Length];
-        WriteTo(bytes);
-        return Convert.ToHexStringLower(bytes);
-    }
+    /// <summary>The value as 64 lowercase hex digits.</summary>
+    public override string ToString() => Words256.ToHex(Word0, Word1, Word2, Word3);
 }
