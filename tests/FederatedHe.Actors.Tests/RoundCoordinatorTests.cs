@@ -98,6 +98,17 @@ public sealed class RoundCoordinatorTests : TestKit
             Assert.Equal(PayloadKind.AggregatedStatistics, ((EncryptedChunk)probe.FishForMessage(m => m is EncryptedChunk)).Kind);
     }
 
+    /// <summary>Each hospital waits for round 1's announcement, then sends the update [1, 2, 3].</summary>
+    private static void SendRoundOneUpdates(IActorRef coordinator, IEnumerable<(TestProbe Probe, string Id)> hospitals)
+    {
+        foreach (var (probe, id) in hospitals)
+        {
+            NextStartTraining(probe);
+            foreach (var chunk in Encrypt(1, id, PayloadKind.ModelUpdate, [1, 2, 3]))
+                coordinator.Tell(chunk, probe);
+        }
+    }
+
     private static StartTraining NextStartTraining(TestProbe probe) => (StartTraining)probe.FishForMessage(m => m is StartTraining);
 
     [Fact]
@@ -130,12 +141,7 @@ public sealed class RoundCoordinatorTests : TestKit
         var hospitals = RegisterHospitals(coordinator, 3);
         CompleteStatisticsRound(coordinator, hospitals);
 
-        foreach (var (probe, id) in hospitals.Take(2))
-        {
-            NextStartTraining(probe);
-            foreach (var chunk in Encrypt(1, id, PayloadKind.ModelUpdate, [1, 2, 3]))
-                coordinator.Tell(chunk, probe);
-        }
+        SendRoundOneUpdates(coordinator, hospitals.Take(2));
 
         var completed = _events.FishForMessage<RoundCompleted>(e => e is RoundCompleted { RoundId: 1 }, TimeSpan.FromSeconds(30));
         Assert.Equal(["hospital-1", "hospital-2"], completed.Contributors);
@@ -150,12 +156,7 @@ public sealed class RoundCoordinatorTests : TestKit
         var hospitals = RegisterHospitals(coordinator, 3);
         CompleteStatisticsRound(coordinator, hospitals);
 
-        foreach (var (probe, id) in hospitals.Take(2))
-        {
-            NextStartTraining(probe);
-            foreach (var chunk in Encrypt(1, id, PayloadKind.ModelUpdate, [1, 2, 3]))
-                coordinator.Tell(chunk, probe);
-        }
+        SendRoundOneUpdates(coordinator, hospitals.Take(2));
 
         var silent = hospitals[2].Probe;
         Assert.Equal(1, NextStartTraining(silent).Attempt);
@@ -217,12 +218,7 @@ public sealed class RoundCoordinatorTests : TestKit
         var coordinator = StartCoordinator(_settings with { CollectTimeout = TimeSpan.FromSeconds(30) });
         var hospitals = RegisterHospitals(coordinator, 3);
         CompleteStatisticsRound(coordinator, hospitals);
-        foreach (var (probe, id) in hospitals.Take(2))
-        {
-            NextStartTraining(probe);
-            foreach (var chunk in Encrypt(1, id, PayloadKind.ModelUpdate, [1, 2, 3]))
-                coordinator.Tell(chunk, probe);
-        }
+        SendRoundOneUpdates(coordinator, hospitals.Take(2));
 
         Sys.Stop(hospitals[2].Probe.Ref);
 

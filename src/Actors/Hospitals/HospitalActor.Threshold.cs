@@ -25,7 +25,8 @@ internal sealed partial class HospitalActor
     private readonly Dictionary<int, DecryptionCommittee> _committees = new();
     // Decryption shares by round, then by (party, committee): shares can overtake the coordinator's
     // committee message, so they are kept under the committee they were made for until it is known.
-    private readonly Dictionary<int, Dictionary<(int Party, string Committee), byte[]?[]>> _decryptionShares = new();
+    // Shares are kept parsed: they were validated on arrival, and fusing must not read them again.
+    private readonly Dictionary<int, Dictionary<(int Party, string Committee), DecryptionShare?[]>> _decryptionShares = new();
     private readonly HashSet<(int Round, int Attempt)> _sharesSent = new();
     private readonly HashSet<(int Round, int Attempt)> _fusing = new();
     private readonly Stopwatch _thresholdClock = new();
@@ -130,12 +131,12 @@ internal sealed partial class HospitalActor
         if (share.PartyId != sender || chunk.RoundId <= _globalRound && chunk.RoundId > 0)
             return; // a share made by someone else, or for a round we have moved past
         if (!_decryptionShares.TryGetValue(chunk.RoundId, out var byParty))
-            _decryptionShares[chunk.RoundId] = byParty = new Dictionary<(int, string), byte[]?[]>();
+            _decryptionShares[chunk.RoundId] = byParty = new Dictionary<(int, string), DecryptionShare?[]>();
         var key = (sender, string.Join(',', share.Committee));
         if (!byParty.TryGetValue(key, out var perChunk))
-            byParty[key] = perChunk = new byte[]?[chunk.ChunkCount];
+            byParty[key] = perChunk = new DecryptionShare?[chunk.ChunkCount];
         if (chunk.ChunkIndex < perChunk.Length)
-            perChunk[chunk.ChunkIndex] = chunk.Ciphertext;
+            perChunk[chunk.ChunkIndex] = share;
         TryFuse(chunk.RoundId);
     }
 

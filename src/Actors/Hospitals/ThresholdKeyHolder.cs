@@ -105,7 +105,7 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
         for (var chunk = 0; chunk < request.Ciphertexts.Count; chunk++)
         {
             var ciphertext = Ciphertext.FromBytes(_parameters.Ckks, request.Ciphertexts[chunk]);
-            var shares = request.SharesByParty.Values.Select(perChunk => DecryptionShare.FromBytes(_parameters, perChunk[chunk])).ToList();
+            var shares = request.SharesByParty.Values.Select(perChunk => perChunk[chunk]).ToList();
             var fused = combiner.FuseValues(ciphertext, shares, context);
             var count = Math.Min(slots, request.VectorLength - chunk * slots);
             fused.AsSpan(0, count).CopyTo(values.AsSpan(chunk * slots));
@@ -150,7 +150,7 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
 
     public sealed record DecryptionSharesReady(int Round, int Attempt, byte[][] SharesByChunk) : INoSerializationVerificationNeeded;
 
-    public sealed record FuseShares(int Round, int Attempt, IReadOnlyList<byte[]> Ciphertexts, int VectorLength, IReadOnlyDictionary<int, byte[][]> SharesByParty)
+    public sealed record FuseShares(int Round, int Attempt, IReadOnlyList<byte[]> Ciphertexts, int VectorLength, IReadOnlyDictionary<int, DecryptionShare[]> SharesByParty)
         : INoSerializationVerificationNeeded;
 
     public sealed record SharesFused(int Round, int Attempt, double[] Values) : INoSerializationVerificationNeeded;

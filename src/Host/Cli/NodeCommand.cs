@@ -8,6 +8,7 @@ using FederatedHe.Actors.Nodes;
 using FederatedHe.Crypto.Ckks;
 using FederatedHe.Crypto.Multiparty;
 using FederatedHe.Host.Hosting;
+using FederatedHe.Host.Simulation;
 using FederatedHe.Host.Security;
 using FederatedHe.Training.Data;
 using FederatedHe.Training.Federation;
@@ -130,8 +131,8 @@ internal static class NodeCommand
             throw new FederationConfigurationException("fedhe.hospital.hospital-index", $"{share} is outside 0..{count - 1}");
         var data = CsvDatasetLoader.Load(ProjectFiles.DefaultDataPath);
         var split = DatasetSplits.StratifiedHoldout(data, 0.2, settings.Seed);
-        var train = DatasetPartitioner.Iid(split.Train, count, settings.Seed)[share];
-        var evaluation = DatasetPartitioner.Iid(split.Test, count, settings.Seed + 1)[share];
+        var train = HospitalShares.Training(split.Train, count, PartitionScheme.Iid, alpha: 0, settings.Seed)[share];
+        var evaluation = HospitalShares.Evaluation(split.Test, count, settings.Seed)[share];
         return new HospitalData(id, train, evaluation);
     }
 

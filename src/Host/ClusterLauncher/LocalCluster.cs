@@ -311,12 +311,7 @@ public static partial class LocalCluster
             return null;
 
         var data = CsvDatasetLoader.Load(dataPath);
-        var shares = options.Partition switch
-        {
-            PartitionScheme.Dirichlet => DatasetPartitioner.Dirichlet(data, options.Hospitals, options.Alpha, options.Seed),
-            PartitionScheme.QuantitySkewed => DatasetPartitioner.QuantitySkewed(data, options.Hospitals, options.Alpha, options.Seed),
-            _ => DatasetPartitioner.Iid(data, options.Hospitals, options.Seed),
-        };
+        var shares = HospitalShares.Training(data, options.Hospitals, options.Partition, options.Alpha, options.Seed);
         var directory = Path.Combine(logs, "data");
         Directory.CreateDirectory(directory);
         var files = new string[shares.Count];

@@ -91,10 +91,8 @@ public static class FederationSimulation
 
         var data = CsvDatasetLoader.Load(string.IsNullOrEmpty(options.DataPath) ? ProjectFiles.DefaultDataPath : options.DataPath);
         var split = DatasetSplits.StratifiedHoldout(data, options.TestFraction, options.Seed);
-        var partitions = Partition(split.Train, options);
-        var evaluationSets = split.Test.SampleCount >= DatasetPartitioner.DefaultMinimumSamplesPerHospital * options.Hospitals
-            ? DatasetPartitioner.Iid(split.Test, options.Hospitals, options.Seed + 1)
-            : Enumerable.Repeat(split.Test, options.Hospitals).ToList();
+        var partitions = HospitalShares.Training(split.Train, options.Hospitals, options.Partition, options.Alpha, options.Seed);
+        var evaluationSets = HospitalShares.Evaluation(split.Test, options.Hospitals, options.Seed);
         var hospitalIds = Enumerable.Range(1, options.Hospitals).Select(i => $"hospital-{i}").ToList();
 
         var training = options.Training with { Seed = options.Seed };
@@ -275,14 +273,6 @@ public static class FederationSimulation
             ? (parameters, null)
             : throw new ArgumentOutOfRangeException(nameof(options), name, $"unknown CKKS preset; known: {string.Join(", ", CkksPresets.All.Keys)}");
     }
-
-    private static IReadOnlyList<Dataset> Partition(Dataset train, SimulationOptions options) => options.Partition switch
-    {
-        PartitionScheme.Iid => DatasetPartitioner.Iid(train, options.Hospitals, options.Seed),
-        PartitionScheme.Dirichlet => DatasetPartitioner.Dirichlet(train, options.Hospitals, options.Alpha, options.Seed),
-        PartitionScheme.QuantitySkewed => DatasetPartitioner.QuantitySkewed(train, options.Hospitals, options.Alpha, options.Seed),
-        _ => throw new ArgumentOutOfRangeException(nameof(options), options.Partition, "unknown partition scheme"),
-    };
 
     private static Config SimulationConfig(SimulationOptions options)
     {
