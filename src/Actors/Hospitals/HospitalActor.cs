@@ -85,6 +85,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         Receive<LocalEvaluationCompleted>(Handle);
         Receive<LocalWorkFailed>(f => _log.Error("{0}: round {1}: {2}", _data.HospitalId, f.Round, f.Reason));
         ReceiveThresholdMessages();
+        ReceiveFaultMessages();
         Receive<Status.Failure>(f =>
         {
             _aggregatesInFlight = Math.Max(0, _aggregatesInFlight - 1);
@@ -250,7 +251,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
             return;
         }
 
-        _trainer.Tell(new TrainLocally(instruction));
+        TrainLocallyAfterAnyDelay(new TrainLocally(instruction));
     }
 
     private void Handle(LocalTrainingCompleted completed)

@@ -71,3 +71,13 @@ internal static class LocalTrainingProtocol
 
     public sealed record LocalWorkFailed(int Round, string Reason) : INoSerializationVerificationNeeded;
 }
+
+/// <summary>
+/// Faults a hospital's own process can inject into it, for fault-injection experiments. Local only: the types are
+/// on no serializer's allow-list, so no peer can send them.
+/// </summary>
+public static class HospitalFaultProtocol
+{
+    /// <summary>From now on, each local training takes <paramref name="Delay"/> longer (a straggler); zero ends it.</summary>
+    public sealed record SlowDownTraining(TimeSpan Delay) : INoSerializationVerificationNeeded;
+}

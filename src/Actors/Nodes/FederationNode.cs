@@ -32,6 +32,9 @@ public static class FederationNode
     private const string CoordinatorName = "coordinator";
     private const string CryptoPoolName = "crypto";
 
+    /// <summary>The hospital actor's name under /user on a hospital node.</summary>
+    public const string HospitalActorName = "hospital";
+
     /// <summary>
     /// The configuration of one node: its role, host and port, and seed nodes, over the given
     /// configuration (e.g. hocon/cluster.conf with a node file), over the actors' reference config.
@@ -93,6 +96,6 @@ public static class FederationNode
         if ((settings.Mode == KeyMode.Threshold) != (crypto.Threshold is not null))
             throw new ArgumentException($"hospital {data.HospitalId}: the federation runs in {settings.Mode} mode, the keys given are for the other mode", nameof(crypto));
         var coordinator = CoordinatorProxy(system);
-        return system.ActorOf(HospitalActor.Props(data, plan, crypto, coordinator, settings, observer), "hospital");
+        return system.ActorOf(HospitalActor.Props(data, plan, crypto, coordinator, settings, observer), HospitalActorName);
     }
 }

@@ -29,7 +29,7 @@ public static class ExperimentSpecParser
         ["federation"] = ["quorum", "collect-timeout", "evaluate-timeout", "max-attempts"],
     };
 
-    private static readonly string[] FaultKeys = ["at-round", "moment", "kind", "target"];
+    private static readonly string[] FaultKeys = ["at-round", "moment", "kind", "target", "peer", "fraction", "duration", "delay", "bytes-per-second"];
 
     /// <summary>Reads and validates a spec file.</summary>
     /// <exception cref="ExperimentSpecException">The file is missing or not HOCON, or a key is missing, unknown, mistyped or out of range.</exception>
@@ -268,15 +268,59 @@ public static class ExperimentSpecParser
                 var atRound = entryReader.Int("at-round", required: true, min: 0, max: rounds)!.Value;
                 var momentName = entryReader.Choice("moment", [.. FaultNames.Moments.Keys], required: false) ?? FaultNames.Name(FaultMoment.RoundStarted);
                 var kindName = entryReader.Choice("kind", [.. FaultNames.Kinds.Keys], required: true)!;
+                var kind = FaultNames.Kinds[kindName];
                 var target = entryReader.String("target", required: true)!;
-                if (FaultNames.HospitalNumber(target) is not { } number || number > hospitals)
-                    throw Error($"{prefix}.target", $"'{target}' is not one of hospital-1 … hospital-{hospitals}");
-                var fault = new SimulatedFault(atRound, FaultNames.Moments[momentName], FaultNames.Kinds[kindName], target);
+                var network = kind is FaultKind.DropMessages or FaultKind.PartitionNode or FaultKind.DelayMessages;
+                if (!IsNode(target, hospitals, aggregator: network || kind == FaultKind.RestartAggregator,
+                        everyNode: kind is FaultKind.DropMessages or FaultKind.DelayMessages))
+                    throw Error($"{prefix}.target", $"'{target}' is not one of {TargetNames(kind, hospitals)}");
+                var peer = entryReader.String("peer", required: false);
+                if (peer is not null && !IsNode(peer, hospitals, aggregator: true, everyNode: false))
+                    throw Error($"{prefix}.peer", $"'{peer}' is not one of aggregator, hospital-1 … hospital-{hospitals}");
+
+                var fault = new SimulatedFault(atRound, FaultNames.Moments[momentName], kind, target)
+                {
+                    Peer = peer,
+                    Fraction = entryReader.Double("fraction", fallback: 0, positive: false),
+                    Duration = entryReader.Duration("duration", required: kind == FaultKind.PartitionNode),
+                    Delay = entryReader.Duration("delay", required: kind == FaultKind.SlowHospital) ?? TimeSpan.Zero,
+                    BytesPerSecond = entryReader.Int("bytes-per-second", required: kind == FaultKind.DelayMessages, min: 1, max: int.MaxValue) ?? 0,
+                };
+                try
+                {
+                    fault.Validate();
+                }
+                catch (ArgumentException exception)
+                {
+                    var key = exception.ParamName switch
+                    {
+                        nameof(SimulatedFault.Fraction) => "fraction",
+                        nameof(SimulatedFault.Peer) => "peer",
+                        nameof(SimulatedFault.Duration) => "duration",
+                        nameof(SimulatedFault.Delay) => "delay",
+                        nameof(SimulatedFault.BytesPerSecond) => "bytes-per-second",
+                        nameof(SimulatedFault.Target) => "target",
+                        _ => "kind",
+                    };
+                    throw Error($"{prefix}.{key}", exception.Message[..(exception.Message.IndexOf(" (Parameter", StringComparison.Ordinal) is var end and >= 0 ? end : exception.Message.Length)]);
+                }
+
                 faults.Add(fault);
             }
 
             return [.. faults.OrderBy(f => f.Round).ThenBy(f => f.Moment)];
         }
+
+        private static bool IsNode(string name, int hospitals, bool aggregator, bool everyNode) =>
+            (aggregator && name == SimulatedFault.Aggregator) || (everyNode && name == SimulatedFault.EveryNode)
+            || FaultNames.HospitalNumber(name) is { } number && number <= hospitals;
+
+        private static string TargetNames(FaultKind kind, int hospitals) => kind switch
+        {
+            FaultKind.DropMessages or FaultKind.DelayMessages => $"all, aggregator, hospital-1 … hospital-{hospitals}",
+            FaultKind.PartitionNode or FaultKind.RestartAggregator => $"aggregator, hospital-1 … hospital-{hospitals}",
+            _ => $"hospital-1 … hospital-{hospitals}",
+        };
 
         private string Prefix { get; init; } = string.Empty;
 

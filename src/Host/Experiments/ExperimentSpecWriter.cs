@@ -41,7 +41,7 @@ public static class ExperimentSpecWriter
         Line($"federation {{ quorum = {options.EffectiveQuorum}, collect-timeout = {(long)options.CollectTimeout.TotalMilliseconds}ms }}");
         text.Append("faults = [");
         text.AppendJoin(", ", options.Faults.Select(f =>
-            $"{{ at-round = {f.Round}, moment = {FaultNames.Name(f.Moment)}, kind = {FaultNames.Name(f.Kind)}, target = {f.Target} }}"));
+            $"{{ at-round = {f.Round}, moment = {FaultNames.Name(f.Moment)}, kind = {FaultNames.Name(f.Kind)}, target = {f.Target}{FaultNames.Parameters(f, " = ", ", ")} }}"));
         text.Append("]\n");
         return text.ToString();
     }

@@ -37,7 +37,31 @@ public static partial class FaultNames
         HospitalTarget().Match(target) is { Success: true } match ? int.Parse(match.Groups[1].ValueSpan, CultureInfo.InvariantCulture) : null;
 
     /// <summary>A fault as one line for consoles and reports.</summary>
-    public static string Describe(SimulatedFault fault) => $"round {fault.Round} ({Name(fault.Moment)}): {Name(fault.Kind)} {fault.Target}";
+    public static string Describe(SimulatedFault fault) =>
+        $"round {fault.Round} ({Name(fault.Moment)}): {Name(fault.Kind)} {fault.Target}{Parameters(fault, " ", ", ")}";
+
+    /// <summary>
+    /// The parameters a fault has beyond its round, moment, kind and target, as spec keys, each preceded by
+    /// <paramref name="separator"/> and joined to its value by <paramref name="assign"/>; empty when it has none.
+    /// </summary>
+    public static string Parameters(SimulatedFault fault, string assign, string separator)
+    {
+        var text = new StringBuilder();
+        void Add(string key, string value) => text.Append(separator).Append(key).Append(assign).Append(value);
+        if (fault.Peer is { } peer)
+            Add("peer", peer);
+        if (fault.Fraction > 0)
+            Add("fraction", fault.Fraction.ToString("R", CultureInfo.InvariantCulture));
+        if (fault.Duration is { } duration)
+            Add("duration", Milliseconds(duration));
+        if (fault.Delay > TimeSpan.Zero)
+            Add("delay", Milliseconds(fault.Delay));
+        if (fault.BytesPerSecond > 0)
+            Add("bytes-per-second", fault.BytesPerSecond.ToString(CultureInfo.InvariantCulture));
+        return text.ToString();
+    }
+
+    private static string Milliseconds(TimeSpan span) => ((long)span.TotalMilliseconds).ToString(CultureInfo.InvariantCulture) + "ms";
 
     [GeneratedRegex("^hospital-([1-9][0-9]{0,5})$", RegexOptions.CultureInvariant)]
     private static partial Regex HospitalTarget();

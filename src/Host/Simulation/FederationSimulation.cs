@@ -137,7 +137,7 @@ public static class FederationSimulation
             completion = null;
             while (completion is null)
             {
-                var next = await events.Reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                var next = await NextEventAsync(events.Reader, nodes, cancellationToken).ConfigureAwait(false);
                 switch (next)
                 {
                     case RoundStarted started:
@@ -203,8 +203,28 @@ public static class FederationSimulation
     }
 
     /// <summary>
-    /// Kills (and for the restart kinds, starts again) the targeted nodes: their actors stop at once, mid-round,
-    /// as a crashed process's would.
+    /// The coordinator's next event. While network faults are in force, the links are brought up to date every half
+    /// second as well, so faults heal on time and survive re-established connections.
+    /// </summary>
+    private static async Task<IFederationEvent> NextEventAsync(ChannelReader<IFederationEvent> reader, SimulatedNodes nodes,
+        CancellationToken cancellationToken)
+    {
+        if (!nodes.NetworkFaults.Any)
+            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+
+        var next = reader.ReadAsync(cancellationToken).AsTask();
+        while (true)
+        {
+            await nodes.NetworkFaults.ApplyAsync(nodes.ByName(), DateTime.UtcNow).ConfigureAwait(false);
+            if (await Task.WhenAny(next, Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken)).ConfigureAwait(false) == next)
+                return await next.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// Injects the faults scheduled for this moment. Kills (and for the restart kinds, starts again) the targeted nodes:
+    /// their actors stop at once, mid-round, as a crashed process's would; puts network faults in force on the links;
+    /// and slows stragglers down.
     /// </summary>
     private static async Task InjectFaultsAsync(SimulationOptions options, int round, FaultMoment moment, SimulatedNodes nodes)
     {
@@ -213,6 +233,13 @@ public static class FederationSimulation
         {
             switch (fault.Kind)
             {
+                case FaultKind.DropMessages or FaultKind.PartitionNode or FaultKind.DelayMessages:
+                    nodes.NetworkFaults.Start(fault, DateTime.UtcNow);
+                    await nodes.NetworkFaults.ApplyAsync(nodes.ByName(), DateTime.UtcNow).ConfigureAwait(false);
+                    break;
+                case FaultKind.SlowHospital when nodes.Hospitals.TryGetValue(fault.Target, out var system):
+                    system.ActorSelection("/user/" + FederationNode.HospitalActorName).Tell(new HospitalFaultProtocol.SlowDownTraining(fault.Delay));
+                    break;
                 case FaultKind.KillHospital when nodes.Hospitals.Remove(fault.Target, out var system):
                     // Its node then leaves the cluster, which the coordinator sees as the member's removal.
                     system.ActorSelection("/user/*").Tell(PoisonPill.Instance);
@@ -288,8 +315,11 @@ public static class FederationSimulation
               threshold = {{options.EffectiveThreshold}}
             }
             fedhe.crypto.preset = "{{options.EffectiveCryptoPreset}}"
-            """);;
+            """);
+        // Akka's chaos transport adapters sit in the stack only when a network fault is scheduled: they cost a hop per frame.
+        var transport = options.Faults.Any(f => f.IsNetworkFault) ? ConfigurationFactory.ParseString(NetworkChaos.TransportAdapters) : Config.Empty;
         return federation
+            .WithFallback(transport)
             .WithFallback(options.ExtraConfig ?? Config.Empty)
             .WithFallback(ProjectFiles.LoadHocon(ProjectFiles.ClusterConfigPath));
     }
@@ -323,6 +353,12 @@ public static class FederationSimulation
         public Dictionary<string, ActorSystem> Hospitals { get; } = hospitals;
 
         public HashSet<SimulatedFault> Struck { get; } = [];
+
+        public ActiveNetworkFaults NetworkFaults { get; } = new();
+
+        /// <summary>Every live node by the name faults use: <c>aggregator</c>, <c>hospital-k</c>.</summary>
+        public IReadOnlyDictionary<string, ActorSystem> ByName() =>
+            new Dictionary<string, ActorSystem>(Hospitals, StringComparer.Ordinal) { [SimulatedFault.Aggregator] = Aggregator };
 
         public Func<int, Address?, Task<ActorSystem>> StartAggregator { get; } = startAggregator;
 

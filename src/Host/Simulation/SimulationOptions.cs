@@ -86,6 +86,7 @@ public sealed record SimulationOptions
 
     /// <summary>Checks the options.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A value is out of range.</exception>
+    /// <exception cref="ArgumentException">A fault's parameters do not fit its kind.</exception>
     public SimulationOptions Validate()
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(Hospitals, 1, nameof(Hospitals));
@@ -103,6 +104,8 @@ public sealed record SimulationOptions
         if (!double.IsFinite(Alpha) || Alpha <= 0)
             throw new ArgumentOutOfRangeException(nameof(Alpha), Alpha, "must be positive and finite");
         Training.Validate();
+        foreach (var fault in Faults)
+            fault.Validate();
 
         return this;
     }

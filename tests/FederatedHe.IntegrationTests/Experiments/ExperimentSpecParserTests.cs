@@ -107,6 +107,36 @@ public sealed class ExperimentSpecParserTests
         Assert.Equal(spec.Faults, spec.ToSimulationOptions().Faults);
     }
 
+    [Fact]
+    public void Network_and_straggler_faults_carry_their_parameters()
+    {
+        var spec = Parse(add:
+        [
+            """
+            faults = [
+              { at-round = 0, kind = drop-messages, target = all, fraction = 0.1 }
+              { at-round = 1, kind = drop-messages, target = hospital-1, peer = aggregator, fraction = 0.5, duration = 5s }
+              { at-round = 2, kind = partition-node, target = hospital-2, duration = 8s }
+              { at-round = 2, kind = delay-messages, target = aggregator, bytes-per-second = 20000, duration = 3s }
+              { at-round = 3, kind = slow-hospital, target = hospital-3, delay = 4s }
+            ]
+            """,
+        ]);
+
+        Assert.Equal(
+        [
+            new SimulatedFault(0, FaultMoment.RoundStarted, FaultKind.DropMessages, "all") { Fraction = 0.1 },
+            new SimulatedFault(1, FaultMoment.RoundStarted, FaultKind.DropMessages, "hospital-1")
+                { Peer = "aggregator", Fraction = 0.5, Duration = TimeSpan.FromSeconds(5) },
+            new SimulatedFault(2, FaultMoment.RoundStarted, FaultKind.PartitionNode, "hospital-2") { Duration = TimeSpan.FromSeconds(8) },
+            new SimulatedFault(2, FaultMoment.RoundStarted, FaultKind.DelayMessages, "aggregator")
+                { BytesPerSecond = 20000, Duration = TimeSpan.FromSeconds(3) },
+            new SimulatedFault(3, FaultMoment.RoundStarted, FaultKind.SlowHospital, "hospital-3") { Delay = TimeSpan.FromSeconds(4) },
+        ], spec.Faults);
+        Assert.Equal("round 1 (round-started): drop-messages hospital-1, peer aggregator, fraction 0.5, duration 5000ms",
+            FaultNames.Describe(spec.Faults[1]));
+    }
+
     [Theory]
     [InlineData("hospitals")]
     [InlineData("rounds")]
@@ -162,6 +192,17 @@ public sealed class ExperimentSpecParserTests
     [InlineData("faults = [ { at-round = 1, moment = lunchtime, kind = kill-hospital, target = hospital-1 } ]", "faults[0].moment")]
     [InlineData("faults = [ {}, { at-round = 1, kind = kill-hospital, target = hospital-1, when = dawn } ]", "faults[0].at-round")]
     [InlineData("faults = [ { at-round = 1, kind = kill-hospital, target = hospital-1, when = dawn } ]", "faults[0].when")]
+    [InlineData("faults = [ { at-round = 1, kind = drop-messages, target = all } ]", "faults[0].fraction")]
+    [InlineData("faults = [ { at-round = 1, kind = drop-messages, target = all, fraction = 1.5 } ]", "faults[0].fraction")]
+    [InlineData("faults = [ { at-round = 1, kind = drop-messages, target = all, peer = hospital-1, fraction = 0.1 } ]", "faults[0].peer")]
+    [InlineData("faults = [ { at-round = 1, kind = drop-messages, target = hospital-1, peer = hospital-1, fraction = 0.1 } ]", "faults[0].peer")]
+    [InlineData("faults = [ { at-round = 1, kind = drop-messages, target = hospital-1, peer = hospital-7, fraction = 0.1 } ]", "faults[0].peer")]
+    [InlineData("faults = [ { at-round = 1, kind = partition-node, target = hospital-1 } ]", "faults[0].duration")]
+    [InlineData("faults = [ { at-round = 1, kind = partition-node, target = all, duration = 5s } ]", "faults[0].target")]
+    [InlineData("faults = [ { at-round = 1, kind = delay-messages, target = hospital-1 } ]", "faults[0].bytes-per-second")]
+    [InlineData("faults = [ { at-round = 1, kind = slow-hospital, target = hospital-1 } ]", "faults[0].delay")]
+    [InlineData("faults = [ { at-round = 1, kind = slow-hospital, target = aggregator, delay = 2s } ]", "faults[0].target")]
+    [InlineData("faults = [ { at-round = 1, kind = kill-hospital, target = hospital-1, duration = 2s } ]", "faults[0].duration")]
     public void A_malformed_key_is_named_with_its_file(string line, string key)
     {
         var error = Assert.Throws<ExperimentSpecException>(() => Parse(add: [line]));
@@ -212,7 +253,9 @@ public sealed class ExperimentSpecParserTests
             "model { kind = mlp, hidden-layers = [8] }",
             "training { epochs = 3, optimizer = adam, learning-rate = 0.01, proximal-mu = 0.1 }",
             "federation { quorum = 2, collect-timeout = 12s }",
-            "faults = [ { at-round = 2, moment = aggregate-distributed, kind = kill-hospital, target = hospital-1 } ]",
+            "faults = [ { at-round = 2, moment = aggregate-distributed, kind = kill-hospital, target = hospital-1 },",
+            "  { at-round = 1, kind = drop-messages, target = hospital-1, peer = aggregator, fraction = 0.25, duration = 1500ms },",
+            "  { at-round = 3, kind = slow-hospital, target = hospital-2, delay = 2s } ]",
         ]).ToSimulationOptions();
 
         var written = ExperimentSpecWriter.FromOptions(options, "round-trip");

@@ -1,0 +1,121 @@
+using Akka.Configuration;
+using FederatedHe.Host.Simulation;
+
+namespace FederatedHe.IntegrationTests.Federation;
+
+/// <summary>
+/// A faulty network under a real federation: frames lost, links cut and slowed by Akka.Remote's own failure-injector
+/// and throttler transport adapters between real actor systems over TCP, and a hospital that trains too slowly.
+/// </summary>
+public sealed class NetworkFaultTests
+{
+    // Short phase timeouts, so retries come quickly; many attempts, so a round survives several unlucky losses in a row.
+    private static readonly Config QuickRetries = ConfigurationFactory.ParseString("""
+        fedhe.federation.evaluate-timeout = 2s
+        fedhe.federation.max-attempts = 12
+        """);
+
+    [Fact(Timeout = 300_000)]
+    public async Task With_ten_percent_of_messages_lost_on_every_link_every_round_completes_through_retries()
+    {
+        // Quorum 4 of 4: no round may give up on a hospital, so every lost update or request has to be recovered.
+        var options = new SimulationOptions
+        {
+            Hospitals = 4,
+            Rounds = 10,
+            Quorum = 4,
+            CollectTimeout = TimeSpan.FromSeconds(2),
+            ExtraConfig = QuickRetries,
+            Faults = [new SimulatedFault(0, FaultMoment.RoundStarted, FaultKind.DropMessages, SimulatedFault.EveryNode) { Fraction = 0.1 }],
+        };
+
+        var result = await FederationSimulation.RunAsync(options);
+
+        Assert.True(result.Succeeded, result.Status);
+        Assert.Equal(Enumerable.Range(1, 10), result.Rounds.Select(r => r.Round));
+        Assert.All(result.Rounds, round =>
+        {
+            Assert.Equal(4, round.Contributors.Count);
+            Assert.InRange(round.ModelErrorVersusPlaintextFedAvg!.Value, 0, 1e-5);
+        });
+
+        // 40 update exchanges at 10% loss each way: the chance that none needed a retry is about 0.81^40 ≈ 2e-4.
+        Assert.True(result.Rounds.Sum(r => r.Attempts - 1) > 0, "no round needed a retry, so no update or request was lost");
+        Assert.True(result.FinalTest!.Accuracy >= result.CentralizedBaseline!.Accuracy - 0.01,
+            $"federation {result.FinalTest.Accuracy:P2} vs centralised {result.CentralizedBaseline.Accuracy:P2}");
+    }
+
+    [Fact(Timeout = 300_000)]
+    public async Task A_hospital_partitioned_away_for_a_few_seconds_is_left_out_and_contributes_again_once_the_partition_heals()
+    {
+        var options = new SimulationOptions
+        {
+            Hospitals = 4,
+            Rounds = 10,
+            Quorum = 3,
+            CollectTimeout = TimeSpan.FromSeconds(3),
+            ExtraConfig = QuickRetries,
+            Faults = [new SimulatedFault(2, FaultMoment.RoundStarted, FaultKind.PartitionNode, "hospital-2") { Duration = TimeSpan.FromSeconds(6) }],
+        };
+
+        var result = await FederationSimulation.RunAsync(options);
+
+        Assert.True(result.Succeeded, result.Status);
+        Assert.Equal(Enumerable.Range(1, 10), result.Rounds.Select(r => r.Round));
+        Assert.Contains(result.Rounds, round => round.Round >= 2 && round.Dropouts.Contains("hospital-2"));
+        Assert.Contains("hospital-2", result.Rounds[^1].Contributors);
+        Assert.All(result.Rounds, round => Assert.InRange(round.ModelErrorVersusPlaintextFedAvg!.Value, 0, 1e-5));
+    }
+
+    [Fact(Timeout = 300_000)]
+    public async Task A_hospital_whose_links_are_slowed_below_a_ciphertext_per_collect_timeout_misses_rounds_until_they_recover()
+    {
+        // At 20 kB/s an update's ciphertext (about 120 kB) needs some 6 s, three times the collect timeout.
+        var options = new SimulationOptions
+        {
+            Hospitals = 4,
+            Rounds = 10,
+            Quorum = 3,
+            CollectTimeout = TimeSpan.FromSeconds(2),
+            ExtraConfig = QuickRetries,
+            Faults =
+            [
+                new SimulatedFault(2, FaultMoment.RoundStarted, FaultKind.DelayMessages, "hospital-1")
+                    { BytesPerSecond = 20_000, Duration = TimeSpan.FromSeconds(6) },
+            ],
+        };
+
+        var result = await FederationSimulation.RunAsync(options);
+
+        Assert.True(result.Succeeded, result.Status);
+        Assert.Equal(["hospital-2", "hospital-3", "hospital-4"], result.Rounds.Single(r => r.Round == 2).Contributors);
+        Assert.Contains("hospital-1", result.Rounds[^1].Contributors);
+        Assert.All(result.Rounds, round => Assert.InRange(round.ModelErrorVersusPlaintextFedAvg!.Value, 0, 1e-5));
+    }
+
+    [Fact(Timeout = 300_000)]
+    public async Task A_straggler_slower_than_the_collect_timeout_is_left_out_and_its_late_updates_are_ignored()
+    {
+        var options = new SimulationOptions
+        {
+            Hospitals = 4,
+            Rounds = 6,
+            Quorum = 3,
+            CollectTimeout = TimeSpan.FromSeconds(2),
+            ExtraConfig = QuickRetries,
+            Faults = [new SimulatedFault(3, FaultMoment.RoundStarted, FaultKind.SlowHospital, "hospital-3") { Delay = TimeSpan.FromSeconds(5) }],
+        };
+
+        var result = await FederationSimulation.RunAsync(options);
+
+        Assert.True(result.Succeeded, result.Status);
+        Assert.All(result.Rounds.Where(r => r.Round < 3), round => Assert.Contains("hospital-3", round.Contributors));
+        Assert.All(result.Rounds.Where(r => r.Round >= 3), round =>
+        {
+            Assert.Equal(["hospital-1", "hospital-2", "hospital-4"], round.Contributors);
+            Assert.Contains("hospital-3", round.Dropouts);
+        });
+        Assert.Contains(result.Rounds, round => round.Round > 3 && round.IgnoredMessages > 0);
+        Assert.All(result.Rounds, round => Assert.InRange(round.ModelErrorVersusPlaintextFedAvg!.Value, 0, 1e-5));
+    }
+}
