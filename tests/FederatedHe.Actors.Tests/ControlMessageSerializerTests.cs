@@ -18,6 +18,8 @@ public sealed class ControlMessageSerializerTests : IDisposable
     {
         new RegisterHospital("hospital-1", "abc123"),
         new RegisterHospitalResponse("hospital-1", false, "parameter set differs"),
+        new ProveHospitalIdentity("hospital-1", Enumerable.Range(0, 32).Select(i => (byte)i).ToArray()),
+        new ProveHospitalIdentityResponse("hospital-1", "abc123", new byte[32], Enumerable.Range(0, 700).Select(i => (byte)i).ToArray(), new byte[64]),
         new CollectFeatureStatistics(0, 2),
         new StartTraining(4, 3, 1),
         new FetchAggregate(3, "hospital-4"),
@@ -43,6 +45,8 @@ public sealed class ControlMessageSerializerTests : IDisposable
             var actual = property.GetValue(decoded);
             if (expected is string[] strings)
                 Assert.Equal(strings, (string[])actual!);
+            else if (expected is byte[] bytes)
+                Assert.Equal(bytes, (byte[])actual!);
             else
                 Assert.Equal(expected, actual);
         }

@@ -30,8 +30,6 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
 
     private readonly FederationSettings _settings;
 
-    // With a roster configured (fedhe.roster), only the hospitals it lists may register.
-    private readonly MembershipRoster? _roster;
     private readonly string _parameterSetId;
     private readonly CryptoPoolClient _crypto;
     private readonly ILoggingAdapter _log = Context.GetLogger();
@@ -61,17 +59,19 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     private int? _resumeAfter;
     private Action? _afterCheckpoint;
 
-    public RoundCoordinator(FederationSettings settings, string parameterSetId, IActorRef cryptoPool, int slotsPerCiphertext, ThresholdParameters? threshold)
+    public RoundCoordinator(FederationSettings settings, string parameterSetId, IActorRef cryptoPool, int slotsPerCiphertext, ThresholdParameters? threshold,
+        RegistrationTrust? trust)
     {
         _settings = settings;
-        _roster = MembershipRoster.FromConfig(Context.System.Settings.Config);
+        _roster = trust?.Roster ?? MembershipRoster.FromConfig(Context.System.Settings.Config);
+        _registrationVerifier = CreateRegistrationVerifier(trust);
         _threshold = threshold;
         _parameterSetId = parameterSetId;
         _crypto = new CryptoPoolClient(cryptoPool, slotsPerCiphertext, TimeSpan.FromMinutes(5));
         _assembler = new ChunkAssembler(settings.MaxChunksPerVector, settings.MaxOpenVectors);
         _persistence = PersistenceSettings.Create(Context.System.Settings.Config);
 
-        Receive<RegisterHospital>(Handle);
+        ReceiveRegistrationMessages();
         Receive<CheckpointRecovered>(Handle);
         Receive<CheckpointSaved>(Handle);
         Receive<EncryptedChunk>(Handle);
@@ -94,8 +94,8 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(FederationSettings settings, string parameterSetId, IActorRef cryptoPool, int slotsPerCiphertext,
-        ThresholdParameters? threshold = null) =>
-        Akka.Actor.Props.Create(() => new RoundCoordinator(settings, parameterSetId, cryptoPool, slotsPerCiphertext, threshold));
+        ThresholdParameters? threshold = null, RegistrationTrust? trust = null) =>
+        Akka.Actor.Props.Create(() => new RoundCoordinator(settings, parameterSetId, cryptoPool, slotsPerCiphertext, threshold, trust));
 
     protected override void PreStart()
     {
@@ -112,69 +112,6 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     }
 
     protected override void PostStop() => Cluster.Get(Context.System).Unsubscribe(Self);
-
-    private void Handle(RegisterHospital message)
-    {
-        if (_roster is not null && _roster.Find(message.HospitalId)?.Role != MembershipRoster.HospitalRole)
-        {
-            Sender.Tell(new RegisterHospitalResponse(message.HospitalId, false, $"{message.HospitalId} is not a hospital on the federation's roster"));
-            Decide(_round, $"refused {message.HospitalId} from {Sender.Path.Address}: not on the roster");
-            return;
-        }
-
-        if (message.ParameterSetId != _parameterSetId)
-        {
-            Sender.Tell(new RegisterHospitalResponse(message.HospitalId, false,
-                $"parameter set {message.ParameterSetId} differs from the federation's {_parameterSetId}"));
-            Decide(_round, $"refused {message.HospitalId}: wrong CKKS parameter set");
-            return;
-        }
-
-        if (_threshold is not null && _parties.Length > 0 && !_parties.Contains(message.HospitalId))
-        {
-            Sender.Tell(new RegisterHospitalResponse(message.HospitalId, false, "the collective threshold key is already generated; new hospitals cannot join it"));
-            Decide(_round, $"refused {message.HospitalId}: not a party of the collective key");
-            return;
-        }
-
-        if (_hospitals.TryGetValue(message.HospitalId, out var existing) && !existing.Ref.Equals(Sender))
-        {
-            if (existing.Reachable)
-            {
-                Sender.Tell(new RegisterHospitalResponse(message.HospitalId, false, $"hospital id {message.HospitalId} is already taken by {existing.Ref.Path}"));
-                Decide(_round, $"refused a second {message.HospitalId} from {Sender.Path.Address}: id already taken by a reachable member");
-                return;
-            }
-
-            Context.Unwatch(existing.Ref);
-            Decide(_round, $"{message.HospitalId} rejoined from {Sender.Path.Address}");
-        }
-
-        var isNew = !_hospitals.ContainsKey(message.HospitalId) || !_hospitals[message.HospitalId].Ref.Equals(Sender);
-        _hospitals[message.HospitalId] = new HospitalEntry(message.HospitalId, Sender, Reachable: true);
-        Context.Watch(Sender);
-        Sender.Tell(new RegisterHospitalResponse(message.HospitalId, true, "accepted"));
-        if (!isNew)
-            return;
-
-        Decide(_round, $"registered {message.HospitalId} ({_hospitals.Count} hospitals)");
-        if (_phase == Phase.Registering)
-        {
-            TryStartFederation();
-        }
-        else if (_phase is not (Phase.Registering or Phase.Finished or Phase.KeyGeneration or Phase.Checkpointing))
-        {
-            CatchUp(Sender);
-
-            // A hospital that (re)joins while updates are being collected is invited into the round at once (it
-            // trains from the aggregate just re-sent), rather than idling until the next one.
-            if (_phase == Phase.Collecting && _threshold is null && _expected.Add(message.HospitalId))
-            {
-                Decide(_round, $"{message.HospitalId} joins round {_round} in progress");
-                Sender.Tell(RoundRequest(_round, _attempt));
-            }
-        }
-    }
 
     /// <summary>Starts (or resumes) the federation once recovery is done and enough hospitals registered.</summary>
     private void TryStartFederation()

@@ -4,6 +4,7 @@ using Akka.Event;
 using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.CryptoPool;
 using FederatedHe.Actors.Persistence;
+using FederatedHe.Actors.Security;
 using FederatedHe.Actors.Transfer;
 using FederatedHe.Training.Data;
 using FederatedHe.Training.Federation;
@@ -58,9 +59,10 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     private double _decryptionMs;
 
     public HospitalActor(HospitalData data, HospitalTrainingPlan plan, HospitalCrypto crypto, IActorRef coordinator,
-        FederationSettings settings, IHospitalObserver? observer)
+        FederationSettings settings, IHospitalObserver? observer, NodeIdentity? identity)
     {
         _data = data;
+        _identity = identity;
         _plan = plan;
         _cryptoSetup = crypto;
         _settings = settings;
@@ -74,8 +76,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         if (persistence.Enabled)
             _modelFile = new HospitalModelFile(persistence.HospitalDirectory, data.HospitalId);
 
-        Receive<RegisterHospitalResponse>(Handle);
-        Receive<Register>(_ => RegisterNow());
+        ReceiveRegistrationMessages();
         Receive<CollectFeatureStatistics>(Handle);
         Receive<StartTraining>(Handle);
         Receive<EncryptedChunk>(Handle);
@@ -102,8 +103,8 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(HospitalData data, HospitalTrainingPlan plan, HospitalCrypto crypto, IActorRef coordinator,
-        FederationSettings settings, IHospitalObserver? observer) =>
-        Akka.Actor.Props.Create(() => new HospitalActor(data, plan, crypto, coordinator, settings, observer));
+        FederationSettings settings, IHospitalObserver? observer, NodeIdentity? identity = null) =>
+        Akka.Actor.Props.Create(() => new HospitalActor(data, plan, crypto, coordinator, settings, observer, identity));
 
     protected override void PreStart()
     {
@@ -176,16 +177,6 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         RegisterNow();
     }
 
-    private void RegisterNow()
-    {
-        if (_registered)
-            return;
-        if (++_registrationAttempts % 15 == 0)
-            _log.Warning("{0}: no answer from the coordinator after {1} registration attempts; still trying", _data.HospitalId, _registrationAttempts);
-        _coordinator.Tell(new RegisterHospital(_data.HospitalId, _parameterSetId));
-        Timers.StartSingleTimer(RegistrationTimerKey, Register.Instance, RegistrationRetry);
-    }
-
     // A round request proves the coordinator knows us (the registration answer may have been lost).
     private void OnCoordinatorContact()
     {
@@ -193,22 +184,6 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         Timers.Cancel(RegistrationTimerKey);
         _coordinatorNode = Sender.Path.Address;
         WatchCoordinator(Sender);
-    }
-
-    private void Handle(RegisterHospitalResponse response)
-    {
-        Timers.Cancel(RegistrationTimerKey);
-        if (response.Accepted)
-        {
-            _registered = true;
-            _coordinatorNode = Sender.Path.Address;
-            WatchCoordinator(Sender);
-            _log.Info("{0}: registered with the coordinator", _data.HospitalId);
-        }
-        else
-        {
-            _log.Error("{0}: the coordinator refused registration: {1}", _data.HospitalId, response.Reason);
-        }
     }
 
     private void Handle(CollectFeatureStatistics request)

@@ -6,6 +6,7 @@ using FederatedHe.Actors.Coordination;
 using FederatedHe.Actors.CryptoPool;
 using FederatedHe.Actors.Hospitals;
 using FederatedHe.Actors.Persistence;
+using FederatedHe.Actors.Security;
 using FederatedHe.Crypto.Multiparty;
 
 namespace FederatedHe.Actors.Nodes;
@@ -62,16 +63,24 @@ public static class FederationNode
     /// <param name="settings">The round policy.</param>
     /// <param name="material">CKKS parameters only; a secret key is refused.</param>
     /// <param name="threshold">Threshold mode's parameters (to add public-key shares), or null in shared-key mode.</param>
-    /// <exception cref="ArgumentException">A secret key was given, or the mode and parameters disagree.</exception>
-    public static IActorRef StartAggregator(ActorSystem system, FederationSettings settings, CkksKeyMaterial material, ThresholdParameters? threshold = null)
+    /// <param name="trust">
+    /// The federation's CA certificate and roster: hospitals then register only by proving, with their certificate's
+    /// key, the id the CA issued them. Null where ids are taken on trust (in-process simulations, plaintext test clusters).
+    /// </param>
+    /// <exception cref="ArgumentException">A secret key was given, the mode and parameters disagree, or the trust's authority is not a CA certificate.</exception>
+    public static IActorRef StartAggregator(ActorSystem system, FederationSettings settings, CkksKeyMaterial material, ThresholdParameters? threshold = null,
+        RegistrationTrust? trust = null)
     {
         if (material.SecretKey is not null)
             throw new ArgumentException("the aggregator must not be given a secret key", nameof(material));
         if ((settings.Mode == KeyMode.Threshold) != (threshold is not null))
             throw new ArgumentException($"the federation runs in {settings.Mode} mode; threshold parameters must be given exactly in threshold mode", nameof(threshold));
+        // Checked here too, so a wrong file fails the node at start rather than the singleton at every restart.
+        if (trust is not null && !NodeCertificateChain.IsAuthority(trust.Authority))
+            throw new ArgumentException($"{trust.Authority.Subject} is not a CA certificate", nameof(trust));
         var pool = system.ActorOf(CryptoWorker.PoolProps(material, settings.EffectiveCryptoPoolSize), CryptoPoolName);
         var parameters = material.Parameters;
-        var coordinator = RoundCoordinator.Props(settings, parameters.Id.ToString(), pool, parameters.SlotCount, threshold);
+        var coordinator = RoundCoordinator.Props(settings, parameters.Id.ToString(), pool, parameters.SlotCount, threshold, trust);
         return system.ActorOf(ClusterSingletonManager.Props(
                 coordinator,
                 PoisonPill.Instance,
@@ -90,12 +99,25 @@ public static class FederationNode
     /// Starts a hospital. Its keys live only in its own children: the crypto pool (shared-key mode) or the
     /// threshold key holder and a pool with the collective public key (threshold mode).
     /// </summary>
+    /// <param name="system">The hospital's actor system.</param>
+    /// <param name="settings">The round policy.</param>
+    /// <param name="crypto">The hospital's CKKS setup.</param>
+    /// <param name="data">The hospital's id and data.</param>
+    /// <param name="plan">How the hospital trains.</param>
+    /// <param name="observer">Sees the hospital's plaintext side (simulations only), or null.</param>
+    /// <param name="identity">
+    /// The hospital's certificate and key, with which it proves its id when the coordinator challenges it;
+    /// null where the federation takes ids on trust.
+    /// </param>
+    /// <exception cref="ArgumentException">The keys are for the other mode, or the identity's certificate names another id.</exception>
     public static IActorRef StartHospital(ActorSystem system, FederationSettings settings, HospitalCrypto crypto,
-        HospitalData data, HospitalTrainingPlan plan, IHospitalObserver? observer = null)
+        HospitalData data, HospitalTrainingPlan plan, IHospitalObserver? observer = null, NodeIdentity? identity = null)
     {
         if ((settings.Mode == KeyMode.Threshold) != (crypto.Threshold is not null))
             throw new ArgumentException($"hospital {data.HospitalId}: the federation runs in {settings.Mode} mode, the keys given are for the other mode", nameof(crypto));
+        if (identity is not null && identity.NodeId != data.HospitalId)
+            throw new ArgumentException($"hospital {data.HospitalId}: its certificate was issued to {identity.NodeId}", nameof(identity));
         var coordinator = CoordinatorProxy(system);
-        return system.ActorOf(HospitalActor.Props(data, plan, crypto, coordinator, settings, observer), HospitalActorName);
+        return system.ActorOf(HospitalActor.Props(data, plan, crypto, coordinator, settings, observer, identity), HospitalActorName);
     }
 }

@@ -75,7 +75,35 @@ public static class FederationProtocol
         public int RoundId => 0;
     }
 
-    /// <summary>The coordinator's answer to <see cref="RegisterHospital"/>.</summary>
+    /// <summary>
+    /// The coordinator's challenge to a <see cref="RegisterHospital"/> when the federation binds ids to certificates:
+    /// prove you hold the key of the certificate issued to <paramref name="HospitalId"/> by signing this nonce.
+    /// </summary>
+    /// <param name="HospitalId">The id the hospital claimed.</param>
+    /// <param name="Nonce">A fresh single-use nonce of <see cref="Security.RegistrationProof.NonceLength"/> bytes from a CSPRNG.</param>
+    public sealed record ProveHospitalIdentity(string HospitalId, byte[] Nonce) : IControlMessage
+    {
+        /// <inheritdoc />
+        public int RoundId => 0;
+    }
+
+    /// <summary>
+    /// A hospital's answer to <see cref="ProveHospitalIdentity"/>: its certificate and a signature made with the
+    /// certificate's private key over <see cref="Security.RegistrationProof.SignedBytes"/>.
+    /// </summary>
+    /// <param name="HospitalId">The id the hospital claims.</param>
+    /// <param name="ParameterSetId">The CKKS parameter-set id it registers with (signed too).</param>
+    /// <param name="Nonce">The nonce answered.</param>
+    /// <param name="Certificate">The hospital's X.509 certificate, DER; empty when it has none.</param>
+    /// <param name="Signature">ECDSA P-256 with SHA-256, r‖s; empty when it has no certificate.</param>
+    public sealed record ProveHospitalIdentityResponse(string HospitalId, string ParameterSetId, byte[] Nonce, byte[] Certificate, byte[] Signature)
+        : IControlMessage
+    {
+        /// <inheritdoc />
+        public int RoundId => 0;
+    }
+
+    /// <summary>The coordinator's answer to <see cref="RegisterHospital"/> (or to <see cref="ProveHospitalIdentityResponse"/>).</summary>
     public sealed record RegisterHospitalResponse(string HospitalId, bool Accepted, string Reason) : IControlMessage
     {
         /// <inheritdoc />

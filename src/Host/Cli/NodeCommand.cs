@@ -63,7 +63,8 @@ internal static class NodeCommand
             var settings = FederationSettings.Create(effective);
 
             var nodeId = nodeRole == FederationRoles.Aggregator ? FederationRoles.Aggregator : result.GetValue(hospitalId) ?? throw new ArgumentException("--hospital-id is required for a hospital");
-            using var system = NodeTransport.Start(effective, nodeId, result.GetValue(plaintext), result.GetValue(certificates));
+            var tls = NodeTransport.LoadTls(effective, nodeId, result.GetValue(plaintext), result.GetValue(certificates));
+            using var system = NodeTransport.Start(effective, tls);
             var finished = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             system.ActorOf(Props.Create(() => new NodeProgress(finished)), "node-progress");
 
@@ -72,7 +73,8 @@ internal static class NodeCommand
             {
                 var parameters = threshold?.Ckks
                     ?? (result.GetValue(keys) is { } keyDirectory ? KeyStore.ReadParameters(keyDirectory) : Preset(settings.CryptoPreset));
-                FederationNode.StartAggregator(system, settings, CkksKeyMaterial.ParametersOnly(parameters), threshold);
+                // Over TLS, hospitals register only by proving with their certificate's key the id the CA issued them.
+                FederationNode.StartAggregator(system, settings, CkksKeyMaterial.ParametersOnly(parameters), threshold, tls?.Trust);
                 AnsiConsole.MarkupLine($"aggregator up at {Akka.Cluster.Cluster.Get(system).SelfAddress}; waiting for {settings.MinHospitals} hospitals");
             }
             else
@@ -92,7 +94,7 @@ internal static class NodeCommand
 
                 var hospitalData = LoadHospitalData(id, result.GetValue(data), result.GetValue(hospitalIndex), effective, settings);
                 var plan = TrainingPlan(effective, settings);
-                FederationNode.StartHospital(system, settings, crypto, hospitalData, plan);
+                FederationNode.StartHospital(system, settings, crypto, hospitalData, plan, identity: tls?.Identity);
                 AnsiConsole.MarkupLine($"{Markup.Escape(id)} up at {Akka.Cluster.Cluster.Get(system).SelfAddress} with {hospitalData.Train.SampleCount} training samples");
             }
 

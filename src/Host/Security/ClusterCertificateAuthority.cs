@@ -17,10 +17,10 @@ namespace FederatedHe.Host.Security;
 public sealed class ClusterCertificateAuthority : IDisposable
 {
     /// <summary>The extended key usage OIDs every node certificate carries.</summary>
-    public const string ServerAuthenticationOid = "1.3.6.1.5.5.7.3.1";
+    public const string ServerAuthenticationOid = NodeCertificateChain.ServerAuthenticationOid;
 
     /// <summary>TLS client authentication.</summary>
-    public const string ClientAuthenticationOid = "1.3.6.1.5.5.7.3.2";
+    public const string ClientAuthenticationOid = NodeCertificateChain.ClientAuthenticationOid;
 
     private readonly X509Certificate2 _authority;
 

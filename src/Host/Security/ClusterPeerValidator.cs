@@ -61,7 +61,7 @@ public sealed class ClusterPeerValidator
     public ClusterPeerValidator(X509Certificate2 authority, MembershipRoster? roster)
     {
         ArgumentNullException.ThrowIfNull(authority);
-        if (authority.Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault() is not { CertificateAuthority: true })
+        if (!NodeCertificateChain.IsAuthority(authority))
             throw new ArgumentException($"{authority.Subject} is not a CA certificate", nameof(authority));
         _authority = authority;
         _roster = roster;
@@ -86,29 +86,14 @@ public sealed class ClusterPeerValidator
         if (certificate is null)
             return new PeerCertificateCheck(PeerCertificateVerdict.NoCertificate, null, "no certificate presented");
 
-        if (certificate.Extensions.OfType<X509BasicConstraintsExtension>().FirstOrDefault() is { CertificateAuthority: true })
+        if (NodeCertificateChain.IsAuthority(certificate))
             return new PeerCertificateCheck(PeerCertificateVerdict.NotANodeCertificate, null, $"{certificate.Subject} is a CA certificate");
 
-        using (var chain = new X509Chain())
-        {
-            chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-            chain.ChainPolicy.CustomTrustStore.Add(_authority);
-            chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
-            chain.ChainPolicy.DisableCertificateDownloads = true;
-            chain.ChainPolicy.ApplicationPolicy.Add(new Oid(ClusterCertificateAuthority.ServerAuthenticationOid));
-            chain.ChainPolicy.ApplicationPolicy.Add(new Oid(ClusterCertificateAuthority.ClientAuthenticationOid));
-            var built = chain.Build(certificate);
-            var root = chain.ChainElements.Count > 0 ? chain.ChainElements[^1].Certificate : null;
-            if (!built || root is null || !root.RawDataMemory.Span.SequenceEqual(_authority.RawDataMemory.Span))
-            {
-                var status = string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Where(s => s.Length > 0));
-                return new PeerCertificateCheck(PeerCertificateVerdict.UntrustedChain, null,
-                    $"{certificate.Subject} (issuer {certificate.Issuer}) does not chain to the cluster CA {_authority.Subject}{(status.Length > 0 ? $": {status}" : string.Empty)}");
-            }
-        }
+        if (!NodeCertificateChain.IsIssuedBy(certificate, _authority, out var problem))
+            return new PeerCertificateCheck(PeerCertificateVerdict.UntrustedChain, null, problem);
 
-        var nodeId = certificate.GetNameInfo(X509NameType.SimpleName, forIssuer: false);
-        if (!MembershipRoster.IsValidNodeId(nodeId))
+        var nodeId = NodeCertificateChain.NodeId(certificate);
+        if (nodeId is null)
             return new PeerCertificateCheck(PeerCertificateVerdict.NoNodeId, null, $"{certificate.Subject} names no node id");
 
         if (_roster is not null && !_roster.IsAllowed(nodeId, certificate))

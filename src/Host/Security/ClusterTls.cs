@@ -103,15 +103,6 @@ public static class ClusterTls
         return BootstrapSetup.Create().WithConfig(TransportConfig.WithFallback(config)).And(ssl);
     }
 
-    /// <summary>Loads a node's TLS material from <see cref="ClusterTlsSettings"/> and builds its setup.</summary>
-    /// <exception cref="TlsConfigurationException">A file is missing or invalid, or the certificate does not fit this node.</exception>
-    public static ActorSystemSetup Setup(Config config, ClusterTlsSettings settings)
-    {
-        var authority = CertificateFiles.LoadAuthority(settings.AuthorityPath);
-        var certificate = CertificateFiles.LoadNodeCertificate(settings.NodeCertificatePath, settings.Password);
-        return Setup(config, certificate, authority, settings.Roster, settings.NodeId);
-    }
-
     /// <summary>Rewrites a seed-node address to the TLS transport's scheme (<c>akka.ssl.tcp</c>).</summary>
     public static string SecureSeed(string address) =>
         address.StartsWith("akka.tcp://", StringComparison.Ordinal) ? "akka.ssl.tcp://" + address["akka.tcp://".Length..] : address;

@@ -1,7 +1,9 @@
 using System.CommandLine;
+using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
 using Akka.Configuration;
 using FederatedHe.Actors.Nodes;
+using FederatedHe.Actors.Security;
 using FederatedHe.Host.Hosting;
 
 namespace FederatedHe.Host.Security;
@@ -28,20 +30,51 @@ internal static class NodeTransport
     }
 
     /// <summary>
-    /// Starts the node's actor system. With TLS, the node's certificate must be issued by the cluster CA
-    /// to <paramref name="nodeId"/> (and be the roster's one for it), and plaintext seed addresses are
-    /// rewritten to the TLS scheme.
+    /// Loads the node's TLS material (its certificate and key, the cluster CA and the roster), or returns null
+    /// for a plaintext node. The same material secures the transport and proves the node's id at registration.
     /// </summary>
-    /// <exception cref="TlsConfigurationException">A TLS file is missing or does not fit this node.</exception>
-    public static ActorSystem Start(Config effective, string nodeId, bool plaintext, string? certificates)
+    /// <exception cref="TlsConfigurationException">A TLS file is missing or invalid, or the node id is invalid.</exception>
+    /// <exception cref="RosterException">The roster is malformed.</exception>
+    public static NodeTlsMaterial? LoadTls(Config effective, string nodeId, bool plaintext, string? certificates)
     {
         if (plaintext)
+            return null;
+        var settings = ClusterTlsSettings.Create(effective, nodeId, certificates);
+        var authority = CertificateFiles.LoadAuthority(settings.AuthorityPath);
+        var certificate = CertificateFiles.LoadNodeCertificate(settings.NodeCertificatePath, settings.Password);
+        return new NodeTlsMaterial(nodeId, certificate, authority, settings.Roster);
+    }
+
+    /// <summary>
+    /// Starts the node's actor system. With TLS, the node's certificate must be issued by the cluster CA
+    /// to the node's id (and be the roster's one for it), and plaintext seed addresses are rewritten to the
+    /// TLS scheme; without (<paramref name="tls"/> null), plain TCP.
+    /// </summary>
+    /// <exception cref="TlsConfigurationException">The certificate does not fit this node.</exception>
+    public static ActorSystem Start(Config effective, NodeTlsMaterial? tls)
+    {
+        if (tls is null)
             return ActorSystem.Create(FederationNode.SystemName, effective);
 
         var seeds = effective.GetStringList("akka.cluster.seed-nodes", []);
         var secured = ConfigurationFactory.ParseString(
             $"akka.cluster.seed-nodes = [{string.Join(", ", seeds.Select(s => $"\"{ClusterTls.SecureSeed(s)}\""))}]");
         var config = secured.WithFallback(effective);
-        return ActorSystem.Create(FederationNode.SystemName, ClusterTls.Setup(config, ClusterTlsSettings.Create(config, nodeId, certificates)));
+        return ActorSystem.Create(FederationNode.SystemName, ClusterTls.Setup(config, tls.Certificate, tls.Authority, tls.Roster, tls.NodeId));
     }
+}
+
+/// <summary>A TLS node's material, loaded once from <c>fedhe.tls</c> and --certs.</summary>
+/// <param name="NodeId">The node's id, which its certificate must name.</param>
+/// <param name="Certificate">The node's certificate with its private key.</param>
+/// <param name="Authority">The cluster CA's certificate.</param>
+/// <param name="Roster">The membership roster, or null when none is configured.</param>
+internal sealed record NodeTlsMaterial(string NodeId, X509Certificate2 Certificate, X509Certificate2 Authority, MembershipRoster? Roster)
+{
+    /// <summary>What the coordinator checks hospitals' registration proofs against.</summary>
+    public RegistrationTrust Trust => new(Authority, Roster);
+
+    /// <summary>The identity a hospital proves its id with.</summary>
+    /// <exception cref="ArgumentException">The certificate cannot sign.</exception>
+    public NodeIdentity Identity => NodeIdentity.FromCertificate(Certificate);
 }

@@ -1,0 +1,153 @@
+using Akka.Actor;
+using Akka.Event;
+using FederatedHe.Actors.Security;
+using static FederatedHe.Actors.Protocol.FederationProtocol;
+
+namespace FederatedHe.Actors.Coordination;
+
+/// <summary>
+/// Registration. Without a roster or CA, a hospital is registered on its word (in-process simulations and
+/// plaintext test clusters). With the federation's CA (and usually its roster), the coordinator answers a
+/// <see cref="RegisterHospital"/> with a fresh nonce and registers the hospital only once it has signed that
+/// nonce with the private key of a certificate the CA issued to the id it claims; later messages are then
+/// bound to the actor that proved it. A roster without the CA to check certificates against refuses everyone.
+/// </summary>
+internal sealed partial class RoundCoordinator
+{
+    // With a roster configured, only the hospitals it lists may register.
+    private readonly MembershipRoster? _roster;
+
+    // Present when the coordinator was given the federation's CA: every registration must then carry a proof.
+    private readonly RegistrationProofVerifier? _registrationVerifier;
+
+    private void ReceiveRegistrationMessages()
+    {
+        Receive<RegisterHospital>(Handle);
+        Receive<ProveHospitalIdentityResponse>(Handle);
+    }
+
+    private RegistrationProofVerifier? CreateRegistrationVerifier(RegistrationTrust? trust)
+    {
+        if (trust is not null)
+        {
+            var address = ((ExtendedActorSystem)Context.System).Provider.DefaultAddress.ToString();
+            return new RegistrationProofVerifier(trust with { Roster = _roster }, address);
+        }
+
+        if (_roster is not null)
+            _log.Error("a membership roster is configured but the coordinator was given no CA certificate to check hospitals' certificates against; every registration will be refused");
+        return null;
+    }
+
+    private void Handle(RegisterHospital message)
+    {
+        if (Precondition(message.HospitalId, message.ParameterSetId) is { } refusal)
+        {
+            Refuse(message.HospitalId, refusal);
+            return;
+        }
+
+        if (_registrationVerifier is not null)
+        {
+            var nonce = _registrationVerifier.IssueChallenge(message.HospitalId, Requester(Sender));
+            Sender.Tell(new ProveHospitalIdentity(message.HospitalId, nonce));
+            return;
+        }
+
+        if (_roster is not null)
+        {
+            Refuse(message.HospitalId, "the federation has a roster but its coordinator has no CA certificate to check hospital certificates against");
+            return;
+        }
+
+        Admit(message.HospitalId);
+    }
+
+    private void Handle(ProveHospitalIdentityResponse proof)
+    {
+        if (_registrationVerifier is null)
+        {
+            Refuse(proof.HospitalId, "this coordinator issued no identity challenge; send RegisterHospital");
+            return;
+        }
+
+        var check = _registrationVerifier.Verify(proof.HospitalId, proof.ParameterSetId, proof.Nonce, proof.Certificate, proof.Signature, Requester(Sender));
+        if (!check.IsAccepted)
+        {
+            Refuse(proof.HospitalId, $"identity proof refused ({check.Verdict}): {check.Detail}");
+            return;
+        }
+
+        // The federation may have moved on (e.g. the collective key was made) while the proof was in flight.
+        if (Precondition(proof.HospitalId, proof.ParameterSetId) is { } refusal)
+        {
+            Refuse(proof.HospitalId, refusal);
+            return;
+        }
+
+        _log.Info("{0} from {1}", check.Detail, Sender.Path.Address);
+        Admit(proof.HospitalId);
+    }
+
+    /// <summary>Why this id with this parameter set cannot register at all, whoever asks; null if it may try.</summary>
+    private string? Precondition(string hospitalId, string parameterSetId)
+    {
+        if (_roster is not null && _roster.Find(hospitalId)?.Role != MembershipRoster.HospitalRole)
+            return $"{hospitalId} is not a hospital on the federation's roster";
+        if (parameterSetId != _parameterSetId)
+            return $"parameter set {parameterSetId} differs from the federation's {_parameterSetId}";
+        if (_threshold is not null && _parties.Length > 0 && !_parties.Contains(hospitalId))
+            return "the collective threshold key is already generated; new hospitals cannot join it";
+        return null;
+    }
+
+    /// <summary>Registers the sender as the hospital (it proved the id, or the federation takes ids on trust).</summary>
+    private void Admit(string hospitalId)
+    {
+        if (_hospitals.TryGetValue(hospitalId, out var existing) && !existing.Ref.Equals(Sender))
+        {
+            if (existing.Reachable)
+            {
+                Refuse(hospitalId, $"hospital id {hospitalId} is already taken by {existing.Ref.Path}");
+                return;
+            }
+
+            Context.Unwatch(existing.Ref);
+            Decide(_round, $"{hospitalId} rejoined from {Sender.Path.Address}");
+        }
+
+        var isNew = !_hospitals.ContainsKey(hospitalId) || !_hospitals[hospitalId].Ref.Equals(Sender);
+        _hospitals[hospitalId] = new HospitalEntry(hospitalId, Sender, Reachable: true);
+        Context.Watch(Sender);
+        Sender.Tell(new RegisterHospitalResponse(hospitalId, true, "accepted"));
+        if (!isNew)
+            return;
+
+        Decide(_round, $"registered {hospitalId} from {Sender.Path.Address} ({_hospitals.Count} hospitals)");
+        if (_phase == Phase.Registering)
+        {
+            TryStartFederation();
+        }
+        else if (_phase is not (Phase.Finished or Phase.KeyGeneration or Phase.Checkpointing))
+        {
+            CatchUp(Sender);
+
+            // A hospital that (re)joins while updates are being collected is invited into the round at once (it
+            // trains from the aggregate just re-sent), rather than idling until the next one.
+            if (_phase == Phase.Collecting && _threshold is null && _expected.Add(hospitalId))
+            {
+                Decide(_round, $"{hospitalId} joins round {_round} in progress");
+                Sender.Tell(RoundRequest(_round, _attempt));
+            }
+        }
+    }
+
+    private void Refuse(string hospitalId, string reason)
+    {
+        Sender.Tell(new RegisterHospitalResponse(hospitalId, false, reason));
+        Decide(_round, $"refused {hospitalId} from {Sender.Path.Address}: {reason}");
+    }
+
+    // The answer to a challenge must come from the actor that asked (its uid included, so not a restarted one).
+    private static string Requester(IActorRef sender) => sender.Path.ToSerializationFormat();
+}

@@ -1,0 +1,73 @@
+using Akka.Actor;
+using Akka.Event;
+using FederatedHe.Actors.Security;
+using static FederatedHe.Actors.Protocol.FederationProtocol;
+
+namespace FederatedHe.Actors.Hospitals;
+
+/// <summary>
+/// Registration: the hospital asks the coordinator to admit it and, when the coordinator challenges it,
+/// proves its id by signing the nonce with its certificate's private key (see <see cref="RegistrationProof"/>).
+/// </summary>
+internal sealed partial class HospitalActor
+{
+    // The certificate and key this hospital proves its id with; null where the federation takes ids on trust.
+    private readonly NodeIdentity? _identity;
+
+    private void ReceiveRegistrationMessages()
+    {
+        Receive<RegisterHospitalResponse>(Handle);
+        Receive<ProveHospitalIdentity>(Handle);
+        Receive<Register>(_ => RegisterNow());
+    }
+
+    private void RegisterNow()
+    {
+        if (_registered)
+            return;
+        if (++_registrationAttempts % 15 == 0)
+            _log.Warning("{0}: no answer from the coordinator after {1} registration attempts; still trying", _data.HospitalId, _registrationAttempts);
+        _coordinator.Tell(new RegisterHospital(_data.HospitalId, _parameterSetId));
+        Timers.StartSingleTimer(RegistrationTimerKey, Register.Instance, RegistrationRetry);
+    }
+
+    private void Handle(ProveHospitalIdentity challenge)
+    {
+        if (challenge.HospitalId != _data.HospitalId || challenge.Nonce is not { Length: RegistrationProof.NonceLength })
+        {
+            _log.Warning("{0}: ignored an identity challenge for {1} from {2}", _data.HospitalId, challenge.HospitalId, Sender.Path);
+            return;
+        }
+
+        if (_identity is null)
+        {
+            // Answered anyway, so the coordinator refuses with its reason instead of the hospital retrying forever.
+            _log.Error("{0}: the coordinator asks for proof of identity, but this hospital was given no certificate and key", _data.HospitalId);
+            Sender.Tell(new ProveHospitalIdentityResponse(_data.HospitalId, _parameterSetId, challenge.Nonce, [], []));
+            return;
+        }
+
+        // The proof names the coordinator as this hospital sees it, so a node relaying someone else's challenge
+        // gets a signature the real coordinator rejects. A sender on this node has a local address; the node's
+        // own address is the one the coordinator knows itself by.
+        var coordinator = Sender.Path.Address.HasGlobalScope ? Sender.Path.Address : ((ExtendedActorSystem)Context.System).Provider.DefaultAddress;
+        var signature = RegistrationProof.Sign(_identity, challenge.Nonce, _data.HospitalId, _parameterSetId, coordinator.ToString());
+        Sender.Tell(new ProveHospitalIdentityResponse(_data.HospitalId, _parameterSetId, challenge.Nonce, _identity.Certificate.RawData, signature));
+    }
+
+    private void Handle(RegisterHospitalResponse response)
+    {
+        Timers.Cancel(RegistrationTimerKey);
+        if (response.Accepted)
+        {
+            _registered = true;
+            _coordinatorNode = Sender.Path.Address;
+            WatchCoordinator(Sender);
+            _log.Info("{0}: registered with the coordinator", _data.HospitalId);
+        }
+        else
+        {
+            _log.Error("{0}: the coordinator refused registration: {1}", _data.HospitalId, response.Reason);
+        }
+    }
+}
