@@ -32,8 +32,8 @@ internal static class ClusterCommand
                 options = options with { Hospitals = hospitalCount, Quorum = options.Quorum is { } q ? Math.Min(q, hospitalCount) : null };
             if (result.GetValue(rounds) is { } roundCount)
                 options = options with { Rounds = roundCount };
-            if (experiment is { Faults.Count: > 0 })
-                AnsiConsole.MarkupLine("[yellow]the spec's fault schedule is injected by the in-process simulation (`fedhe experiment run`); `cluster up` does not run it[/]");
+            if (options.Faults.Count > 0)
+                AnsiConsole.MarkupLine($"[yellow]fault schedule ({options.Faults.Count}):[/] {Markup.Escape(string.Join("; ", options.Faults.Select(FaultNames.Describe)))}");
             var name = experiment?.Name ?? "local";
             var logDirectory = result.GetValue(logs) ?? RunReport.CreateRunDirectory("runs", $"cluster-{name}", DateTime.UtcNow);
             var plan = new LocalClusterPlan
@@ -54,7 +54,8 @@ internal static class ClusterCommand
             foreach (var node in outcome.Nodes)
             {
                 table.AddRow(node.Name, node.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                    node.ExitCode is { } code ? (code == 0 ? "[green]0[/]" : $"[red]{code}[/]") : "[red]killed[/]",
+                    node.KilledByFault ? "[yellow]killed by the fault schedule[/]"
+                        : node.ExitCode is { } code ? (code == 0 ? "[green]0[/]" : $"[red]{code}[/]") : "[red]killed[/]",
                     Markup.Escape(node.LogPath));
             }
 

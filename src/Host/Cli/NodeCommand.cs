@@ -5,6 +5,7 @@ using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.CryptoPool;
 using FederatedHe.Actors.Hospitals;
 using FederatedHe.Actors.Nodes;
+using FederatedHe.Actors.Persistence;
 using FederatedHe.Crypto.Ckks;
 using FederatedHe.Crypto.Multiparty;
 using FederatedHe.Host.Hosting;
@@ -36,10 +37,15 @@ internal static class NodeCommand
         var hospitalIndex = new Option<int?>("--hospital-index") { Description = "Which share of data/wdbc.csv, from 0 (hospitals without --data)" };
         var certificates = NodeTransport.CertificatesOption();
         var plaintext = NodeTransport.PlaintextOption();
+        var faultControl = new Option<bool>("--fault-control")
+        {
+            Description = "Take fault-injection commands on standard input (drop, throttle, slow-training; `fedhe cluster up` sends them " +
+                          "to run an experiment's fault schedule) and put Akka's failure-injector and throttler adapters into the transport",
+        };
 
         var command = new Command("node", "Run one federation node (aggregator or hospital) in this process until the federation ends or Ctrl-C")
         {
-            role, config, hostname, port, seedNodes, keys, hospitalId, data, hospitalIndex, certificates, plaintext,
+            role, config, hostname, port, seedNodes, keys, hospitalId, data, hospitalIndex, certificates, plaintext, faultControl,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -59,7 +65,11 @@ internal static class NodeCommand
                 overrides.Add($"akka.cluster.seed-nodes = [{string.Join(", ", seeds.Select(s => $"\"{s}\""))}]");
             var nodeRole = result.GetValue(role)!;
             overrides.Add($"akka.cluster.roles = [\"{nodeRole}\"]");
-            var effective = ConfigurationFactory.ParseString(string.Join('\n', overrides)).WithFallback(layered).WithFallback(FederationConfig.Default);
+            if (result.GetValue(faultControl))
+                overrides.Add(NetworkChaos.TransportAdapters);
+            // With fedhe.persistence on, the SQL journal's plugin defaults and the SQLite file come in here, as for in-process nodes.
+            var effective = PersistenceSettings.Resolve(
+                ConfigurationFactory.ParseString(string.Join('\n', overrides)).WithFallback(layered).WithFallback(FederationConfig.Default));
             var settings = FederationSettings.Create(effective);
 
             var nodeId = nodeRole == FederationRoles.Aggregator ? FederationRoles.Aggregator : result.GetValue(hospitalId) ?? throw new ArgumentException("--hospital-id is required for a hospital");
@@ -98,8 +108,14 @@ internal static class NodeCommand
                 AnsiConsole.MarkupLine($"{Markup.Escape(id)} up at {Akka.Cluster.Cluster.Get(system).SelfAddress} with {hospitalData.Train.SampleCount} training samples");
             }
 
+            using var stopFaultControl = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            var faultCommands = result.GetValue(faultControl)
+                ? NodeFaultControl.RunAsync(Console.In, system, Console.Out.WriteLine, stopFaultControl.Token)
+                : Task.CompletedTask;
             using var registration = cancellationToken.Register(() => finished.TrySetResult(false));
             var succeeded = await finished.Task.ConfigureAwait(false);
+            await stopFaultControl.CancelAsync().ConfigureAwait(false);
+            await faultCommands.ConfigureAwait(false);
             await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance).ConfigureAwait(false);
             return succeeded ? 0 : 1;
         });
@@ -184,6 +200,11 @@ internal static class NodeCommand
     {
         public NodeProgress(TaskCompletionSource<bool> finished)
         {
+            // `fedhe cluster up` reads these two lines to strike a fault schedule's faults at their moment.
+            Receive<RoundStarted>(r => AnsiConsole.MarkupLine(
+                $"round {r.RoundId} started with {r.Participants.Count} participants (attempt {r.Attempt})"));
+            Receive<AggregateDistributed>(a => AnsiConsole.MarkupLine(
+                $"round {a.RoundId} aggregate distributed to {a.Recipients.Count} hospitals"));
             Receive<RoundCompleted>(r => AnsiConsole.MarkupLine(
                 $"round {r.RoundId}: {r.Contributors.Count} updates, {r.Dropouts.Count} dropouts, {r.Attempts} attempts" +
                 (r.Evaluation is { } e ? $", hospitals report accuracy {e.Accuracy:P2}" : string.Empty)));
@@ -193,6 +214,8 @@ internal static class NodeCommand
 
         protected override void PreStart()
         {
+            Context.System.EventStream.Subscribe(Self, typeof(RoundStarted));
+            Context.System.EventStream.Subscribe(Self, typeof(AggregateDistributed));
             Context.System.EventStream.Subscribe(Self, typeof(RoundCompleted));
             Context.System.EventStream.Subscribe(Self, typeof(FederationCompleted));
             Context.System.EventStream.Subscribe(Self, typeof(FederationFinished));

@@ -17,10 +17,11 @@ namespace FederatedHe.Host.ClusterLauncher;
 /// <param name="ProcessId">Its process id.</param>
 /// <param name="ExitCode">Its exit code, or null if it had to be killed.</param>
 /// <param name="LogPath">Its log file.</param>
-public sealed record NodeOutcome(string Name, int ProcessId, int? ExitCode, string LogPath)
+/// <param name="KilledByFault">Whether the fault schedule killed it (kill -9), as the experiment asked.</param>
+public sealed record NodeOutcome(string Name, int ProcessId, int? ExitCode, string LogPath, bool KilledByFault = false)
 {
-    /// <summary>Whether the node finished by itself with exit code 0.</summary>
-    public bool Succeeded => ExitCode == 0;
+    /// <summary>Whether the node did its part: it finished by itself with exit code 0, or the fault schedule killed it.</summary>
+    public bool Succeeded => ExitCode == 0 || KilledByFault;
 }
 
 /// <summary>How a local cluster run ended.</summary>
@@ -34,8 +35,9 @@ public sealed record ClusterOutcome(bool Succeeded, string Status, IReadOnlyList
 
 /// <summary>
 /// Runs a federation as separate `fedhe node` processes on loopback: keys into a temporary directory, the
-/// aggregator, then N hospitals, each logging to its own file; waits for the federation to end and tears every
-/// process down. Cancellation kills every node's process tree, so no node outlives the launcher's run.
+/// aggregator, then N hospitals, each logging to its own file; strikes the experiment's fault schedule; waits for the
+/// federation to end and tears every process down. Cancellation kills every node's process tree, so no node outlives
+/// the launcher's run.
 /// </summary>
 public static partial class LocalCluster
 {
@@ -64,7 +66,10 @@ public static partial class LocalCluster
 
         // The secret key lives only in a temporary directory readable by this user, deleted when the run ends.
         var keyRoot = Directory.CreateTempSubdirectory("fedhe-cluster-keys-").FullName;
-        var nodes = new List<NodeProcess>();
+        var processes = new ClusterProcesses(program, logs);
+        var faults = plan.Options.Faults.Count > 0
+            ? new ClusterFaultSchedule(plan.Options.Faults, processes, k => plan.BasePort + k, status)
+            : null;
 
         // SIGINT, SIGTERM or SIGHUP to the launcher cancel the run like the token does, so the nodes are killed first; and if
         // the process exits anyway, its exit handler kills whatever still runs: no node outlives the launcher.
@@ -72,17 +77,12 @@ public static partial class LocalCluster
         using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, context => Cancel(context, cancellation));
         using var terminate = PosixSignalRegistration.Create(PosixSignal.SIGTERM, context => Cancel(context, cancellation));
         using var hangUp = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context => Cancel(context, cancellation));
-        EventHandler killNodes = (_, _) =>
-        {
-            lock (nodes)
-            {
-                foreach (var node in nodes)
-                    node.KillTree();
-            }
-        };
+        EventHandler killNodes = (_, _) => processes.KillAll();
         AppDomain.CurrentDomain.ProcessExit += killNodes;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var roundsCompleted = 0;
+        using var stopFaults = CancellationTokenSource.CreateLinkedTokenSource(cancellation.Token);
+        var faultLoop = faults?.RunAsync(stopFaults.Token) ?? Task.CompletedTask;
         try
         {
             var hospitalKeys = Path.Combine(keyRoot, "hospitals");
@@ -105,7 +105,7 @@ public static partial class LocalCluster
             {
                 await RunToCompletion("certs", program,
                     ["certs", "--out", certificates, "--nodes", string.Join(',', ["aggregator", .. plan.HospitalIds])],
-                    Path.Combine(logs, "certs.log"), nodes, cancellation.Token).ConfigureAwait(false);
+                    Path.Combine(logs, "certs.log"), processes, cancellation.Token).ConfigureAwait(false);
                 transport.AddRange(["--certs", certificates]);
                 status("a throw-away CA and node certificates generated for mutual TLS");
             }
@@ -114,17 +114,29 @@ public static partial class LocalCluster
                 transport.Add("--no-tls");
             }
 
+            if (faults is not null)
+                transport.Add("--fault-control");
+
             var aggregatorUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var aggregatorArguments = new List<string>
             {
                 "node", "--role", "aggregator", "--config", aggregatorConfig,
-                "--port", plan.BasePort.ToString(CultureInfo.InvariantCulture), "--seed-node", plan.SeedNode,
+                "--port", plan.BasePort.ToString(CultureInfo.InvariantCulture),
             };
             aggregatorArguments.AddRange(transport);
             if (plan.Options.Mode == KeyMode.SharedKey)
                 aggregatorArguments.AddRange(["--keys", aggregatorKeys]);
-            var aggregator = NodeProcess.Start("aggregator", program, aggregatorArguments, Path.Combine(logs, "aggregator.log"), (_, line) =>
+
+            // A restarted aggregator joins the running cluster through the hospitals; the cluster then replaces its dead
+            // incarnation (same address, new uid) with it, and the coordinator singleton resumes from the journal.
+            var restartArguments = aggregatorArguments
+                .Concat(plan.HospitalIds.SelectMany((_, i) => new[] { "--seed-node", plan.SeedNodeAt(plan.BasePort + i + 1) }))
+                .Concat(["--seed-node", plan.SeedNode])
+                .ToList();
+            aggregatorArguments.AddRange(["--seed-node", plan.SeedNode]);
+            var aggregator = processes.Start("aggregator", aggregatorArguments, (_, line) =>
             {
+                faults?.OnAggregatorLine(line);
                 if (line.StartsWith("aggregator up", StringComparison.Ordinal))
                 {
                     aggregatorUp.TrySetResult();
@@ -136,9 +148,11 @@ public static partial class LocalCluster
                         Interlocked.Increment(ref roundsCompleted);
                     status($"aggregator: {line}");
                 }
-            });
-            lock (nodes)
-                nodes.Add(aggregator);
+                else if (line.StartsWith(NodeFaultControl.Prefix, StringComparison.Ordinal))
+                {
+                    status($"aggregator: {line}");
+                }
+            }, keepInputOpen: faults is not null, restartArguments);
 
             using (var startup = CancellationTokenSource.CreateLinkedTokenSource(cancellation.Token))
             {
@@ -168,13 +182,13 @@ public static partial class LocalCluster
                     arguments.AddRange(["--hospital-index", i.ToString(CultureInfo.InvariantCulture)]);
                 else
                     arguments.AddRange(["--data", hospitalDataFiles[i]]);
-                var hospital = NodeProcess.Start(id, program, arguments, Path.Combine(logs, $"{id}.log"), (node, line) =>
+                processes.Start(id, arguments, (node, line) =>
                 {
                     if (line.StartsWith(node.Name + " up", StringComparison.Ordinal))
                         status(line);
-                });
-                lock (nodes)
-                    nodes.Add(hospital);
+                    else if (line.StartsWith(NodeFaultControl.Prefix, StringComparison.Ordinal))
+                        status($"{node.Name}: {line}");
+                }, keepInputOpen: faults is not null);
             }
 
             status($"{plan.Options.Hospitals} hospitals started; the aggregator starts round 0 once all have registered");
@@ -184,14 +198,15 @@ public static partial class LocalCluster
             string ending;
             try
             {
-                var code = await aggregator.Exited.WaitAsync(deadline.Token).ConfigureAwait(false);
+                var code = await AggregatorExitAsync(processes, deadline.Token).ConfigureAwait(false);
+                await stopFaults.CancelAsync().ConfigureAwait(false);
                 ending = code == 0 ? "the federation completed" : $"the aggregator exited with code {code}";
                 status($"aggregator exited with code {code}; waiting for the hospitals");
                 using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellation.Token);
                 grace.CancelAfter(plan.ShutdownGrace);
                 try
                 {
-                    await Task.WhenAll(nodes.Select(n => n.Exited)).WaitAsync(grace.Token).ConfigureAwait(false);
+                    await Task.WhenAll(processes.All().Select(n => n.Exited)).WaitAsync(grace.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!cancellation.Token.IsCancellationRequested)
                 {
@@ -203,14 +218,14 @@ public static partial class LocalCluster
                 ending = $"timed out after {plan.Timeout.TotalMinutes:F0} min; every node was killed";
             }
 
-            var outcomes = await StopAll(nodes).ConfigureAwait(false);
+            var outcomes = await StopAll(processes).ConfigureAwait(false);
             var succeeded = outcomes.All(o => o.Succeeded);
             return new ClusterOutcome(succeeded, ending, outcomes, roundsCompleted, logs, clock.Elapsed);
         }
         catch
         {
             // Cancelled or failed to start: no node may outlive the run.
-            await StopAll(nodes).ConfigureAwait(false);
+            await StopAll(processes).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             if (cancellation.IsCancellationRequested)
                 throw new OperationCanceledException("the launcher was signalled to stop; every node was killed");
@@ -218,14 +233,31 @@ public static partial class LocalCluster
         }
         finally
         {
+            await stopFaults.CancelAsync().ConfigureAwait(false);
+            await faultLoop.ConfigureAwait(false);
             AppDomain.CurrentDomain.ProcessExit -= killNodes;
-            lock (nodes)
-            {
-                foreach (var node in nodes)
-                    node.Dispose();
-            }
+            foreach (var node in processes.All())
+                node.Dispose();
 
             Directory.Delete(keyRoot, recursive: true);
+        }
+    }
+
+    /// <summary>
+    /// The aggregator's exit code: that of its last incarnation, since one the fault schedule killed is (or is about to be)
+    /// started again.
+    /// </summary>
+    private static async Task<int> AggregatorExitAsync(ClusterProcesses processes, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var restart = processes.NextRestart();
+            var aggregator = processes.Current("aggregator");
+            var code = await aggregator.Exited.WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (!processes.KilledByFault(aggregator))
+                return code;
+            if (processes.Current("aggregator") == aggregator)
+                await restart.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -239,26 +271,25 @@ public static partial class LocalCluster
     /// <summary>Runs a short-lived child (e.g. `fedhe certs`) to its end, tracked with the nodes so cancellation kills it too.</summary>
     /// <exception cref="ClusterLaunchException">It exits with a non-zero code.</exception>
     private static async Task RunToCompletion(string name, FedheCommandLine program, IReadOnlyList<string> arguments, string logPath,
-        List<NodeProcess> tracked, CancellationToken cancellationToken)
+        ClusterProcesses tracked, CancellationToken cancellationToken)
     {
         var child = NodeProcess.Start(name, program, arguments, logPath, null);
-        lock (tracked)
-            tracked.Add(child);
+        tracked.Track(child);
         var code = await child.Exited.WaitAsync(cancellationToken).ConfigureAwait(false);
-        lock (tracked)
-            tracked.Remove(child);
+        tracked.Forget(child);
         child.Dispose();
         if (code != 0)
             throw new ClusterLaunchException($"`fedhe {arguments[0]}` exited with code {code}; see {logPath}");
     }
 
     /// <summary>Kills what still runs and collects every node's outcome once its process (and log) has closed.</summary>
-    private static async Task<List<NodeOutcome>> StopAll(List<NodeProcess> nodes)
+    private static async Task<List<NodeOutcome>> StopAll(ClusterProcesses processes)
     {
-        var killed = new HashSet<string>();
+        var nodes = processes.All();
+        var killed = new HashSet<NodeProcess>();
         foreach (var node in nodes.Where(n => !n.HasExited))
         {
-            killed.Add(node.Name);
+            killed.Add(node);
             node.KillTree();
         }
 
@@ -275,7 +306,8 @@ public static partial class LocalCluster
                 // Still not gone after a kill; reported as killed.
             }
 
-            outcomes.Add(new NodeOutcome(node.Name, node.Id, killed.Contains(node.Name) ? null : code, node.LogPath));
+            var byFault = processes.KilledByFault(node);
+            outcomes.Add(new NodeOutcome(node.Name, node.Id, killed.Contains(node) || byFault ? null : code, node.LogPath, byFault));
         }
 
         return outcomes;

@@ -38,7 +38,10 @@ public sealed record LocalClusterPlan
     public string? SpecText { get; init; }
 
     /// <summary>The aggregator's address, the cluster's only seed node.</summary>
-    public string SeedNode => $"akka.tcp://federation@127.0.0.1:{BasePort}";
+    public string SeedNode => SeedNodeAt(BasePort);
+
+    /// <summary>The address of the node listening on <paramref name="port"/> on loopback, as a seed node.</summary>
+    public string SeedNodeAt(int port) => $"akka.tcp://federation@127.0.0.1:{port}";
 
     /// <summary>Hospital ids, hospital-1 … hospital-N.</summary>
     public IReadOnlyList<string> HospitalIds => [.. Enumerable.Range(1, Options.Hospitals).Select(i => $"hospital-{i}")];
@@ -73,6 +76,14 @@ public sealed record LocalClusterPlan
         Line(text, $"  seed = {o.Seed}");
         Line(text, $"}}");
         Line(text, $"fedhe.crypto.preset = \"{o.EffectiveCryptoPreset}\"");
+
+        // Checkpoints beside the logs: a node killed at any moment (by the fault schedule or otherwise) resumes when restarted.
+        var state = Path.Combine(Path.GetFullPath(LogDirectory), "state");
+        Line(text, $"fedhe.persistence {{");
+        Line(text, $"  enabled = on");
+        Line(text, $"  sqlite-path = {Quote(Path.Combine(state, "aggregator.db"))}");
+        Line(text, $"  hospital-directory = {Quote(Path.Combine(state, "hospitals"))}");
+        Line(text, $"}}");
         if (o.ExtraConfig is { } extra)
             text.Append(extra.ToString(includeFallback: false)).Append('\n');
         return text.ToString();
@@ -96,6 +107,8 @@ public sealed record LocalClusterPlan
         Line(text, $"}}");
         return text.ToString();
     }
+
+    private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 
     private static void Line(StringBuilder text, FormattableString line) => text.Append(line.ToString(CultureInfo.InvariantCulture)).Append('\n');
 }

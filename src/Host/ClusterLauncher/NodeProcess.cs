@@ -39,9 +39,13 @@ public sealed class NodeProcess : IDisposable
     /// <summary>Whether the process has exited.</summary>
     public bool HasExited => _process.HasExited;
 
-    /// <summary>Starts a node, logging to <paramref name="logPath"/> and passing every output line to <paramref name="onLine"/>.</summary>
+    /// <summary>
+    /// Starts a node, logging to <paramref name="logPath"/> and passing every output line to <paramref name="onLine"/>. With
+    /// <paramref name="keepInputOpen"/>, its standard input stays open for <see cref="SendLineAsync"/>; otherwise it is closed at once.
+    /// </summary>
     /// <exception cref="ClusterLaunchException">The process cannot be started.</exception>
-    public static NodeProcess Start(string name, FedheCommandLine program, IEnumerable<string> arguments, string logPath, Action<NodeProcess, string>? onLine)
+    public static NodeProcess Start(string name, FedheCommandLine program, IEnumerable<string> arguments, string logPath,
+        Action<NodeProcess, string>? onLine, bool keepInputOpen = false)
     {
         var info = new ProcessStartInfo(program.FileName)
         {
@@ -82,13 +86,28 @@ public sealed class NodeProcess : IDisposable
             throw new ClusterLaunchException($"cannot start {name} ({program}): {exception.Message}", exception);
         }
 
-        process.StandardInput.Close();
+        if (!keepInputOpen)
+            process.StandardInput.Close();
         process.BeginOutputReadLine();
         process.BeginErrorReadLine();
         return node;
     }
 
-    /// <summary>Kills the process and every process it started; does nothing if it has exited.</summary>
+    /// <summary>Writes one line to the node's standard input; a node that has exited (or closed its input) is skipped.</summary>
+    public async Task SendLineAsync(string line)
+    {
+        try
+        {
+            await _process.StandardInput.WriteLineAsync(line).ConfigureAwait(false);
+            await _process.StandardInput.FlushAsync().ConfigureAwait(false);
+        }
+        catch (Exception exception) when (exception is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The node is gone; there is nothing left to tell it.
+        }
+    }
+
+    /// <summary>Kills the process and every process it started with SIGKILL, as kill -9 does; does nothing if it has exited.</summary>
     public void KillTree()
     {
         try

@@ -5,6 +5,7 @@ using Akka.Configuration;
 using FederatedHe.Actors.Nodes;
 using FederatedHe.Actors.Security;
 using FederatedHe.Host.Hosting;
+using FederatedHe.Host.Simulation;
 
 namespace FederatedHe.Host.Security;
 
@@ -53,13 +54,15 @@ internal static class NodeTransport
     /// <exception cref="TlsConfigurationException">The certificate does not fit this node.</exception>
     public static ActorSystem Start(Config effective, NodeTlsMaterial? tls)
     {
+        // Seeds are given as akka.tcp addresses; the node's transport decides the scheme they really listen on.
+        var seeds = effective.GetStringList("akka.cluster.seed-nodes", [])
+            .Select(s => tls is null ? s : ClusterTls.SecureSeed(s))
+            .Select(s => NetworkChaos.IsEnabled(effective) ? NetworkChaos.SeedThroughAdapters(s) : s);
+        var config = ConfigurationFactory.ParseString($"akka.cluster.seed-nodes = [{string.Join(", ", seeds.Select(s => $"\"{s}\""))}]")
+            .WithFallback(effective);
         if (tls is null)
-            return ActorSystem.Create(FederationNode.SystemName, effective);
+            return ActorSystem.Create(FederationNode.SystemName, config);
 
-        var seeds = effective.GetStringList("akka.cluster.seed-nodes", []);
-        var secured = ConfigurationFactory.ParseString(
-            $"akka.cluster.seed-nodes = [{string.Join(", ", seeds.Select(s => $"\"{ClusterTls.SecureSeed(s)}\""))}]");
-        var config = secured.WithFallback(effective);
         return ActorSystem.Create(FederationNode.SystemName, ClusterTls.Setup(config, tls.Certificate, tls.Authority, tls.Roster, tls.NodeId));
     }
 }

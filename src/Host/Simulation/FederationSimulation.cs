@@ -215,7 +215,7 @@ public static class FederationSimulation
         var next = reader.ReadAsync(cancellationToken).AsTask();
         while (true)
         {
-            await nodes.NetworkFaults.ApplyAsync(nodes.ByName(), DateTime.UtcNow).ConfigureAwait(false);
+            await nodes.NetworkFaults.ApplyAsync(nodes, DateTime.UtcNow).ConfigureAwait(false);
             if (await Task.WhenAny(next, Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken)).ConfigureAwait(false) == next)
                 return await next.ConfigureAwait(false);
         }
@@ -235,7 +235,7 @@ public static class FederationSimulation
             {
                 case FaultKind.DropMessages or FaultKind.PartitionNode or FaultKind.DelayMessages:
                     nodes.NetworkFaults.Start(fault, DateTime.UtcNow);
-                    await nodes.NetworkFaults.ApplyAsync(nodes.ByName(), DateTime.UtcNow).ConfigureAwait(false);
+                    await nodes.NetworkFaults.ApplyAsync(nodes, DateTime.UtcNow).ConfigureAwait(false);
                     break;
                 case FaultKind.SlowHospital when nodes.Hospitals.TryGetValue(fault.Target, out var system):
                     system.ActorSelection("/user/" + FederationNode.HospitalActorName).Tell(new HospitalFaultProtocol.SlowDownTraining(fault.Delay));
@@ -341,12 +341,12 @@ public static class FederationSimulation
             completed.CiphertextBytesReceived, completed.CiphertextBytesSent);
     }
 
-    /// <summary>The live nodes of a simulation, and how to start them again.</summary>
+    /// <summary>The live nodes of a simulation, how to start them again, and their links for network faults.</summary>
     private sealed class SimulatedNodes(
         ActorSystem aggregator,
         Dictionary<string, ActorSystem> hospitals,
         Func<int, Address?, Task<ActorSystem>> startAggregator,
-        Func<string, Address, Task<ActorSystem>> startHospital)
+        Func<string, Address, Task<ActorSystem>> startHospital) : INetworkLinks
     {
         public ActorSystem Aggregator { get; set; } = aggregator;
 
@@ -356,9 +356,34 @@ public static class FederationSimulation
 
         public ActiveNetworkFaults NetworkFaults { get; } = new();
 
-        /// <summary>Every live node by the name faults use: <c>aggregator</c>, <c>hospital-k</c>.</summary>
-        public IReadOnlyDictionary<string, ActorSystem> ByName() =>
-            new Dictionary<string, ActorSystem>(Hospitals, StringComparer.Ordinal) { [SimulatedFault.Aggregator] = Aggregator };
+        public IReadOnlyDictionary<string, string> LiveNodes() =>
+            ByName().Where(n => !n.Value.WhenTerminated.IsCompleted)
+                .ToDictionary(n => n.Key, n => Cluster.Get(n.Value).SelfUniqueAddress.ToString(), StringComparer.Ordinal);
+
+        public Task DropAsync(string from, string to, double outbound, double inbound) =>
+            OnLinkAsync(from, to, (node, peer) => NetworkChaos.DropAsync(node, peer, outbound, inbound));
+
+        public Task ThrottleAsync(string from, string to, bool blackholed, int? bytesPerSecond) =>
+            OnLinkAsync(from, to, (node, peer) => NetworkChaos.ThrottleAsync(node, peer, blackholed, bytesPerSecond));
+
+        /// <summary>Every node by the name faults use: <c>aggregator</c>, <c>hospital-k</c>.</summary>
+        private Dictionary<string, ActorSystem> ByName() =>
+            new(Hospitals, StringComparer.Ordinal) { [SimulatedFault.Aggregator] = Aggregator };
+
+        private async Task OnLinkAsync(string from, string to, Func<ActorSystem, Address, Task> command)
+        {
+            var nodes = ByName();
+            if (!nodes.TryGetValue(from, out var node) || !nodes.TryGetValue(to, out var peer))
+                return;
+            try
+            {
+                await command(node, Cluster.Get(peer).SelfAddress).ConfigureAwait(false);
+            }
+            catch (Exception) when (node.WhenTerminated.IsCompleted || peer.WhenTerminated.IsCompleted)
+            {
+                // A node that went away between the listing and the command has no links left to set.
+            }
+        }
 
         public Func<int, Address?, Task<ActorSystem>> StartAggregator { get; } = startAggregator;
 

@@ -1,3 +1,5 @@
+using FederatedHe.Actors.Persistence;
+using FederatedHe.Crypto.Ckks;
 using FederatedHe.Host.ClusterLauncher;
 using FederatedHe.Host.Simulation;
 using FederatedHe.IntegrationTests.Experiments;
@@ -97,7 +99,93 @@ public sealed class LocalClusterTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task The_aggregator_process_killed_with_kill_9_mid_round_is_restarted_resumes_from_its_journal_and_ends_with_the_uninterrupted_runs_model()
+    {
+        // Quorum 3 of 3: every round has every hospital's update, so both runs must reach the same global model.
+        var federation = new SimulationOptions { Hospitals = 3, Rounds = 4, Quorum = 3, CollectTimeout = TimeSpan.FromSeconds(20), LogLevel = "INFO" };
+        var uninterruptedLogs = Path.Combine(_logs, "uninterrupted");
+        var restartedLogs = Path.Combine(_logs, "restarted");
+        var uninterrupted = await LocalCluster.RunAsync(new LocalClusterPlan
+        {
+            Options = federation, LogDirectory = uninterruptedLogs, BasePort = 47453, Timeout = TimeSpan.FromMinutes(3), UseTls = false,
+        });
+        var restarted = await LocalCluster.RunAsync(new LocalClusterPlan
+        {
+            Options = federation with { Faults = [new SimulatedFault(2, FaultMoment.RoundStarted, FaultKind.RestartAggregator, SimulatedFault.Aggregator)] },
+            LogDirectory = restartedLogs,
+            BasePort = 47553,
+            Timeout = TimeSpan.FromMinutes(3),
+        });
+
+        Assert.True(uninterrupted.Succeeded, $"{uninterrupted.Status}: {string.Join(", ", uninterrupted.Nodes)}");
+        Assert.True(restarted.Succeeded, $"{restarted.Status}: {string.Join(", ", restarted.Nodes)}");
+        var aggregators = restarted.Nodes.Where(n => n.Name == "aggregator").ToList();
+        Assert.Equal([true, false], aggregators.Select(n => n.KilledByFault));
+        Assert.Equal(0, aggregators[1].ExitCode);
+        var resumedLog = File.ReadAllText(aggregators[1].LogPath);
+        Assert.Contains("the federation resumes at round 2", resumedLog, StringComparison.Ordinal);
+        Assert.DoesNotContain("round 1: 3 updates", resumedLog, StringComparison.Ordinal);
+        Assert.Contains("round 4: 3 updates", resumedLog, StringComparison.Ordinal);
+
+        foreach (var id in new[] { "hospital-1", "hospital-2", "hospital-3" })
+        {
+            var expected = FinalModel(uninterruptedLogs, id);
+            var actual = FinalModel(restartedLogs, id);
+            Assert.Equal((4, 4), (expected.Round, actual.Round));
+            Assert.InRange(expected.Parameters.Zip(actual.Parameters, (a, b) => Math.Abs(a - b)).Max(), 0, 1e-5);
+        }
+
+        Assert.Empty(ProcessesMentioning(_logs + "/"));
+    }
+
+    [Fact]
+    public async Task A_spec_fault_schedule_runs_on_the_processes_a_hospital_killed_with_kill_9_restarts_and_rejoins_while_links_lose_frames_and_a_straggler_slows()
+    {
+        var plan = new LocalClusterPlan
+        {
+            Options = new SimulationOptions
+            {
+                Hospitals = 3,
+                Rounds = 5,
+                Quorum = 3,
+                CollectTimeout = TimeSpan.FromSeconds(10),
+                LogLevel = "INFO",
+                Faults =
+                [
+                    new SimulatedFault(1, FaultMoment.RoundStarted, FaultKind.DropMessages, "hospital-1")
+                        { Peer = SimulatedFault.Aggregator, Fraction = 0.2, Duration = TimeSpan.FromSeconds(3) },
+                    new SimulatedFault(2, FaultMoment.AggregateDistributed, FaultKind.RestartHospital, "hospital-3"),
+                    new SimulatedFault(3, FaultMoment.RoundStarted, FaultKind.SlowHospital, "hospital-2") { Delay = TimeSpan.FromSeconds(1) },
+                ],
+            },
+            LogDirectory = _logs,
+            BasePort = 47653,
+            Timeout = TimeSpan.FromMinutes(3),
+        };
+        var lines = new List<string>();
+
+        var outcome = await LocalCluster.RunAsync(plan, line => { lock (lines) lines.Add(line); });
+
+        Assert.True(outcome.Succeeded, $"{outcome.Status}: {string.Join(", ", outcome.Nodes)}");
+        Assert.Equal(5, outcome.RoundsCompleted);
+        var hospital3 = outcome.Nodes.Where(n => n.Name == "hospital-3").ToList();
+        Assert.Equal([true, false], hospital3.Select(n => n.KilledByFault));
+        Assert.Contains("resumed with the global model of round", File.ReadAllText(hospital3[1].LogPath), StringComparison.Ordinal);
+        Assert.Contains("round 5: 3 updates", File.ReadAllText(Path.Combine(_logs, "aggregator.log")), StringComparison.Ordinal);
+        var hospital1Log = File.ReadAllText(Path.Combine(_logs, "hospital-1.log"));
+        Assert.Contains("fault-control: losing 20 % of frames sent to akka.tcp://federation@127.0.0.1:47653 and 20 % of those received from it", hospital1Log, StringComparison.Ordinal);
+        Assert.Contains("fault-control: losing 0 % of frames sent to akka.tcp://federation@127.0.0.1:47653 and 0 % of those received from it", hospital1Log, StringComparison.Ordinal);
+        Assert.Contains("fault-control: each local training now takes 1000 ms longer", File.ReadAllText(Path.Combine(_logs, "hospital-2.log")), StringComparison.Ordinal);
+        Assert.Contains(lines, line => line.StartsWith("fault: round 2 (aggregate-distributed): restart-hospital hospital-3", StringComparison.Ordinal));
+        Assert.Empty(ProcessesMentioning(_logs + "/"));
+    }
+
     public void Dispose() => Directory.Delete(_logs, recursive: true);
+
+    private static HospitalModelFile.SavedModel FinalModel(string logs, string hospitalId) =>
+        new HospitalModelFile(Path.Combine(logs, "state", "hospitals"), hospitalId).Load(CkksPresets.Params128BitLogN13LogQ101.Id.ToString(), 31)
+        ?? throw new InvalidOperationException($"{hospitalId} saved no model under {logs}");
 
     /// <summary>Live processes whose command line names <paramref name="text"/>: with the log directory and a slash, the nodes (each is given its config from there).</summary>
     private static List<string> ProcessesMentioning(string text)
