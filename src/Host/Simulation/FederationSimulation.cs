@@ -108,7 +108,12 @@ public static class FederationSimulation
         var hospitalCrypto = threshold is null
             ? HospitalCrypto.WithSharedKeys(new CkksKeyMaterial(parameters, publicKey, secretKey))
             : HospitalCrypto.WithThreshold(threshold);
-        var config = SimulationConfig(options);
+        // Restarted nodes resume from checkpoints; unless the caller keeps them somewhere, they live in a temporary directory.
+        var restarts = options.Faults.Any(f => f.Kind is FaultKind.RestartAggregator or FaultKind.RestartHospital);
+        var temporaryState = restarts && options.ExtraConfig?.HasPath("fedhe.persistence.enabled") != true
+            ? Directory.CreateTempSubdirectory("fedhe-simulation-state-").FullName
+            : null;
+        var config = SimulationConfig(options, temporaryState);
         var settings = FederationSettings.Create(config);
         var shadow = new ShadowFedAvg();
         var events = Channel.CreateUnbounded<IFederationEvent>();
@@ -163,6 +168,7 @@ public static class FederationSimulation
             secretKey?.Dispose();
             systems.RemoveAll(s => s.WhenTerminated.IsCompleted);
             await Task.WhenAll(systems.Select(s => s.Terminate().WaitAsync(TimeSpan.FromSeconds(20)))).ConfigureAwait(false);
+            DeleteTemporaryState(temporaryState);
         }
 
         var federationTime = clock.Elapsed;
@@ -301,7 +307,20 @@ public static class FederationSimulation
             : throw new ArgumentOutOfRangeException(nameof(options), name, $"unknown CKKS preset; known: {string.Join(", ", CkksPresets.All.Keys)}");
     }
 
-    private static Config SimulationConfig(SimulationOptions options)
+    private static void DeleteTemporaryState(string? directory)
+    {
+        try
+        {
+            if (directory is not null)
+                Directory.Delete(directory, recursive: true);
+        }
+        catch (IOException)
+        {
+            // A SQLite handle may linger a moment after the nodes stop; the temporary directory is left to the system then.
+        }
+    }
+
+    private static Config SimulationConfig(SimulationOptions options, string? temporaryState)
     {
         var federation = ConfigurationFactory.ParseString($$"""
             akka.loglevel = {{options.LogLevel}}
@@ -318,8 +337,18 @@ public static class FederationSimulation
             """);
         // Akka's chaos transport adapters sit in the stack only when a network fault is scheduled: they cost a hop per frame.
         var transport = options.Faults.Any(f => f.IsNetworkFault) ? ConfigurationFactory.ParseString(NetworkChaos.TransportAdapters) : Config.Empty;
+        var persistence = temporaryState is null
+            ? Config.Empty
+            : ConfigurationFactory.ParseString($$"""
+                fedhe.persistence {
+                  enabled = on
+                  sqlite-path = "{{Path.Combine(temporaryState, "aggregator.db")}}"
+                  hospital-directory = "{{Path.Combine(temporaryState, "hospitals")}}"
+                }
+                """);
         return federation
             .WithFallback(transport)
+            .WithFallback(persistence)
             .WithFallback(options.ExtraConfig ?? Config.Empty)
             .WithFallback(ProjectFiles.LoadHocon(ProjectFiles.ClusterConfigPath));
     }

@@ -18,7 +18,7 @@ public enum FaultKind
 
     /// <summary>
     /// Kill the aggregator's node abruptly and start a fresh one on the same port with the same checkpoint journal
-    /// (needs <c>fedhe.persistence.enabled = on</c>): it resumes after the last concluded round. Target is ignored.
+    /// (<c>fedhe.persistence</c>, else one in a temporary directory): it resumes after the last concluded round.
     /// </summary>
     RestartAggregator,
 
