@@ -68,7 +68,7 @@ public static class FederationNode
             throw new ArgumentException($"the federation runs in {settings.Mode} mode; threshold parameters must be given exactly in threshold mode", nameof(threshold));
         var pool = system.ActorOf(CryptoWorker.PoolProps(material, settings.EffectiveCryptoPoolSize), CryptoPoolName);
         var parameters = material.Parameters;
-        var coordinator = RoundCoordinator.Props(settings, parameters.Id.ToString(), pool, parameters.SlotCount, threshold);
+        var coordinator = RoundCoordinator.Props(settings, parameters, pool, threshold);
         return system.ActorOf(ClusterSingletonManager.Props(
                 coordinator,
                 PoisonPill.Instance,
