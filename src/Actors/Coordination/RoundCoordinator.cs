@@ -96,8 +96,7 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         Receive<RegistrationTimedOut>(_ => Fail($"only {_hospitals.Count} of {_settings.MinHospitals} hospitals registered within {_settings.RegistrationTimeout}"));
         Receive<AggregateReady>(Handle);
         Receive<UpdateChecked>(Handle);
-        Receive<GetTransferStatus>(_ => Sender.Tell(new TransferStatus(_assembler.OpenVectors, _assembler.BufferedBytes,
-            _assembler.PeakBufferedBytes, _refusals.Total)));
+        Receive<GetTransferStatus>(_ => ReportTransferStatus());
         ReceiveKeyGenerationMessages();
         Receive<Status.Failure>(f => Fail($"aggregation failed: {f.Cause.Message}"));
         Receive<ClusterEvent.UnreachableMember>(m => MarkReachability(m.Member.Address, reachable: false));
@@ -106,6 +105,7 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         Receive<Terminated>(t => t.ActorRef.Equals(_checkpoints), _ => Fail("the checkpoint store stopped (journal unreadable or unwritable); see the log"));
         Receive<Terminated>(t => Remove(_hospitals.Values.Where(h => h.Ref.Equals(t.ActorRef)).ToList(), "stopped"));
         Receive<ClusterEvent.IMemberEvent>(_ => { });
+        Receive<IControlMessage>(m => Ignore($"{m.GetType().Name}, which the coordinator does not accept, from {Sender.Path}"));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -335,7 +335,13 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         switch (_assembler.Offer(chunk, out var vector))
         {
             case ChunkOutcome.Refused:
-                Ignore($"refused chunk from {chunk.ParticipantId}: {_assembler.LastRefusal}");
+                // An honest hospital never sends a chunk the assembler refuses, so its update cannot complete:
+                // it sits out the round rather than keep everyone waiting until the collect timeout.
+                _refusedUpdates.Add(chunk.ParticipantId);
+                _assembler.DiscardFrom(chunk.ParticipantId);
+                Ignore($"refused chunk from {chunk.ParticipantId}: {_assembler.LastRefusal}; it sits out round {_round}");
+                if (_received.Count > 0 && AllReachableExpectedArrived())
+                    Aggregate("every reachable participant's update arrived or was refused");
                 break;
             case ChunkOutcome.Duplicate:
                 Ignore($"duplicate chunk {chunk.ChunkIndex} from {chunk.ParticipantId}");
@@ -664,6 +670,8 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     {
         Timers.CancelAll();
         _phase = Phase.Finished;
+        _assembler.DiscardBefore(int.MaxValue); // nothing more will be aggregated: release what partial vectors hold
+        SummariseRefusals();
         foreach (var hospital in _hospitals.Values.Where(h => h.Reachable))
             hospital.Ref.Tell(new FederationFinished(_round, succeeded, status));
         Decide(_round, status);
@@ -672,9 +680,13 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         {
             Receive<RegisterHospital>(m => Sender.Tell(new RegisterHospitalResponse(m.HospitalId, false, $"the federation has finished: {status}")));
             Receive<FetchAggregate>(Handle);
+            Receive<GetTransferStatus>(_ => ReportTransferStatus());
             ReceiveAny(m => _log.Debug("finished federation ignores {0}", m.GetType().Name));
         });
     }
+
+    private void ReportTransferStatus() =>
+        Sender.Tell(new TransferStatus(_assembler.OpenVectors, _assembler.BufferedBytes, _assembler.PeakBufferedBytes, _refusals.Total));
 
     /// <summary>Counts and (rate-limited) logs a refused message, attributed to the node that sent it.</summary>
     private void Ignore(string what) => Ignore(Sender.Path.Address.ToString(), what);

@@ -17,7 +17,7 @@ public sealed class RefusalTally
 
     /// <summary>Creates a tally that logs the first <paramref name="logFirst"/> refusals of each source, then every <paramref name="thenEvery"/>th.</summary>
     /// <exception cref="ArgumentOutOfRangeException">A bound is not positive.</exception>
-    public RefusalTally(int logFirst = 5, int thenEvery = 1000, int maxSources = 256)
+    public RefusalTally(int logFirst = 20, int thenEvery = 1000, int maxSources = 256)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(logFirst);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(thenEvery);

@@ -106,6 +106,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
             _log.Info("{0}: federation finished at round {1}: {2}", _data.HospitalId, f.RoundId, f.Status);
             Context.System.EventStream.Publish(f); // lets the hosting process know it may stop
         });
+        Receive<IControlMessage>(m => Refuse($"{m.GetType().Name}, which a hospital does not accept, from {Sender.Path}"));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
