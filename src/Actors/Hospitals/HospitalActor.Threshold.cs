@@ -164,7 +164,22 @@ internal sealed partial class HospitalActor
             return;
         }
 
-        // A decryption share: keep it only if it belongs to the round's current committee.
+        // A decryption share: keep it only if it belongs to the round's current committee. The cheap bounds come
+        // first, so a party flooding shares for absurd chunk counts or many rounds costs no parsing.
+        if (chunk.RoundId <= _globalRound && chunk.RoundId > 0)
+            return; // for a round we have moved past
+        if (chunk.ChunkCount <= 0 || chunk.ChunkCount > _settings.MaxChunksPerVector || chunk.ChunkIndex < 0 || chunk.ChunkIndex >= chunk.ChunkCount)
+        {
+            Refuse($"a decryption share from {chunk.ParticipantId} for chunk {chunk.ChunkIndex} of {chunk.ChunkCount} (limit {_settings.MaxChunksPerVector})");
+            return;
+        }
+
+        if (!_decryptionShares.ContainsKey(chunk.RoundId) && _decryptionShares.Count >= MaxRoundsOfDecryptionShares)
+        {
+            Refuse($"a decryption share from {chunk.ParticipantId} for round {chunk.RoundId}: shares of {_decryptionShares.Count} rounds are already held");
+            return;
+        }
+
         DecryptionShare share;
         try
         {
@@ -176,24 +191,14 @@ internal sealed partial class HospitalActor
             return;
         }
 
-        if (share.PartyId != sender || chunk.RoundId <= _globalRound && chunk.RoundId > 0)
-            return; // a share made by someone else, or for a round we have moved past
-        if (chunk.ChunkCount <= 0 || chunk.ChunkCount > _settings.MaxChunksPerVector || chunk.ChunkIndex < 0 || chunk.ChunkIndex >= chunk.ChunkCount)
+        if (share.PartyId != sender)
         {
-            Refuse($"a decryption share from {chunk.ParticipantId} for chunk {chunk.ChunkIndex} of {chunk.ChunkCount} (limit {_settings.MaxChunksPerVector})");
+            Refuse($"a decryption share from {chunk.ParticipantId} made by party {share.PartyId}");
             return;
         }
 
         if (!_decryptionShares.TryGetValue(chunk.RoundId, out var byParty))
-        {
-            if (_decryptionShares.Count >= MaxRoundsOfDecryptionShares)
-            {
-                Refuse($"a decryption share from {chunk.ParticipantId} for round {chunk.RoundId}: shares of {_decryptionShares.Count} rounds are already held");
-                return;
-            }
-
             _decryptionShares[chunk.RoundId] = byParty = new Dictionary<(int, string), DecryptionShare?[]>();
-        }
 
         var key = (sender, string.Join(',', share.Committee));
         if (!byParty.TryGetValue(key, out var perChunk))
