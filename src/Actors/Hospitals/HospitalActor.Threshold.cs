@@ -234,7 +234,7 @@ internal sealed partial class HospitalActor
 
     private void Handle(DecryptionCommittee committee)
     {
-        if (!Sender.Path.Address.Equals(_coordinatorNode))
+        if (!SentFromCoordinatorNode)
         {
             Refuse($"decryption committee {committee.Attempt} of round {committee.RoundId} from {Sender.Path}, which is not the coordinator's node");
             return;

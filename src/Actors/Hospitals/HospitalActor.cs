@@ -1,8 +1,10 @@
 using System.Diagnostics;
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Event;
 using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.CryptoPool;
+using FederatedHe.Actors.Nodes;
 using FederatedHe.Actors.Diagnostics;
 using FederatedHe.Actors.Persistence;
 using FederatedHe.Actors.Transfer;
@@ -97,7 +99,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         Receive<FederationFinished>(f =>
         {
             // Only the coordinator may end this hospital's federation: the hosting process stops on this message.
-            if (_coordinatorNode is null || !Sender.Path.Address.Equals(_coordinatorNode))
+            if (!SentFromCoordinatorNode)
             {
                 Refuse($"FederationFinished from {Sender.Path}, which is not the coordinator's node ({_coordinatorNode?.ToString() ?? "none yet"})");
                 return;
@@ -334,14 +336,14 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
             return;
         }
 
-        if (chunk.Kind == PayloadKind.CollectivePublicKey && Sender.Path.Address.Equals(_coordinatorNode))
+        if (chunk.Kind == PayloadKind.CollectivePublicKey && SentFromCoordinatorNode)
         {
             HandleCollectivePublicKey(chunk);
             return;
         }
 
         var expected = chunk.Kind is PayloadKind.AggregatedStatistics or PayloadKind.AggregatedModel;
-        if (!expected || !Sender.Path.Address.Equals(_coordinatorNode))
+        if (!expected || !SentFromCoordinatorNode)
         {
             Refuse($"a {chunk.Kind} chunk of round {chunk.RoundId} from {Sender.Path}");
             return;
@@ -447,15 +449,41 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
 
     /// <summary>
     /// Whether a command comes from the coordinator: once registered, only its node may steer this hospital. Before
-    /// that (or while re-registering after losing it) a round request is what tells the hospital where the coordinator is.
+    /// that (or while re-registering after losing it) a round request is what tells the hospital where the coordinator
+    /// is, so it is taken only from a cluster member with the aggregator role.
     /// </summary>
     private bool FromCoordinator(IControlMessage message)
     {
-        if (!_registered || _coordinatorNode is null || Sender.Path.Address.Equals(_coordinatorNode))
+        // A remote message without a sender arrives from dead letters, whose address is this node's own.
+        if (Sender.IsNobody())
+        {
+            Refuse($"{message.GetType().Name} of round {message.RoundId} without a sender");
+            return false;
+        }
+
+        var sender = Sender.Path.Address;
+        if (_registered && _coordinatorNode is not null)
+        {
+            if (sender.Equals(_coordinatorNode))
+                return true;
+            Refuse($"{message.GetType().Name} of round {message.RoundId} from {Sender.Path}, which is not the coordinator's node {_coordinatorNode}");
+            return false;
+        }
+
+        if (IsAggregatorNode(sender))
             return true;
-        Refuse($"{message.GetType().Name} of round {message.RoundId} from {Sender.Path}, which is not the coordinator's node {_coordinatorNode}");
+        Refuse($"{message.GetType().Name} of round {message.RoundId} from {Sender.Path}, which is not an aggregator node of the cluster");
         return false;
     }
+
+    // A remote message without a sender arrives from dead letters, whose address is this node's own: never the coordinator's.
+    private bool SentFromCoordinatorNode => !Sender.IsNobody() && Sender.Path.Address.Equals(_coordinatorNode);
+
+    // Outside a cluster (a hospital under test with probes) there are no roles to check.
+    private static bool IsAggregatorNode(Address address) =>
+        Context.System is not ExtendedActorSystem { Provider: ClusterActorRefProvider }
+        || address.HasLocalScope
+        || Cluster.Get(Context.System).State.Members.Any(m => m.Address.Equals(address) && m.HasRole(FederationRoles.Aggregator));
 
     /// <summary>Logs a refused message (the first few from each node, then a sample) so a flood cannot fill the disk.</summary>
     private void Refuse(string what)
