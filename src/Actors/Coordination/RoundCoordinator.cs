@@ -570,6 +570,7 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
 
     private void StartRound(int round)
     {
+        SummariseRefusals();
         _round = round;
         _attempt = 1;
         _ignored = 0;
@@ -578,7 +579,6 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         _refusedUpdates.Clear();
         foreach (var stale in _fetches.Keys.Where(k => k.Round < round - 1).ToList())
             _fetches.Remove(stale);
-        SummariseRefusals();
         _expected.Clear();
         _contributors = [];
         _assembler.DiscardBefore(round);
@@ -720,8 +720,8 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     /// <summary>What makes an evaluation report impossible, or null: one bad report must not skew the federated figures.</summary>
     private static string? EvaluationProblem(EvaluationReported report)
     {
-        if (report.SampleCount <= 0)
-            return $"sample count {report.SampleCount} is not positive";
+        if (report.SampleCount < 0)
+            return $"sample count {report.SampleCount} is negative";
         if (!double.IsFinite(report.Accuracy) || report.Accuracy is < 0 or > 1)
             return $"accuracy {report.Accuracy} is outside [0, 1]";
         if (!double.IsFinite(report.RocAuc) || report.RocAuc is < 0 or > 1)
