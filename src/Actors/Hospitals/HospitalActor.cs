@@ -420,11 +420,15 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
                 return;
             }
 
-            var global = FedAvg.Average(values.AsSpan(0, _parameterCount), totalSamples);
-            if (Array.FindIndex(global, p => !float.IsFinite(p)) is var overflow and >= 0)
+            float[] global;
+            try
             {
-                _log.Error("{0}: refused the aggregate of round {1}: parameter {2} of its average is {3}; the model of round {4} stays",
-                    _data.HospitalId, decrypted.Round, overflow, global[overflow], _globalRound);
+                global = FedAvg.Average(values.AsSpan(0, _parameterCount), totalSamples);
+            }
+            catch (ArgumentException exception)
+            {
+                _log.Error("{0}: refused the aggregate of round {1}: {2}; the model of round {3} stays",
+                    _data.HospitalId, decrypted.Round, exception.Message, _globalRound);
                 return;
             }
 
