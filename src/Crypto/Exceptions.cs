@@ -128,3 +128,24 @@ public sealed class ScaleMismatchException : CkksOperationException
     /// <summary>Scale of the right operand.</summary>
     public double Right { get; }
 }
+
+/// <summary>
+/// Thrown when a value to encode is NaN or infinite: CKKS encodes finite reals only, and a non-finite
+/// weight would silently poison every aggregate it is added to.
+/// </summary>
+public sealed class NonFiniteValueException : ArgumentException
+{
+    /// <summary>Creates the exception naming the position and the offending value.</summary>
+    public NonFiniteValueException(int index, double value)
+        : base($"Value {index} is {value}; only finite values can be encoded.", "values")
+    {
+        Index = index;
+        Value = value;
+    }
+
+    /// <summary>Position of the first non-finite value in the input.</summary>
+    public int Index { get; }
+
+    /// <summary>The non-finite value (NaN, +∞ or −∞).</summary>
+    public double Value { get; }
+}

@@ -101,6 +101,24 @@ public sealed class ControlMessageSerializerTests : IDisposable
         }
     }
 
+    [Theory]
+    [MemberData(nameof(ControlMessages))]
+    public void Every_truncation_of_every_control_message_is_refused_with_a_typed_error(object message)
+    {
+        var bytes = _serializer.ToBinary(message);
+        for (var length = 0; length < bytes.Length; length++)
+            Assert.Throws<WireFormatException>(() => _serializer.FromBinary(bytes[..length], message.GetType()));
+    }
+
+    [Fact]
+    public void A_control_message_inflated_past_the_size_limit_by_an_absurd_id_is_refused()
+    {
+        var bytes = _serializer.ToBinary(new RegisterHospital(new string('h', 100_000), "abc123"));
+
+        var error = Assert.Throws<WireFormatException>(() => _serializer.FromBinary(bytes, typeof(RegisterHospital)));
+        Assert.Equal("length", error.Field);
+    }
+
     public sealed class Rogue
     {
         public string Command { get; set; } = string.Empty;

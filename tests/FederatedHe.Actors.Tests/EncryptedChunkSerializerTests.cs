@@ -58,4 +58,18 @@ public sealed class EncryptedChunkSerializerTests
         var error = Assert.Throws<WireFormatException>(() => EncryptedChunkSerializer.Read(bytes));
         Assert.Equal("ciphertext length", error.Field);
     }
+
+    [Fact]
+    public void A_payload_carrying_more_than_the_largest_ciphertext_or_trailing_bytes_is_refused()
+    {
+        var tiny = EncryptedChunkSerializer.Write(Sample with { Ciphertext = [1] });
+        var header = tiny[..^5]; // everything before the ciphertext's length field
+        const int over = EncryptedChunkSerializer.MaxCiphertextBytes + 1;
+        var oversized = header.Concat(BitConverter.GetBytes(over)).Concat(new byte[over]).ToArray();
+        var trailing = tiny.Concat(new byte[] { 0 }).ToArray();
+
+        Assert.Equal("ciphertext length", Assert.Throws<WireFormatException>(() => EncryptedChunkSerializer.Read(oversized)).Field);
+        Assert.Equal("ciphertext length", Assert.Throws<WireFormatException>(() => EncryptedChunkSerializer.Read(trailing)).Field);
+        Assert.Throws<ArgumentException>(() => EncryptedChunkSerializer.Write(Sample with { Ciphertext = new byte[over] }));
+    }
 }

@@ -95,7 +95,8 @@ public class EncoderTests
     {
         var ctx = SharedContexts.For(nameof(CkksPresets.Params128BitLogN13FedAvg));
         Assert.Throws<ArgumentException>(() => ctx.Encoder.EncodeNew(new double[ctx.Parameters.SlotCount + 1]));
-        Assert.Throws<ArgumentException>(() => ctx.Encoder.EncodeNew([1, double.NaN]));
-        Assert.Throws<ArgumentException>(() => ctx.Encoder.EncodeNew([double.PositiveInfinity]));
+        var nan = Assert.Throws<NonFiniteValueException>(() => ctx.Encoder.EncodeNew([1, double.NaN]));
+        Assert.Equal(1, nan.Index);
+        Assert.Equal(double.PositiveInfinity, Assert.Throws<NonFiniteValueException>(() => ctx.Encoder.EncodeNew([double.PositiveInfinity])).Value);
     }
 }

@@ -26,6 +26,21 @@ public class SerializationTests
     }
 
     [Fact]
+    public void The_largest_serialized_ciphertext_is_a_fresh_public_key_encryption_and_a_longer_payload_is_refused()
+    {
+        var ctx = P1;
+        var plaintext = ctx.Encoder.EncodeNew([1.0, 2.0]);
+        var fresh = ctx.PublicEncryptor.EncryptNew(plaintext);
+        var compact = ctx.SecretEncryptor.EncryptNew(plaintext);
+        var maximum = Ciphertext.MaxSerializedSize(ctx.Parameters);
+
+        Assert.Equal(maximum, fresh.SerializedSize);
+        Assert.True(compact.SerializedSize < maximum);
+        var padded = fresh.ToBytes().Concat(new byte[1]).ToArray();
+        Assert.Throws<CkksFormatException>(() => Ciphertext.FromBytes(ctx.Parameters, padded));
+    }
+
+    [Fact]
     public void Insecure_parameters_are_refused_when_read_unless_allowed()
     {
         var bytes = TestInsecureParameters.TestInsecureLogN6.ToBytes();

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Configuration;
+using FederatedHe.Actors.Transfer;
 
 namespace FederatedHe.Actors.Configuration;
 
@@ -28,7 +29,8 @@ public sealed record FederationSettings(
     string CryptoPreset,
     int CryptoPoolSize,
     int MaxChunksPerVector,
-    int MaxOpenVectors)
+    int MaxOpenVectors,
+    int MaxOpenVectorsPerParticipant)
 {
     /// <summary>Reads the settings of an actor system (its config over the reference config).</summary>
     /// <exception cref="FederationConfigurationException">A value is missing or out of range.</exception>
@@ -59,13 +61,22 @@ public sealed record FederationSettings(
             c.GetString("fedhe.crypto.preset"),
             c.GetInt("fedhe.crypto.pool-size"),
             c.GetInt("fedhe.transfer.max-chunks-per-vector"),
-            c.GetInt("fedhe.transfer.max-open-vectors"));
+            c.GetInt("fedhe.transfer.max-open-vectors"),
+            c.GetInt("fedhe.transfer.max-open-vectors-per-participant"));
         settings.Validate();
         return settings;
     }
 
     /// <summary>Workers in the crypto pool: the configured number, or one per core.</summary>
     public int EffectiveCryptoPoolSize => CryptoPoolSize > 0 ? CryptoPoolSize : Environment.ProcessorCount;
+
+    /// <summary>
+    /// The reassembly bounds for a node whose CKKS parameter set serializes a ciphertext in at most
+    /// <paramref name="maxCiphertextBytes"/> bytes (<c>Ciphertext.MaxSerializedSize</c>).
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="maxCiphertextBytes"/> is not positive.</exception>
+    public TransferLimits TransferLimits(long maxCiphertextBytes) =>
+        new TransferLimits(MaxChunksPerVector, MaxOpenVectors, MaxOpenVectorsPerParticipant, maxCiphertextBytes).Validate();
 
     /// <summary>Checks every value's range.</summary>
     /// <exception cref="FederationConfigurationException">A value is out of range.</exception>
@@ -83,6 +94,8 @@ public sealed record FederationSettings(
         Require(CryptoPoolSize >= 0, "fedhe.crypto.pool-size", $"{CryptoPoolSize} must be 0 (one per core) or more");
         Require(MaxChunksPerVector >= 1, "fedhe.transfer.max-chunks-per-vector", "must be at least 1");
         Require(MaxOpenVectors >= 1, "fedhe.transfer.max-open-vectors", "must be at least 1");
+        Require(MaxOpenVectorsPerParticipant >= 1 && MaxOpenVectorsPerParticipant <= MaxOpenVectors,
+            "fedhe.transfer.max-open-vectors-per-participant", $"{MaxOpenVectorsPerParticipant} must be between 1 and max-open-vectors ({MaxOpenVectors})");
         return this;
     }
 

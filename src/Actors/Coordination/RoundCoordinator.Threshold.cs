@@ -54,7 +54,24 @@ internal sealed partial class RoundCoordinator
             return;
         }
 
-        if (!_publicKeyShares.TryAdd(chunk.ParticipantId, chunk.Ciphertext) || _publicKeyShares.Count < _parties.Length)
+        // Checked on arrival, so one party's malformed share is refused by name rather than failing the aggregation of all.
+        try
+        {
+            _ = PublicKeyShare.FromBytes(_threshold!, chunk.Ciphertext);
+        }
+        catch (Exception exception) when (exception is CkksFormatException or ParameterSetMismatchException or ThresholdProtocolException)
+        {
+            Ignore($"public-key share from {chunk.ParticipantId}: {exception.Message}");
+            return;
+        }
+
+        if (!_publicKeyShares.TryAdd(chunk.ParticipantId, chunk.Ciphertext))
+        {
+            Ignore($"second public-key share from {chunk.ParticipantId}: the first one stands");
+            return;
+        }
+
+        if (_publicKeyShares.Count < _parties.Length)
             return;
 
         var threshold = _threshold!;
@@ -77,7 +94,11 @@ internal sealed partial class RoundCoordinator
     {
         if (_phase != Phase.KeyGeneration || !_parties.Contains(completed.HospitalId)
             || !_hospitals.TryGetValue(completed.HospitalId, out var entry) || !entry.Ref.Equals(Sender))
+        {
+            Ignore($"key-generation report claiming to be from {completed.HospitalId}, sent by {Sender.Path}, outside key generation or not from that party");
             return;
+        }
+
         _keysReady.Add(completed.HospitalId);
         if (_keysReady.Count < _parties.Length)
             return;

@@ -4,9 +4,12 @@ using Akka.Cluster;
 using Akka.Event;
 using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.CryptoPool;
+using FederatedHe.Actors.Diagnostics;
 using FederatedHe.Actors.Persistence;
 using FederatedHe.Actors.Security;
+using FederatedHe.Actors.Serialization;
 using FederatedHe.Actors.Transfer;
+using FederatedHe.Crypto.Ckks;
 using FederatedHe.Crypto.Multiparty;
 using static FederatedHe.Actors.Persistence.CheckpointProtocol;
 using static FederatedHe.Actors.Protocol.FederationEvents;
@@ -40,6 +43,16 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     private readonly HashSet<string> _expected = new(StringComparer.Ordinal);
     private readonly HashSet<string> _aggregateRecipients = new(StringComparer.Ordinal);
 
+    // Updates whose chunks are all in and whose ciphertexts the crypto pool is checking, and those it refused:
+    // a refused hospital sits out the round instead of failing the sum for everyone.
+    private readonly HashSet<string> _validating = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _refusedUpdates = new(StringComparer.Ordinal);
+
+    // Re-sent aggregates per (hospital, round): a hospital's repeated FetchAggregate cannot make the aggregator
+    // send the same megabytes without end.
+    private readonly Dictionary<(string Hospital, int Round), int> _fetches = new();
+    private readonly RefusalTally _refusals = new();
+
     private Phase _phase = Phase.Registering;
     private int _round;
     private int _attempt;
@@ -59,8 +72,8 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     private int? _resumeAfter;
     private Action? _afterCheckpoint;
 
-    public RoundCoordinator(FederationSettings settings, string parameterSetId, IActorRef cryptoPool, int slotsPerCiphertext, ThresholdParameters? threshold,
-        RegistrationTrust? trust)
+    public RoundCoordinator(FederationSettings settings, string parameterSetId, IActorRef cryptoPool, int slotsPerCiphertext,
+        long maxCiphertextBytes, ThresholdParameters? threshold, RegistrationTrust? trust)
     {
         _settings = settings;
         _roster = trust?.Roster ?? MembershipRoster.FromConfig(Context.System.Settings.Config);
@@ -68,7 +81,7 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         _threshold = threshold;
         _parameterSetId = parameterSetId;
         _crypto = new CryptoPoolClient(cryptoPool, slotsPerCiphertext, TimeSpan.FromMinutes(5));
-        _assembler = new ChunkAssembler(settings.MaxChunksPerVector, settings.MaxOpenVectors);
+        _assembler = new ChunkAssembler(settings.TransferLimits(maxCiphertextBytes));
         _persistence = PersistenceSettings.Create(Context.System.Settings.Config);
 
         ReceiveRegistrationMessages();
@@ -81,6 +94,8 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         Receive<EvaluateTimedOut>(Handle);
         Receive<RegistrationTimedOut>(_ => Fail($"only {_hospitals.Count} of {_settings.MinHospitals} hospitals registered within {_settings.RegistrationTimeout}"));
         Receive<AggregateReady>(Handle);
+        Receive<UpdateChecked>(Handle);
+        Receive<GetTransferStatus>(_ => ReportTransferStatus());
         ReceiveKeyGenerationMessages();
         Receive<Status.Failure>(f => Fail($"aggregation failed: {f.Cause.Message}"));
         Receive<ClusterEvent.UnreachableMember>(m => MarkReachability(m.Member.Address, reachable: false));
@@ -89,13 +104,25 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         Receive<Terminated>(t => t.ActorRef.Equals(_checkpoints), _ => Fail("the checkpoint store stopped (journal unreadable or unwritable); see the log"));
         Receive<Terminated>(t => Remove(_hospitals.Values.Where(h => h.Ref.Equals(t.ActorRef)).ToList(), "stopped"));
         Receive<ClusterEvent.IMemberEvent>(_ => { });
+        Receive<IControlMessage>(m => Ignore($"{m.GetType().Name}, which the coordinator does not accept, from {Sender.Path}"));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
 
+    /// <summary>A coordinator for the federation's CKKS parameter set: chunks longer than its largest ciphertext are refused.</summary>
+    public static Props Props(FederationSettings settings, CkksParameters parameters, IActorRef cryptoPool, ThresholdParameters? threshold = null,
+        RegistrationTrust? trust = null) =>
+        Akka.Actor.Props.Create(() => new RoundCoordinator(settings, parameters.Id.ToString(), cryptoPool, parameters.SlotCount,
+            FederatedHe.Crypto.Rlwe.Ciphertext.MaxSerializedSize(parameters), threshold, trust));
+
+    /// <summary>
+    /// A coordinator that knows the parameter set by id only, so it bounds chunks by the wire format's ciphertext
+    /// limit instead; ciphertexts are still checked against the parameter set by the crypto pool before they are added.
+    /// </summary>
     public static Props Props(FederationSettings settings, string parameterSetId, IActorRef cryptoPool, int slotsPerCiphertext,
         ThresholdParameters? threshold = null, RegistrationTrust? trust = null) =>
-        Akka.Actor.Props.Create(() => new RoundCoordinator(settings, parameterSetId, cryptoPool, slotsPerCiphertext, threshold, trust));
+        Akka.Actor.Props.Create(() => new RoundCoordinator(settings, parameterSetId, cryptoPool, slotsPerCiphertext,
+            EncryptedChunkSerializer.MaxCiphertextBytes, threshold, trust));
 
     protected override void PreStart()
     {
@@ -230,27 +257,63 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
             return;
         }
 
-        if (_received.ContainsKey(chunk.ParticipantId))
+        if (_received.ContainsKey(chunk.ParticipantId) || _validating.Contains(chunk.ParticipantId))
         {
             Ignore($"duplicate update chunk {chunk.ChunkIndex} from {chunk.ParticipantId}");
+            return;
+        }
+
+        if (_refusedUpdates.Contains(chunk.ParticipantId))
+        {
+            Ignore($"chunk {chunk.ChunkIndex} from {chunk.ParticipantId}, whose update of round {_round} was already refused");
             return;
         }
 
         switch (_assembler.Offer(chunk, out var vector))
         {
             case ChunkOutcome.Refused:
-                Ignore($"refused chunk from {chunk.ParticipantId}: {_assembler.LastRefusal}");
+                // An honest hospital never sends a chunk the assembler refuses, so its update cannot complete:
+                // it sits out the round rather than keep everyone waiting until the collect timeout.
+                _refusedUpdates.Add(chunk.ParticipantId);
+                _assembler.DiscardFrom(chunk.ParticipantId);
+                Ignore($"refused chunk from {chunk.ParticipantId}: {_assembler.LastRefusal}; it sits out round {_round}");
+                if (_received.Count > 0 && AllReachableExpectedArrived())
+                    Aggregate("every reachable participant's update arrived or was refused");
                 break;
             case ChunkOutcome.Duplicate:
                 Ignore($"duplicate chunk {chunk.ChunkIndex} from {chunk.ParticipantId}");
                 break;
             case ChunkOutcome.Completed:
-                _received[chunk.ParticipantId] = vector!;
-                _log.Debug("round {0}: update from {1} complete ({2}/{3})", _round, chunk.ParticipantId, _received.Count, _expected.Count);
-                if (AllReachableExpectedArrived())
-                    Aggregate("every reachable participant's update arrived");
+                // Checked in the pool (off this mailbox) before it may join the sum: one malformed or foreign
+                // ciphertext would otherwise fail the summation of every hospital's update.
+                _validating.Add(chunk.ParticipantId);
+                var round = _round;
+                _crypto.ValidateAsync(vector!.Ciphertexts).PipeTo(Self,
+                    success: problem => new UpdateChecked(round, vector, problem),
+                    failure: exception => new UpdateChecked(round, vector, exception.Message));
                 break;
         }
+    }
+
+    private void Handle(UpdateChecked checkedUpdate)
+    {
+        var update = checkedUpdate.Update;
+        if (_phase != Phase.Collecting || checkedUpdate.Round != _round || !_validating.Remove(update.ParticipantId))
+            return;
+
+        if (checkedUpdate.Problem is { } problem)
+        {
+            _refusedUpdates.Add(update.ParticipantId);
+            Ignore(update.ParticipantId, $"the {update.Kind} of {update.ParticipantId}: {problem}; it sits out round {_round}");
+        }
+        else
+        {
+            _received[update.ParticipantId] = update;
+            _log.Debug("round {0}: update from {1} complete ({2}/{3})", _round, update.ParticipantId, _received.Count, _expected.Count);
+        }
+
+        if (_received.Count > 0 && AllReachableExpectedArrived())
+            Aggregate("every reachable participant's update arrived");
     }
 
     private void Handle(CollectTimedOut timeout)
@@ -264,7 +327,7 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
             return;
         }
 
-        var missing = _expected.Where(id => !_received.ContainsKey(id) && IsReachable(id)).ToList();
+        var missing = _expected.Where(id => !_received.ContainsKey(id) && !_refusedUpdates.Contains(id) && IsReachable(id)).ToList();
         if (_attempt < _settings.MaxAttempts)
         {
             _attempt++;
@@ -289,7 +352,7 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
             .First()
             .ToList();
         foreach (var outlier in _received.Values.Except(consistent))
-            Ignore($"update from {outlier.ParticipantId} has {outlier.VectorLength} values in {outlier.Ciphertexts.Count} chunks, unlike the others");
+            Ignore(outlier.ParticipantId, $"update from {outlier.ParticipantId} has {outlier.VectorLength} values in {outlier.Ciphertexts.Count} chunks, unlike the others");
 
         if (consistent.Count < _settings.Quorum)
         {
@@ -352,9 +415,15 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
             return;
         }
 
-        if (!IsFinite(report.Accuracy) || !IsFinite(report.LogLoss) || !IsFinite(report.RocAuc) || report.SampleCount < 0)
+        if (EvaluationProblem(report) is { } problem)
         {
-            Ignore($"evaluation from {report.HospitalId} has non-finite or negative figures");
+            Ignore($"evaluation of round {report.RoundId} from {report.HospitalId}: {problem}");
+            return;
+        }
+
+        if (_evaluations.ContainsKey(report.HospitalId))
+        {
+            Ignore($"second evaluation of round {report.RoundId} from {report.HospitalId}: the first one stands");
             return;
         }
 
@@ -374,6 +443,19 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
 
     private void Handle(FetchAggregate request)
     {
+        if (!_hospitals.TryGetValue(request.HospitalId, out var entry) || !entry.Ref.Equals(Sender))
+        {
+            Ignore($"request for the aggregate of round {request.RoundId} claiming to be from {request.HospitalId}, sent by {Sender.Path}, which is not that registered hospital");
+            return;
+        }
+
+        var fetched = _fetches.GetValueOrDefault((request.HospitalId, request.RoundId));
+        if (fetched >= _settings.MaxAttempts)
+        {
+            Ignore($"request {fetched + 1} from {request.HospitalId} for the aggregate of round {request.RoundId}: it was re-sent {fetched} times already");
+            return;
+        }
+
         var snapshot = request.RoundId == 0 ? _latestStatistics : _latestModel;
         if (snapshot is null || snapshot.Round != request.RoundId)
         {
@@ -381,6 +463,7 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
             return;
         }
 
+        _fetches[(request.HospitalId, request.RoundId)] = fetched + 1;
         Decide(_round, $"re-sending the aggregate of round {request.RoundId} to {request.HospitalId}");
         SendAggregate(Sender, snapshot);
     }
@@ -424,10 +507,15 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
 
     private void StartRound(int round)
     {
+        SummariseRefusals();
         _round = round;
         _attempt = 1;
         _ignored = 0;
         _received.Clear();
+        _validating.Clear();
+        _refusedUpdates.Clear();
+        foreach (var stale in _fetches.Keys.Where(k => k.Round < round - 1).ToList())
+            _fetches.Remove(stale);
         _expected.Clear();
         _contributors = [];
         _assembler.DiscardBefore(round);
@@ -505,7 +593,7 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     }
 
     private bool AllReachableExpectedArrived() =>
-        _received.Count >= _settings.Quorum && _expected.All(id => _received.ContainsKey(id) || !IsReachable(id));
+        _received.Count >= _settings.Quorum && _expected.All(id => _received.ContainsKey(id) || _refusedUpdates.Contains(id) || !IsReachable(id));
 
     private bool IsReachable(string hospitalId) => _hospitals.TryGetValue(hospitalId, out var h) && h.Reachable;
 
@@ -519,6 +607,8 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     {
         Timers.CancelAll();
         _phase = Phase.Finished;
+        _assembler.DiscardBefore(int.MaxValue); // nothing more will be aggregated: release what partial vectors hold
+        SummariseRefusals();
         foreach (var hospital in _hospitals.Values.Where(h => h.Reachable))
             hospital.Ref.Tell(new FederationFinished(_round, succeeded, status));
         Decide(_round, status);
@@ -527,14 +617,35 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         {
             Receive<RegisterHospital>(m => Sender.Tell(new RegisterHospitalResponse(m.HospitalId, false, $"the federation has finished: {status}")));
             Receive<FetchAggregate>(Handle);
+            Receive<GetTransferStatus>(_ => ReportTransferStatus());
             ReceiveAny(m => _log.Debug("finished federation ignores {0}", m.GetType().Name));
         });
     }
 
-    private void Ignore(string what)
+    private void ReportTransferStatus() =>
+        Sender.Tell(new TransferStatus(_assembler.OpenVectors, _assembler.BufferedBytes, _assembler.PeakBufferedBytes, _refusals.Total));
+
+    /// <summary>Counts and (rate-limited) logs a refused message, attributed to the node that sent it.</summary>
+    private void Ignore(string what) => Ignore(Sender.Path.Address.ToString(), what);
+
+    private void Ignore(string source, string what)
     {
         _ignored++;
-        _log.Info("round {0}: ignored {1}", _round, what);
+        if (_refusals.Record(source, out var count))
+        {
+            if (count <= _refusals.LogFirst)
+                _log.Info("round {0}: ignored {1}", _round, what);
+            else
+                _log.Warning("round {0}: ignored {1} ({2} messages from {3} ignored; only some are logged)", _round, what, count, source);
+        }
+    }
+
+    /// <summary>Closes the previous round's refusal log with one line per source whose refusals were not all logged.</summary>
+    private void SummariseRefusals()
+    {
+        foreach (var (source, count) in _refusals.PartlyLogged)
+            _log.Warning("round {0}: ignored {1} messages from {2} in all", _round, count, source);
+        _refusals.Reset();
     }
 
     private void Decide(int round, string decision)
@@ -543,7 +654,22 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         Context.System.EventStream.Publish(new CoordinatorDecision(round, decision));
     }
 
-    private static bool IsFinite(double value) => double.IsFinite(value);
+    /// <summary>What makes an evaluation report impossible, or null: one bad report must not skew the federated figures.</summary>
+    private static string? EvaluationProblem(EvaluationReported report)
+    {
+        if (report.SampleCount < 0)
+            return $"sample count {report.SampleCount} is negative";
+        if (!double.IsFinite(report.Accuracy) || report.Accuracy is < 0 or > 1)
+            return $"accuracy {report.Accuracy} is outside [0, 1]";
+        if (!double.IsFinite(report.RocAuc) || report.RocAuc is < 0 or > 1)
+            return $"ROC-AUC {report.RocAuc} is outside [0, 1]";
+        if (!double.IsFinite(report.LogLoss) || report.LogLoss < 0)
+            return $"log-loss {report.LogLoss} is not a finite non-negative number";
+        var timings = report.Timings;
+        if (timings is null || !new[] { timings.TrainingMs, timings.EncryptionMs, timings.DecryptionMs }.All(t => double.IsFinite(t) && t >= 0))
+            return "its timings are missing, negative or not finite";
+        return null;
+    }
 
     /// <summary>The participant id the coordinator signs aggregates with.</summary>
     internal const string CoordinatorId = "aggregator";
@@ -557,6 +683,18 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     private sealed record CollectTimedOut(int Round, int Attempt) : INoSerializationVerificationNeeded;
 
     private sealed record EvaluateTimedOut(int Round) : INoSerializationVerificationNeeded;
+
+    private sealed record UpdateChecked(int Round, AssembledVector Update, string? Problem) : INoSerializationVerificationNeeded;
+
+    /// <summary>Asks a local coordinator how much its chunk reassembly holds (for tests and diagnostics; never sent over the wire).</summary>
+    internal sealed class GetTransferStatus : INoSerializationVerificationNeeded
+    {
+        public static readonly GetTransferStatus Instance = new();
+    }
+
+    /// <summary>The answer to <see cref="GetTransferStatus"/>: reassembly buffers now and at their peak, and refusals since the round began.</summary>
+    internal sealed record TransferStatus(int OpenVectors, long BufferedBytes, long PeakBufferedBytes, long RefusedThisRound)
+        : INoSerializationVerificationNeeded;
 
     private sealed record AggregateReady(int Round, int VectorLength, byte[][] Ciphertexts, long BytesReceived, double ElapsedMs)
         : INoSerializationVerificationNeeded;

@@ -56,6 +56,24 @@ public sealed class CryptoPoolClient
         return GatherCiphertexts(requests);
     }
 
+    /// <summary>
+    /// Checks every ciphertext of a peer's vector against the parameter set (format, parameter-set id, fresh level
+    /// and scale) before it is added to anything.
+    /// </summary>
+    /// <returns>Null if every chunk is valid, otherwise what is wrong with the first bad chunk.</returns>
+    public async Task<string?> ValidateAsync(IReadOnlyList<byte[]> ciphertexts)
+    {
+        try
+        {
+            await Task.WhenAll(ciphertexts.Select((c, i) => Ask<ChunkValidResponse>(new ValidateChunk(i, c)))).ConfigureAwait(false);
+            return null;
+        }
+        catch (CryptoPoolException exception)
+        {
+            return exception.Message;
+        }
+    }
+
     /// <summary>Decrypts an encrypted vector of <paramref name="length"/> values.</summary>
     /// <exception cref="CryptoPoolException">A worker failed or timed out.</exception>
     public async Task<double[]> DecryptAsync(IReadOnlyList<byte[]> ciphertexts, int length)

@@ -24,6 +24,15 @@ public static class CryptoPoolProtocol
     /// <summary>Decrypt and decode one chunk, keeping its first <paramref name="ValueCount"/> values.</summary>
     public sealed record DecryptChunk(int ChunkIndex, byte[] Ciphertext, int ValueCount) : ICryptoRequest;
 
+    /// <summary>
+    /// Check that a peer's ciphertext is well formed, of the node's parameter set, and fresh (top level, default scale),
+    /// as every honest hospital's is, so it can be added to the others without failing the sum.
+    /// </summary>
+    public sealed record ValidateChunk(int ChunkIndex, byte[] Ciphertext) : ICryptoRequest;
+
+    /// <summary>The chunk passed <see cref="ValidateChunk"/>.</summary>
+    public sealed record ChunkValidResponse(int ChunkIndex) : INoSerializationVerificationNeeded;
+
     /// <summary>A chunk's ciphertext (after encryption or summation).</summary>
     public sealed record CiphertextResponse(int ChunkIndex, byte[] Ciphertext) : INoSerializationVerificationNeeded;
 

@@ -44,6 +44,16 @@ internal sealed class CryptoWorker : ReceiveActor
             return new CiphertextResponse(request.ChunkIndex, sum.ToBytes());
         }));
 
+        Receive<ValidateChunk>(request => Reply(request, () =>
+        {
+            var ciphertext = Ciphertext.FromBytes(parameters, request.Ciphertext);
+            if (ciphertext.Level != parameters.MaxLevel)
+                return new CryptoFailureResponse(request.ChunkIndex, $"the ciphertext is at level {ciphertext.Level}, not the fresh level {parameters.MaxLevel}");
+            if (ciphertext.Scale != parameters.DefaultScale)
+                return new CryptoFailureResponse(request.ChunkIndex, $"the ciphertext's scale {ciphertext.Scale} is not the parameter set's {parameters.DefaultScale}");
+            return new ChunkValidResponse(request.ChunkIndex);
+        }));
+
         Receive<DecryptChunk>(request => Reply(request, () =>
         {
             if (decryptor is null)

@@ -21,6 +21,14 @@ internal sealed partial class HospitalActor
         Receive<Register>(_ => RegisterNow());
     }
 
+    private bool FromAggregatorNode(IControlMessage message)
+    {
+        if (!Sender.IsNobody() && IsAggregatorNode(Sender.Path.Address))
+            return true;
+        Refuse($"{message.GetType().Name} from {Sender.Path}, which is not an aggregator node of the cluster");
+        return false;
+    }
+
     private void RegisterNow()
     {
         if (_registered)
@@ -33,6 +41,8 @@ internal sealed partial class HospitalActor
 
     private void Handle(ProveHospitalIdentity challenge)
     {
+        if (!FromAggregatorNode(challenge))
+            return;
         if (challenge.HospitalId != _data.HospitalId || challenge.Nonce is not { Length: RegistrationProof.NonceLength })
         {
             _log.Warning("{0}: ignored an identity challenge for {1} from {2}", _data.HospitalId, challenge.HospitalId, Sender.Path);
@@ -57,6 +67,9 @@ internal sealed partial class HospitalActor
 
     private void Handle(RegisterHospitalResponse response)
     {
+        // Another member answering "accepted" would make itself this hospital's coordinator.
+        if (!FromAggregatorNode(response))
+            return;
         Timers.Cancel(RegistrationTimerKey);
         if (response.Accepted)
         {

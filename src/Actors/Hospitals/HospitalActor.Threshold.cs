@@ -31,6 +31,10 @@ internal sealed partial class HospitalActor
     private readonly HashSet<(int Round, int Attempt)> _fusing = new();
     private readonly Stopwatch _thresholdClock = new();
 
+    // Rounds whose decryption shares are held at once: an honest federation has the current round's and perhaps the
+    // previous one's in flight, so a party sending shares for many rounds is refused before it can fill memory.
+    private const int MaxRoundsOfDecryptionShares = 4;
+
     private void ReceiveThresholdMessages()
     {
         Receive<BeginKeyGeneration>(Handle);
@@ -56,19 +60,21 @@ internal sealed partial class HospitalActor
 
     private void Handle(BeginKeyGeneration begin)
     {
+        if (!FromCoordinator(begin))
+            return;
         if (_cryptoSetup.Threshold is null)
         {
-            _log.Error("{0}: asked for threshold key generation, but this hospital runs in shared-key mode", _data.HospitalId);
+            Refuse($"threshold key generation session {begin.SessionId}: this hospital runs in shared-key mode");
+            return;
+        }
+        if (KeyGenerationProblem(begin) is { } problem)
+        {
+            Refuse($"key generation session {begin.SessionId}: {problem}");
             return;
         }
 
         OnCoordinatorContact();
         var index = Array.IndexOf(begin.Parties, _data.HospitalId);
-        if (index < 0 || begin.PartyPaths.Length != begin.Parties.Length)
-        {
-            _log.Error("{0}: key generation session {1} does not list this hospital", _data.HospitalId, begin.SessionId);
-            return;
-        }
 
         _parties = begin.Parties;
         _partyPaths = begin.PartyPaths;
@@ -76,6 +82,27 @@ internal sealed partial class HospitalActor
         _shamirShares.Clear();
         _log.Info("{0}: key generation {1} as party {2} of {3}, threshold {4}", _data.HospitalId, begin.SessionId, _partyId, _parties.Length, begin.Threshold);
         _keyHolder.Tell(new GeneratePublicKeyShare(begin.SessionId, _partyId, _parties.Length, begin.Threshold));
+    }
+
+    /// <summary>What makes a key-generation request impossible to follow, or null.</summary>
+    private string? KeyGenerationProblem(BeginKeyGeneration begin)
+    {
+        var parties = begin.Parties ?? [];
+        var paths = begin.PartyPaths ?? [];
+        var maxParties = _cryptoSetup.Threshold!.MaxParties;
+        if (parties.Length == 0 || parties.Length > maxParties)
+            return $"{parties.Length} parties, outside 1..{maxParties}";
+        if (paths.Length != parties.Length)
+            return $"{paths.Length} party paths for {parties.Length} parties";
+        if (parties.Distinct(StringComparer.Ordinal).Count() != parties.Length)
+            return "a party is listed twice";
+        if (!parties.Contains(_data.HospitalId))
+            return "this hospital is not a party";
+        if (begin.Threshold < 1 || begin.Threshold > parties.Length)
+            return $"threshold {begin.Threshold} is outside 1..{parties.Length}";
+        if (paths.FirstOrDefault(p => !ActorPath.TryParse(p, out _)) is { } bad)
+            return $"party path '{bad}' is not an actor path";
+        return null;
     }
 
     private void HandleCollectivePublicKey(EncryptedChunk chunk)
@@ -103,20 +130,56 @@ internal sealed partial class HospitalActor
         var sender = Array.IndexOf(_parties, chunk.ParticipantId) + 1;
         if (sender == 0 || !SentByParty(sender))
         {
-            _log.Warning("{0}: ignored a {1} claiming to be from {2}, sent by {3}", _data.HospitalId, chunk.Kind, chunk.ParticipantId, Sender.Path);
+            Refuse($"a {chunk.Kind} claiming to be from {chunk.ParticipantId}, sent by {Sender.Path}");
             return;
         }
 
         if (chunk.Kind == PayloadKind.ShamirShare)
         {
-            if (chunk.ChunkIndex != _partyId - 1 || !_shamirShares.TryAdd(sender, chunk.Ciphertext))
+            if (chunk.ChunkIndex != _partyId - 1 || _shamirShares.ContainsKey(sender))
+            {
+                Refuse($"a Shamir share from {chunk.ParticipantId} addressed to party {chunk.ChunkIndex + 1}, or a second one");
                 return;
+            }
+
+            // Parsed here so a malformed share is refused by name instead of failing the combination of all of them.
+            try
+            {
+                using var parsed = ShamirShare.FromBytes(_cryptoSetup.Threshold!, chunk.Ciphertext);
+                if (parsed.RecipientId != _partyId || parsed.SenderId != sender)
+                {
+                    Refuse($"a Shamir share from {chunk.ParticipantId} made by party {parsed.SenderId} for party {parsed.RecipientId}");
+                    return;
+                }
+            }
+            catch (Exception exception) when (exception is CkksFormatException or ParameterSetMismatchException or ThresholdProtocolException)
+            {
+                Refuse($"a Shamir share from {chunk.ParticipantId}: {exception.Message}");
+                return;
+            }
+
+            _shamirShares[sender] = chunk.Ciphertext;
             if (_shamirShares.Count == _parties.Length)
                 _keyHolder.Tell(new CombineShares(_shamirShares.OrderBy(s => s.Key).Select(s => s.Value).ToList()));
             return;
         }
 
-        // A decryption share: keep it only if it belongs to the round's current committee.
+        // A decryption share: keep it only if it belongs to the round's current committee. The cheap bounds come
+        // first, so a party flooding shares for absurd chunk counts or many rounds costs no parsing.
+        if (chunk.RoundId <= _globalRound && chunk.RoundId > 0)
+            return; // for a round we have moved past
+        if (chunk.ChunkCount <= 0 || chunk.ChunkCount > _settings.MaxChunksPerVector || chunk.ChunkIndex < 0 || chunk.ChunkIndex >= chunk.ChunkCount)
+        {
+            Refuse($"a decryption share from {chunk.ParticipantId} for chunk {chunk.ChunkIndex} of {chunk.ChunkCount} (limit {_settings.MaxChunksPerVector})");
+            return;
+        }
+
+        if (!_decryptionShares.ContainsKey(chunk.RoundId) && _decryptionShares.Count >= MaxRoundsOfDecryptionShares)
+        {
+            Refuse($"a decryption share from {chunk.ParticipantId} for round {chunk.RoundId}: shares of {_decryptionShares.Count} rounds are already held");
+            return;
+        }
+
         DecryptionShare share;
         try
         {
@@ -124,17 +187,32 @@ internal sealed partial class HospitalActor
         }
         catch (Exception exception) when (exception is CkksFormatException or ParameterSetMismatchException or ThresholdProtocolException)
         {
-            _log.Warning("{0}: refused a decryption share from {1}: {2}", _data.HospitalId, chunk.ParticipantId, exception.Message);
+            Refuse($"a decryption share from {chunk.ParticipantId}: {exception.Message}");
             return;
         }
 
-        if (share.PartyId != sender || chunk.RoundId <= _globalRound && chunk.RoundId > 0)
-            return; // a share made by someone else, or for a round we have moved past
+        if (share.PartyId != sender)
+        {
+            Refuse($"a decryption share from {chunk.ParticipantId} made by party {share.PartyId}");
+            return;
+        }
+
         if (!_decryptionShares.TryGetValue(chunk.RoundId, out var byParty))
             _decryptionShares[chunk.RoundId] = byParty = new Dictionary<(int, string), DecryptionShare?[]>();
+
         var key = (sender, string.Join(',', share.Committee));
         if (!byParty.TryGetValue(key, out var perChunk))
+        {
+            // Each party makes shares for each committee the coordinator names; a few committees per round at most.
+            if (byParty.Count >= _parties.Length * MaxRoundsOfDecryptionShares)
+            {
+                Refuse($"a decryption share from {chunk.ParticipantId} for committee {key.Item2}: too many committees in round {chunk.RoundId}");
+                return;
+            }
+
             byParty[key] = perChunk = new DecryptionShare?[chunk.ChunkCount];
+        }
+
         if (chunk.ChunkIndex < perChunk.Length)
             perChunk[chunk.ChunkIndex] = share;
         TryFuse(chunk.RoundId);
@@ -156,8 +234,20 @@ internal sealed partial class HospitalActor
 
     private void Handle(DecryptionCommittee committee)
     {
-        if (!Sender.Path.Address.Equals(_coordinatorNode))
+        if (!SentFromCoordinatorNode)
+        {
+            Refuse($"decryption committee {committee.Attempt} of round {committee.RoundId} from {Sender.Path}, which is not the coordinator's node");
             return;
+        }
+
+        var members = committee.Members ?? [];
+        if (members.Length == 0 || members.Length > _parties.Length || members.Distinct(StringComparer.Ordinal).Count() != members.Length
+            || !members.All(_parties.Contains))
+        {
+            Refuse($"decryption committee {committee.Attempt} of round {committee.RoundId}: its {members.Length} members are not distinct parties of the key");
+            return;
+        }
+
         if (_committees.TryGetValue(committee.RoundId, out var known) && known.Attempt >= committee.Attempt)
             return;
         _committees[committee.RoundId] = committee;

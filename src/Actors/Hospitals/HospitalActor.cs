@@ -1,8 +1,11 @@
 using System.Diagnostics;
 using Akka.Actor;
+using Akka.Cluster;
 using Akka.Event;
 using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.CryptoPool;
+using FederatedHe.Actors.Diagnostics;
+using FederatedHe.Actors.Nodes;
 using FederatedHe.Actors.Persistence;
 using FederatedHe.Actors.Security;
 using FederatedHe.Actors.Transfer;
@@ -34,6 +37,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     private readonly IHospitalObserver? _observer;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ChunkAssembler _assembler;
+    private readonly RefusalTally _refusals = new();
     private readonly Dictionary<(int Round, PayloadKind Kind), EncryptedChunk[]> _sent = new();
     private readonly int _parameterCount;
 
@@ -69,7 +73,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         _parameterSetId = crypto.Parameters.Id.ToString();
         _coordinator = coordinator;
         _observer = observer;
-        _assembler = new ChunkAssembler(settings.MaxChunksPerVector, settings.MaxOpenVectors);
+        _assembler = new ChunkAssembler(settings.TransferLimits(FederatedHe.Crypto.Rlwe.Ciphertext.MaxSerializedSize(crypto.Parameters)));
         _globalParameters = ModelFactory.InitialParameters(plan.Model, data.Train.FeatureCount, plan.InitialisationSeed);
         _parameterCount = _globalParameters.Length;
         var persistence = PersistenceSettings.Create(Context.System.Settings.Config);
@@ -82,6 +86,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         Receive<EncryptedChunk>(Handle);
         Receive<VectorEncrypted>(Handle);
         Receive<VectorDecrypted>(Handle);
+        Receive<AggregateRefused>(Handle);
         Receive<LocalTrainingCompleted>(Handle);
         Receive<LocalEvaluationCompleted>(Handle);
         Receive<LocalWorkFailed>(f => _log.Error("{0}: round {1}: {2}", _data.HospitalId, f.Round, f.Reason));
@@ -95,9 +100,17 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         Receive<Terminated>(t => t.ActorRef.Equals(_watchedCoordinator), _ => OnCoordinatorLost());
         Receive<FederationFinished>(f =>
         {
+            // Only the coordinator may end this hospital's federation: the hosting process stops on this message.
+            if (!SentFromCoordinatorNode)
+            {
+                Refuse($"FederationFinished from {Sender.Path}, which is not the coordinator's node ({_coordinatorNode?.ToString() ?? "none yet"})");
+                return;
+            }
+
             _log.Info("{0}: federation finished at round {1}: {2}", _data.HospitalId, f.RoundId, f.Status);
             Context.System.EventStream.Publish(f); // lets the hosting process know it may stop
         });
+        Receive<IControlMessage>(m => Refuse($"{m.GetType().Name}, which a hospital does not accept, from {Sender.Path}"));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -188,6 +201,8 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
 
     private void Handle(CollectFeatureStatistics request)
     {
+        if (!FromCoordinator(request))
+            return;
         OnCoordinatorContact();
         if (Resend(request.RoundId, PayloadKind.FeatureStatistics))
             return;
@@ -197,6 +212,8 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
 
     private void Handle(StartTraining request)
     {
+        if (!FromCoordinator(request))
+            return;
         OnCoordinatorContact();
         TryStartTraining(request);
     }
@@ -245,6 +262,15 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
 
     private void EncryptAndSend(int round, PayloadKind kind, double[] vector)
     {
+        // A diverged local model must not reach the aggregate: one NaN would poison every hospital's next model.
+        var nonFinite = Array.FindIndex(vector, v => !double.IsFinite(v));
+        if (nonFinite >= 0)
+        {
+            _log.Error("{0}: round {1}: value {2} of the {3} is {4}; nothing is encrypted or sent this round",
+                _data.HospitalId, round, nonFinite, kind, vector[nonFinite]);
+            return;
+        }
+
         if (_crypto is null)
         {
             _log.Error("{0}: cannot encrypt round {1}: the collective key is not ready", _data.HospitalId, round);
@@ -286,16 +312,22 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
             return;
         }
 
-        if (chunk.Kind == PayloadKind.CollectivePublicKey && Sender.Path.Address.Equals(_coordinatorNode))
+        if (chunk.Kind == PayloadKind.CollectivePublicKey && SentFromCoordinatorNode)
         {
             HandleCollectivePublicKey(chunk);
             return;
         }
 
         var expected = chunk.Kind is PayloadKind.AggregatedStatistics or PayloadKind.AggregatedModel;
-        if (!expected || !Sender.Path.Address.Equals(_coordinatorNode))
+        if (!expected || !SentFromCoordinatorNode)
         {
-            _log.Warning("{0}: ignored a {1} chunk from {2}", _data.HospitalId, chunk.Kind, Sender.Path);
+            Refuse($"a {chunk.Kind} chunk of round {chunk.RoundId} from {Sender.Path}");
+            return;
+        }
+
+        if (chunk.Kind == PayloadKind.AggregatedStatistics && chunk.RoundId != 0)
+        {
+            Refuse($"aggregated statistics claiming round {chunk.RoundId}; statistics belong to round 0");
             return;
         }
 
@@ -305,7 +337,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         switch (_assembler.Offer(chunk, out var vector))
         {
             case ChunkOutcome.Refused:
-                _log.Warning("{0}: refused an aggregate chunk: {1}", _data.HospitalId, _assembler.LastRefusal);
+                Refuse($"an aggregate chunk of round {chunk.RoundId}: {_assembler.LastRefusal}");
                 break;
             case ChunkOutcome.Completed when _cryptoSetup.Threshold is not null:
                 _aggregatesInFlight++;
@@ -315,7 +347,8 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
                 _aggregatesInFlight++;
                 var clock = Stopwatch.StartNew();
                 _crypto!.DecryptAsync(vector!.Ciphertexts, vector.VectorLength).PipeTo(Self,
-                    success: values => new VectorDecrypted(vector.RoundId, vector.Kind, values, clock.Elapsed.TotalMilliseconds));
+                    success: values => new VectorDecrypted(vector.RoundId, vector.Kind, values, clock.Elapsed.TotalMilliseconds),
+                    failure: exception => new AggregateRefused(vector.RoundId, vector.Kind, exception.Message));
                 break;
         }
     }
@@ -324,10 +357,28 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     {
         _aggregatesInFlight--;
         _decryptionMs = decrypted.ElapsedMs;
+        if (Array.FindIndex(decrypted.Values, v => !double.IsFinite(v)) is var nonFinite and >= 0)
+        {
+            _log.Error("{0}: refused the {1} of round {2}: value {3} decrypts to {4}; the model of round {5} stays",
+                _data.HospitalId, decrypted.Kind, decrypted.Round, nonFinite, decrypted.Values[nonFinite], _globalRound);
+            return;
+        }
+
         if (decrypted.Kind == PayloadKind.AggregatedStatistics)
         {
-            var statistics = FeatureStatistics.FromVector(decrypted.Values, _data.Train.FeatureCount);
-            var standardizer = Standardizer.FromStatistics(statistics);
+            Standardizer standardizer;
+            FeatureStatistics statistics;
+            try
+            {
+                statistics = FeatureStatistics.FromVector(decrypted.Values, _data.Train.FeatureCount);
+                standardizer = Standardizer.FromStatistics(statistics);
+            }
+            catch (ArgumentException exception)
+            {
+                _log.Error("{0}: refused the aggregated statistics: {1}", _data.HospitalId, exception.Message);
+                return;
+            }
+
             _scaledTrain = standardizer.Apply(_data.Train);
             _scaledEvaluation = standardizer.Apply(_data.Evaluation);
             _trainer.Tell(new PrepareData(_scaledTrain, _scaledEvaluation));
@@ -345,7 +396,19 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
                 return;
             }
 
-            var global = FedAvg.Average(values.AsSpan(0, _parameterCount), totalSamples);
+            float[] global;
+            try
+            {
+                global = FedAvg.Average(values.AsSpan(0, _parameterCount), totalSamples);
+            }
+            catch (ArgumentException exception)
+            {
+                _log.Error("{0}: refused the aggregate of round {1}: {2}; the model of round {3} stays",
+                    _data.HospitalId, decrypted.Round, exception.Message, _globalRound);
+                return;
+            }
+
+            _assembler.DiscardBefore(decrypted.Round + 1, PayloadKind.AggregatedModel);
             _observer?.AggregateDecrypted(_data.HospitalId, decrypted.Round, values);
             _globalParameters = global;
             _globalRound = decrypted.Round;
@@ -356,6 +419,62 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
 
         if (_pendingTraining is { } pending)
             TryStartTraining(pending);
+    }
+
+    private void Handle(AggregateRefused refused)
+    {
+        _aggregatesInFlight = Math.Max(0, _aggregatesInFlight - 1);
+        _log.Error("{0}: refused the {1} of round {2}: {3}; the model of round {4} stays", _data.HospitalId, refused.Kind, refused.Round, refused.Reason, _globalRound);
+    }
+
+    /// <summary>
+    /// Whether a command comes from the coordinator: once registered, only its node may steer this hospital. Before
+    /// that (or while re-registering after losing it) a round request is what tells the hospital where the coordinator
+    /// is, so it is taken only from a cluster member with the aggregator role.
+    /// </summary>
+    private bool FromCoordinator(IControlMessage message)
+    {
+        // A remote message without a sender arrives from dead letters, whose address is this node's own.
+        if (Sender.IsNobody())
+        {
+            Refuse($"{message.GetType().Name} of round {message.RoundId} without a sender");
+            return false;
+        }
+
+        var sender = Sender.Path.Address;
+        if (_registered && _coordinatorNode is not null)
+        {
+            if (sender.Equals(_coordinatorNode))
+                return true;
+            Refuse($"{message.GetType().Name} of round {message.RoundId} from {Sender.Path}, which is not the coordinator's node {_coordinatorNode}");
+            return false;
+        }
+
+        if (IsAggregatorNode(sender))
+            return true;
+        Refuse($"{message.GetType().Name} of round {message.RoundId} from {Sender.Path}, which is not an aggregator node of the cluster");
+        return false;
+    }
+
+    // A remote message without a sender arrives from dead letters, whose address is this node's own: never the coordinator's.
+    private bool SentFromCoordinatorNode => !Sender.IsNobody() && Sender.Path.Address.Equals(_coordinatorNode);
+
+    // Outside a cluster (a hospital under test with probes) there are no roles to check.
+    private static bool IsAggregatorNode(Address address) =>
+        Context.System is not ExtendedActorSystem { Provider: ClusterActorRefProvider }
+        || address.HasLocalScope
+        || Cluster.Get(Context.System).State.Members.Any(m => m.Address.Equals(address) && m.HasRole(FederationRoles.Aggregator));
+
+    /// <summary>Logs a refused message (the first few from each node, then a sample) so a flood cannot fill the disk.</summary>
+    private void Refuse(string what)
+    {
+        var source = Sender.Path.Address.ToString();
+        if (!_refusals.Record(source, out var count))
+            return;
+        if (count <= _refusals.LogFirst)
+            _log.Warning("{0}: ignored {1}", _data.HospitalId, what);
+        else
+            _log.Warning("{0}: ignored {1} ({2} messages from {3} ignored; only some are logged)", _data.HospitalId, what, count, source);
     }
 
     private void Handle(LocalEvaluationCompleted evaluated)
@@ -374,6 +493,8 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
 
     private sealed record VectorEncrypted(int Round, PayloadKind Kind, int VectorLength, byte[][] Ciphertexts, double ElapsedMs)
         : INoSerializationVerificationNeeded;
+
+    private sealed record AggregateRefused(int Round, PayloadKind Kind, string Reason) : INoSerializationVerificationNeeded;
 
     private sealed record VectorDecrypted(int Round, PayloadKind Kind, double[] Values, double ElapsedMs) : INoSerializationVerificationNeeded;
 }

@@ -80,7 +80,7 @@ public static class FederationNode
             throw new ArgumentException($"{trust.Authority.Subject} is not a CA certificate", nameof(trust));
         var pool = system.ActorOf(CryptoWorker.PoolProps(material, settings.EffectiveCryptoPoolSize), CryptoPoolName);
         var parameters = material.Parameters;
-        var coordinator = RoundCoordinator.Props(settings, parameters.Id.ToString(), pool, parameters.SlotCount, threshold, trust);
+        var coordinator = RoundCoordinator.Props(settings, parameters, pool, threshold, trust);
         return system.ActorOf(ClusterSingletonManager.Props(
                 coordinator,
                 PoisonPill.Instance,

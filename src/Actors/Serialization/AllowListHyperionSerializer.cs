@@ -60,7 +60,9 @@ public sealed class AllowListHyperionSerializer : Akka.Serialization.Serializer
     }
 
     /// <inheritdoc />
-    /// <exception cref="WireFormatException">The bytes are oversized, malformed or name a type not on the allow-list.</exception>
+    /// <exception cref="WireFormatException">
+    /// The bytes are oversized, malformed, truncated or padded, or name a type not on the allow-list.
+    /// </exception>
     public override object FromBinary(byte[] bytes, Type type)
     {
         if (bytes.Length > MaxMessageBytes)
@@ -78,6 +80,11 @@ public sealed class AllowListHyperionSerializer : Akka.Serialization.Serializer
 
         if (result is not FederationProtocol.IControlMessage)
             throw new WireFormatException("control message", "type", $"{result?.GetType().FullName ?? "null"} is not on the allow-list");
+
+        // Hyperion reads a cut-off string as a shorter one and ignores what follows the message, so a truncated or
+        // padded payload can decode "successfully". Only the exact encoding of the decoded message is accepted.
+        if (!ToBinary(result).AsSpan().SequenceEqual(bytes))
+            throw new WireFormatException("control message", "body", $"the {bytes.Length} bytes are not the exact encoding of the {result.GetType().Name} they decode to (truncated, padded or altered)");
         return result;
     }
 

@@ -50,7 +50,8 @@ public sealed class CkksEncoder
     public CkksParameters Parameters => _parameters;
 
     /// <summary>Encodes <paramref name="values"/> into <paramref name="destination"/> at the destination's level and scale.</summary>
-    /// <exception cref="ArgumentException">More values than slots, or a value is not finite.</exception>
+    /// <exception cref="ArgumentException">More values than slots.</exception>
+    /// <exception cref="NonFiniteValueException">A value is NaN or infinite.</exception>
     /// <exception cref="ParameterSetMismatchException">The plaintext belongs to another parameter set.</exception>
     public void Encode(ReadOnlySpan<double> values, Plaintext destination)
     {
@@ -76,7 +77,8 @@ public sealed class CkksEncoder
     }
 
     /// <summary>Encodes single-precision <paramref name="values"/> into <paramref name="destination"/>.</summary>
-    /// <exception cref="ArgumentException">More values than slots, or a value is not finite.</exception>
+    /// <exception cref="ArgumentException">More values than slots.</exception>
+    /// <exception cref="NonFiniteValueException">A value is NaN or infinite.</exception>
     /// <exception cref="ParameterSetMismatchException">The plaintext belongs to another parameter set.</exception>
     public void Encode(ReadOnlySpan<float> values, Plaintext destination)
     {
@@ -102,7 +104,8 @@ public sealed class CkksEncoder
     }
 
     /// <summary>Encodes into a new plaintext at <paramref name="level"/> (default: the top) and <paramref name="scale"/> (default: Δ).</summary>
-    /// <exception cref="ArgumentException">More values than slots, or a value is not finite.</exception>
+    /// <exception cref="ArgumentException">More values than slots.</exception>
+    /// <exception cref="NonFiniteValueException">A value is NaN or infinite.</exception>
     public Plaintext EncodeNew(ReadOnlySpan<double> values, int? level = null, double? scale = null)
     {
         var plaintext = new Plaintext(_parameters, level ?? _parameters.MaxLevel, scale ?? _parameters.DefaultScale);
@@ -178,7 +181,7 @@ public sealed class CkksEncoder
         {
             if (!double.IsFinite(re[j]))
             {
-                throw new ArgumentException($"Value {j} is {re[j]}; only finite values can be encoded.", "values");
+                throw new NonFiniteValueException(j, re[j]);
             }
         }
 

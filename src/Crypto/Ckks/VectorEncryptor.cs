@@ -39,7 +39,7 @@ public sealed class VectorEncryptor
     }
 
     /// <summary>Encrypts every element of <paramref name="values"/>, chunk after chunk on the calling thread.</summary>
-    /// <exception cref="ArgumentException">A value is not finite.</exception>
+    /// <exception cref="NonFiniteValueException">A value is NaN or infinite.</exception>
     public EncryptedVector Encrypt(ReadOnlySpan<double> values)
     {
         int count = EncryptedVector.ChunkCountFor(_parameters, values.Length);
@@ -53,7 +53,7 @@ public sealed class VectorEncryptor
     }
 
     /// <summary>Encrypts every element of single-precision <paramref name="values"/>.</summary>
-    /// <exception cref="ArgumentException">A value is not finite.</exception>
+    /// <exception cref="NonFiniteValueException">A value is NaN or infinite.</exception>
     public EncryptedVector Encrypt(ReadOnlySpan<float> values)
     {
         int count = EncryptedVector.ChunkCountFor(_parameters, values.Length);
@@ -67,7 +67,7 @@ public sealed class VectorEncryptor
     }
 
     /// <summary>Encrypts the chunks on up to <paramref name="maxDegreeOfParallelism"/> threads.</summary>
-    /// <exception cref="ArgumentException">A value is not finite.</exception>
+    /// <exception cref="NonFiniteValueException">A value is NaN or infinite.</exception>
     public EncryptedVector EncryptParallel(ReadOnlyMemory<double> values, int maxDegreeOfParallelism)
     {
         int count = EncryptedVector.ChunkCountFor(_parameters, values.Length);
@@ -78,7 +78,7 @@ public sealed class VectorEncryptor
 
     /// <summary>Encrypts chunk <paramref name="chunkIndex"/> of the whole vector <paramref name="values"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The chunk index is out of range.</exception>
-    /// <exception cref="ArgumentException">A value is not finite.</exception>
+    /// <exception cref="NonFiniteValueException">A value is NaN or infinite.</exception>
     public Ciphertext EncryptChunk(ReadOnlySpan<double> values, int chunkIndex)
     {
         var ciphertext = Ciphertext.CreateUninitialized(_parameters, _parameters.MaxLevel, _parameters.DefaultScale);
@@ -88,7 +88,7 @@ public sealed class VectorEncryptor
 
     /// <summary>Encrypts chunk <paramref name="chunkIndex"/> of <paramref name="values"/> into <paramref name="destination"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The chunk index is out of range.</exception>
-    /// <exception cref="ArgumentException">A value is not finite.</exception>
+    /// <exception cref="NonFiniteValueException">A value is NaN or infinite.</exception>
     public void EncryptChunk(ReadOnlySpan<double> values, int chunkIndex, Ciphertext destination)
     {
         var (offset, length) = EncryptedVector.ChunkRange(_parameters, values.Length, chunkIndex);
@@ -99,7 +99,7 @@ public sealed class VectorEncryptor
 
     /// <summary>Encrypts chunk <paramref name="chunkIndex"/> of single-precision <paramref name="values"/>.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The chunk index is out of range.</exception>
-    /// <exception cref="ArgumentException">A value is not finite.</exception>
+    /// <exception cref="NonFiniteValueException">A value is NaN or infinite.</exception>
     public Ciphertext EncryptChunk(ReadOnlySpan<float> values, int chunkIndex)
     {
         var (offset, length) = EncryptedVector.ChunkRange(_parameters, values.Length, chunkIndex);

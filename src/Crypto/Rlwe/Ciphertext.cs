@@ -187,6 +187,17 @@ public sealed class Ciphertext
         return PayloadIO.ReadFrom(stream, PayloadKind.Ciphertext, parameters, "ciphertext", MaxBodyLength(parameters), (body, offset, declared) => Parse(parameters, body, offset, declared));
     }
 
+    /// <summary>
+    /// The largest <see cref="SerializedSize"/> any ciphertext of <paramref name="parameters"/> can have (top level, both
+    /// components in full): a receiver can refuse a longer payload before reading it, and bound what it buffers.
+    /// </summary>
+    /// <exception cref="ArgumentNullException"><paramref name="parameters"/> is null.</exception>
+    public static long MaxSerializedSize(RlweParameters parameters)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return WireFormat.HeaderLength + MaxBodyLength(parameters);
+    }
+
     internal static long MaxBodyLength(RlweParameters parameters) => FixedBodyLength + (2L * parameters.PackedPolynomialLength(parameters.MaxLevel + 1));
 
     private void WriteBody(Span<byte> body)

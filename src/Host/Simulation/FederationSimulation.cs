@@ -125,6 +125,8 @@ public static class FederationSimulation
         {
             var aggregator = await StartAggregatorAsync(0, null).ConfigureAwait(false);
             var aggregatorAddress = Cluster.Get(aggregator).SelfAddress;
+            if (options.OnAggregatorStarted is { } onAggregatorStarted)
+                await onAggregatorStarted(aggregatorAddress).ConfigureAwait(false);
 
             var hospitals = hospitalIds.Select(_ => ActorSystem.Create(FederationNode.SystemName,
                 FederationNode.NodeConfig(FederationRoles.Hospital, "127.0.0.1", 0, [], config))).ToList();
@@ -135,6 +137,7 @@ public static class FederationSimulation
                 var hospitalData = new HospitalData(hospitalIds[i], partitions[i], evaluationSets[i]);
                 FederationNode.StartHospital(hospitals[i], settings, hospitalCrypto, hospitalData, plan, shadow);
             }
+
 
             var hospitalSystems = hospitalIds.Select((id, i) => KeyValuePair.Create(id, hospitals[i])).ToDictionary(StringComparer.Ordinal);
             var nodes = new SimulatedNodes(aggregator, hospitalSystems, StartAggregatorAsync, StartHospitalAsync);

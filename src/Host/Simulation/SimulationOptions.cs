@@ -1,3 +1,4 @@
+using Akka.Actor;
 using Akka.Configuration;
 using FederatedHe.Actors.Configuration;
 using FederatedHe.Training.Local;
@@ -77,6 +78,12 @@ public sealed record SimulationOptions
 
     /// <summary>Extra HOCON layered over everything (tests use it for serialize-messages, log levels, …).</summary>
     public Config? ExtraConfig { get; init; }
+
+    /// <summary>
+    /// Called with the aggregator's address once the aggregator is up, and awaited before the hospitals start: lets the
+    /// caller add nodes of its own to the cluster for the whole federation, such as a monitor or, in tests, an intruder.
+    /// </summary>
+    public Func<Address, Task>? OnAggregatorStarted { get; init; }
 
     /// <summary>Akka's log level for the simulated nodes.</summary>
     public string LogLevel { get; init; } = "WARNING";
