@@ -153,6 +153,38 @@ public sealed class HostileCoordinatorInputTests : TestKit
         Assert.Empty(_log.Crashes);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("Hospital-1")]
+    [InlineData("hospital 1")]
+    [InlineData("../../etc/passwd")]
+    [InlineData("hospital-1\nround 9: forged log line")]
+    public void A_registration_under_an_id_that_is_not_a_node_id_is_refused_with_its_reason(string id)
+    {
+        var coordinator = StartCoordinator();
+        var intruder = CreateTestProbe();
+
+        coordinator.Tell(new RegisterHospital(id, Parameters.Id.ToString()), intruder);
+
+        var response = intruder.ExpectMsg<RegisterHospitalResponse>();
+        Assert.False(response.Accepted);
+        Assert.Contains("is not a valid hospital id", response.Reason, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_registration_under_a_huge_id_is_refused_and_the_id_is_not_echoed_in_full()
+    {
+        var coordinator = StartCoordinator();
+        var intruder = CreateTestProbe();
+
+        coordinator.Tell(new RegisterHospital(new string('h', 40_000), Parameters.Id.ToString()), intruder);
+
+        var response = intruder.ExpectMsg<RegisterHospitalResponse>();
+        Assert.False(response.Accepted);
+        Assert.True(response.HospitalId.Length <= 65, $"echoed {response.HospitalId.Length} characters");
+        Assert.True(response.Reason.Length < 200, response.Reason);
+    }
+
     [Fact]
     public void Chunks_of_every_kind_from_the_wrong_round_phase_or_sender_are_refused_and_the_round_completes_with_everyone()
     {

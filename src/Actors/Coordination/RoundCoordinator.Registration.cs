@@ -92,6 +92,9 @@ internal sealed partial class RoundCoordinator
     /// <summary>Why this id with this parameter set cannot register at all, whoever asks; null if it may try.</summary>
     private string? Precondition(string hospitalId, string parameterSetId)
     {
+        // Ids name log lines, files and certificates: only the node-id form (lower-case letters, digits and inner '-') is taken.
+        if (!MembershipRoster.IsValidNodeId(hospitalId))
+            return $"'{Truncated(hospitalId)}' is not a valid hospital id";
         if (_roster is not null && _roster.Find(hospitalId)?.Role != MembershipRoster.HospitalRole)
             return $"{hospitalId} is not a hospital on the federation's roster";
         if (parameterSetId != _parameterSetId)
@@ -100,6 +103,9 @@ internal sealed partial class RoundCoordinator
             return "the collective threshold key is already generated; new hospitals cannot join it";
         return null;
     }
+
+    private static string Truncated(string? text) =>
+        text is null ? string.Empty : text.Length <= 64 ? text : string.Concat(text.AsSpan(0, 64), "…");
 
     /// <summary>Registers the sender as the hospital (it proved the id, or the federation takes ids on trust).</summary>
     private void Admit(string hospitalId)
@@ -144,8 +150,8 @@ internal sealed partial class RoundCoordinator
 
     private void Refuse(string hospitalId, string reason)
     {
-        Sender.Tell(new RegisterHospitalResponse(hospitalId, false, reason));
-        Decide(_round, $"refused {hospitalId} from {Sender.Path.Address}: {reason}");
+        Sender.Tell(new RegisterHospitalResponse(Truncated(hospitalId), false, reason));
+        Decide(_round, $"refused {Truncated(hospitalId)} from {Sender.Path.Address}: {reason}");
     }
 
     // The answer to a challenge must come from the actor that asked (its uid included, so not a restarted one).

@@ -55,6 +55,9 @@ public sealed class HostileInputTests
         Assert.True(coordinatorRefusals.Count < sent / 4, $"{coordinatorRefusals.Count} refusal lines for {sent} hostile messages");
         Assert.Contains(RecordingLogger.Lines, l => l.Text.StartsWith("hospital-", StringComparison.Ordinal)
                                                     && l.Text.Contains("not the coordinator's node", StringComparison.Ordinal));
+        Assert.Contains(RecordingLogger.Lines, l => l.Text.StartsWith("hospital-", StringComparison.Ordinal)
+                                                    && l.Text.Contains("RegisterHospitalResponse from", StringComparison.Ordinal)
+                                                    && l.Text.Contains("not an aggregator node", StringComparison.Ordinal));
     }
 
     /// <summary>
@@ -117,6 +120,10 @@ public sealed class HostileInputTests
                     Send(hospital, new DecryptionCommittee(round, 99, ["hospital-1"]));
                     Send(hospital, new BeginKeyGeneration(0, "session", ["hospital-1"], ["nowhere"], 1));
                     Send(hospital, new EvaluationReported(round, "hospital-1", 1, 1, 1, 1, new HospitalTimings(0, 0, 0)));
+
+                    // A forged "accepted" would make the intruder the hospital's coordinator; a forged challenge would get a signature.
+                    Send(hospital, new RegisterHospitalResponse("hospital-1", true, "accepted"));
+                    Send(hospital, new ProveHospitalIdentity("hospital-1", new byte[32]));
                 }
 
                 try
