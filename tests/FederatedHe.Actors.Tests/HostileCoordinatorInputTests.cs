@@ -21,14 +21,7 @@ namespace FederatedHe.Actors.Tests;
 /// </summary>
 public sealed class HostileCoordinatorInputTests : TestKit
 {
-    private static readonly Config TestConfig = ConfigurationFactory.ParseString("""
-        akka.actor.provider = cluster
-        akka.actor.serialize-messages = on
-        akka.remote.dot-netty.tcp.hostname = "127.0.0.1"
-        akka.remote.dot-netty.tcp.port = 0
-        akka.loglevel = INFO
-        akka.test.single-expect-default = 15s
-        """).WithFallback(FederationConfig.Default);
+    private static readonly Config TestConfig = OneNodeCluster.Config("INFO");
 
     private static readonly CkksParameters Parameters = CkksPresets.Params128BitLogN13LogQ101;
     private static readonly (SecretKey Secret, PublicKey Public) Keys = new KeyGenerator(Parameters).GenerateKeyPair();

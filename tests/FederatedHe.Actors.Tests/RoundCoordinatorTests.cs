@@ -20,14 +20,7 @@ namespace FederatedHe.Actors.Tests;
 /// </summary>
 public sealed class RoundCoordinatorTests : TestKit
 {
-    private static readonly Config TestConfig = ConfigurationFactory.ParseString("""
-        akka.actor.provider = cluster
-        akka.actor.serialize-messages = on
-        akka.remote.dot-netty.tcp.hostname = "127.0.0.1"
-        akka.remote.dot-netty.tcp.port = 0
-        akka.loglevel = WARNING
-        akka.test.single-expect-default = 15s
-        """).WithFallback(FederationConfig.Default);
+    private static readonly Config TestConfig = OneNodeCluster.Config("WARNING");
 
     private static readonly CkksParameters Parameters = CkksPresets.Params128BitLogN13LogQ101;
     private static readonly (SecretKey Secret, PublicKey Public) Keys = new KeyGenerator(Parameters).GenerateKeyPair();
