@@ -6,8 +6,9 @@ using FederatedHe.Actors.Persistence;
 using FederatedHe.Actors.Transfer;
 using FederatedHe.Crypto;
 using FederatedHe.Crypto.Multiparty;
-using PublicKey = FederatedHe.Crypto.Rlwe.PublicKey;
 using FederatedHe.Training.Data;
+using FederatedHe.Training.Models;
+using PublicKey = FederatedHe.Crypto.Rlwe.PublicKey;
 using static FederatedHe.Actors.Hospitals.ThresholdKeyHolder;
 using static FederatedHe.Actors.Protocol.FederationProtocol;
 
@@ -106,10 +107,14 @@ internal sealed partial class HospitalActor
         _partyPaths = begin.PartyPaths;
         _partyId = index + 1;
 
-        // A new collective key replaces any saved one (the coordinator starts a new federation).
+        // A new collective key means a new federation: the saved key, statistics and model belong to the previous one.
         _thresholdKeyId = null;
         _restoredCollectiveKey = null;
         _noThresholdKeyReason = $"key generation {begin.SessionId} has not completed";
+        _scaledTrain = null;
+        _scaledEvaluation = null;
+        _globalRound = 0;
+        _globalParameters = ModelFactory.InitialParameters(_plan.Model, _data.Train.FeatureCount, _plan.InitialisationSeed);
         _shamirShares.Clear();
         _log.Info("{0}: key generation {1} as party {2} of {3}, threshold {4}", _data.HospitalId, begin.SessionId, _partyId, _parties.Length, begin.Threshold);
         _keyHolder.Tell(new GeneratePublicKeyShare(begin.SessionId, _partyId, _parties, begin.Threshold));
