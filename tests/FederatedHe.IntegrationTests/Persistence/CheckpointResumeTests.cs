@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Akka.Configuration;
+using Xunit.Abstractions;
 using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.Persistence;
 using FederatedHe.Crypto.Multiparty;
@@ -16,6 +17,9 @@ public sealed class CheckpointResumeTests : IDisposable
     private const int Rounds = 6;
     private const int ThresholdRounds = 4;
     private readonly string _root = Directory.CreateTempSubdirectory("fedhe-resume-").FullName;
+    private readonly ITestOutputHelper _output;
+
+    public CheckpointResumeTests(ITestOutputHelper output) => _output = output;
 
     public void Dispose()
     {
@@ -90,6 +94,7 @@ public sealed class CheckpointResumeTests : IDisposable
         Assert.True(restarted.Succeeded, restarted.Status);
         Assert.Equal(Enumerable.Range(1, ThresholdRounds), restarted.Rounds.Select(r => r.Round));
         Assert.All(restarted.Rounds, round => Assert.InRange(round.ModelErrorVersusPlaintextFedAvg!.Value, 0, 1e-5));
+        _output.WriteLine($"worst round error against plaintext FedAvg: {restarted.Rounds.Max(r => r.ModelErrorVersusPlaintextFedAvg!.Value):E2}");
 
         // Each hospital kept its own share of one collective key, as party k of the same four.
         Assert.Single(Enumerable.Range(1, 4).Select(h => SavedKeyId("threshold-restarted", h)).Distinct());
@@ -100,7 +105,9 @@ public sealed class CheckpointResumeTests : IDisposable
             var actual = SavedModel("threshold-restarted", hospital);
             Assert.Equal(ThresholdRounds, expected.Round);
             Assert.Equal(ThresholdRounds, actual.Round);
-            Assert.InRange(expected.Parameters.Zip(actual.Parameters, (a, b) => Math.Abs(a - b)).Max(), 0, 1e-5);
+            var difference = expected.Parameters.Zip(actual.Parameters, (a, b) => Math.Abs(a - b)).Max();
+            _output.WriteLine($"hospital-{hospital}: max |uninterrupted − resumed| = {difference:E2}");
+            Assert.InRange(difference, 0, 1e-5);
         }
     }
 
@@ -126,7 +133,10 @@ public sealed class CheckpointResumeTests : IDisposable
         var reference = SavedModel("threshold-hospital-restart", 1);
         var rejoined = SavedModel("threshold-hospital-restart", 3);
         Assert.Equal(ThresholdRounds, rejoined.Round);
-        Assert.InRange(reference.Parameters.Zip(rejoined.Parameters, (a, b) => Math.Abs(a - b)).Max(), 0, 1e-5);
+        var difference = reference.Parameters.Zip(rejoined.Parameters, (a, b) => Math.Abs(a - b)).Max();
+        _output.WriteLine($"max |hospital-1 − hospital-3| = {difference:E2}; worst round error against plaintext FedAvg "
+            + $"{result.Rounds.Max(r => r.ModelErrorVersusPlaintextFedAvg!.Value):E2}");
+        Assert.InRange(difference, 0, 1e-5);
     }
 
     private SimulationOptions ThresholdOptions(string run) => Options(run) with
