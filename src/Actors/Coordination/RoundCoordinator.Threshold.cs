@@ -50,8 +50,11 @@ internal sealed partial class RoundCoordinator
         {
             if (_phase == Phase.KeyGeneration && _keyResumptionRound is { } concluded)
             {
-                foreach (var silent in _awaitingKeyConfirmation.ToList())
+                // A party still registered but silent is treated as having lost its share; one that left meanwhile is
+                // merely absent, and is asked again if it rejoins.
+                foreach (var silent in _awaitingKeyConfirmation.Where(IsReachable).ToList())
                     ExcludePartyWithoutKey(silent, $"did not confirm its key share within {KeyGenerationTimeout}");
+                _awaitingKeyConfirmation.Clear();
                 FinishKeyResumption(concluded);
             }
             else if (_phase == Phase.KeyGeneration)
