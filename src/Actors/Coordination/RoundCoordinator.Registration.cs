@@ -101,6 +101,8 @@ internal sealed partial class RoundCoordinator
             return $"parameter set {parameterSetId} differs from the federation's {_parameterSetId}";
         if (_threshold is not null && _parties.Length > 0 && !_parties.Contains(hospitalId))
             return "the collective threshold key is already generated; new hospitals cannot join it";
+        if (ThresholdKeyLost(hospitalId) is { } lost)
+            return lost;
         return null;
     }
 
@@ -130,6 +132,8 @@ internal sealed partial class RoundCoordinator
             return;
 
         Decide(_round, $"registered {hospitalId} from {Sender.Path.Address} ({_hospitals.Count} hospitals)");
+        if (_threshold is not null)
+            OnPartyAdmitted(hospitalId);
         if (_phase == Phase.Registering)
         {
             TryStartFederation();

@@ -1,6 +1,8 @@
 using Akka.Actor;
+using FederatedHe.Actors.Persistence;
 using FederatedHe.Crypto;
 using FederatedHe.Crypto.Multiparty;
+using PublicKey = FederatedHe.Crypto.Rlwe.PublicKey;
 using static FederatedHe.Actors.Protocol.FederationProtocol;
 
 namespace FederatedHe.Actors.Coordination;
@@ -9,6 +11,12 @@ namespace FederatedHe.Actors.Coordination;
 /// Threshold mode: the coordinator runs collective key generation before round 0 (it sees only public-key
 /// shares, which are public) and names each aggregate's decryption committee. Shamir shares and decryption
 /// shares travel hospital to hospital; the coordinator never receives them.
+/// <para>Checkpoint and resume: each checkpoint records the collective key (session, key id, parties, public key; all
+/// public). A restarted coordinator does not generate a new key: it tells the registered parties where everyone is now
+/// (<see cref="ResumeThresholdKey"/>), and each answers whether it still holds its saved share. A party whose share is
+/// lost is excluded for good; the federation resumes if at least t parties hold theirs (any t can decrypt), and fails
+/// with the parties' reasons otherwise. The same announcement goes out whenever a party rejoins from a new address,
+/// because decryption shares travel hospital to hospital by actor path.</para>
 /// </summary>
 internal sealed partial class RoundCoordinator
 {
@@ -20,13 +28,36 @@ internal sealed partial class RoundCoordinator
     private readonly HashSet<string> _keysReady = new(StringComparer.Ordinal);
     private readonly Dictionary<int, DecryptionCommittee> _committees = new();
 
+    // The collective key once formed (or restored from a checkpoint); what the checkpoint records.
+    private string? _keySession;
+    private string? _keyId;
+    private byte[]? _collectivePublicKey;
+
+    // Resuming from a checkpoint: the concluded round to resume after while parties confirm their key shares, the
+    // parties still to answer, those told about the restart, and the parties excluded because their share is lost.
+    private int? _keyResumptionRound;
+    private bool _resumedFromCheckpoint;
+    private readonly HashSet<string> _awaitingKeyConfirmation = new(StringComparer.Ordinal);
+    private readonly HashSet<string> _toldOfRestart = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, string> _partiesWithoutKey = new(StringComparer.Ordinal);
+
     private void ReceiveKeyGenerationMessages()
     {
         Receive<KeyGenerationCompleted>(Handle);
         Receive<CollectivePublicKeyReady>(Handle);
+        Receive<ResumeThresholdKeyResponse>(Handle);
         Receive<KeyGenerationTimedOut>(_ =>
         {
-            if (_phase == Phase.KeyGeneration)
+            if (_phase == Phase.KeyGeneration && _keyResumptionRound is { } concluded)
+            {
+                // A party still registered but silent is treated as having lost its share; one that left meanwhile is
+                // merely absent, and is asked again if it rejoins.
+                foreach (var silent in _awaitingKeyConfirmation.Where(IsReachable).ToList())
+                    ExcludePartyWithoutKey(silent, $"did not confirm its key share within {KeyGenerationTimeout}");
+                _awaitingKeyConfirmation.Clear();
+                FinishKeyResumption(concluded);
+            }
+            else if (_phase == Phase.KeyGeneration)
                 Fail($"key generation incomplete after {KeyGenerationTimeout}: {_publicKeyShares.Count} public-key shares and {_keysReady.Count} threshold keys of {_parties.Length}");
         });
     }
@@ -39,6 +70,7 @@ internal sealed partial class RoundCoordinator
         _parties = _hospitals.Values.Where(h => h.Reachable).Select(h => h.Id).Order(StringComparer.Ordinal).ToArray();
         var paths = _parties.Select(id => _hospitals[id].Ref.Path.ToStringWithAddress()).ToArray();
         var session = $"{Self.Path.Address}/{Guid.NewGuid():N}";
+        _keySession = session;
         Decide(0, $"threshold key generation {session}: {_parties.Length} parties, any {_settings.Threshold} can decrypt");
         foreach (var id in _parties)
             _hospitals[id].Ref.Tell(new BeginKeyGeneration(0, session, _parties, paths, _settings.Threshold));
@@ -79,13 +111,16 @@ internal sealed partial class RoundCoordinator
         Task.Run(() =>
         {
             var parsed = shares.Select(bytes => PublicKeyShare.FromBytes(threshold, bytes));
-            return new CollectivePublicKeyReady(new CollectivePublicKeyGenerator(threshold).AggregateShares(parsed).ToBytes());
+            var collective = new CollectivePublicKeyGenerator(threshold).AggregateShares(parsed);
+            return new CollectivePublicKeyReady(collective.ToBytes(), CollectivePublicKeyGenerator.KeyIdOf(collective).ToString());
         }).PipeTo(Self);
     }
 
     private void Handle(CollectivePublicKeyReady ready)
     {
-        Decide(0, $"collective public key formed from {_parties.Length} shares; hospitals now re-share their secrets among themselves");
+        _collectivePublicKey = ready.PublicKey;
+        _keyId = ready.KeyId;
+        Decide(0, $"collective public key {ready.KeyId} formed from {_parties.Length} shares; hospitals now re-share their secrets among themselves");
         foreach (var id in _parties.Where(IsReachable))
             _hospitals[id].Ref.Tell(new EncryptedChunk(0, CoordinatorId, PayloadKind.CollectivePublicKey, 0, 1, 1, ready.PublicKey));
     }
@@ -96,6 +131,12 @@ internal sealed partial class RoundCoordinator
             || !_hospitals.TryGetValue(completed.HospitalId, out var entry) || !entry.Ref.Equals(Sender))
         {
             Ignore($"key-generation report claiming to be from {completed.HospitalId}, sent by {Sender.Path}, outside key generation or not from that party");
+            return;
+        }
+
+        if (completed.KeyId != _keyId)
+        {
+            Fail($"{completed.HospitalId} combined a key share for key {completed.KeyId}, not for the collective key {_keyId}");
             return;
         }
 
@@ -139,7 +180,146 @@ internal sealed partial class RoundCoordinator
         }
     }
 
-    private sealed record CollectivePublicKeyReady(byte[] PublicKey) : INoSerializationVerificationNeeded;
+    /// <summary>What a checkpoint records of the collective key; null in shared-key mode or before the key exists.</summary>
+    private ThresholdKeyCheckpoint? CurrentThresholdKey() =>
+        _threshold is null || _keyId is null || _keySession is null || _collectivePublicKey is null
+            ? null
+            : new ThresholdKeyCheckpoint(_keySession, _keyId, _settings.Threshold, _parties, _collectivePublicKey);
+
+    /// <summary>Takes the collective key from a checkpoint about to be resumed; false (after failing the federation) if it cannot.</summary>
+    private bool RestoreThresholdKey(RoundCheckpointed checkpoint)
+    {
+        if (checkpoint.ThresholdKey is not { } key)
+        {
+            Fail($"cannot resume the checkpoint of round {checkpoint.Round}: it records no collective threshold key (written by a build "
+                + "that could not resume threshold mode); delete the checkpoint journal to start a new federation");
+            return false;
+        }
+
+        if (key.Threshold != _settings.Threshold)
+        {
+            Fail($"cannot resume the checkpoint of round {checkpoint.Round}: its collective key needs {key.Threshold} parties to decrypt, "
+                + $"this federation is configured for {_settings.Threshold}; restore fedhe.federation.threshold or delete the checkpoint journal");
+            return false;
+        }
+
+        try
+        {
+            var publicKey = PublicKey.FromBytes(_threshold!.Ckks, key.CollectivePublicKey);
+            if (CollectivePublicKeyGenerator.KeyIdOf(publicKey).ToString() != key.KeyId)
+            {
+                Fail($"cannot resume the checkpoint of round {checkpoint.Round}: its collective public key does not match its key id {key.KeyId}");
+                return false;
+            }
+        }
+        catch (Exception e) when (e is CkksFormatException or ParameterSetMismatchException)
+        {
+            Fail($"cannot resume the checkpoint of round {checkpoint.Round}: its collective public key is unreadable: {e.Message}");
+            return false;
+        }
+
+        _parties = key.Parties.ToArray();
+        _keySession = key.SessionId;
+        _keyId = key.KeyId;
+        _collectivePublicKey = key.CollectivePublicKey;
+        _resumedFromCheckpoint = true;
+        Decide(checkpoint.Round, $"the checkpoint's collective key {key.KeyId}: {key.Threshold} of [{string.Join(", ", key.Parties)}]");
+        return true;
+    }
+
+    /// <summary>Asks the registered parties to confirm their saved key shares; the federation resumes once all have answered.</summary>
+    private void BeginKeyResumption(int concluded)
+    {
+        _phase = Phase.KeyGeneration;
+        _keyResumptionRound = concluded;
+        _awaitingKeyConfirmation.Clear();
+        _awaitingKeyConfirmation.UnionWith(_parties.Where(IsReachable));
+        Decide(concluded, $"resuming under the collective key {_keyId}: asking {_awaitingKeyConfirmation.Count} parties to confirm their saved key shares");
+        AnnounceParties();
+        Timers.StartSingleTimer(KeyGenerationTimerKey, KeyGenerationTimedOut.Instance, KeyGenerationTimeout);
+    }
+
+    /// <summary>
+    /// A party registered from a new address after the key exists: every party learns its new path (decryption shares
+    /// travel hospital to hospital) and the newcomer is asked whether it still holds its share.
+    /// </summary>
+    private void OnPartyAdmitted(string hospitalId)
+    {
+        if (_keyId is null || _phase is Phase.Registering or Phase.Finished || (_phase == Phase.KeyGeneration && _keyResumptionRound is null))
+            return;
+        if (_keyResumptionRound is not null)
+            _awaitingKeyConfirmation.Add(hospitalId);
+        AnnounceParties();
+    }
+
+    /// <summary>Tells every registered party where the parties are now. A party first hears of a resumed coordinator here.</summary>
+    private void AnnounceParties()
+    {
+        var paths = _parties.Select(id => _hospitals.TryGetValue(id, out var h) && h.Reachable ? h.Ref.Path.ToStringWithAddress() : string.Empty).ToArray();
+        foreach (var id in _parties.Where(IsReachable))
+        {
+            var restarted = _resumedFromCheckpoint && _toldOfRestart.Add(id);
+            _hospitals[id].Ref.Tell(new ResumeThresholdKey(_round, _keyId!, _parties, paths, _settings.Threshold, restarted));
+        }
+    }
+
+    private void Handle(ResumeThresholdKeyResponse response)
+    {
+        if (!_hospitals.TryGetValue(response.HospitalId, out var entry) || !entry.Ref.Equals(Sender) || response.KeyId != _keyId)
+        {
+            Ignore($"key confirmation from {response.HospitalId} for key {response.KeyId} from {Sender.Path}");
+            return;
+        }
+
+        if (!response.Resumed)
+            ExcludePartyWithoutKey(response.HospitalId, response.Reason);
+        if (_keyResumptionRound is { } concluded && _awaitingKeyConfirmation.Remove(response.HospitalId) && _awaitingKeyConfirmation.Count == 0)
+            FinishKeyResumption(concluded);
+    }
+
+    /// <summary>Every asked party answered (or timed out): resume if at least t parties hold their share, fail otherwise.</summary>
+    private void FinishKeyResumption(int concluded)
+    {
+        Timers.Cancel(KeyGenerationTimerKey);
+        _keyResumptionRound = null;
+        var holders = _parties.Where(IsReachable).ToList();
+        var lost = string.Join("; ", _partiesWithoutKey.Select(p => $"{p.Key}: {p.Value}"));
+        if (holders.Count < _settings.Threshold)
+        {
+            Fail($"cannot resume under the collective key {_keyId}: only {holders.Count} parties hold their key share "
+                + $"([{string.Join(", ", holders)}]), fewer than the {_settings.Threshold} needed to decrypt{(lost.Length > 0 ? $" ({lost})" : string.Empty)}");
+            return;
+        }
+
+        Decide(concluded, $"{holders.Count} parties hold their share of the collective key {_keyId}: [{string.Join(", ", holders)}]"
+            + (lost.Length > 0 ? $"; continuing without the lost ones ({lost})" : string.Empty));
+        ResumeAfterCheckpoint(concluded);
+    }
+
+    /// <summary>A party without its share of the collective key can never decrypt under it again: it leaves the federation.</summary>
+    private void ExcludePartyWithoutKey(string hospitalId, string reason)
+    {
+        _awaitingKeyConfirmation.Remove(hospitalId);
+        _partiesWithoutKey[hospitalId] = reason;
+        if (_hospitals.Remove(hospitalId, out var entry))
+        {
+            Context.Unwatch(entry.Ref);
+            _assembler.DiscardFrom(hospitalId);
+            entry.Ref.Tell(new RegisterHospitalResponse(hospitalId, false, ThresholdKeyLost(hospitalId)!));
+        }
+
+        Decide(_round, $"{hospitalId} lost its share of the collective key ({reason}): excluded from the federation");
+        if (_keyResumptionRound is null)
+            OnDropout();
+    }
+
+    /// <summary>Why a party excluded for a lost key share may not register again; null for any other hospital.</summary>
+    private string? ThresholdKeyLost(string hospitalId) =>
+        _partiesWithoutKey.TryGetValue(hospitalId, out var reason)
+            ? $"{hospitalId} lost its share of the collective threshold key ({reason}) and cannot decrypt under it any more"
+            : null;
+
+    private sealed record CollectivePublicKeyReady(byte[] PublicKey, string KeyId) : INoSerializationVerificationNeeded;
 
     private sealed class KeyGenerationTimedOut : INoSerializationVerificationNeeded
     {

@@ -149,11 +149,11 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         Timers.Cancel(RegistrationTimerKey);
         if (_resumeAfter is { } concluded)
         {
-            // Hospitals that kept their model ignore the re-sent aggregate; the others decrypt it and catch up.
-            Decide(concluded, $"resuming after the checkpoint of round {concluded}: re-sending the latest aggregates to {_hospitals.Count} hospitals");
-            foreach (var hospital in _hospitals.Values.Where(h => h.Reachable))
-                CatchUp(hospital.Ref);
-            StartRound(concluded + 1);
+            // In threshold mode the parties first confirm they still hold their shares of the checkpointed key.
+            if (_threshold is null)
+                ResumeAfterCheckpoint(concluded);
+            else
+                BeginKeyResumption(concluded);
         }
         else if (_threshold is null)
         {
@@ -165,18 +165,21 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         }
     }
 
+    /// <summary>Brings every hospital up to date with the checkpointed aggregates and starts the round after it.</summary>
+    private void ResumeAfterCheckpoint(int concluded)
+    {
+        // Hospitals that kept their model ignore the re-sent aggregate; the others decrypt it and catch up.
+        Decide(concluded, $"resuming after the checkpoint of round {concluded}: re-sending the latest aggregates to {_hospitals.Count} hospitals");
+        foreach (var hospital in _hospitals.Values.Where(h => h.Reachable))
+            CatchUp(hospital.Ref);
+        StartRound(concluded + 1);
+    }
+
     private void Handle(CheckpointRecovered recovered)
     {
         _recovering = false;
         if (recovered.Latest is { } checkpoint)
         {
-            if (_threshold is not null)
-            {
-                Fail($"cannot resume the checkpoint of round {checkpoint.Round}: restart-resume is supported in shared-key mode only "
-                    + "(hospitals' threshold key shares are not persisted); delete the checkpoint journal to start a new federation");
-                return;
-            }
-
             var mode = _settings.Mode.ToString();
             if (checkpoint.ParameterSetId != _parameterSetId || checkpoint.Seed != _settings.Seed || checkpoint.Mode != mode)
             {
@@ -193,6 +196,8 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
             }
             else
             {
+                if (_threshold is not null && !RestoreThresholdKey(checkpoint))
+                    return;
                 _round = checkpoint.Round;
                 _resumeAfter = checkpoint.Round;
                 _latestStatistics = Restore(checkpoint.Statistics, PayloadKind.AggregatedStatistics);
@@ -225,7 +230,7 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         _phase = Phase.Checkpointing;
         _afterCheckpoint = next;
         _checkpoints.Tell(new SaveCheckpoint(new RoundCheckpointed(_round, _parameterSetId, _settings.Seed, _settings.Mode.ToString(),
-            Store(_latestStatistics), Store(_latestModel))));
+            Store(_latestStatistics), Store(_latestModel), CurrentThresholdKey())));
     }
 
     private void Handle(CheckpointSaved saved)

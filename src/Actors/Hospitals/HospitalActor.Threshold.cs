@@ -2,9 +2,13 @@ using System.Diagnostics;
 using Akka.Actor;
 using Akka.Event;
 using FederatedHe.Actors.CryptoPool;
+using FederatedHe.Actors.Persistence;
 using FederatedHe.Actors.Transfer;
 using FederatedHe.Crypto;
 using FederatedHe.Crypto.Multiparty;
+using FederatedHe.Training.Data;
+using FederatedHe.Training.Models;
+using PublicKey = FederatedHe.Crypto.Rlwe.PublicKey;
 using static FederatedHe.Actors.Hospitals.ThresholdKeyHolder;
 using static FederatedHe.Actors.Protocol.FederationProtocol;
 
@@ -13,6 +17,8 @@ namespace FederatedHe.Actors.Hospitals;
 /// <summary>
 /// Threshold mode: collective key generation with the other hospitals, and decryption of aggregates by a
 /// committee of t hospitals whose decryption shares travel hospital to hospital, never through the aggregator.
+/// With <c>fedhe.persistence</c> on, the key share and the decrypted global statistics are kept on the hospital's disk,
+/// and a restarted hospital loads them before it registers, so it rejoins the collective key it helped make.
 /// </summary>
 internal sealed partial class HospitalActor
 {
@@ -35,6 +41,27 @@ internal sealed partial class HospitalActor
     // previous one's in flight, so a party sending shares for many rounds is refused before it can fill memory.
     private const int MaxRoundsOfDecryptionShares = 4;
 
+    // The collective key this hospital holds a share of (null before key generation, or after a saved key was refused),
+    // and, for a restarted hospital, the saved collective public key it encrypts under once the coordinator confirms it.
+    private string? _thresholdKeyId;
+    private PublicKey? _restoredCollectiveKey;
+    private string _noThresholdKeyReason = "key generation has not run";
+    private bool _restoringThresholdKey;
+
+    /// <summary>Starts the key holder; with persistence on, asks it for the saved key first and registers once it answers.</summary>
+    private void StartThresholdParty()
+    {
+        var persistence = PersistenceSettings.Create(Context.System.Settings.Config);
+        var keyFile = persistence.Enabled ? new HospitalThresholdKeyFile(persistence.HospitalDirectory, _data.HospitalId) : null;
+        _keyHolder = Context.ActorOf(ThresholdKeyHolder.Props(_cryptoSetup.Threshold!, keyFile), "threshold-key");
+        if (keyFile is null)
+            return;
+
+        // Registration waits: the coordinator asks a party about its key share as soon as it registers.
+        _restoringThresholdKey = true;
+        _keyHolder.Tell(RestoreKey.Instance);
+    }
+
     private void ReceiveThresholdMessages()
     {
         Receive<BeginKeyGeneration>(Handle);
@@ -42,8 +69,12 @@ internal sealed partial class HospitalActor
         Receive<PublicKeyShareReady>(ready =>
             _coordinator.Tell(new EncryptedChunk(0, _data.HospitalId, PayloadKind.PublicKeyShare, 0, 1, 1, ready.Share)));
         Receive<SecretShared>(Handle);
+        Receive<KeyRestored>(Handle);
+        Receive<KeyNotRestored>(Handle);
+        Receive<ResumeThresholdKey>(Handle);
         Receive<ThresholdKeyReady>(ready =>
         {
+            _thresholdKeyId = ready.KeyId;
             _log.Info("{0}: threshold key ready (key {1})", _data.HospitalId, ready.KeyId);
             _coordinator.Tell(new KeyGenerationCompleted(0, _data.HospitalId, ready.KeyId));
         });
@@ -54,6 +85,8 @@ internal sealed partial class HospitalActor
             if (!_thresholdAggregates.Remove(fused.Round, out var aggregate))
                 return;
             _decryptionShares.Remove(fused.Round);
+            if (aggregate.Kind == PayloadKind.AggregatedStatistics)
+                SaveStatistics(fused.Values);
             Self.Tell(new VectorDecrypted(fused.Round, aggregate.Kind, fused.Values, _thresholdClock.Elapsed.TotalMilliseconds));
         });
     }
@@ -79,9 +112,18 @@ internal sealed partial class HospitalActor
         _parties = begin.Parties;
         _partyPaths = begin.PartyPaths;
         _partyId = index + 1;
+
+        // A new collective key means a new federation: the saved key, statistics and model belong to the previous one.
+        _thresholdKeyId = null;
+        _restoredCollectiveKey = null;
+        _noThresholdKeyReason = $"key generation {begin.SessionId} has not completed";
+        _scaledTrain = null;
+        _scaledEvaluation = null;
+        _globalRound = 0;
+        _globalParameters = ModelFactory.InitialParameters(_plan.Model, _data.Train.FeatureCount, _plan.InitialisationSeed);
         _shamirShares.Clear();
         _log.Info("{0}: key generation {1} as party {2} of {3}, threshold {4}", _data.HospitalId, begin.SessionId, _partyId, _parties.Length, begin.Threshold);
-        _keyHolder.Tell(new GeneratePublicKeyShare(begin.SessionId, _partyId, _parties.Length, begin.Threshold));
+        _keyHolder.Tell(new GeneratePublicKeyShare(begin.SessionId, _partyId, _parties, begin.Threshold));
     }
 
     /// <summary>What makes a key-generation request impossible to follow, or null.</summary>
@@ -226,6 +268,14 @@ internal sealed partial class HospitalActor
 
     private void OnThresholdAggregate(AssembledVector aggregate)
     {
+        if (aggregate.Kind == PayloadKind.AggregatedStatistics && _scaledTrain is not null)
+        {
+            // Re-sent to a hospital that already has the statistics (a resumed coordinator catches everyone up): the
+            // committee decrypted round 0 long ago and will not again, so there is nothing to wait for.
+            _aggregatesInFlight--;
+            return;
+        }
+
         _thresholdAggregates[aggregate.RoundId] = aggregate;
         _thresholdClock.Restart();
         ContributeDecryptionShares(aggregate.RoundId);
@@ -267,7 +317,8 @@ internal sealed partial class HospitalActor
     {
         if (!_thresholdAggregates.TryGetValue(ready.Round, out var aggregate))
             return;
-        foreach (var path in _partyPaths)
+        // A party that is not registered at the moment has no path: it fetches the aggregate again if it returns.
+        foreach (var path in _partyPaths.Where(p => p.Length > 0))
         {
             var target = Context.ActorSelection(path);
             for (var chunk = 0; chunk < ready.SharesByChunk.Length; chunk++)
@@ -288,6 +339,121 @@ internal sealed partial class HospitalActor
             return;
         var shares = members.ToDictionary(m => m, m => byParty[(m, committeeKey)].Select(s => s!).ToArray());
         _keyHolder.Tell(new FuseShares(round, committee.Attempt, aggregate.Ciphertexts, aggregate.VectorLength, shares));
+    }
+
+    private void Handle(KeyRestored restored)
+    {
+        _restoringThresholdKey = false;
+        _parties = restored.Parties;
+        _partyPaths = restored.Parties.Select(_ => string.Empty).ToArray();
+        _partyId = restored.PartyId;
+        _thresholdKeyId = restored.KeyId;
+        _restoredCollectiveKey = restored.CollectivePublicKey;
+        _log.Info("{0}: loaded its share of the collective key {1} (party {2} of {3}, threshold {4}) from {5}", _data.HospitalId,
+            restored.KeyId, restored.PartyId, restored.Parties.Length, restored.Threshold, restored.FilePath);
+        RestoreStatistics();
+        RegisterNow();
+    }
+
+    private void Handle(KeyNotRestored notRestored)
+    {
+        _restoringThresholdKey = false;
+        _noThresholdKeyReason = notRestored.Reason;
+        if (notRestored.FileMissing)
+            _log.Info("{0}: no saved threshold key ({1}); it takes part in the next key generation", _data.HospitalId, notRestored.Reason);
+        else
+            _log.Error("{0}: refused its saved threshold key: {1}. It cannot decrypt under that collective key; the coordinator resumes "
+                + "without it if enough parties remain", _data.HospitalId, notRestored.Reason);
+        RegisterNow();
+    }
+
+    /// <summary>The coordinator confirms the collective key and tells where the parties are now; answer whether this party holds its share.</summary>
+    private void Handle(ResumeThresholdKey resume)
+    {
+        if (!SentFromCoordinatorNode)
+        {
+            Refuse($"key resumption of round {resume.RoundId} from {Sender.Path}, which is not the coordinator's node {_coordinatorNode}");
+            return;
+        }
+
+        string? problem = null;
+        if (_thresholdKeyId is null)
+            problem = _noThresholdKeyReason;
+        else if (_thresholdKeyId != resume.KeyId)
+            problem = $"it holds a share of key {_thresholdKeyId}, not of {resume.KeyId}";
+        else if (!resume.Parties.SequenceEqual(_parties, StringComparer.Ordinal) || resume.PartyPaths.Length != resume.Parties.Length)
+            problem = $"its key share is for parties [{string.Join(", ", _parties)}], not [{string.Join(", ", resume.Parties)}]";
+
+        if (problem is null)
+        {
+            if (resume.CoordinatorRestarted)
+                ForgetUnconcludedRounds();
+            _partyPaths = resume.PartyPaths;
+            if (_crypto is null && _restoredCollectiveKey is not null)
+                StartCryptoPool(new CkksKeyMaterial(_cryptoSetup.Parameters, _restoredCollectiveKey, null));
+        }
+        else
+        {
+            _log.Error("{0}: cannot resume under the collective key {1}: {2}", _data.HospitalId, resume.KeyId, problem);
+        }
+
+        Sender.Tell(new ResumeThresholdKeyResponse(resume.RoundId, _data.HospitalId, resume.KeyId, problem is null, problem ?? "resumed"));
+    }
+
+    /// <summary>
+    /// A restarted coordinator runs the unconcluded rounds again, naming committees afresh: what this hospital kept of
+    /// their decryption (aggregates, committees, shares) belongs to the previous run and would block the new one.
+    /// </summary>
+    private void ForgetUnconcludedRounds()
+    {
+        bool Unconcluded(int round) => round > _globalRound;
+        foreach (var round in _thresholdAggregates.Keys.Where(Unconcluded).ToList())
+        {
+            _thresholdAggregates.Remove(round);
+            _aggregatesInFlight = Math.Max(0, _aggregatesInFlight - 1);
+        }
+
+        foreach (var round in _committees.Keys.Where(Unconcluded).ToList())
+            _committees.Remove(round);
+        foreach (var round in _decryptionShares.Keys.Where(Unconcluded).ToList())
+            _decryptionShares.Remove(round);
+        _sharesSent.RemoveWhere(s => Unconcluded(s.Round));
+        _fusing.RemoveWhere(f => Unconcluded(f.Round));
+    }
+
+    private void SaveStatistics(double[] values)
+    {
+        if (_modelFile is null)
+            return;
+        try
+        {
+            _modelFile.SaveStatistics(_parameterSetId, values);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            _log.Error("{0}: could not save the global statistics: {1}", _data.HospitalId, e.Message);
+        }
+    }
+
+    /// <summary>A restarted hospital standardises its data with the saved global statistics: round 0 is not decrypted twice.</summary>
+    private void RestoreStatistics()
+    {
+        if (_modelFile is null || _scaledTrain is not null)
+            return;
+        try
+        {
+            if (_modelFile.LoadStatistics(_parameterSetId, FeatureStatistics.VectorLength(_data.Train.FeatureCount)) is not { } values)
+                return;
+
+            // Through the same path as a freshly fused aggregate, so the same checks and standardisation apply.
+            _aggregatesInFlight++;
+            Self.Tell(new VectorDecrypted(0, PayloadKind.AggregatedStatistics, values, 0));
+            _log.Info("{0}: loaded the global statistics", _data.HospitalId);
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            _log.Error("{0}: ignored the saved global statistics: {1}", _data.HospitalId, e.Message);
+        }
     }
 
     private int[] CommitteeIds(DecryptionCommittee committee) =>

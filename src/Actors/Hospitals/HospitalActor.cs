@@ -125,9 +125,10 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         if (_cryptoSetup.SharedKeys is { } keys)
             StartCryptoPool(keys);
         else
-            _keyHolder = Context.ActorOf(ThresholdKeyHolder.Props(_cryptoSetup.Threshold!), "threshold-key");
+            StartThresholdParty();
         LoadSavedModel();
-        RegisterNow();
+        if (!_restoringThresholdKey)
+            RegisterNow();
     }
 
     /// <summary>The pool that encrypts (and in shared-key mode decrypts); the only place the keys live.</summary>

@@ -7,6 +7,17 @@ namespace FederatedHe.Actors.Persistence;
 internal sealed record StoredAggregate(int Round, int VectorLength, IReadOnlyList<byte[]> Ciphertexts);
 
 /// <summary>
+/// Threshold mode: the collective key the federation runs under, so a restarted coordinator can resume without
+/// generating a new one (the hospitals keep their key shares on their own disks). All of it is public.
+/// </summary>
+/// <param name="SessionId">The key-generation session the key came from.</param>
+/// <param name="KeyId">The collective public key's id (hex SHA-256), which every party's key share is bound to.</param>
+/// <param name="Threshold">How many parties must join to decrypt.</param>
+/// <param name="Parties">The parties in party-id order (party j is element j−1).</param>
+/// <param name="CollectivePublicKey">The collective public key in FederatedHe.Crypto's wire format.</param>
+internal sealed record ThresholdKeyCheckpoint(string SessionId, string KeyId, int Threshold, IReadOnlyList<string> Parties, byte[] CollectivePublicKey);
+
+/// <summary>
 /// The event the coordinator journals when a round concludes: everything it needs to resume at the next
 /// round. Each checkpoint is self-contained (statistics and latest model), so older ones can be deleted.
 /// The coordinator holds no key, so nothing here can be decrypted by whoever reads the journal.
@@ -17,7 +28,9 @@ internal sealed record StoredAggregate(int Round, int VectorLength, IReadOnlyLis
 /// <param name="Mode">The key mode the federation runs in.</param>
 /// <param name="Statistics">Round 0's aggregated feature statistics.</param>
 /// <param name="Model">The latest aggregated model, null after round 0.</param>
-internal sealed record RoundCheckpointed(int Round, string ParameterSetId, int Seed, string Mode, StoredAggregate? Statistics, StoredAggregate? Model);
+/// <param name="ThresholdKey">Threshold mode: the collective key and its parties; null in shared-key mode and in version 1 checkpoints.</param>
+internal sealed record RoundCheckpointed(int Round, string ParameterSetId, int Seed, string Mode, StoredAggregate? Statistics, StoredAggregate? Model,
+    ThresholdKeyCheckpoint? ThresholdKey = null);
 
 /// <summary>Messages between the coordinator and its checkpoint store.</summary>
 internal static class CheckpointProtocol

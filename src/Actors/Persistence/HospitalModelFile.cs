@@ -6,14 +6,19 @@ namespace FederatedHe.Actors.Persistence;
 /// A hospital's latest decrypted global model on its own disk (<c>{directory}/{hospital-id}.model.json</c>), so a
 /// restarted hospital resumes from the round it last saw instead of asking for it again. Written atomically
 /// (temporary file, then rename): a kill mid-write leaves the previous model, never a torn one.
+/// In threshold mode it also keeps the decrypted global feature statistics (<c>{hospital-id}.statistics.json</c>): no
+/// hospital can decrypt round 0's aggregate again on its own, and a restarted one cannot train without them.
 /// </summary>
 internal sealed class HospitalModelFile
 {
     private readonly string _path;
 
+    private readonly string _statisticsPath;
+
     public HospitalModelFile(string directory, string hospitalId)
     {
         _path = Path.GetFullPath(Path.Combine(directory, $"{hospitalId}.model.json"));
+        _statisticsPath = Path.GetFullPath(Path.Combine(directory, $"{hospitalId}.statistics.json"));
     }
 
     /// <summary>The file's path.</summary>
@@ -23,10 +28,41 @@ internal sealed class HospitalModelFile
     /// <exception cref="IOException">The directory or file cannot be written.</exception>
     public void Save(int round, string parameterSetId, float[] parameters)
     {
-        Directory.CreateDirectory(Path.GetDirectoryName(_path)!);
-        var temporary = _path + ".tmp";
-        File.WriteAllBytes(temporary, JsonSerializer.SerializeToUtf8Bytes(new SavedModel(round, parameterSetId, parameters)));
-        File.Move(temporary, _path, overwrite: true);
+        WriteAtomically(_path, JsonSerializer.SerializeToUtf8Bytes(new SavedModel(round, parameterSetId, parameters)));
+    }
+
+    /// <summary>Saves the decrypted global feature statistics (round 0's aggregate).</summary>
+    /// <exception cref="IOException">The directory or file cannot be written.</exception>
+    public void SaveStatistics(string parameterSetId, double[] statistics) =>
+        WriteAtomically(_statisticsPath, JsonSerializer.SerializeToUtf8Bytes(new SavedStatistics(parameterSetId, statistics)));
+
+    /// <summary>The saved global feature statistics, or null if there are none.</summary>
+    /// <exception cref="InvalidDataException">The file exists but is unreadable or belongs to another federation.</exception>
+    public double[]? LoadStatistics(string parameterSetId, int length)
+    {
+        if (!File.Exists(_statisticsPath))
+            return null;
+        SavedStatistics? saved;
+        try
+        {
+            saved = JsonSerializer.Deserialize<SavedStatistics>(File.ReadAllBytes(_statisticsPath));
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{_statisticsPath}: not saved global statistics: {e.Message}", e);
+        }
+
+        if (saved?.Values is null || saved.ParameterSetId != parameterSetId || saved.Values.Length != length || !saved.Values.All(double.IsFinite))
+            throw new InvalidDataException($"{_statisticsPath}: not {length} finite global statistics for parameter set {parameterSetId}");
+        return saved.Values;
+    }
+
+    private static void WriteAtomically(string path, byte[] bytes)
+    {
+        Directory.CreateDirectory(Path.GetDirectoryName(path)!);
+        var temporary = path + ".tmp";
+        File.WriteAllBytes(temporary, bytes);
+        File.Move(temporary, path, overwrite: true);
     }
 
     /// <summary>
@@ -58,4 +94,7 @@ internal sealed class HospitalModelFile
 
     /// <summary>A saved global model.</summary>
     public sealed record SavedModel(int Round, string ParameterSetId, float[] Parameters);
+
+    /// <summary>Saved global feature statistics, as <c>FeatureStatistics.ToVector</c> lays them out.</summary>
+    public sealed record SavedStatistics(string ParameterSetId, double[] Values);
 }

@@ -8,7 +8,10 @@ namespace FederatedHe.Actors.Persistence;
 /// </summary>
 /// <param name="Enabled">Checkpoint the coordinator and hospitals' models; off means a restart starts afresh.</param>
 /// <param name="SqlitePath">The aggregator's SQLite file, used when no journal connection string is configured.</param>
-/// <param name="HospitalDirectory">Where each hospital writes <c>{hospital-id}.model.json</c>.</param>
+/// <param name="HospitalDirectory">
+/// Where each hospital writes <c>{hospital-id}.model.json</c> and, in threshold mode, <c>{hospital-id}.statistics.json</c> and its
+/// secret key share <c>{hospital-id}.threshold-key</c> (owner-only, see <see cref="HospitalThresholdKeyFile"/>).
+/// </param>
 public sealed record PersistenceSettings(bool Enabled, string SqlitePath, string HospitalDirectory)
 {
     private const string JournalConnectionKey = "akka.persistence.journal.sql.connection-string";

@@ -160,6 +160,22 @@ public static class FederationProtocol
     /// </summary>
     public sealed record DecryptionCommittee(int RoundId, int Attempt, string[] Members) : IControlMessage;
 
+    /// <summary>
+    /// Threshold mode, once the collective key exists: carry on with the key share you hold for <paramref name="KeyId"/>,
+    /// reaching the other parties at <paramref name="PartyPaths"/> (empty for a party not registered now). Sent when a
+    /// restarted coordinator resumes from its checkpoint (<paramref name="CoordinatorRestarted"/>: forget the committees
+    /// and shares of rounds not yet concluded, they are run again) and whenever a party rejoins from a new address.
+    /// Answered with <see cref="ResumeThresholdKeyResponse"/>.
+    /// </summary>
+    public sealed record ResumeThresholdKey(int RoundId, string KeyId, string[] Parties, string[] PartyPaths, int Threshold, bool CoordinatorRestarted)
+        : IControlMessage;
+
+    /// <summary>
+    /// Threshold mode: whether the hospital holds its key share for <paramref name="KeyId"/> as party of those parties
+    /// (<paramref name="Resumed"/>) or, if not, why (its key file is missing, corrupt, or for another key).
+    /// </summary>
+    public sealed record ResumeThresholdKeyResponse(int RoundId, string HospitalId, string KeyId, bool Resumed, string Reason) : IControlMessage;
+
     /// <summary>The federation has finished (or failed); hospitals may stop.</summary>
     public sealed record FederationFinished(int RoundId, bool Succeeded, string Status) : IControlMessage;
 }

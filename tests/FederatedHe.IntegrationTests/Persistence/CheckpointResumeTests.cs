@@ -1,5 +1,9 @@
 using System.Text.Json;
 using Akka.Configuration;
+using Xunit.Abstractions;
+using FederatedHe.Actors.Configuration;
+using FederatedHe.Actors.Persistence;
+using FederatedHe.Crypto.Multiparty;
 using FederatedHe.Host.Simulation;
 
 namespace FederatedHe.IntegrationTests.Persistence;
@@ -11,7 +15,11 @@ namespace FederatedHe.IntegrationTests.Persistence;
 public sealed class CheckpointResumeTests : IDisposable
 {
     private const int Rounds = 6;
+    private const int ThresholdRounds = 4;
     private readonly string _root = Directory.CreateTempSubdirectory("fedhe-resume-").FullName;
+    private readonly ITestOutputHelper _output;
+
+    public CheckpointResumeTests(ITestOutputHelper output) => _output = output;
 
     public void Dispose()
     {
@@ -71,6 +79,80 @@ public sealed class CheckpointResumeTests : IDisposable
         var rejoined = SavedModel("hospital-crash", 3);
         Assert.Equal(Rounds, rejoined.Round);
         Assert.InRange(reference.Parameters.Zip(rejoined.Parameters, (a, b) => Math.Abs(a - b)).Max(), 0, 1e-6);
+    }
+
+    [Fact(Timeout = 420_000)]
+    public async Task In_threshold_mode_the_aggregator_killed_at_round_k_resumes_at_round_k_under_the_same_collective_key_and_ends_with_the_uninterrupted_model()
+    {
+        var uninterrupted = await FederationSimulation.RunAsync(ThresholdOptions("threshold-uninterrupted"));
+        var restarted = await FederationSimulation.RunAsync(ThresholdOptions("threshold-restarted") with
+        {
+            Faults = [new SimulatedFault(2, FaultMoment.RoundStarted, FaultKind.RestartAggregator, "aggregator")],
+        });
+
+        Assert.True(uninterrupted.Succeeded, uninterrupted.Status);
+        Assert.True(restarted.Succeeded, restarted.Status);
+        Assert.Equal(Enumerable.Range(1, ThresholdRounds), restarted.Rounds.Select(r => r.Round));
+        Assert.All(restarted.Rounds, round => Assert.InRange(round.ModelErrorVersusPlaintextFedAvg!.Value, 0, 1e-5));
+        _output.WriteLine($"worst round error against plaintext FedAvg: {restarted.Rounds.Max(r => r.ModelErrorVersusPlaintextFedAvg!.Value):E2}");
+
+        // Each hospital kept its own share of one collective key, as party k of the same four.
+        Assert.Single(Enumerable.Range(1, 4).Select(h => SavedKeyId("threshold-restarted", h)).Distinct());
+
+        for (var hospital = 1; hospital <= 4; hospital++)
+        {
+            var expected = SavedModel("threshold-uninterrupted", hospital);
+            var actual = SavedModel("threshold-restarted", hospital);
+            Assert.Equal(ThresholdRounds, expected.Round);
+            Assert.Equal(ThresholdRounds, actual.Round);
+            var difference = expected.Parameters.Zip(actual.Parameters, (a, b) => Math.Abs(a - b)).Max();
+            _output.WriteLine($"hospital-{hospital}: max |uninterrupted − resumed| = {difference:E2}");
+            Assert.InRange(difference, 0, 1e-5);
+        }
+    }
+
+    [Fact(Timeout = 420_000)]
+    public async Task In_threshold_mode_a_restarted_hospital_rejoins_with_its_saved_key_share_and_decrypts_with_the_others()
+    {
+        // hospital-3 is in every committee (the first three parties of 3-of-4). Killed as round 2 starts, it restarts
+        // with its saved key share, statistics and model; quorum 4 of 4 makes round 2 wait for it (re-requested after
+        // the collect timeout), and each round's aggregate can only be decrypted if its restored share is right.
+        var result = await FederationSimulation.RunAsync(ThresholdOptions("threshold-hospital-restart") with
+        {
+            Quorum = 4,
+            CollectTimeout = TimeSpan.FromSeconds(8),
+            Faults = [new SimulatedFault(2, FaultMoment.RoundStarted, FaultKind.RestartHospital, "hospital-3")],
+        });
+
+        Assert.True(result.Succeeded, result.Status);
+        Assert.Equal(Enumerable.Range(1, ThresholdRounds), result.Rounds.Select(r => r.Round));
+        Assert.All(result.Rounds, round => Assert.Contains("hospital-3", round.Contributors));
+        Assert.All(result.Rounds, round => Assert.InRange(round.ModelErrorVersusPlaintextFedAvg!.Value, 0, 1e-5));
+
+        Assert.Single(Enumerable.Range(1, 4).Select(h => SavedKeyId("threshold-hospital-restart", h)).Distinct());
+        var reference = SavedModel("threshold-hospital-restart", 1);
+        var rejoined = SavedModel("threshold-hospital-restart", 3);
+        Assert.Equal(ThresholdRounds, rejoined.Round);
+        var difference = reference.Parameters.Zip(rejoined.Parameters, (a, b) => Math.Abs(a - b)).Max();
+        _output.WriteLine($"max |hospital-1 − hospital-3| = {difference:E2}; worst round error against plaintext FedAvg "
+            + $"{result.Rounds.Max(r => r.ModelErrorVersusPlaintextFedAvg!.Value):E2}");
+        Assert.InRange(difference, 0, 1e-5);
+    }
+
+    private SimulationOptions ThresholdOptions(string run) => Options(run) with
+    {
+        Rounds = ThresholdRounds,
+        Mode = KeyMode.Threshold,
+        Threshold = 3,
+    };
+
+    private string SavedKeyId(string run, int hospital)
+    {
+        var id = $"hospital-{hospital}";
+        using var saved = new HospitalThresholdKeyFile(Path.Combine(_root, run, "hospitals"), id).Load(ThresholdPresets.Params128BitLogN13LogQ160Threshold)!;
+        Assert.Equal(["hospital-1", "hospital-2", "hospital-3", "hospital-4"], saved.Parties);
+        Assert.Equal(hospital, saved.SecretKey.PartyId);
+        return saved.KeyId.ToString();
     }
 
     private SimulationOptions Options(string run) => new()

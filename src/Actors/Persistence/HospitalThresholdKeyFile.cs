@@ -1,0 +1,240 @@
+using System.Security.Cryptography;
+using System.Text;
+using FederatedHe.Crypto;
+using FederatedHe.Crypto.Multiparty;
+using FederatedHe.Crypto.Rlwe;
+
+namespace FederatedHe.Actors.Persistence;
+
+/// <summary>
+/// A hospital's threshold key material on its own disk (<c>{directory}/{hospital-id}.threshold-key</c>), so a restarted
+/// hospital rejoins the federation with the key share it generated with the others instead of being locked out of
+/// the collective key. The file holds the hospital's threshold secret key share: it is a secret, kept like
+/// <c>secret.key</c> in shared-key mode, readable by its owner only (0600) and refused if anyone else may read it.
+/// </summary>
+/// <remarks>
+/// <para>Format (little-endian, version 1): magic "FHTK", version, CKKS parameter-set id, hospital id, key-generation
+/// session, party id, threshold, party count, the parties' ids, the collective public key and the threshold secret
+/// key (each length-prefixed, in FederatedHe.Crypto's wire format), then a SHA-256 of everything before it.</para>
+/// <para>Written atomically (owner-only temporary file, flushed to disk, then renamed): a kill mid-write leaves the
+/// previous file or none, never a torn one. Not thread-safe; one hospital owns its file.</para>
+/// </remarks>
+internal sealed class HospitalThresholdKeyFile
+{
+    /// <summary>The format version this class writes and reads.</summary>
+    public const byte Version = 1;
+
+    /// <summary>The first four bytes of the file ("FHTK" little-endian).</summary>
+    internal const uint Magic = 0x4B544846;
+
+    private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+    private const UnixFileMode OthersMask = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
+        | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+
+    private readonly string _hospitalId;
+
+    public HospitalThresholdKeyFile(string directory, string hospitalId)
+    {
+        _hospitalId = hospitalId;
+        FilePath = Path.GetFullPath(Path.Combine(directory, $"{hospitalId}.threshold-key"));
+    }
+
+    /// <summary>The hospital whose key this file keeps.</summary>
+    public string HospitalId => _hospitalId;
+
+    /// <summary>The file's path.</summary>
+    public string FilePath { get; }
+
+    /// <summary>Saves the key material, replacing any earlier file, readable by the owner only.</summary>
+    /// <exception cref="IOException">The directory or file cannot be written.</exception>
+    /// <exception cref="UnauthorizedAccessException">The process may not write there.</exception>
+    /// <exception cref="ArgumentException">The key material is another hospital's.</exception>
+    public void Save(SavedThresholdKey key)
+    {
+        if (key.HospitalId != _hospitalId)
+            throw new ArgumentException($"{FilePath} keeps {_hospitalId}'s key, not {key.HospitalId}'s", nameof(key));
+        Directory.CreateDirectory(Path.GetDirectoryName(FilePath)!);
+        var temporary = FilePath + ".tmp";
+
+        // A leftover temporary file would keep its old mode when reopened: start from none.
+        File.Delete(temporary);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = OwnerOnly;
+        var body = Serialize(key);
+        using (var stream = new FileStream(temporary, options))
+        {
+            stream.Write(body);
+            stream.Write(SHA256.HashData(body));
+            stream.Flush(flushToDisk: true);
+        }
+
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(temporary, OwnerOnly);
+        File.Move(temporary, FilePath, overwrite: true);
+    }
+
+    /// <summary>
+    /// The saved key material, or null if there is none. Everything is checked before it is trusted: the checksum,
+    /// the format version, the parameter set, that it is this hospital's, and that the secret share belongs to the
+    /// collective key and the party list stored beside it.
+    /// </summary>
+    /// <exception cref="ThresholdKeyFileException">The file exists but is unreadable, corrupt, readable by others, or belongs to another federation or hospital.</exception>
+    public SavedThresholdKey? Load(ThresholdParameters parameters)
+    {
+        if (!File.Exists(FilePath))
+            return null;
+        byte[] bytes;
+        UnixFileMode mode = OwnerOnly;
+        try
+        {
+            if (!OperatingSystem.IsWindows())
+                mode = File.GetUnixFileMode(FilePath);
+            bytes = File.ReadAllBytes(FilePath);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw Refuse($"cannot be read: {e.Message}", e);
+        }
+
+        if ((mode & OthersMask) != 0)
+            throw Refuse($"is open to others ({mode}); it holds a secret key share, so restrict it to its owner (chmod 600)");
+
+        if (bytes.Length < SHA256.HashSizeInBytes + 5)
+            throw Refuse($"is {bytes.Length} bytes, too short to hold threshold key material");
+        var body = bytes.AsSpan(0, bytes.Length - SHA256.HashSizeInBytes);
+        if (!SHA256.HashData(body).AsSpan().SequenceEqual(bytes.AsSpan(body.Length)))
+            throw Refuse("fails its checksum (corrupt or truncated)");
+        try
+        {
+            return Parse(parameters, body.ToArray());
+        }
+        catch (EndOfStreamException e)
+        {
+            throw Refuse("is truncated", e);
+        }
+        catch (Exception e) when (e is CkksFormatException or ParameterSetMismatchException or ThresholdProtocolException
+                                      or FormatException or DecoderFallbackException or ArgumentException)
+        {
+            throw Refuse($"holds malformed key material: {e.Message}", e);
+        }
+    }
+
+    private static byte[] Serialize(SavedThresholdKey key)
+    {
+        using var stream = new MemoryStream();
+        using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        {
+            writer.Write(Magic);
+            writer.Write(Version);
+            writer.Write(key.SecretKey.ParameterSetId.ToString());
+            writer.Write(key.HospitalId);
+            writer.Write(key.SessionId);
+            writer.Write(key.SecretKey.PartyId);
+            writer.Write(key.SecretKey.Threshold);
+            writer.Write(key.Parties.Count);
+            foreach (var party in key.Parties)
+                writer.Write(party);
+            WriteBytes(writer, key.CollectivePublicKey.ToBytes());
+            WriteBytes(writer, key.SecretKey.ToBytes());
+        }
+
+        return stream.ToArray();
+    }
+
+    private SavedThresholdKey Parse(ThresholdParameters parameters, byte[] body)
+    {
+        using var reader = new BinaryReader(new MemoryStream(body, writable: false), Encoding.UTF8);
+        if (reader.ReadUInt32() != Magic)
+            throw Refuse("is not a threshold key file (bad magic)");
+        var version = reader.ReadByte();
+        if (version != Version)
+            throw Refuse($"has format version {version}; this build reads version {Version}");
+        var parameterSetId = reader.ReadString();
+        if (parameterSetId != parameters.Ckks.Id.ToString())
+            throw Refuse($"was made for parameter set {parameterSetId}, not this federation's {parameters.Ckks.Id}");
+        var hospitalId = reader.ReadString();
+        if (hospitalId != _hospitalId)
+            throw Refuse($"belongs to {hospitalId}, not {_hospitalId}");
+        var session = reader.ReadString();
+        var partyId = reader.ReadInt32();
+        var threshold = reader.ReadInt32();
+        var count = reader.ReadInt32();
+        if (count < 1 || count > parameters.MaxParties)
+            throw Refuse($"claims {count} parties; this parameter set allows 1 to {parameters.MaxParties}");
+        var parties = new string[count];
+        for (var i = 0; i < count; i++)
+            parties[i] = reader.ReadString();
+        if (partyId < 1 || partyId > count || parties[partyId - 1] != _hospitalId || parties.Distinct(StringComparer.Ordinal).Count() != count)
+            throw Refuse($"names party {partyId} of [{string.Join(", ", parties)}], which is not a party list with {_hospitalId} at that position");
+
+        var publicKey = PublicKey.FromBytes(parameters.Ckks, ReadBytes(reader));
+        var secretKey = ThresholdSecretKey.FromBytes(parameters, ReadBytes(reader));
+        if (reader.BaseStream.Position != reader.BaseStream.Length)
+        {
+            secretKey.Dispose();
+            throw Refuse("has unexpected bytes after the key material");
+        }
+
+        var keyId = CollectivePublicKeyGenerator.KeyIdOf(publicKey);
+        if (secretKey.KeyId != keyId || secretKey.PartyId != partyId || secretKey.Threshold != threshold || secretKey.PartyCount != count)
+        {
+            var detail = $"its secret share is party {secretKey.PartyId}, {secretKey.Threshold} of {secretKey.PartyCount}, for key {secretKey.KeyId}; "
+                + $"the file says party {partyId}, {threshold} of {count}, for key {keyId}";
+            secretKey.Dispose();
+            throw Refuse($"is inconsistent: {detail}");
+        }
+
+        return new SavedThresholdKey(hospitalId, session, parties, publicKey, secretKey);
+    }
+
+    private static void WriteBytes(BinaryWriter writer, byte[] bytes)
+    {
+        writer.Write(bytes.Length);
+        writer.Write(bytes);
+    }
+
+    private static byte[] ReadBytes(BinaryReader reader)
+    {
+        var length = reader.ReadInt32();
+        if (length < 0 || length > reader.BaseStream.Length - reader.BaseStream.Position)
+            throw new EndOfStreamException($"a field claims {length} bytes");
+        return reader.ReadBytes(length);
+    }
+
+    private ThresholdKeyFileException Refuse(string reason, Exception? inner = null) => new(FilePath, reason, inner);
+}
+
+/// <summary>A hospital's threshold key material: its party in the collective key and its secret key share.</summary>
+/// <param name="HospitalId">The hospital it belongs to.</param>
+/// <param name="SessionId">The key-generation session that made the collective key.</param>
+/// <param name="Parties">Every party's hospital id, in party-id order (party j is element j−1).</param>
+/// <param name="CollectivePublicKey">The collective public key everyone encrypts under.</param>
+/// <param name="SecretKey">This hospital's threshold secret key share (secret; disposing the record zeroes it).</param>
+internal sealed record SavedThresholdKey(string HospitalId, string SessionId, IReadOnlyList<string> Parties, PublicKey CollectivePublicKey,
+    ThresholdSecretKey SecretKey) : IDisposable
+{
+    /// <summary>The collective key's id, which the secret share is bound to.</summary>
+    public Sha256Digest KeyId => SecretKey.KeyId;
+
+    /// <inheritdoc />
+    public void Dispose() => SecretKey.Dispose();
+}
+
+/// <summary>A hospital's threshold key file cannot be used; the message says which file and why.</summary>
+public sealed class ThresholdKeyFileException : IOException
+{
+    /// <summary>Creates the exception for <paramref name="filePath"/>.</summary>
+    public ThresholdKeyFileException(string filePath, string reason, Exception? innerException = null)
+        : base($"threshold key file {filePath} {reason}", innerException)
+    {
+        FilePath = filePath;
+        Reason = reason;
+    }
+
+    /// <summary>The file refused.</summary>
+    public string FilePath { get; }
+
+    /// <summary>Why it was refused.</summary>
+    public string Reason { get; }
+}
