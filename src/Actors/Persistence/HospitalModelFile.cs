@@ -42,19 +42,24 @@ internal sealed class HospitalModelFile
     {
         if (!File.Exists(_statisticsPath))
             return null;
-        SavedStatistics? saved;
-        try
-        {
-            saved = JsonSerializer.Deserialize<SavedStatistics>(File.ReadAllBytes(_statisticsPath));
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{_statisticsPath}: not saved global statistics: {e.Message}", e);
-        }
+        var saved = ReadJson<SavedStatistics>(_statisticsPath, "saved global statistics");
 
         if (saved?.Values is null || saved.ParameterSetId != parameterSetId || saved.Values.Length != length || !saved.Values.All(double.IsFinite))
             throw new InvalidDataException($"{_statisticsPath}: not {length} finite global statistics for parameter set {parameterSetId}");
         return saved.Values;
+    }
+
+    /// <exception cref="InvalidDataException">The file is not JSON of the expected shape.</exception>
+    private static T? ReadJson<T>(string path, string what)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize<T>(File.ReadAllBytes(path));
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: not {what}: {e.Message}", e);
+        }
     }
 
     private static void WriteAtomically(string path, byte[] bytes)
@@ -74,15 +79,7 @@ internal sealed class HospitalModelFile
     {
         if (!File.Exists(_path))
             return null;
-        SavedModel? model;
-        try
-        {
-            model = JsonSerializer.Deserialize<SavedModel>(File.ReadAllBytes(_path));
-        }
-        catch (JsonException e)
-        {
-            throw new InvalidDataException($"{_path}: not a saved global model: {e.Message}", e);
-        }
+        var model = ReadJson<SavedModel>(_path, "a saved global model");
 
         if (model is null || model.Parameters is null || model.Round < 1)
             throw new InvalidDataException($"{_path}: not a saved global model");
