@@ -5,7 +5,7 @@ namespace FederatedHe.Actors.Persistence;
 /// <summary>
 /// A hospital's latest decrypted global model on its own disk (<c>{directory}/{hospital-id}.model.json</c>), so a
 /// restarted hospital resumes from the round it last saw instead of asking for it again. Written atomically
-/// (temporary file, then rename): a kill mid-write leaves the previous model, never a torn one.
+/// (temporary file, then rename): a kill mid-write leaves the previous model, never a torn one. Mode 0600.
 /// In threshold mode it also keeps the decrypted global feature statistics (<c>{hospital-id}.statistics.json</c>): no
 /// hospital can decrypt round 0's aggregate again on its own, and a restarted one cannot train without them.
 /// </summary>
@@ -67,6 +67,10 @@ internal sealed class HospitalModelFile
         Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var temporary = path + ".tmp";
         File.WriteAllBytes(temporary, bytes);
+
+        // The decrypted global model and statistics never leave the hospital: readable by its own user only.
+        if (!OperatingSystem.IsWindows())
+            File.SetUnixFileMode(temporary, UnixFileMode.UserRead | UnixFileMode.UserWrite);
         File.Move(temporary, path, overwrite: true);
     }
 
