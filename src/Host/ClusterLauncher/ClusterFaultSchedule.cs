@@ -64,7 +64,17 @@ internal sealed partial class ClusterFaultSchedule : INetworkLinks
 
                 // Each fault strikes once: a resumed aggregator announces the interrupted round again.
                 foreach (var fault in _faults.Where(f => f.Round == round && f.Moment == moment && _struck.Add(f)).ToList())
-                    await StrikeAsync(fault).ConfigureAwait(false);
+                {
+                    try
+                    {
+                        await StrikeAsync(fault).ConfigureAwait(false);
+                    }
+                    catch (ClusterLaunchException exception)
+                    {
+                        // A node that cannot be started again stays down; the run goes on (or ends) without it.
+                        _status($"fault: {FaultNames.Describe(fault)} failed: {exception.Message}");
+                    }
+                }
             }
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)

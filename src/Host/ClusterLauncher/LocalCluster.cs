@@ -256,8 +256,17 @@ public static partial class LocalCluster
             var code = await aggregator.Exited.WaitAsync(cancellationToken).ConfigureAwait(false);
             if (!processes.KilledByFault(aggregator))
                 return code;
-            if (processes.Current("aggregator") == aggregator)
+            if (processes.Current("aggregator") != aggregator)
+                continue;
+            try
+            {
                 await restart.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                // Killed by the schedule and never started again (its restart failed): the federation ends with it.
+                return code;
+            }
         }
     }
 
