@@ -16,6 +16,9 @@ missing=()
 for tool in g++:g++ patchelf:patchelf readelf:binutils; do
   command -v "${tool%%:*}" >/dev/null || missing+=("${tool##*:}")
 done
+# PostgreSQL's server binaries: the tests start a throw-away server to check the journal that multi-machine
+# deployments use (the federation itself needs none; it journals to SQLite by default).
+compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   as_root apt-get update -qq
