@@ -25,16 +25,10 @@ namespace FederatedHe.Actors.Tests;
 public sealed class ThresholdResumeTests : TestKit
 {
     private static readonly Config TestConfig = ConfigurationFactory.ParseString("""
-        akka.actor.provider = cluster
-        akka.actor.serialize-messages = on
-        akka.remote.dot-netty.tcp.hostname = "127.0.0.1"
-        akka.remote.dot-netty.tcp.port = 0
-        akka.loglevel = WARNING
-        akka.test.single-expect-default = 15s
         fedhe.persistence.enabled = on
         akka.persistence.journal.plugin = "akka.persistence.journal.inmem"
         akka.persistence.snapshot-store.plugin = "akka.persistence.snapshot-store.inmem"
-        """).WithFallback(FederationConfig.Default);
+        """).WithFallback(OneNodeCluster.Config("WARNING"));
 
     private static readonly ThresholdParameters Threshold = ThresholdPresets.Params128BitLogN13LogQ160Threshold;
     private static readonly string[] Parties = ["hospital-1", "hospital-2", "hospital-3", "hospital-4"];

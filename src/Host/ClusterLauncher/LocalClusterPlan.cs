@@ -4,6 +4,7 @@ using FederatedHe.Actors.Configuration;
 using FederatedHe.Host.Simulation;
 using FederatedHe.Training.Local;
 using FederatedHe.Training.Models;
+using FederatedHe.Host.Hosting;
 
 namespace FederatedHe.Host.ClusterLauncher;
 
@@ -81,8 +82,8 @@ public sealed record LocalClusterPlan
         var state = Path.Combine(Path.GetFullPath(LogDirectory), "state");
         Line(text, $"fedhe.persistence {{");
         Line(text, $"  enabled = on");
-        Line(text, $"  sqlite-path = {Quote(Path.Combine(state, "aggregator.db"))}");
-        Line(text, $"  hospital-directory = {Quote(Path.Combine(state, "hospitals"))}");
+        Line(text, $"  sqlite-path = {HoconText.Quote(Path.Combine(state, "aggregator.db"))}");
+        Line(text, $"  hospital-directory = {HoconText.Quote(Path.Combine(state, "hospitals"))}");
         Line(text, $"}}");
         if (o.ExtraConfig is { } extra)
             text.Append(extra.ToString(includeFallback: false)).Append('\n');
@@ -107,8 +108,6 @@ public sealed record LocalClusterPlan
         Line(text, $"}}");
         return text.ToString();
     }
-
-    private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 
     private static void Line(StringBuilder text, FormattableString line) => text.Append(line.ToString(CultureInfo.InvariantCulture)).Append('\n');
 }

@@ -19,11 +19,11 @@ public static class ExperimentSpecWriter
         void Line(FormattableString line) => text.Append(line.ToString(CultureInfo.InvariantCulture)).Append('\n');
 
         Line($"# Written by fedhe for run '{name}'; `fedhe experiment run` repeats it.");
-        Line($"name = {Quote(name)}");
+        Line($"name = {HoconText.Quote(name)}");
         Line($"seed = {options.Seed}");
         Line($"hospitals = {options.Hospitals}");
         Line($"rounds = {options.Rounds}");
-        Line($"data {{ path = {Quote(dataPath)}, test-fraction = {options.TestFraction} }}");
+        Line($"data {{ path = {HoconText.Quote(dataPath)}, test-fraction = {options.TestFraction} }}");
         var scheme = options.Partition switch
         {
             PartitionScheme.Dirichlet => "dirichlet",
@@ -37,7 +37,7 @@ public static class ExperimentSpecWriter
         var training = options.Training;
         Line($"training {{ epochs = {training.Epochs}, batch-size = {training.BatchSize}, optimizer = {(training.Optimizer == OptimizerKind.Adam ? "adam" : "sgd")}, learning-rate = {training.LearningRate}, proximal-mu = {training.ProximalMu} }}");
         var threshold = options.Mode == KeyMode.Threshold ? $", threshold = {options.EffectiveThreshold}" : string.Empty;
-        Line($"encryption {{ mode = {(options.Mode == KeyMode.Threshold ? "threshold" : "shared-key")}, preset = {Quote(options.EffectiveCryptoPreset)}{threshold} }}");
+        Line($"encryption {{ mode = {(options.Mode == KeyMode.Threshold ? "threshold" : "shared-key")}, preset = {HoconText.Quote(options.EffectiveCryptoPreset)}{threshold} }}");
         Line($"federation {{ quorum = {options.EffectiveQuorum}, collect-timeout = {(long)options.CollectTimeout.TotalMilliseconds}ms }}");
         text.Append("faults = [");
         text.AppendJoin(", ", options.Faults.Select(f =>
@@ -45,6 +45,4 @@ public static class ExperimentSpecWriter
         text.Append("]\n");
         return text.ToString();
     }
-
-    private static string Quote(string value) => "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\"";
 }

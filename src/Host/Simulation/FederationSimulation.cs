@@ -345,8 +345,8 @@ public static class FederationSimulation
             : ConfigurationFactory.ParseString($$"""
                 fedhe.persistence {
                   enabled = on
-                  sqlite-path = "{{Path.Combine(temporaryState, "aggregator.db")}}"
-                  hospital-directory = "{{Path.Combine(temporaryState, "hospitals")}}"
+                  sqlite-path = {{HoconText.Quote(Path.Combine(temporaryState, "aggregator.db"))}}
+                  hospital-directory = {{HoconText.Quote(Path.Combine(temporaryState, "hospitals"))}}
                 }
                 """);
         return federation

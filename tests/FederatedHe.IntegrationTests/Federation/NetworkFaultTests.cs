@@ -15,19 +15,26 @@ public sealed class NetworkFaultTests
         fedhe.federation.max-attempts = 12
         """);
 
+    // Four hospitals whose retries come quickly, under one fault.
+    private static SimulationOptions FourHospitals(int rounds, int quorum, int collectTimeoutSeconds, SimulatedFault fault) => new()
+    {
+        Hospitals = 4,
+        Rounds = rounds,
+        Quorum = quorum,
+        CollectTimeout = TimeSpan.FromSeconds(collectTimeoutSeconds),
+        ExtraConfig = QuickRetries,
+        Faults = [fault],
+    };
+
+    private static void AssertEveryRoundEqualsPlaintextFedAvg(SimulationResult result) =>
+        Assert.All(result.Rounds, round => Assert.InRange(round.ModelErrorVersusPlaintextFedAvg!.Value, 0, 1e-5));
+
     [Fact(Timeout = 300_000)]
     public async Task With_ten_percent_of_messages_lost_on_every_link_every_round_completes_through_retries()
     {
         // Quorum 4 of 4: no round may give up on a hospital, so every lost update or request has to be recovered.
-        var options = new SimulationOptions
-        {
-            Hospitals = 4,
-            Rounds = 10,
-            Quorum = 4,
-            CollectTimeout = TimeSpan.FromSeconds(2),
-            ExtraConfig = QuickRetries,
-            Faults = [new SimulatedFault(0, FaultMoment.RoundStarted, FaultKind.DropMessages, SimulatedFault.EveryNode) { Fraction = 0.1 }],
-        };
+        var options = FourHospitals(rounds: 10, quorum: 4, collectTimeoutSeconds: 2,
+            new SimulatedFault(0, FaultMoment.RoundStarted, FaultKind.DropMessages, SimulatedFault.EveryNode) { Fraction = 0.1 });
 
         var result = await FederationSimulation.RunAsync(options);
 
@@ -48,15 +55,8 @@ public sealed class NetworkFaultTests
     [Fact(Timeout = 300_000)]
     public async Task A_hospital_partitioned_away_for_a_few_seconds_is_left_out_and_contributes_again_once_the_partition_heals()
     {
-        var options = new SimulationOptions
-        {
-            Hospitals = 4,
-            Rounds = 10,
-            Quorum = 3,
-            CollectTimeout = TimeSpan.FromSeconds(3),
-            ExtraConfig = QuickRetries,
-            Faults = [new SimulatedFault(2, FaultMoment.RoundStarted, FaultKind.PartitionNode, "hospital-2") { Duration = TimeSpan.FromSeconds(6) }],
-        };
+        var options = FourHospitals(rounds: 10, quorum: 3, collectTimeoutSeconds: 3,
+            new SimulatedFault(2, FaultMoment.RoundStarted, FaultKind.PartitionNode, "hospital-2") { Duration = TimeSpan.FromSeconds(6) });
 
         var result = await FederationSimulation.RunAsync(options);
 
@@ -64,26 +64,16 @@ public sealed class NetworkFaultTests
         Assert.Equal(Enumerable.Range(1, 10), result.Rounds.Select(r => r.Round));
         Assert.Contains(result.Rounds, round => round.Round >= 2 && round.Dropouts.Contains("hospital-2"));
         Assert.Contains("hospital-2", result.Rounds[^1].Contributors);
-        Assert.All(result.Rounds, round => Assert.InRange(round.ModelErrorVersusPlaintextFedAvg!.Value, 0, 1e-5));
+        AssertEveryRoundEqualsPlaintextFedAvg(result);
     }
 
     [Fact(Timeout = 300_000)]
     public async Task A_hospital_whose_links_are_slowed_below_a_ciphertext_per_collect_timeout_misses_rounds_until_they_recover()
     {
         // At 20 kB/s an update's ciphertext (about 120 kB) needs some 6 s, three times the collect timeout.
-        var options = new SimulationOptions
-        {
-            Hospitals = 4,
-            Rounds = 10,
-            Quorum = 3,
-            CollectTimeout = TimeSpan.FromSeconds(2),
-            ExtraConfig = QuickRetries,
-            Faults =
-            [
-                new SimulatedFault(2, FaultMoment.RoundStarted, FaultKind.DelayMessages, "hospital-1")
-                    { BytesPerSecond = 20_000, Duration = TimeSpan.FromSeconds(6) },
-            ],
-        };
+        var options = FourHospitals(rounds: 10, quorum: 3, collectTimeoutSeconds: 2,
+            new SimulatedFault(2, FaultMoment.RoundStarted, FaultKind.DelayMessages, "hospital-1")
+                { BytesPerSecond = 20_000, Duration = TimeSpan.FromSeconds(6) });
 
         var result = await FederationSimulation.RunAsync(options);
 
@@ -91,22 +81,15 @@ public sealed class NetworkFaultTests
         Assert.True(result.Succeeded, result.Status);
         Assert.Contains(result.Rounds, round => round.Round is 2 or 3 && round.Dropouts.Contains("hospital-1"));
         Assert.Contains("hospital-1", result.Rounds[^1].Contributors);
-        Assert.All(result.Rounds, round => Assert.InRange(round.ModelErrorVersusPlaintextFedAvg!.Value, 0, 1e-5));
+        AssertEveryRoundEqualsPlaintextFedAvg(result);
     }
 
     [Fact(Timeout = 300_000)]
     public async Task A_straggler_slower_than_the_collect_timeout_is_left_out_and_its_late_updates_are_ignored()
     {
-        var options = new SimulationOptions
-        {
-            Hospitals = 4,
-            Rounds = 6,
-            Quorum = 3,
-            CollectTimeout = TimeSpan.FromSeconds(2),
-            ExtraConfig = QuickRetries,
-            // Struck while round 2's aggregate is decrypted, so it is in force when round 3 is announced.
-            Faults = [new SimulatedFault(2, FaultMoment.AggregateDistributed, FaultKind.SlowHospital, "hospital-3") { Delay = TimeSpan.FromSeconds(5) }],
-        };
+        // Struck while round 2's aggregate is decrypted, so it is in force when round 3 is announced.
+        var options = FourHospitals(rounds: 6, quorum: 3, collectTimeoutSeconds: 2,
+            new SimulatedFault(2, FaultMoment.AggregateDistributed, FaultKind.SlowHospital, "hospital-3") { Delay = TimeSpan.FromSeconds(5) });
 
         var result = await FederationSimulation.RunAsync(options);
 
@@ -118,6 +101,6 @@ public sealed class NetworkFaultTests
             Assert.Contains("hospital-3", round.Dropouts);
         });
         Assert.Contains(result.Rounds, round => round.Round > 3 && round.IgnoredMessages > 0);
-        Assert.All(result.Rounds, round => Assert.InRange(round.ModelErrorVersusPlaintextFedAvg!.Value, 0, 1e-5));
+        AssertEveryRoundEqualsPlaintextFedAvg(result);
     }
 }

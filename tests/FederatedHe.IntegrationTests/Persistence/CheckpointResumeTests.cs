@@ -49,14 +49,7 @@ public sealed class CheckpointResumeTests : IDisposable
         Assert.Equal(Enumerable.Range(1, Rounds), restarted.Rounds.Select(r => r.Round));
 
         for (var hospital = 1; hospital <= 4; hospital++)
-        {
-            var expected = SavedModel("uninterrupted", hospital);
-            var actual = SavedModel("restarted", hospital);
-            Assert.Equal(Rounds, expected.Round);
-            Assert.Equal(Rounds, actual.Round);
-            var difference = expected.Parameters.Zip(actual.Parameters, (a, b) => Math.Abs(a - b)).Max();
-            Assert.InRange(difference, 0, 1e-4);
-        }
+            Assert.InRange(FinalModelDifference(("uninterrupted", hospital), ("restarted", hospital), Rounds), 0, 1e-4);
     }
 
     [Fact(Timeout = 240_000)]
@@ -75,10 +68,7 @@ public sealed class CheckpointResumeTests : IDisposable
         Assert.Equal(Enumerable.Range(1, Rounds), result.Rounds.Select(r => r.Round));
         Assert.All(result.Rounds, round => Assert.Contains("hospital-3", round.Contributors));
 
-        var reference = SavedModel("hospital-crash", 1);
-        var rejoined = SavedModel("hospital-crash", 3);
-        Assert.Equal(Rounds, rejoined.Round);
-        Assert.InRange(reference.Parameters.Zip(rejoined.Parameters, (a, b) => Math.Abs(a - b)).Max(), 0, 1e-6);
+        Assert.InRange(FinalModelDifference(("hospital-crash", 1), ("hospital-crash", 3), Rounds), 0, 1e-6);
     }
 
     [Fact(Timeout = 420_000)]
@@ -101,11 +91,7 @@ public sealed class CheckpointResumeTests : IDisposable
 
         for (var hospital = 1; hospital <= 4; hospital++)
         {
-            var expected = SavedModel("threshold-uninterrupted", hospital);
-            var actual = SavedModel("threshold-restarted", hospital);
-            Assert.Equal(ThresholdRounds, expected.Round);
-            Assert.Equal(ThresholdRounds, actual.Round);
-            var difference = expected.Parameters.Zip(actual.Parameters, (a, b) => Math.Abs(a - b)).Max();
+            var difference = FinalModelDifference(("threshold-uninterrupted", hospital), ("threshold-restarted", hospital), ThresholdRounds);
             _output.WriteLine($"hospital-{hospital}: max |uninterrupted − resumed| = {difference:E2}");
             Assert.InRange(difference, 0, 1e-5);
         }
@@ -130,10 +116,7 @@ public sealed class CheckpointResumeTests : IDisposable
         Assert.All(result.Rounds, round => Assert.InRange(round.ModelErrorVersusPlaintextFedAvg!.Value, 0, 1e-5));
 
         Assert.Single(Enumerable.Range(1, 4).Select(h => SavedKeyId("threshold-hospital-restart", h)).Distinct());
-        var reference = SavedModel("threshold-hospital-restart", 1);
-        var rejoined = SavedModel("threshold-hospital-restart", 3);
-        Assert.Equal(ThresholdRounds, rejoined.Round);
-        var difference = reference.Parameters.Zip(rejoined.Parameters, (a, b) => Math.Abs(a - b)).Max();
+        var difference = FinalModelDifference(("threshold-hospital-restart", 1), ("threshold-hospital-restart", 3), ThresholdRounds);
         _output.WriteLine($"max |hospital-1 − hospital-3| = {difference:E2}; worst round error against plaintext FedAvg "
             + $"{result.Rounds.Max(r => r.ModelErrorVersusPlaintextFedAvg!.Value):E2}");
         Assert.InRange(difference, 0, 1e-5);
@@ -171,6 +154,16 @@ public sealed class CheckpointResumeTests : IDisposable
             }
             """),
     };
+
+    /// <summary>The largest difference between two hospitals' saved final models, each checked to be that of the last round.</summary>
+    private double FinalModelDifference((string Run, int Hospital) first, (string Run, int Hospital) second, int rounds)
+    {
+        var a = SavedModel(first.Run, first.Hospital);
+        var b = SavedModel(second.Run, second.Hospital);
+        Assert.Equal(rounds, a.Round);
+        Assert.Equal(rounds, b.Round);
+        return a.Parameters.Zip(b.Parameters, (x, y) => Math.Abs(x - y)).Max();
+    }
 
     private Saved SavedModel(string run, int hospital) =>
         JsonSerializer.Deserialize<Saved>(File.ReadAllBytes(Path.Combine(_root, run, "hospitals", $"hospital-{hospital}.model.json")))!;
