@@ -25,41 +25,46 @@ internal static class DecryptionMasks
 
     private static ReadOnlySpan<byte> DomainLabel => "FederatedHe threshold decryption share mask v1"u8;
 
-    /// <summary>Adds r_j of <paramref name="partyId"/> to the first limbs of <paramref name="destination"/> (NTT form).</summary>
+    /// <summary>Adds r_j of <paramref name="partyId"/> to the first level + 1 limbs of <paramref name="destination"/> (NTT form).</summary>
     public static void AddMask(RingContext ring, DecryptionMaskSeeds seeds, Sha256Digest keyId, Sha256Digest ciphertextFingerprint, ReadOnlySpan<int> committee, ReadOnlySpan<byte> context, int level, int partyId, RnsPolynomial destination)
     {
-        int limbs = level + 1;
         byte[] info = Info(keyId, ciphertextFingerprint, committee, context, level);
+        foreach (int other in committee)
+        {
+            if (other != partyId)
+            {
+                AddPairMask(ring, seeds.SeedWith(other), info, level, partyId, other, destination);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Adds σ(j,k)·U_jk, the term of pair (<paramref name="partyId"/>, <paramref name="otherParty"/>) in
+    /// r_j, to <paramref name="destination"/>; <paramref name="info"/> is <see cref="Info"/> of the decryption
+    /// (its pair fields are overwritten).
+    /// </summary>
+    internal static void AddPairMask(RingContext ring, ReadOnlySpan<byte> seed, byte[] info, int level, int partyId, int otherParty, RnsPolynomial destination)
+    {
+        int limbs = level + 1;
+        BinaryPrimitives.WriteUInt16LittleEndian(info.AsSpan(info.Length - PairFieldsLength + 4), (ushort)Math.Min(partyId, otherParty));
+        BinaryPrimitives.WriteUInt16LittleEndian(info.AsSpan(info.Length - 2), (ushort)Math.Max(partyId, otherParty));
         var uniform = RnsPolynomial.Rent(ring.N, limbs);
         Span<byte> key = stackalloc byte[AesCtrPrng.SeedLength];
         try
         {
-            foreach (int other in committee)
+            HKDF.DeriveKey(HashAlgorithmName.SHA256, seed, key, salt: ReadOnlySpan<byte>.Empty, info);
+            using (var prng = new AesCtrPrng(key))
             {
-                if (other == partyId)
-                {
-                    continue;
-                }
+                Sampling.SampleUniform(prng, ring, uniform, limbs);
+            }
 
-                int low = Math.Min(partyId, other);
-                int high = Math.Max(partyId, other);
-                BinaryPrimitives.WriteUInt16LittleEndian(info.AsSpan(info.Length - PairFieldsLength + 4), (ushort)low);
-                BinaryPrimitives.WriteUInt16LittleEndian(info.AsSpan(info.Length - 2), (ushort)high);
-                HKDF.DeriveKey(HashAlgorithmName.SHA256, seeds.SeedWith(other), key, salt: ReadOnlySpan<byte>.Empty, info);
-                using (var prng = new AesCtrPrng(key))
-                {
-                    Sampling.SampleUniform(prng, ring, uniform, limbs);
-                }
-
-                CryptographicOperations.ZeroMemory(key);
-                if (partyId < other)
-                {
-                    ring.Add(destination, uniform, destination, limbs);
-                }
-                else
-                {
-                    ring.Subtract(destination, uniform, destination, limbs);
-                }
+            if (partyId < otherParty)
+            {
+                ring.Add(destination, uniform, destination, limbs);
+            }
+            else
+            {
+                ring.Subtract(destination, uniform, destination, limbs);
             }
         }
         finally
