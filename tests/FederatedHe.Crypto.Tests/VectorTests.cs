@@ -18,7 +18,7 @@ public class VectorTests
         var vector = encryptor.Encrypt(values);
         Assert.Equal(length, vector.Length);
         Assert.Equal((length + 4095) / 4096, vector.ChunkCount);
-        Assert.True(CkksContext.MaxError(values, decryptor.Decrypt(vector)) <= ctx.Parameters.FreshEncryptionErrorBound);
+        Assert.True(CkksContext.MaxError(values, decryptor.Decrypt(vector)) <= ctx.Parameters.FreshEncryptionErrorHeuristic);
     }
 
     [Fact]
@@ -31,7 +31,7 @@ public class VectorTests
         new VectorDecryptor(ctx.Parameters, ctx.SecretKey).Decrypt(vector, decrypted);
         for (int i = 0; i < values.Length; i++)
         {
-            double tolerance = ctx.Parameters.FreshEncryptionErrorBound + (Math.Abs(values[i]) * 6e-8);
+            double tolerance = ctx.Parameters.FreshEncryptionErrorHeuristic + (Math.Abs(values[i]) * 6e-8);
             Assert.True(Math.Abs(values[i] - decrypted[i]) <= tolerance, $"element {i}: {values[i]} vs {decrypted[i]}");
         }
     }
