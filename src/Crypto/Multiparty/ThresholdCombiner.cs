@@ -83,7 +83,7 @@ public sealed class ThresholdCombiner
 
     /// <summary>
     /// Fuses a whole vector: <paramref name="sharesByParty"/> holds, for each committee member, its
-    /// shares of every chunk in order (as <see cref="ThresholdDecryptor.GenShares"/> returns them).
+    /// shares of every chunk in order (as <see cref="ThresholdDecryptor.GenShares(EncryptedVector, IEnumerable{int}, ReadOnlySpan{byte}, DecryptionMaskSeeds)"/> returns them).
     /// </summary>
     /// <exception cref="ArgumentException">A member's share list does not have one share per chunk.</exception>
     /// <exception cref="ParameterSetMismatchException">The vector or a share belongs to another parameter set.</exception>
