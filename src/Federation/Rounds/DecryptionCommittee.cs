@@ -17,12 +17,12 @@ public interface IDecryptionCommitteePhase
     /// <param name="round">The aggregate's round.</param>
     /// <param name="recipients">The hospitals it went to.</param>
     /// <param name="reachableParties">The key's parties that are reachable, in key order.</param>
-    CommitteeStep AggregateSent(int round, ImmutableArray<string> recipients, ImmutableArray<string> reachableParties);
+    CommitteeStep AggregateSent(int round, EquatableArray<string> recipients, EquatableArray<string> reachableParties);
 
     /// <summary>A hospital became unreachable or left: replace committees that lost a member.</summary>
     /// <param name="reachableParties">The key's parties that are reachable, in key order.</param>
     /// <param name="reachableHospitals">Every reachable hospital (a replacement committee is announced to all).</param>
-    CommitteeStep MembersChanged(ImmutableArray<string> reachableParties, ImmutableArray<string> reachableHospitals);
+    CommitteeStep MembersChanged(EquatableArray<string> reachableParties, EquatableArray<string> reachableHospitals);
 }
 
 /// <summary>Shared-key mode: every hospital decrypts the aggregate itself.</summary>
@@ -32,17 +32,17 @@ public sealed record NoDecryptionCommittee : IDecryptionCommitteePhase
     public static readonly NoDecryptionCommittee Instance = new();
 
     /// <inheritdoc />
-    public CommitteeStep AggregateSent(int round, ImmutableArray<string> recipients, ImmutableArray<string> reachableParties) => new(this, []);
+    public CommitteeStep AggregateSent(int round, EquatableArray<string> recipients, EquatableArray<string> reachableParties) => new(this, []);
 
     /// <inheritdoc />
-    public CommitteeStep MembersChanged(ImmutableArray<string> reachableParties, ImmutableArray<string> reachableHospitals) => new(this, []);
+    public CommitteeStep MembersChanged(EquatableArray<string> reachableParties, EquatableArray<string> reachableHospitals) => new(this, []);
 }
 
 /// <summary>Tell these hospitals who decrypts a round's aggregate (the members exchange decryption shares among themselves).</summary>
-public sealed record AnnounceCommittee(int Round, int Attempt, ImmutableArray<string> Members, ImmutableArray<string> Recipients) : RoundCommand;
+public sealed record AnnounceCommittee(int Round, int Attempt, EquatableArray<string> Members, EquatableArray<string> Recipients) : RoundCommand;
 
 /// <summary>A round's committee and how many times it was named.</summary>
-public sealed record NamedCommittee(int Round, int Attempt, ImmutableArray<string> Members);
+public sealed record NamedCommittee(int Round, int Attempt, EquatableArray<string> Members);
 
 /// <summary>
 /// The coordinator's committee rule: the first t reachable parties, kept while all of them stay reachable, renamed
@@ -56,7 +56,7 @@ public sealed record FirstReachablePartiesCommittee(int Threshold) : IDecryption
     public ImmutableSortedDictionary<int, NamedCommittee> Committees { get; init; } = ImmutableSortedDictionary<int, NamedCommittee>.Empty;
 
     /// <inheritdoc />
-    public CommitteeStep AggregateSent(int round, ImmutableArray<string> recipients, ImmutableArray<string> reachableParties)
+    public CommitteeStep AggregateSent(int round, EquatableArray<string> recipients, EquatableArray<string> reachableParties)
     {
         var (next, committee, commands, failure) = CommitteeFor(round, reachableParties);
         return failure is not null
@@ -65,7 +65,7 @@ public sealed record FirstReachablePartiesCommittee(int Threshold) : IDecryption
     }
 
     /// <inheritdoc />
-    public CommitteeStep MembersChanged(ImmutableArray<string> reachableParties, ImmutableArray<string> reachableHospitals)
+    public CommitteeStep MembersChanged(EquatableArray<string> reachableParties, EquatableArray<string> reachableHospitals)
     {
         var state = this;
         var commands = ImmutableArray.CreateBuilder<RoundCommand>();
@@ -85,7 +85,7 @@ public sealed record FirstReachablePartiesCommittee(int Threshold) : IDecryption
     }
 
     private (FirstReachablePartiesCommittee Next, NamedCommittee Committee, ImmutableArray<RoundCommand> Commands, string? Failure) CommitteeFor(
-        int round, ImmutableArray<string> reachableParties)
+        int round, EquatableArray<string> reachableParties)
     {
         if (Committees.TryGetValue(round, out var current) && current.Members.All(reachableParties.Contains))
             return (this, current, [], null);

@@ -21,7 +21,7 @@ public enum KeyGenerationStatus
 /// <summary>What the round machine tells a key-generation sub-machine about the federation.</summary>
 /// <param name="Round">The round the federation is at (the concluded one when resuming).</param>
 /// <param name="ReachableHospitals">The registered, reachable hospitals, in ordinal order.</param>
-public sealed record KeyGenerationContext(int Round, ImmutableArray<string> ReachableHospitals);
+public sealed record KeyGenerationContext(int Round, EquatableArray<string> ReachableHospitals);
 
 /// <summary>A key-generation sub-machine's answer: its next state, its commands, its status and the hospitals it excludes for good.</summary>
 public sealed record KeyGenerationStep(
@@ -29,11 +29,7 @@ public sealed record KeyGenerationStep(
     ImmutableArray<RoundCommand> Commands,
     KeyGenerationStatus Status,
     string? FailureReason = null,
-    ImmutableArray<(string HospitalId, string Reason)> Excluded = default)
-{
-    /// <summary>The excluded hospitals, never default.</summary>
-    public ImmutableArray<(string HospitalId, string Reason)> ExcludedHospitals => Excluded.IsDefault ? [] : Excluded;
-}
+    EquatableArray<(string HospitalId, string Reason)> Excluded = default);
 
 /// <summary>
 /// The seam where the collective key is made before round 0 (or confirmed before a resumed round): a sub-machine the
@@ -44,7 +40,7 @@ public sealed record KeyGenerationStep(
 public interface IKeyGenerationPhase
 {
     /// <summary>The key's parties (every decryption committee is drawn from them); empty when there is no collective key.</summary>
-    ImmutableArray<string> Parties { get; }
+    EquatableArray<string> Parties { get; }
 
     /// <summary>Whether the set of participants is fixed by the key, so that hospitals joining later cannot be invited into a round.</summary>
     bool ParticipantsFixed { get; }
@@ -81,7 +77,7 @@ public sealed record SharedKeySetup : IKeyGenerationPhase
     public static readonly SharedKeySetup Instance = new();
 
     /// <inheritdoc />
-    public ImmutableArray<string> Parties => [];
+    public EquatableArray<string> Parties => [];
 
     /// <inheritdoc />
     public bool ParticipantsFixed => false;
@@ -114,10 +110,10 @@ public sealed record SharedKeySetup : IKeyGenerationPhase
 }
 
 /// <summary>Ask the parties to make a t-of-n collective key among themselves.</summary>
-public sealed record BeginKeyGeneration(ImmutableArray<string> Parties, int Threshold) : RoundCommand;
+public sealed record BeginKeyGeneration(EquatableArray<string> Parties, int Threshold) : RoundCommand;
 
 /// <summary>Ask these parties whether they still hold their share of the checkpointed key (and tell all parties where everyone is).</summary>
-public sealed record ConfirmKeyShares(ImmutableArray<string> Parties, ImmutableArray<string> Asked, int Threshold) : RoundCommand;
+public sealed record ConfirmKeyShares(EquatableArray<string> Parties, EquatableArray<string> Asked, int Threshold) : RoundCommand;
 
 /// <summary>Drop a hospital from the federation for good and tell it why (it lost its key share).</summary>
 public sealed record ExcludeHospital(string HospitalId, string Reason) : RoundCommand;
@@ -129,7 +125,7 @@ public sealed record PartyHoldsKey(string HospitalId) : IKeyGenerationEvent;
 public sealed record KeyShareConfirmed(string HospitalId, bool Holds, string Reason) : IKeyGenerationEvent;
 
 /// <summary>What <see cref="AllPartiesKeyGeneration"/> journals: the key's parties and threshold.</summary>
-public sealed record ThresholdKeyRecord(ImmutableArray<string> Parties, int Threshold);
+public sealed record ThresholdKeyRecord(EquatableArray<string> Parties, int Threshold);
 
 /// <summary>
 /// The minimal threshold key-generation sub-machine: the reachable hospitals become the parties, and the key is ready
@@ -143,7 +139,7 @@ public sealed record ThresholdKeyRecord(ImmutableArray<string> Parties, int Thre
 public sealed record AllPartiesKeyGeneration(int Threshold, TimeSpan Timeout) : IKeyGenerationPhase
 {
     /// <inheritdoc />
-    public ImmutableArray<string> Parties { get; init; } = [];
+    public EquatableArray<string> Parties { get; init; } = [];
 
     /// <summary>Parties known to hold their share (generating) or still to confirm it (resuming).</summary>
     public ImmutableSortedSet<string> Holding { get; init; } = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
@@ -247,7 +243,7 @@ public sealed record AllPartiesKeyGeneration(int Threshold, TimeSpan Timeout) : 
                         Holding = Holding.Remove(confirmed.HospitalId),
                         Lost = Lost.SetItem(confirmed.HospitalId, confirmed.Reason),
                     };
-                var excluded = confirmed.Holds ? ImmutableArray<(string, string)>.Empty : [(confirmed.HospitalId, confirmed.Reason)];
+                var excluded = confirmed.Holds ? default : new EquatableArray<(string, string)>([(confirmed.HospitalId, confirmed.Reason)]);
                 return next.Awaiting.IsEmpty
                     ? next.FinishResumption(context, []) with { Excluded = excluded }
                     : new KeyGenerationStep(next, [], KeyGenerationStatus.Pending, Excluded: excluded);

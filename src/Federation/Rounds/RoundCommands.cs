@@ -26,20 +26,20 @@ public sealed record CancelAllTimers : RoundCommand
 /// Ask these hospitals for their update: feature statistics in round 0, otherwise training from the aggregate of the
 /// round before. A new round (attempt 1) also lets the coordinator drop partial chunks of older rounds.
 /// </summary>
-public sealed record RequestUpdates(int Round, int Attempt, ImmutableArray<string> Hospitals) : RoundCommand
+public sealed record RequestUpdates(int Round, int Attempt, EquatableArray<string> Hospitals) : RoundCommand
 {
     /// <summary>Whether this asks for feature statistics rather than a model update.</summary>
     public bool IsStatistics => Round == 0;
 }
 
 /// <summary>Collection attempt <paramref name="Attempt"/>: ask again the reachable hospitals whose update is missing.</summary>
-public sealed record ReRequestMissingUpdates(int Round, int Attempt, ImmutableArray<string> Missing) : RoundCommand;
+public sealed record ReRequestMissingUpdates(int Round, int Attempt, EquatableArray<string> Missing) : RoundCommand;
 
 /// <summary>Combine these hospitals' updates (the homomorphic sum, on the crypto pool); answer with <see cref="AggregateReady"/>.</summary>
-public sealed record RequestAggregation(int Round, ImmutableArray<string> Contributors, AggregationRule Rule) : RoundCommand;
+public sealed record RequestAggregation(int Round, EquatableArray<string> Contributors, AggregationRule Rule) : RoundCommand;
 
 /// <summary>Hand the round's aggregate to these hospitals for decryption.</summary>
-public sealed record DistributeAggregate(int Round, ImmutableArray<string> Recipients) : RoundCommand;
+public sealed record DistributeAggregate(int Round, EquatableArray<string> Recipients) : RoundCommand;
 
 /// <summary>Bring a hospital that (re)joined up to date: re-send the latest aggregated statistics and model the coordinator holds.</summary>
 public sealed record CatchUp(string HospitalId) : RoundCommand;
@@ -61,7 +61,7 @@ public sealed record Publish(FederationNotice Notice) : RoundCommand;
 public sealed record LogIgnored(string Source, string What) : RoundCommand;
 
 /// <summary>Tell the hospitals the federation ended and stop federating: afterwards only aggregate fetches are served.</summary>
-public sealed record FinishFederation(int Round, bool Succeeded, string Status, ImmutableArray<string> Hospitals) : RoundCommand;
+public sealed record FinishFederation(int Round, bool Succeeded, string Status, EquatableArray<string> Hospitals) : RoundCommand;
 
 /// <summary>What observers learn from the round machine.</summary>
 public abstract record FederationNotice(int Round);
@@ -70,10 +70,10 @@ public abstract record FederationNotice(int Round);
 public sealed record Decision(int Round, string Text) : FederationNotice(Round);
 
 /// <summary>A round began collecting (attempt 1).</summary>
-public sealed record RoundStarted(int Round, int Attempt, ImmutableArray<string> Participants) : FederationNotice(Round);
+public sealed record RoundStarted(int Round, int Attempt, EquatableArray<string> Participants) : FederationNotice(Round);
 
 /// <summary>A round's aggregate was handed out.</summary>
-public sealed record AggregateDistributed(int Round, ImmutableArray<string> Recipients) : FederationNotice(Round);
+public sealed record AggregateDistributed(int Round, EquatableArray<string> Recipients) : FederationNotice(Round);
 
 /// <summary>A round concluded (the coordinator adds its wall time and the bytes it sent).</summary>
 /// <param name="Round">The round.</param>
@@ -86,8 +86,8 @@ public sealed record AggregateDistributed(int Round, ImmutableArray<string> Reci
 /// <param name="MeanTimings">Mean of the reporting hospitals' timings (zeros without reports).</param>
 public sealed record RoundCompleted(
     int Round,
-    ImmutableArray<string> Contributors,
-    ImmutableArray<string> Dropouts,
+    EquatableArray<string> Contributors,
+    EquatableArray<string> Dropouts,
     int Attempts,
     int IgnoredMessages,
     AggregateReady Aggregate,

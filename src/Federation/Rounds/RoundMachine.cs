@@ -151,7 +151,7 @@ public sealed class RoundMachine
     {
         step.State = step.State with { KeyGeneration = keyStep.Next };
         step.EmitAll(keyStep.Commands);
-        foreach (var (hospitalId, reason) in keyStep.ExcludedHospitals)
+        foreach (var (hospitalId, reason) in keyStep.Excluded)
         {
             step.State = step.State with { Hospitals = step.State.Hospitals.Remove(hospitalId) };
             step.Emit(new ExcludeHospital(hospitalId, reason));
@@ -599,7 +599,7 @@ public sealed class RoundMachine
         return false;
     }
 
-    private static ImmutableArray<string> ReachableParties(RoundMachineState state) =>
+    private static EquatableArray<string> ReachableParties(RoundMachineState state) =>
         [.. state.KeyGeneration.Parties.Where(state.IsReachable)];
 
     private static KeyGenerationContext KeyContext(RoundMachineState state) => new(state.Round, state.ReachableHospitals);

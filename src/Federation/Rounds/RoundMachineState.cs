@@ -75,7 +75,7 @@ public sealed record RoundMachineState
     public ImmutableSortedDictionary<string, string> Refused { get; init; } = ImmutableSortedDictionary.Create<string, string>(StringComparer.Ordinal);
 
     /// <summary>Hospitals whose updates form the round's aggregate.</summary>
-    public ImmutableArray<string> Contributors { get; init; } = [];
+    public EquatableArray<string> Contributors { get; init; } = [];
 
     /// <summary>Hospitals the round's aggregate was handed to.</summary>
     public ImmutableSortedSet<string> AggregateRecipients { get; init; } = NoIds;
@@ -124,7 +124,7 @@ public sealed record RoundMachineState
     public bool IsReachable(string hospitalId) => Hospitals.TryGetValue(hospitalId, out var reachable) && reachable;
 
     /// <summary>The registered, reachable hospitals, in ordinal order.</summary>
-    public ImmutableArray<string> ReachableHospitals => [.. Hospitals.Where(h => h.Value).Select(h => h.Key)];
+    public EquatableArray<string> ReachableHospitals => [.. Hospitals.Where(h => h.Value).Select(h => h.Key)];
 
     /// <summary>Whether round <see cref="Round"/> collects feature statistics rather than model updates.</summary>
     public bool CollectsStatistics => Round == 0;

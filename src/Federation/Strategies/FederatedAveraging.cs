@@ -25,7 +25,7 @@ public class FederatedAveraging : IFederationStrategy
     public FederationStrategyOptions Options { get; }
 
     /// <inheritdoc />
-    public virtual ImmutableArray<string> ConfigureFit(int round, IReadOnlyCollection<string> availableHospitals) =>
+    public virtual EquatableArray<string> ConfigureFit(int round, IReadOnlyCollection<string> availableHospitals) =>
         SeededSample.Choose(availableHospitals, Options.FractionFit, Options.MinFitHospitals, Options.Seed, SeededSample.FitStream, round);
 
     /// <inheritdoc />
@@ -69,7 +69,7 @@ public class FederatedAveraging : IFederationStrategy
     }
 
     /// <inheritdoc />
-    public virtual ImmutableArray<string> ConfigureEvaluate(int round, IReadOnlyCollection<string> recipients) =>
+    public virtual EquatableArray<string> ConfigureEvaluate(int round, IReadOnlyCollection<string> recipients) =>
         Options.FractionEvaluate == 0
             ? []
             : SeededSample.Choose(recipients, Options.FractionEvaluate, Options.MinEvaluateHospitals, Options.Seed, SeededSample.EvaluateStream, round);

@@ -18,7 +18,7 @@ public interface IFederationStrategy
     /// <param name="round">The training round, from 1.</param>
     /// <param name="availableHospitals">The reachable registered hospitals.</param>
     /// <returns>The selected hospitals, in ordinal order.</returns>
-    ImmutableArray<string> ConfigureFit(int round, IReadOnlyCollection<string> availableHospitals);
+    EquatableArray<string> ConfigureFit(int round, IReadOnlyCollection<string> availableHospitals);
 
     /// <summary>Decides what a round's results and failures so far allow (Flower's <c>aggregate_fit</c>, less the arithmetic the aggregator cannot do).</summary>
     /// <param name="progress">The round's collection so far.</param>
@@ -28,7 +28,7 @@ public interface IFederationStrategy
     /// <param name="round">The round.</param>
     /// <param name="recipients">The hospitals the aggregate was handed to.</param>
     /// <returns>The hospitals, in ordinal order; empty to skip evaluation.</returns>
-    ImmutableArray<string> ConfigureEvaluate(int round, IReadOnlyCollection<string> recipients);
+    EquatableArray<string> ConfigureEvaluate(int round, IReadOnlyCollection<string> recipients);
 
     /// <summary>Pools a round's evaluations (Flower's <c>aggregate_evaluate</c>).</summary>
     /// <param name="round">The round.</param>
@@ -46,14 +46,14 @@ public abstract class FederationStrategyDecorator(IFederationStrategy inner) : I
     protected IFederationStrategy Inner { get; } = inner ?? throw new ArgumentNullException(nameof(inner));
 
     /// <inheritdoc />
-    public virtual ImmutableArray<string> ConfigureFit(int round, IReadOnlyCollection<string> availableHospitals) =>
+    public virtual EquatableArray<string> ConfigureFit(int round, IReadOnlyCollection<string> availableHospitals) =>
         Inner.ConfigureFit(round, availableHospitals);
 
     /// <inheritdoc />
     public virtual FitVerdict AggregateFit(FitProgress progress) => Inner.AggregateFit(progress);
 
     /// <inheritdoc />
-    public virtual ImmutableArray<string> ConfigureEvaluate(int round, IReadOnlyCollection<string> recipients) =>
+    public virtual EquatableArray<string> ConfigureEvaluate(int round, IReadOnlyCollection<string> recipients) =>
         Inner.ConfigureEvaluate(round, recipients);
 
     /// <inheritdoc />

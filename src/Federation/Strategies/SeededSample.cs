@@ -23,7 +23,7 @@ public static class SeededSample
 
     /// <summary>Selects hospitals for one purpose and round.</summary>
     /// <exception cref="ArgumentNullException"><paramref name="available"/> is null.</exception>
-    public static ImmutableArray<string> Choose(IReadOnlyCollection<string> available, double fraction, int minimum, int seed, long stream, int round)
+    public static EquatableArray<string> Choose(IReadOnlyCollection<string> available, double fraction, int minimum, int seed, long stream, int round)
     {
         ArgumentNullException.ThrowIfNull(available);
         var ordered = available.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToArray();

@@ -44,10 +44,10 @@ public sealed record FitFailure(string HospitalId, FitFailureKind Kind, string R
 public sealed record FitProgress(
     int Round,
     int Attempt,
-    ImmutableArray<string> Selected,
-    ImmutableArray<FitResult> Results,
-    ImmutableArray<FitFailure> Failures,
-    ImmutableArray<string> Outstanding,
+    EquatableArray<string> Selected,
+    EquatableArray<FitResult> Results,
+    EquatableArray<FitFailure> Failures,
+    EquatableArray<string> Outstanding,
     bool DeadlinePassed);
 
 /// <summary>How the contributors' updates become the round's aggregate.</summary>
@@ -82,12 +82,12 @@ public abstract record FitVerdict
     /// <param name="Rule">How they are combined.</param>
     /// <param name="Excluded">Results left out of the aggregate, and why (counted as ignored messages).</param>
     /// <param name="Why">The reason, for the decision log.</param>
-    public sealed record Aggregate(ImmutableArray<string> Contributors, AggregationRule Rule, ImmutableArray<FitFailure> Excluded, string Why) : FitVerdict;
+    public sealed record Aggregate(EquatableArray<string> Contributors, AggregationRule Rule, EquatableArray<FitFailure> Excluded, string Why) : FitVerdict;
 
     /// <summary>Start another collection attempt, re-asking these hospitals.</summary>
     /// <param name="Missing">Selected, reachable hospitals whose update is missing.</param>
     /// <param name="Why">The reason, for the decision log.</param>
-    public sealed record Retry(ImmutableArray<string> Missing, string Why) : FitVerdict;
+    public sealed record Retry(EquatableArray<string> Missing, string Why) : FitVerdict;
 
     /// <summary>The round cannot be aggregated: it fails, and with it the federation.</summary>
     /// <param name="Received">Usable updates the round had.</param>
