@@ -55,6 +55,19 @@ public sealed class FederationStrategySpecifications
     }
 
     [Theory]
+    [InlineData(42, 1, new[] { "hospital-10", "hospital-4", "hospital-6" })]
+    [InlineData(42, 2, new[] { "hospital-1", "hospital-10", "hospital-8" })]
+    [InlineData(7, 1, new[] { "hospital-2", "hospital-7", "hospital-9" })]
+    public void FractionFit_selects_the_hospitals_the_in_process_FedAvgStrategy_selects_for_the_same_seed_and_round(int seed, int round, string[] expected)
+    {
+        // Golden values from FederatedHe.Training's FedAvgStrategy.ConfigureFit (FractionFit 0.3, MinimumFitClients 2,
+        // LocalTraining.Seed = seed) over hospital-1…10: a simulation and the aggregator ask the same hospitals.
+        var strategy = new FederatedAveraging(DefaultPolicy with { FractionFit = 0.3, MinFitHospitals = 2, Seed = seed });
+
+        Assert.Equal(expected, strategy.ConfigureFit(round, Hospitals(10)));
+    }
+
+    [Theory]
     [MemberData(nameof(Strategies))]
     public void AggregateFit_waits_before_the_deadline_while_a_reachable_hospital_may_still_deliver(string kind)
     {
