@@ -68,6 +68,7 @@ public sealed class RoundMachine
 
     /// <summary>One step: the next state and the commands to carry out.</summary>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="ArgumentException"><paramref name="message"/> is an event type the machine has no rule for.</exception>
     public RoundTransition Handle(RoundMachineState state, RoundEvent message)
     {
         ArgumentNullException.ThrowIfNull(state);
