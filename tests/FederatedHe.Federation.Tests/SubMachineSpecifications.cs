@@ -48,7 +48,7 @@ public sealed class SubMachineSpecifications
     }
 
     [Fact]
-    public void Once_the_key_exists_a_new_hospital_may_not_register_and_none_joins_a_round_in_progress()
+    public void Once_the_key_exists_only_its_parties_may_register()
     {
         var driver = Threshold();
         driver.Register(Three);
