@@ -84,6 +84,21 @@ public sealed class DistributedNoiseTests
     }
 
     [Fact]
+    public void A_hospitals_share_is_its_update_clipped_to_C_and_rounded_plus_noise_that_does_not_depend_on_the_update()
+    {
+        const int Dimension = 50;
+        var calibration = new DistributedNoiseCalibration(Hospitals, ToleratedDropouts, NoiseMultiplier, ClipNorm, Dimension);
+        var huge = Enumerable.Range(0, Dimension).Select(i => 100.0 * Math.Cos(i)).ToArray();
+
+        var share = calibration.PrivatizeShare(huge, NoiseRandomness.UnsafeSeededForTests(40));
+        var noiseOnly = calibration.PrivatizeShare(new double[Dimension], NoiseRandomness.UnsafeSeededForTests(40));
+
+        var contribution = share.Zip(noiseOnly, (a, b) => a - b).ToArray();
+        Assert.True(Math.Sqrt(contribution.Sum(x => x * x)) <= ClipNorm);
+        Assert.Equal(noiseOnly, calibration.RoundToGrid(noiseOnly.Select(x => x + 0.3 * calibration.Resolution).ToArray()));
+    }
+
+    [Fact]
     public void Impossible_calibrations_are_refused()
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => new DistributedNoiseCalibration(0, 0, 1, 1, 10));

@@ -78,6 +78,33 @@ public sealed class DistributedNoiseCalibration
     /// </summary>
     public DiscreteGaussianMechanism ShareMechanism => _shareMechanism;
 
+    /// <summary>
+    /// One hospital's contribution: its update clipped as a whole to <see cref="ContributionClipNorm"/>
+    /// (user-level clipping), rounded to the grid, plus its noise share — in the update's units, ready to
+    /// encrypt. Alone it is NOT private at σ; only the sum of at least n − d shares is.
+    /// </summary>
+    /// <param name="update">The hospital's model update (for example the trained minus the global parameters).</param>
+    /// <param name="randomness">The secure source (<see cref="NoiseRandomness.CreateSecure"/>) outside tests.</param>
+    /// <exception cref="ArgumentException">The length is not <see cref="Dimension"/>, or a value is not finite.</exception>
+    public double[] PrivatizeShare(ReadOnlySpan<double> update, NoiseRandomness randomness)
+    {
+        var clipped = update.ToArray();
+        if (clipped.Any(value => !double.IsFinite(value)))
+        {
+            throw new ArgumentException("The update holds NaN or infinity.", nameof(update));
+        }
+        DiscreteGaussianMechanism.ClipInPlace(clipped, ContributionClipNorm);
+        return _shareMechanism.Privatize(clipped, randomness);
+    }
+
+    /// <summary>
+    /// The decrypted sum of shares put back on the grid. CKKS decryption is approximate; as long as its
+    /// error stays below half a grid step (choose the CKKS scale so), rounding restores the exact noisy
+    /// integer sum, and in any case it is post-processing of the private sum.
+    /// </summary>
+    /// <exception cref="ArgumentException">The length is not <see cref="Dimension"/>, or a value is not finite or too large for the grid.</exception>
+    public double[] RoundToGrid(ReadOnlySpan<double> decryptedSum) => _shareMechanism.FromGrid(_shareMechanism.ToGrid(decryptedSum));
+
     /// <summary>The noise variance in the sum, in grid units squared, when <paramref name="survivingHospitals"/> shares arrive.</summary>
     /// <exception cref="ArgumentOutOfRangeException">The count is outside 1 … n.</exception>
     public UInt128 SumGridVariance(int survivingHospitals)
