@@ -93,6 +93,8 @@ public sealed class RdpAccountantTests
     [InlineData(0.1, 100, 20.5)]
     [InlineData(0.99, 0.1, 256)]
     [InlineData(1e-5, 0.1, 256.1)]
+    [InlineData(0.999, 100, 256.1)]
+    [InlineData(1e-6, 1.0, 27)]
     [InlineData(0.01, 2.5, 1.5)]
     [InlineData(0.1, 1.0, 7.3)]
     [InlineData(0.3, 0.8, 3.75)]
