@@ -103,7 +103,8 @@ public sealed class RdpAccountantTests
         var series = SampledGaussianRdp.LogA(q, sigma, order);
         var integral = NumericalLogA(q, sigma, order);
 
-        Assert.True(Math.Abs(series - integral) <= 1e-6 * Math.Abs(integral) + 1e-12, $"series {series:R}, integral {integral:R}");
+        Assert.True(series >= integral - 1e-6 * Math.Abs(integral), $"series {series:R} below integral {integral:R}");
+        Assert.True(series - integral <= 1e-6 * Math.Abs(integral) + 2 * SampledGaussianRdp.FractionalSeriesErrorAllowance, $"series {series:R}, integral {integral:R}");
     }
 
     [Theory]
@@ -114,6 +115,20 @@ public sealed class RdpAccountantTests
     public void Without_sampling_the_cost_is_the_plain_Gaussian_alpha_over_two_sigma_squared(double order, double sigma)
     {
         Assert.Equal(order / (2 * sigma * sigma), RdpAccountant.SampledGaussianRdp(1, sigma, order), 12);
+    }
+
+    // At order 2 the moment has the closed form A₂ = 1 + q²(e^{1/σ²} − 1); tiny costs keep full relative precision.
+    [Theory]
+    [InlineData(1e-8, 10.0)]
+    [InlineData(1e-4, 50.0)]
+    [InlineData(0.3, 1.5)]
+    public void Order_two_matches_its_closed_form_even_for_tiny_costs(double q, double sigma)
+    {
+        var expected = double.LogP1(q * q * double.ExpM1(1 / (sigma * sigma)));
+
+        var rdp = RdpAccountant.SampledGaussianRdp(q, sigma, 2);
+
+        Assert.True(Math.Abs(rdp - expected) <= 1e-12 * expected, $"{rdp:R} against {expected:R}");
     }
 
     [Fact]
@@ -145,6 +160,29 @@ public sealed class RdpAccountantTests
         }
         var bySigma = sigmas.Select(sigma => RdpAccountant.SampledGaussianRdp(0.05, sigma, 4)).ToArray();
         Assert.True(bySigma.Zip(bySigma.Skip(1)).All(pair => pair.First > pair.Second));
+    }
+
+    [Theory]
+    [InlineData(1e-8)]
+    [InlineData(1e-5)]
+    [InlineData(1e-3)]
+    [InlineData(0.01)]
+    [InlineData(0.1)]
+    [InlineData(0.5)]
+    [InlineData(0.9)]
+    [InlineData(0.999)]
+    public void Every_default_order_gives_a_finite_non_negative_cost_that_grows_with_the_order_up_to_the_rounding_allowance(double q)
+    {
+        foreach (var sigma in new[] { 0.3, 0.5, 0.8, 1.0, 2.0, 5.0, 20.0, 100.0 })
+        {
+            var rdp = RdpAccountant.DefaultOrders.Select(order => RdpAccountant.SampledGaussianRdp(q, sigma, order)).ToArray();
+
+            Assert.All(rdp, value => Assert.True(value >= 0 && !double.IsNaN(value), $"q = {q}, σ = {sigma}: {value}"));
+            for (var i = 1; i < rdp.Length; i++)
+            {
+                Assert.True(rdp[i] >= rdp[i - 1] * (1 - 1e-9) - 10 * SampledGaussianRdp.FractionalSeriesErrorAllowance, $"q = {q}, σ = {sigma}: RDP falls from {rdp[i - 1]} at α = {RdpAccountant.DefaultOrders[i - 1]} to {rdp[i]} at α = {RdpAccountant.DefaultOrders[i]}");
+            }
+        }
     }
 
     [Fact]
