@@ -110,6 +110,16 @@ public sealed class DiscreteGaussianSampler
     {
         checked
         {
+            if (numerator <= denominator && denominator <= uint.MaxValue)
+            {
+                // The same loop in 64-bit arithmetic: the discrete Laplace step's trials all take this path.
+                ulong small = 1;
+                while (randomness.UniformBelow((ulong)denominator * small) < (ulong)numerator)
+                {
+                    small++;
+                }
+                return (small & 1) == 1;
+            }
             if (numerator <= denominator)
             {
                 UInt128 k = 1;

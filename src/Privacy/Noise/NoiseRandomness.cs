@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Numerics;
 using System.Security.Cryptography;
 
 namespace FederatedHe.Privacy.Noise;
@@ -12,7 +13,7 @@ namespace FederatedHe.Privacy.Noise;
 /// cryptographically secure generator (<see cref="RandomNumberGenerator"/>): a guessable noise stream
 /// would let anyone who sees the model subtract the noise. There is deliberately no seeded constructor
 /// for production; reproducible tests use <see cref="UnsafeSeededForTests"/>, whose name says what it is.</para>
-/// <para>Draws are exact: <see cref="UniformBelow"/> rejects rather than reduces modulo, and
+/// <para>Draws are exact: <see cref="UniformBelow(UInt128)"/> rejects rather than reduces modulo, and
 /// <see cref="Bernoulli(UInt128, UInt128)"/> compares integers, so probabilities are exactly the rational numbers asked for.</para>
 /// <para>Not thread-safe: one instance per training thread.</para>
 /// </remarks>
@@ -55,9 +56,9 @@ public abstract class NoiseRandomness
         {
             throw new ArgumentOutOfRangeException(nameof(exclusiveBound), "The bound must be positive.");
         }
-        if (exclusiveBound == UInt128.One)
+        if (exclusiveBound <= ulong.MaxValue)
         {
-            return UInt128.Zero;
+            return UniformBelow((ulong)exclusiveBound);
         }
         var bits = 128 - (int)UInt128.LeadingZeroCount(exclusiveBound - 1);
         var mask = bits == 128 ? UInt128.MaxValue : (UInt128.One << bits) - 1;
@@ -65,6 +66,30 @@ public abstract class NoiseRandomness
         {
             var candidate = bits <= 64 ? (UInt128)NextUInt64() : new UInt128(NextUInt64(), NextUInt64());
             candidate &= mask;
+            if (candidate < exclusiveBound)
+            {
+                return candidate;
+            }
+        }
+    }
+
+    /// <summary>A uniformly random integer in [0, <paramref name="exclusiveBound"/>), by rejection; the 64-bit path the sampler spends most of its time in.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The bound is 0.</exception>
+    public ulong UniformBelow(ulong exclusiveBound)
+    {
+        if (exclusiveBound == 0)
+        {
+            throw new ArgumentOutOfRangeException(nameof(exclusiveBound), "The bound must be positive.");
+        }
+        if (exclusiveBound == 1)
+        {
+            return 0;
+        }
+        var bits = 64 - BitOperations.LeadingZeroCount(exclusiveBound - 1);
+        var mask = bits == 64 ? ulong.MaxValue : (1UL << bits) - 1;
+        while (true)
+        {
+            var candidate = NextUInt64() & mask;
             if (candidate < exclusiveBound)
             {
                 return candidate;
