@@ -124,6 +124,28 @@ public sealed class DpSgdTests(StandardizedWdbcFixture data) : IClassFixture<Sta
     }
 
     [Fact]
+    public void The_configured_optimiser_and_FedProx_term_act_on_the_noisy_gradient()
+    {
+        var privacy = new DpSgdOptions { NoiseMultiplier = 1.0, SamplingRate = 0.1, Steps = 30 };
+        using var model = ModelFactory.Create(ModelSpec.LogisticRegression, data.Train.FeatureCount, seed: 10);
+        var start = model.GetParameters();
+        double DistanceFromStart(TrainingOptions training)
+        {
+            model.SetParameters(start);
+            var trained = DpSgdTrainer.Train(model, data.Train, training, privacy, NoiseRandomness.UnsafeSeededForTests(11)).Parameters;
+            return Math.Sqrt(trained.Select((value, i) => Math.Pow(value - start[i], 2)).Sum());
+        }
+
+        var free = DistanceFromStart(PlainSgd with { LearningRate = 0.2 });
+        var anchored = DistanceFromStart(PlainSgd with { LearningRate = 0.2, ProximalMu = 3 });
+        model.SetParameters(start);
+        DpSgdTrainer.Train(model, data.Train, new TrainingOptions { Optimizer = OptimizerKind.Adam, LearningRate = 0.05 }, privacy, NoiseRandomness.UnsafeSeededForTests(12));
+
+        Assert.True(anchored < free, $"with μ = 3 the model moved {anchored:F3}, without {free:F3}");
+        Assert.True(ModelEvaluator.Evaluate(model, data.Test).Accuracy > 0.85);
+    }
+
+    [Fact]
     public void Private_training_refuses_bad_input_and_stops_when_cancelled()
     {
         using var model = ModelFactory.Create(ModelSpec.LogisticRegression, data.Train.FeatureCount, seed: 1);

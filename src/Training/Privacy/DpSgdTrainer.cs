@@ -79,7 +79,7 @@ public static class DpSgdTrainer
             var features = torch.tensor(dataset.FeatureArray, [sampleCount, model.FeatureCount], ScalarType.Float32).to_type(ScalarType.Float64);
             var labels = torch.tensor(dataset.LabelArray.Select(label => (double)label).ToArray(), [sampleCount], ScalarType.Float64);
             var anchor = training.ProximalMu > 0 ? model.Parameters.Select(parameter => parameter.detach().clone()).ToArray() : [];
-            using var optimizer = CreateOptimizer(model, training);
+            using var optimizer = LocalTrainer.CreateOptimizer(model, training);
             var noisyGradient = new float[model.ParameterCount];
 
             for (var step = 0; step < privacy.Steps; step++)
@@ -167,11 +167,4 @@ public static class DpSgdTrainer
         surrogate!.backward();
         optimizer.step();
     }
-
-    private static optim.Optimizer CreateOptimizer(ClassifierModel model, TrainingOptions options) => options.Optimizer switch
-    {
-        OptimizerKind.Sgd => optim.SGD(model.Parameters, options.LearningRate),
-        OptimizerKind.Adam => optim.Adam(model.Parameters, options.LearningRate),
-        _ => throw new ArgumentOutOfRangeException(nameof(options), options.Optimizer, "Unknown optimiser."),
-    };
 }
