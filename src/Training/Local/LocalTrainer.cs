@@ -100,7 +100,8 @@ public static class LocalTrainer
         return new LocalTrainingResult(model.GetParameters(), sampleCount, lastEpochLoss, stopwatch.Elapsed);
     }
 
-    private static optim.Optimizer CreateOptimizer(ClassifierModel model, TrainingOptions options) => options.Optimizer switch
+    /// <summary>The optimiser of <paramref name="options"/> over the model's parameters; DP-SGD uses the same ones.</summary>
+    internal static optim.Optimizer CreateOptimizer(ClassifierModel model, TrainingOptions options) => options.Optimizer switch
     {
         OptimizerKind.Sgd => optim.SGD(model.Parameters, options.LearningRate),
         OptimizerKind.Adam => optim.Adam(model.Parameters, options.LearningRate),
