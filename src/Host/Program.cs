@@ -19,6 +19,9 @@ public static class Program
             BaselineCommand.Create(),
             ExperimentCommand.Create(),
             ClusterCommand.Create(),
+            TrainCommand.Create(),
+            PredictCommand.Create(),
+            EvaluateCommand.Create(),
         };
 
         try

@@ -61,7 +61,7 @@ public sealed class CsvDatasetLoaderTests
     [Fact]
     public void An_id_column_stays_excluded_even_when_other_columns_are_excluded_explicitly()
     {
-        var dataset = LoadText("ID,diagnosis,radius,site\n1,M,17.99,3\n", new CsvDatasetOptions { ExcludedColumns = ["site"] });
+        var dataset = LoadText("ID,diagnosis,radius,site\n1,M,17.99,3\n2,B,12.5,3\n", new CsvDatasetOptions { ExcludedColumns = ["site"] });
 
         Assert.Equal(["radius"], dataset.FeatureNames);
     }
@@ -81,7 +81,7 @@ public sealed class CsvDatasetLoaderTests
     [Fact]
     public void A_diagnostic_column_is_found_as_the_label_when_there_is_no_diagnosis_column()
     {
-        var dataset = LoadText("radius,diagnostic,texture\n1.5,M,2\n");
+        var dataset = LoadText("radius,diagnostic,texture\n1.5,M,2\n1.2,B,3\n");
 
         Assert.Equal(["radius", "texture"], dataset.FeatureNames);
         Assert.Equal(1, dataset.Labels[0]);
@@ -90,7 +90,7 @@ public sealed class CsvDatasetLoaderTests
     [Fact]
     public void A_configured_label_column_is_used_instead_of_the_defaults()
     {
-        var dataset = LoadText("outcome,radius\nbenign,1.5\n", new CsvDatasetOptions { LabelColumn = "Outcome" });
+        var dataset = LoadText("outcome,radius\nbenign,1.5\nmalignant,2.5\n", new CsvDatasetOptions { LabelColumn = "Outcome" });
 
         Assert.Equal(0, dataset.Labels[0]);
         Assert.Equal(["radius"], dataset.FeatureNames);
@@ -99,18 +99,18 @@ public sealed class CsvDatasetLoaderTests
     [Fact]
     public void Quoted_fields_are_unquoted_including_doubled_quotes_and_embedded_delimiters()
     {
-        var dataset = LoadText("\"diagnosis\",\"concave points, mean\",\"size \"\"a\"\"\"\n\"M\", \"1.5\",2\n");
+        var dataset = LoadText("\"diagnosis\",\"concave points, mean\",\"size \"\"a\"\"\"\n\"M\", \"1.5\",2\nB,3,4\n");
 
         Assert.Equal(["concave points, mean", "size \"a\""], dataset.FeatureNames);
-        Assert.Equal([1.5f, 2f], dataset.Features.ToArray());
+        Assert.Equal([1.5f, 2f], dataset.Row(0).ToArray());
     }
 
     [Fact]
     public void Numbers_are_read_with_the_invariant_culture_including_exponents()
     {
-        var dataset = LoadText($"{Header}\nM,1.5e-3,-2\n");
+        var dataset = LoadText($"{Header}\nM,1.5e-3,-2\nB,1,1\n");
 
-        Assert.Equal([0.0015f, -2f], dataset.Features.ToArray());
+        Assert.Equal([0.0015f, -2f], dataset.Row(0).ToArray());
     }
 
     [Fact]
@@ -234,5 +234,160 @@ public sealed class CsvDatasetLoaderTests
         var error = Assert.Throws<DatasetFormatException>(() => CsvDatasetLoader.Load(path));
 
         Assert.Equal(path, error.FilePath);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("   \n\n \t\n")]
+    public void An_empty_file_is_refused_as_empty(string content)
+    {
+        var error = LoadFails(content);
+
+        Assert.Null(error.LineNumber);
+        Assert.Contains("empty", error.Problem);
+    }
+
+    [Theory]
+    [InlineData("diagnosis,radius\n")]
+    [InlineData("diagnosis,radius\n\n  \n")]
+    public void A_header_without_data_rows_is_refused(string content)
+    {
+        var error = LoadFails(content);
+
+        Assert.Contains("no data rows", error.Problem);
+    }
+
+    [Theory]
+    [InlineData("M", "M", "malignant", "benign")]
+    [InlineData("b", "benign", "benign", "malignant")]
+    [InlineData("0", "B", "benign", "malignant")]
+    public void A_training_file_with_only_one_class_is_refused_naming_the_label_column(string first, string second, string present, string absent)
+    {
+        var error = LoadFails($"{Header}\n{first},1,2\n{second},3,4\n");
+
+        Assert.Equal("diagnosis", error.ColumnName);
+        Assert.Null(error.LineNumber);
+        Assert.Contains($"all 2 rows are {present}", error.Problem);
+        Assert.Contains($"no row is {absent}", error.Problem);
+    }
+
+    [Fact]
+    public void A_one_class_file_loads_when_both_classes_are_not_required_as_for_evaluation()
+    {
+        var dataset = LoadText($"{Header}\nB,1,2\nB,3,4\n", new CsvDatasetOptions { RequireBothClasses = false });
+
+        Assert.Equal([0, 0], dataset.Labels.ToArray());
+    }
+
+    [Theory]
+    [InlineData("nan")]
+    [InlineData("NAN")]
+    [InlineData("inf")]
+    [InlineData("-inf")]
+    [InlineData("+Inf")]
+    [InlineData("infinity")]
+    [InlineData("∞")]
+    [InlineData("-∞")]
+    [InlineData("1.#INF")]
+    public void Every_spelling_of_nan_and_infinity_is_refused_as_not_finite(string value)
+    {
+        var error = LoadFails($"{Header}\nM,1,2\nB,{value},4\n");
+
+        Assert.Equal(3, error.LineNumber);
+        Assert.Equal("radius", error.ColumnName);
+        Assert.Contains("not a finite number", error.Problem);
+        Assert.Contains($"'{value}'", error.Message);
+    }
+
+    [Theory]
+    [InlineData("NA")]
+    [InlineData("n/a")]
+    [InlineData("?")]
+    [InlineData("null")]
+    public void A_missing_value_marker_is_refused_as_missing(string value)
+    {
+        var error = LoadFails($"{Header}\nM,1,{value}\n");
+
+        Assert.Equal(2, error.LineNumber);
+        Assert.Equal("texture", error.ColumnName);
+        Assert.Contains("missing", error.Problem);
+    }
+
+    [Theory]
+    [InlineData("2")]
+    [InlineData("1.0")]
+    [InlineData("yes")]
+    [InlineData("mal")]
+    [InlineData("nan")]
+    [InlineData("-1")]
+    public void Labels_other_than_the_accepted_spellings_are_refused(string label)
+    {
+        var error = LoadFails($"{Header}\nM,1,2\n{label},3,4\n");
+
+        Assert.Equal(3, error.LineNumber);
+        Assert.Equal("diagnosis", error.ColumnName);
+        Assert.Contains("M/B, malignant/benign or 1/0", error.Problem);
+    }
+
+    [Fact]
+    public void A_loaded_dataset_knows_its_label_column_and_schema()
+    {
+        var dataset = LoadText("Diagnostic,radius,texture\nM,1,2\nB,3,4\n");
+
+        Assert.Equal("Diagnostic", dataset.LabelColumn);
+        Assert.Equal(new DatasetSchema(["radius", "texture"], "Diagnostic"), dataset.Schema);
+    }
+
+    [Fact]
+    public void Patients_to_score_load_without_a_label_column_keeping_ids_and_line_numbers()
+    {
+        var path = TestData.WriteTemporaryCsv("id,radius,texture\n842302,17.99,10.38\n\n842517,20.57,17.77\n");
+        try
+        {
+            var patients = CsvDatasetLoader.LoadForScoring(path);
+
+            Assert.Equal(["radius", "texture"], patients.FeatureNames);
+            Assert.Equal(["842302", "842517"], patients.Ids!);
+            Assert.Equal([2, 4], patients.LineNumbers);
+            Assert.Equal([17.99f, 10.38f, 20.57f, 17.77f], patients.Features.ToArray());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Patients_to_score_skip_a_label_column_without_reading_it()
+    {
+        var path = TestData.WriteTemporaryCsv("radius,diagnosis,texture\n1,,2\n3,unknown,4\n");
+        try
+        {
+            var patients = CsvDatasetLoader.LoadForScoring(path);
+
+            Assert.Equal(["radius", "texture"], patients.FeatureNames);
+            Assert.Null(patients.Ids);
+            Assert.Equal(2, patients.SampleCount);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void Patients_to_score_are_refused_for_a_non_finite_value_like_a_training_file()
+    {
+        var path = TestData.WriteTemporaryCsv("radius,texture\n1,2\n3,inf\n");
+        try
+        {
+            var error = Assert.Throws<DatasetFormatException>(() => CsvDatasetLoader.LoadForScoring(path));
+
+            Assert.Equal((3, "texture"), (error.LineNumber, error.ColumnName));
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 }

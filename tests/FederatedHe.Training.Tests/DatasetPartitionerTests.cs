@@ -78,12 +78,12 @@ public sealed class DatasetPartitionerTests
     public void One_file_per_hospital_gives_one_partition_per_file_in_order()
     {
         var first = TestData.WriteTemporaryCsv("diagnosis,radius\nM,1\nB,2\n");
-        var second = TestData.WriteTemporaryCsv("id,radius,diagnosis\n7,3,benign\n");
+        var second = TestData.WriteTemporaryCsv("id,radius,diagnosis\n7,3,benign\n8,4,malignant\n");
         try
         {
             var partitions = DatasetPartitioner.FromFiles([first, second]);
 
-            Assert.Equal([2, 1], partitions.Select(p => p.SampleCount));
+            Assert.Equal([2, 2], partitions.Select(p => p.SampleCount));
             Assert.Equal(second, partitions[1].Source);
         }
         finally
@@ -96,8 +96,8 @@ public sealed class DatasetPartitionerTests
     [Fact]
     public void Hospital_files_with_different_feature_columns_are_refused_naming_the_odd_file()
     {
-        var first = TestData.WriteTemporaryCsv("diagnosis,radius,texture\nM,1,2\n");
-        var second = TestData.WriteTemporaryCsv("diagnosis,radius,area\nM,1,2\n");
+        var first = TestData.WriteTemporaryCsv("diagnosis,radius,texture\nM,1,2\nB,3,4\n");
+        var second = TestData.WriteTemporaryCsv("diagnosis,radius,area\nM,1,2\nB,3,4\n");
         try
         {
             var error = Assert.Throws<DatasetFormatException>(() => DatasetPartitioner.FromFiles([first, second]));

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Globalization;
 using FederatedHe.Actors.Configuration;
 using FederatedHe.Host.Reports;
@@ -6,60 +7,113 @@ using Spectre.Console;
 
 namespace FederatedHe.Host.Cli;
 
-/// <summary>The console side of a simulated federation, shared by `simulate`, `demo` and `experiment run`: a live per-round table and a summary.</summary>
+/// <summary>
+/// The console side of a simulated federation, shared by `simulate`, `demo` and `experiment run`: progress while it
+/// runs, then a summary. On a terminal, a progress bar with the time left above a table of the last
+/// <see cref="RoundWindow.DefaultCapacity"/> rounds, redrawn at most <see cref="RedrawInterval"/> apart; with output
+/// redirected, one plain line per round and nothing redrawn. Either way the cost per round stays the same however
+/// many rounds there are; rounds.csv (`--out`) keeps every round.
+/// </summary>
 internal static class SimulationProgress
 {
-    /// <summary>Runs a simulation, showing each round in a live table as it completes, then a summary beside the baselines.</summary>
+    /// <summary>Shortest time between two redraws of the live view; the last round is always drawn.</summary>
+    public static readonly TimeSpan RedrawInterval = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Runs a simulation, showing its progress, then a summary beside the baselines.</summary>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
     public static async Task<SimulationResult> RunAsync(SimulationOptions options, CancellationToken cancellationToken)
     {
-        AnsiConsole.MarkupLine($"[bold]FederatedHe[/] encrypted federation: {options.Hospitals} hospitals, {options.Rounds} rounds, " +
-                               $"{options.Model}, CKKS {Markup.Escape(options.EffectiveCryptoPreset)}, {options.Mode}{(options.Mode == KeyMode.Threshold ? $" ({options.EffectiveThreshold}-of-{options.Hospitals})" : string.Empty)}, {options.Partition} partition, seed {options.Seed}");
-        AnsiConsole.MarkupLine("[grey]Each hospital and the aggregator is its own actor system; they form an Akka cluster over TCP on 127.0.0.1.[/]");
+        Task<SimulationResult> Federation(Action<SimulationRound> onRound) => FederationSimulation.RunAsync(options, onRound, cancellationToken);
+        return Console.IsOutputRedirected
+            ? await RunPlainAsync(options, Console.Out, Federation).ConfigureAwait(false)
+            : await RunLiveAsync(options, AnsiConsole.Console, Federation).ConfigureAwait(false);
+    }
 
-        var table = new Table().Border(TableBorder.Rounded)
-            .AddColumns("round", "test acc", "log-loss", "AUC", "hospitals", "dropouts", "train ms", "encrypt ms", "aggregate ms", "decrypt ms", "bytes/param", "|enc - plain| model");
+    /// <summary>The terminal view around <paramref name="federation"/>, which reports each round to the callback it is given.</summary>
+    internal static async Task<SimulationResult> RunLiveAsync(SimulationOptions options, IAnsiConsole console,
+        Func<Action<SimulationRound>, Task<SimulationResult>> federation, RoundWindow? window = null)
+    {
+        foreach (var line in Introduction(options))
+            console.MarkupLine(Markup.Escape(line));
+
+        window ??= new RoundWindow(options.Rounds);
+        var clock = Stopwatch.StartNew();
+        TimeSpan? lastDrawn = null;
         SimulationResult result = null!;
-        await AnsiConsole.Live(table).StartAsync(async context =>
+        await console.Live(window.Build()).StartAsync(async context =>
         {
-            result = await FederationSimulation.RunAsync(options, round =>
+            result = await federation(round =>
             {
-                table.AddRow(
-                    round.Round.ToString(CultureInfo.InvariantCulture),
-                    Format(round.Test?.Accuracy, "P2"),
-                    Format(round.Test?.LogLoss, "F4"),
-                    Format(round.Test?.RocAuc, "F4"),
-                    round.Contributors.Count.ToString(CultureInfo.InvariantCulture),
-                    round.Dropouts.Count == 0 ? "-" : string.Join(",", round.Dropouts),
-                    round.TrainingMs.ToString("F1", CultureInfo.InvariantCulture),
-                    round.EncryptionMs.ToString("F1", CultureInfo.InvariantCulture),
-                    round.AggregationMs.ToString("F1", CultureInfo.InvariantCulture),
-                    round.DecryptionMs.ToString("F1", CultureInfo.InvariantCulture),
-                    round.CiphertextBytesPerParameter.ToString("F0", CultureInfo.InvariantCulture),
-                    Format(round.ModelErrorVersusPlaintextFedAvg, "E2"));
+                window.Add(round, clock.Elapsed);
+                if (clock.Elapsed - lastDrawn < RedrawInterval && window.Clock.Completed < window.Clock.TotalRounds)
+                    return;
+                lastDrawn = clock.Elapsed;
+                context.UpdateTarget(window.Build());
                 context.Refresh();
-            }, cancellationToken).ConfigureAwait(false);
+            }).ConfigureAwait(false);
+            context.UpdateTarget(window.Build());
+            context.Refresh();
         }).ConfigureAwait(false);
 
-        PrintSummary(result);
+        foreach (var line in Summary(result))
+            console.MarkupLine(line.Style is { } style ? $"[{style}]{Markup.Escape(line.Text)}[/]" : Markup.Escape(line.Text));
         return result;
     }
 
-    private static void PrintSummary(SimulationResult result)
+    /// <summary>
+    /// The redirected-output view around <paramref name="federation"/>: <see cref="PlainHeaderLineCount"/> lines of
+    /// introduction and column header, one line per round, then the summary.
+    /// </summary>
+    internal static async Task<SimulationResult> RunPlainAsync(SimulationOptions options, TextWriter output,
+        Func<Action<SimulationRound>, Task<SimulationResult>> federation)
     {
+        foreach (var line in Introduction(options))
+            output.WriteLine(line);
+        var log = new PlainRoundLog(output, options.Rounds);
+        log.WriteHeader();
+        output.Flush();
+        var clock = Stopwatch.StartNew();
+        var result = await federation(round =>
+        {
+            log.WriteRound(round, clock.Elapsed);
+            output.Flush();
+        }).ConfigureAwait(false);
+        foreach (var line in Summary(result))
+            output.WriteLine(line.Text);
+        output.Flush();
+        return result;
+    }
+
+    /// <summary>Lines the redirected view writes before the first round: the introduction and the column header.</summary>
+    internal const int PlainHeaderLineCount = 2 + PlainRoundLog.HeaderLineCount;
+
+    private static string[] Introduction(SimulationOptions options) =>
+    [
+        $"FederatedHe encrypted federation: {options.Hospitals} hospitals, {options.Rounds} rounds, {options.Model}, CKKS {options.EffectiveCryptoPreset}, " +
+        $"{options.Mode}{(options.Mode == KeyMode.Threshold ? $" ({options.EffectiveThreshold}-of-{options.Hospitals})" : string.Empty)}, {options.Partition} partition, seed {options.Seed}",
+        "Each hospital and the aggregator is its own actor system; they form an Akka cluster over TCP on 127.0.0.1.",
+    ];
+
+    internal sealed record SummaryLine(string Text, string? Style = null);
+
+    /// <summary>The summary after the run: outcome, final accuracy, baselines and the encrypted-versus-plaintext error.</summary>
+    internal static IReadOnlyList<SummaryLine> Summary(SimulationResult result)
+    {
+        var lines = new List<SummaryLine>();
         var final = result.FinalTest;
         var worstError = result.Rounds.Select(r => r.ModelErrorVersusPlaintextFedAvg ?? double.NaN).DefaultIfEmpty(double.NaN).Max();
-        AnsiConsole.MarkupLine(result.Succeeded
-            ? $"[green]federation completed[/] in {result.FederationTime.TotalSeconds:F1} s: {Markup.Escape(result.Status)}"
-            : $"[red]federation failed[/] after {result.FederationTime.TotalSeconds:F1} s: {Markup.Escape(result.Status)}");
+        lines.Add(result.Succeeded
+            ? new($"federation completed in {result.FederationTime.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s: {result.Status}", "green")
+            : new($"federation failed after {result.FederationTime.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s: {result.Status}", "red"));
         if (final is not null)
-            AnsiConsole.MarkupLine($"encrypted federation test accuracy: [bold]{final.Accuracy:P2}[/] (AUC {final.RocAuc:F4}, log-loss {final.LogLoss:F4})");
+            lines.Add(new($"encrypted federation test accuracy: {final.Accuracy:P2} (AUC {final.RocAuc:F4}, log-loss {final.LogLoss:F4})", "bold"));
         if (result.CentralizedBaseline is { } central)
-            AnsiConsole.MarkupLine($"centralised baseline test accuracy: {central.Accuracy:P2}");
+            lines.Add(new($"centralised baseline test accuracy: {central.Accuracy:P2}"));
         if (result.PlaintextFedAvgBaseline is { } plain)
-            AnsiConsole.MarkupLine($"plaintext FedAvg baseline test accuracy: {plain.Accuracy:P2}");
-        AnsiConsole.MarkupLine($"largest |decrypted global model - plaintext FedAvg| over all rounds: {worstError:E2}");
-        AnsiConsole.MarkupLine("[grey]original study: 98.25% centralised, 85.71% with its encrypted federation[/]");
+            lines.Add(new($"plaintext FedAvg baseline test accuracy: {plain.Accuracy:P2}"));
+        lines.Add(new($"largest |decrypted global model - plaintext FedAvg| over all rounds: {worstError:E2}"));
+        lines.Add(new("original study: 98.25% centralised, 85.71% with its encrypted federation", "grey"));
+        return lines;
     }
 
     /// <summary>Writes a run report into a new directory under <paramref name="outputRoot"/> and says where.</summary>
@@ -67,10 +121,10 @@ internal static class SimulationProgress
     {
         var directory = RunReport.CreateRunDirectory(outputRoot, name, startedUtc);
         RunReport.Write(directory, name, specText, options, result);
-        AnsiConsole.MarkupLine($"report written to [bold]{Markup.Escape(directory)}[/]");
+        if (Console.IsOutputRedirected)
+            Console.Out.WriteLine($"report written to {directory}");
+        else
+            AnsiConsole.MarkupLine($"report written to [bold]{Markup.Escape(directory)}[/]");
         return directory;
     }
-
-    private static string Format(double? value, string format) =>
-        value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "-";
 }

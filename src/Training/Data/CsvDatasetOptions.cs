@@ -17,6 +17,14 @@ public sealed record CsvDatasetOptions
     /// </summary>
     public IReadOnlyList<string> ExcludedColumns { get; init; } = [];
 
+    /// <summary>
+    /// Whether a file holding only one class (every row malignant, or every row benign) is refused. True,
+    /// the default, for training files: a one-class training set is almost always a filtered export, and
+    /// a model trained on it only learns to repeat that class. Set false for a file used only to evaluate
+    /// a model, where a batch of benign cases is legitimate.
+    /// </summary>
+    public bool RequireBothClasses { get; init; } = true;
+
     /// <summary>The field separator.</summary>
     public char Delimiter { get; init; } = ',';
 

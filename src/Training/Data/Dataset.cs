@@ -11,13 +11,23 @@ public sealed class Dataset
     private readonly float[] _features;
     private readonly int[] _labels;
 
-    private Dataset(float[] features, int[] labels, IReadOnlyList<string> featureNames, string source)
+    private Dataset(float[] features, int[] labels, IReadOnlyList<string> featureNames, string source, string labelColumn)
     {
         _features = features;
         _labels = labels;
         FeatureNames = featureNames;
         Source = source;
+        LabelColumn = labelColumn;
     }
+
+    /// <summary>The label column's name in the file the samples came from (<c>diagnosis</c> when not from a file).</summary>
+    public string LabelColumn { get; }
+
+    /// <summary>The label column used when a dataset is not read from a file.</summary>
+    public const string DefaultLabelColumn = "diagnosis";
+
+    /// <summary>What the columns mean, with a digest that can be compared without sending any value.</summary>
+    public DatasetSchema Schema => DatasetSchema.Of(this);
 
     /// <summary>Feature names, in column order.</summary>
     public IReadOnlyList<string> FeatureNames { get; }
@@ -54,9 +64,12 @@ public sealed class Dataset
     /// <param name="labels">One label per sample, each 0 or 1.</param>
     /// <param name="featureNames">Distinct, non-empty names, one per feature.</param>
     /// <param name="source">Where the data came from.</param>
+    /// <param name="labelColumn">The label column's name, for the <see cref="Schema"/>.</param>
     /// <exception cref="ArgumentException">Shapes disagree, a label is not 0 or 1, a value is not finite, or names are empty or repeated.</exception>
-    public static Dataset Create(ReadOnlySpan<float> features, ReadOnlySpan<int> labels, IReadOnlyList<string> featureNames, string source)
+    public static Dataset Create(ReadOnlySpan<float> features, ReadOnlySpan<int> labels, IReadOnlyList<string> featureNames, string source,
+        string labelColumn = DefaultLabelColumn)
     {
+        ArgumentException.ThrowIfNullOrWhiteSpace(labelColumn);
         ArgumentNullException.ThrowIfNull(featureNames);
         ArgumentNullException.ThrowIfNull(source);
         if (featureNames.Count == 0)
@@ -89,7 +102,7 @@ public sealed class Dataset
                     nameof(features));
             }
         }
-        return new Dataset(features.ToArray(), labels.ToArray(), featureNames.ToArray(), source);
+        return new Dataset(features.ToArray(), labels.ToArray(), featureNames.ToArray(), source, labelColumn);
     }
 
     /// <summary>The samples at the given indices, in that order, as a new dataset.</summary>
@@ -112,15 +125,15 @@ public sealed class Dataset
             Array.Copy(_features, index * featureCount, features, i * featureCount, featureCount);
             labels[i] = _labels[index];
         }
-        return new Dataset(features, labels, FeatureNames, source);
+        return new Dataset(features, labels, FeatureNames, source, LabelColumn);
     }
 
     /// <summary>This dataset with every feature value replaced, labels and names kept.</summary>
-    internal Dataset WithFeatures(float[] features, string source) => new(features, _labels, FeatureNames, source);
+    internal Dataset WithFeatures(float[] features, string source) => new(features, _labels, FeatureNames, source, LabelColumn);
 
     /// <summary>Trusted construction that takes ownership of the arrays (used by the loader after validation).</summary>
-    internal static Dataset FromOwnedArrays(float[] features, int[] labels, IReadOnlyList<string> featureNames, string source) =>
-        new(features, labels, featureNames, source);
+    internal static Dataset FromOwnedArrays(float[] features, int[] labels, IReadOnlyList<string> featureNames, string source, string labelColumn) =>
+        new(features, labels, featureNames, source, labelColumn);
 
     /// <summary>The arrays themselves, for building tensors without copying twice. Never mutate them.</summary>
     internal float[] FeatureArray => _features;

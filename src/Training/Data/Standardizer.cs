@@ -58,6 +58,30 @@ public sealed class Standardizer
         return new Standardizer(means, deviations);
     }
 
+    /// <summary>A standardizer from means and deviations computed before, e.g. read back from a model file.</summary>
+    /// <exception cref="ArgumentException">The lists are empty or of different lengths, a mean is not finite, or a deviation is not finite and positive.</exception>
+    public static Standardizer FromMeansAndDeviations(IReadOnlyList<double> means, IReadOnlyList<double> standardDeviations)
+    {
+        ArgumentNullException.ThrowIfNull(means);
+        ArgumentNullException.ThrowIfNull(standardDeviations);
+        if (means.Count == 0 || means.Count != standardDeviations.Count)
+        {
+            throw new ArgumentException($"Expected as many deviations as means (at least one); got {means.Count} means and {standardDeviations.Count} deviations.", nameof(standardDeviations));
+        }
+        for (var j = 0; j < means.Count; j++)
+        {
+            if (!double.IsFinite(means[j]))
+            {
+                throw new ArgumentException($"Mean {j} is {means[j]}; means must be finite.", nameof(means));
+            }
+            if (!double.IsFinite(standardDeviations[j]) || standardDeviations[j] <= 0)
+            {
+                throw new ArgumentException($"Standard deviation {j} is {standardDeviations[j]}; deviations must be finite and positive.", nameof(standardDeviations));
+            }
+        }
+        return new Standardizer([.. means], [.. standardDeviations]);
+    }
+
     /// <summary>Fits directly to one dataset: the centralised case, or a test of the federated one.</summary>
     public static Standardizer Fit(Dataset dataset) => FromStatistics(FeatureStatistics.Compute(dataset));
 
@@ -70,13 +94,25 @@ public sealed class Standardizer
         {
             throw new ArgumentException($"The standardizer has {FeatureCount} features; {dataset.Source} has {dataset.FeatureCount}.", nameof(dataset));
         }
-        var source = dataset.Features;
-        var scaled = new float[source.Length];
-        for (var i = 0; i < source.Length; i++)
+        return dataset.WithFeatures(Transform(dataset.Features), dataset.Source + "#standardized");
+    }
+
+    /// <summary>Standardizes row-major features (e.g. patients to score, who have no labels).</summary>
+    /// <param name="features">Row-major values, a whole number of rows of <see cref="FeatureCount"/> each.</param>
+    /// <returns>A new array of the standardized values.</returns>
+    /// <exception cref="ArgumentException">The length is not a multiple of <see cref="FeatureCount"/>.</exception>
+    public float[] Transform(ReadOnlySpan<float> features)
+    {
+        if (features.Length % FeatureCount != 0)
+        {
+            throw new ArgumentException($"{features.Length} values are not whole rows of {FeatureCount} features.", nameof(features));
+        }
+        var scaled = new float[features.Length];
+        for (var i = 0; i < features.Length; i++)
         {
             var j = i % FeatureCount;
-            scaled[i] = (float)((source[i] - _means[j]) / _standardDeviations[j]);
+            scaled[i] = (float)((features[i] - _means[j]) / _standardDeviations[j]);
         }
-        return dataset.WithFeatures(scaled, dataset.Source + "#standardized");
+        return scaled;
     }
 }

@@ -115,10 +115,27 @@ public sealed class ClassifierModel : IDisposable
         {
             throw new ArgumentException($"The model takes {FeatureCount} features; {dataset.Source} has {dataset.FeatureCount}.", nameof(dataset));
         }
+        return Forward(dataset.FeatureArray, dataset.SampleCount);
+    }
+
+    /// <summary>The logit (log-odds of class 1) for each row of already standardized, row-major features.</summary>
+    /// <param name="features">Whole rows of <see cref="FeatureCount"/> values each.</param>
+    /// <exception cref="ArgumentException">The length is not a multiple of <see cref="FeatureCount"/>.</exception>
+    public float[] PredictLogits(ReadOnlySpan<float> features)
+    {
+        if (features.Length % FeatureCount != 0)
+        {
+            throw new ArgumentException($"{features.Length} values are not whole rows of the model's {FeatureCount} features.", nameof(features));
+        }
+        return Forward(features.ToArray(), features.Length / FeatureCount);
+    }
+
+    private float[] Forward(float[] rowMajorFeatures, int sampleCount)
+    {
         using var scope = torch.NewDisposeScope();
         using var noGradient = torch.no_grad();
         Network.eval();
-        var features = torch.tensor(dataset.FeatureArray, [dataset.SampleCount, FeatureCount], ScalarType.Float32);
+        var features = torch.tensor(rowMajorFeatures, [sampleCount, FeatureCount], ScalarType.Float32);
         var logits = Network.call(features).reshape(-1).contiguous();
         return logits.data<float>().ToArray();
     }
