@@ -63,10 +63,11 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     private double _decryptionMs;
 
     public HospitalActor(HospitalData data, HospitalTrainingPlan plan, HospitalCrypto crypto, IActorRef coordinator,
-        FederationSettings settings, IHospitalObserver? observer, NodeIdentity? identity)
+        FederationSettings settings, IHospitalObserver? observer, NodeIdentity? identity, RegistrationTrust? trust)
     {
         _data = data;
         _identity = identity;
+        _trust = trust;
         _plan = plan;
         _cryptoSetup = crypto;
         _settings = settings;
@@ -116,8 +117,8 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(HospitalData data, HospitalTrainingPlan plan, HospitalCrypto crypto, IActorRef coordinator,
-        FederationSettings settings, IHospitalObserver? observer, NodeIdentity? identity = null) =>
-        Akka.Actor.Props.Create(() => new HospitalActor(data, plan, crypto, coordinator, settings, observer, identity));
+        FederationSettings settings, IHospitalObserver? observer, NodeIdentity? identity = null, RegistrationTrust? trust = null) =>
+        Akka.Actor.Props.Create(() => new HospitalActor(data, plan, crypto, coordinator, settings, observer, identity, trust));
 
     protected override void PreStart()
     {
@@ -307,15 +308,9 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
 
     private void Handle(EncryptedChunk chunk)
     {
-        if (chunk.Kind is PayloadKind.ShamirShare or PayloadKind.DecryptionShare)
+        if (chunk.Kind == PayloadKind.DecryptionShare)
         {
             HandleShareFromParty(chunk);
-            return;
-        }
-
-        if (chunk.Kind == PayloadKind.CollectivePublicKey && SentFromCoordinatorNode)
-        {
-            HandleCollectivePublicKey(chunk);
             return;
         }
 
