@@ -235,6 +235,11 @@ public sealed class ThresholdKeyGenerationAttackTests : TestKit
         for (var i = 0; i < values.Length; i++)
             Assert.Equal(values[i], decrypted[i], 1e-3);
 
+        // The tampered share and the replay were refused by name (the share passed off as hospital-1's is refused as
+        // unauthenticated, or as a second share from hospital-1 if the genuine one was opened first).
+        AwaitLog("hospital-3: ignored a Shamir share claiming to be from hospital-1: it does not authenticate");
+        AwaitLog("hospital-3: ignored", "hospital-1", "replay");
+
         // Both ends derived the same pairwise mask seed, and no one else could.
         Assert.Equal(key1.MaskSeeds[3], key3.MaskSeeds[1]);
         Assert.Empty(_log.Crashes);
@@ -358,7 +363,26 @@ public sealed class ThresholdKeyGenerationAttackTests : TestKit
             Receive<EncryptedShamirShare>(share =>
             {
                 captured.Enqueue((share, Context.System.Serialization.FindSerializerFor(share).ToBinary(share)));
-                Context.ActorSelection(recipientPath).Tell(share);
+                var recipient = Context.ActorSelection(recipientPath);
+                switch (share.SenderParty)
+                {
+                    case 1:
+                        // Tampered, then genuine, then replayed: only the genuine one may count.
+                        var tampered = (byte[])share.Ciphertext.Clone();
+                        tampered[0] ^= 1;
+                        recipient.Tell(share with { Ciphertext = tampered });
+                        recipient.Tell(share);
+                        recipient.Tell(share);
+                        break;
+                    case 2:
+                        // hospital-2's sealed share passed off as hospital-1's: not authenticated as coming from hospital-1.
+                        recipient.Tell(share with { SenderParty = 1, SenderId = "hospital-1" });
+                        recipient.Tell(share);
+                        break;
+                    default:
+                        recipient.Tell(share);
+                        break;
+                }
             });
         }
     }
