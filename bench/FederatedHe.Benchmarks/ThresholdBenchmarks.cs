@@ -95,6 +95,7 @@ public static class ThresholdBenchmarks
         h.Time($"Threshold/Encode+Encrypt under collective key/{tag}", () => encryptor.EncryptNew(encoder.EncodeNew(values)));
         var ciphertext = encryptor.EncryptNew(encoder.EncodeNew(values));
         byte[] context = "round 1 / chunk 0"u8.ToArray();
+        var masks = PairwiseMaskSeeds(3);
 
         foreach (var (label, keys, committee, threshold) in new[]
         {
@@ -104,8 +105,9 @@ public static class ThresholdBenchmarks
         {
             var decryptors = keys.Select(k => new ThresholdDecryptor(parameters, k)).ToArray();
             var combiner = new ThresholdCombiner(parameters, keyId, threshold, 3);
-            h.Time($"Threshold/DecryptionShare per party {label}/{tag}", () => decryptors[committee[0] - 1].GenShare(ciphertext, committee, context));
-            var shares = committee.Select(id => decryptors[id - 1].GenShare(ciphertext, committee, context)).ToArray();
+            h.Time($"Threshold/DecryptionShare per party {label}/{tag}", () => decryptors[committee[0] - 1].GenShare(ciphertext, committee, context, masks[committee[0] - 1]));
+            h.Time($"Threshold/DecryptionShare per party without masks (unsafe, for comparison) {label}/{tag}", () => decryptors[committee[0] - 1].GenShare(ciphertext, committee, context));
+            var shares = committee.Select(id => decryptors[id - 1].GenShare(ciphertext, committee, context, masks[id - 1])).ToArray();
             h.Time($"Threshold/Fuse+Decode {committee.Length} shares {label}/{tag}", () => combiner.FuseValues(ciphertext, shares, context));
 
             double worst = 0;
@@ -113,11 +115,11 @@ public static class ThresholdBenchmarks
             for (int trial = 0; trial < 5; trial++)
             {
                 var ct = encryptor.EncryptNew(encoder.EncodeNew(values));
-                var fused = combiner.FuseValues(ct, committee.Select(id => decryptors[id - 1].GenShare(ct, committee, context)), context);
+                var fused = combiner.FuseValues(ct, committee.Select(id => decryptors[id - 1].GenShare(ct, committee, context, masks[id - 1])), context);
                 worst = Math.Max(worst, MaxError(values, fused));
                 var large = values.Select(v => v * 1000).ToArray();
                 var ctLarge = encryptor.EncryptNew(encoder.EncodeNew(large));
-                var fusedLarge = combiner.FuseValues(ctLarge, committee.Select(id => decryptors[id - 1].GenShare(ctLarge, committee, context)), context);
+                var fusedLarge = combiner.FuseValues(ctLarge, committee.Select(id => decryptors[id - 1].GenShare(ctLarge, committee, context, masks[id - 1])), context);
                 worst1000 = Math.Max(worst1000, MaxError(large, fusedLarge));
             }
 
@@ -134,6 +136,23 @@ public static class ThresholdBenchmarks
         h.Record($"Threshold/bytes Shamir share/{tag}", shamir[0][1].SerializedSize, "bytes");
         h.Record($"Threshold/bytes collective public key/{tag}", publicKey.SerializedSize, "bytes");
         h.Record($"Threshold/bytes ciphertext/{tag}", ciphertext.SerializedSize, "bytes");
+    }
+
+    // The runtime agrees these seeds at key generation; here every pair gets a random one, the same at both ends.
+    private static DecryptionMaskSeeds[] PairwiseMaskSeeds(int partyCount)
+    {
+        var seeds = Enumerable.Range(0, partyCount).Select(_ => new Dictionary<int, byte[]>()).ToArray();
+        for (int j = 1; j <= partyCount; j++)
+        {
+            for (int k = j + 1; k <= partyCount; k++)
+            {
+                byte[] seed = System.Security.Cryptography.RandomNumberGenerator.GetBytes(DecryptionMaskSeeds.SeedLength);
+                seeds[j - 1][k] = seed;
+                seeds[k - 1][j] = seed;
+            }
+        }
+
+        return seeds.Select((bySeed, i) => new DecryptionMaskSeeds(i + 1, bySeed)).ToArray();
     }
 
     // The fingerprint is internal; hashing the serialized ciphertext costs the same order (pack + SHA-256).

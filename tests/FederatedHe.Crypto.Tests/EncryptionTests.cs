@@ -15,7 +15,7 @@ public class EncryptionTests
         {
             var values = CkksContext.RandomValues(random, ctx.Parameters.SlotCount, 100);
             double error = CkksContext.MaxError(values, ctx.Decrypt(ctx.Encrypt(values), values.Length));
-            Assert.True(error <= ctx.Parameters.FreshEncryptionErrorBound, $"error {error} > bound {ctx.Parameters.FreshEncryptionErrorBound}");
+            Assert.True(error <= ctx.Parameters.FreshEncryptionErrorHeuristic, $"error {error} > bound {ctx.Parameters.FreshEncryptionErrorHeuristic}");
         }
     }
 
@@ -28,15 +28,15 @@ public class EncryptionTests
         var ciphertext = ctx.Encrypt(values, compact: true);
         Assert.True(ciphertext.IsCompact);
         double error = CkksContext.MaxError(values, ctx.Decrypt(ciphertext, values.Length));
-        Assert.True(error <= ctx.Parameters.FreshEncryptionErrorBound, $"error {error}");
+        Assert.True(error <= ctx.Parameters.FreshEncryptionErrorHeuristic, $"error {error}");
     }
 
     [Fact]
     public void The_documented_bound_is_below_2e_7_for_N_8192_and_4e_7_for_N_16384_at_scale_2_to_the_40()
     {
-        Assert.True(CkksPresets.Params128BitLogN13LogQ101.FreshEncryptionErrorBound < 2e-7);
-        Assert.True(CkksPresets.Params128BitLogN14LogQ101.FreshEncryptionErrorBound < 4e-7);
-        Assert.True(CkksPresets.Params128BitLogN13FedAvg.FreshEncryptionErrorBound < 5e-8);
+        Assert.True(CkksPresets.Params128BitLogN13LogQ101.FreshEncryptionErrorHeuristic < 2e-7);
+        Assert.True(CkksPresets.Params128BitLogN14LogQ101.FreshEncryptionErrorHeuristic < 4e-7);
+        Assert.True(CkksPresets.Params128BitLogN13FedAvg.FreshEncryptionErrorHeuristic < 5e-8);
     }
 
     [Fact]

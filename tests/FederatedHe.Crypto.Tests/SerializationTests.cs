@@ -183,4 +183,20 @@ public class SerializationTests
         Assert.Equal("b678025e24c67c6d7aeed2c5956f3f2834a06695fbf5ddb1424fa68bfaf78d60", hash);
         Assert.Equal("44ab17963c8724ee6820345b75be622d5bb53f82e5aca223c265a6eca49dc482", CkksPresets.Params128BitLogN13LogQ101.Id.ToString());
     }
+
+    [Fact]
+    public void A_ternary_secret_key_round_trips_every_coefficient_and_an_invalid_ternary_code_is_refused_with_its_position()
+    {
+        var parameters = TestInsecureParameters.TestInsecureLogN6;
+        using var key = new KeyGenerator(parameters).GenerateSecretKey();
+        byte[] bytes = key.ToBytes();
+        using var read = SecretKey.FromBytes(parameters, bytes);
+        Assert.True(read.IsTernary);
+        Assert.Equal(bytes, read.ToBytes());
+        Assert.True(key.Value.Coefficients.SequenceEqual(read.Value.Coefficients));
+
+        bytes[WireFormat.HeaderLength + 1 + 3] |= 0b11 << 4; // coefficients 12..15 share byte 3; code 3 for 14
+        var refused = Assert.Throws<CkksFormatException>(() => SecretKey.FromBytes(parameters, bytes));
+        Assert.Contains("coefficient 14", refused.Message);
+    }
 }

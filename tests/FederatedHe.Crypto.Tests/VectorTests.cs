@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using FederatedHe.Crypto.Ckks;
+using FederatedHe.Crypto.Rlwe;
 
 namespace FederatedHe.Crypto.Tests;
 
@@ -18,7 +20,7 @@ public class VectorTests
         var vector = encryptor.Encrypt(values);
         Assert.Equal(length, vector.Length);
         Assert.Equal((length + 4095) / 4096, vector.ChunkCount);
-        Assert.True(CkksContext.MaxError(values, decryptor.Decrypt(vector)) <= ctx.Parameters.FreshEncryptionErrorBound);
+        Assert.True(CkksContext.MaxError(values, decryptor.Decrypt(vector)) <= ctx.Parameters.FreshEncryptionErrorHeuristic);
     }
 
     [Fact]
@@ -31,7 +33,7 @@ public class VectorTests
         new VectorDecryptor(ctx.Parameters, ctx.SecretKey).Decrypt(vector, decrypted);
         for (int i = 0; i < values.Length; i++)
         {
-            double tolerance = ctx.Parameters.FreshEncryptionErrorBound + (Math.Abs(values[i]) * 6e-8);
+            double tolerance = ctx.Parameters.FreshEncryptionErrorHeuristic + (Math.Abs(values[i]) * 6e-8);
             Assert.True(Math.Abs(values[i] - decrypted[i]) <= tolerance, $"element {i}: {values[i]} vs {decrypted[i]}");
         }
     }
@@ -90,5 +92,20 @@ public class VectorTests
         var encryptor = new VectorEncryptor(ctx.Parameters, ctx.PublicKey);
         var evaluator = new VectorEvaluator(ctx.Parameters);
         Assert.Throws<ArgumentException>(() => evaluator.AddNew(encryptor.Encrypt(new double[10]), encryptor.Encrypt(new double[11])));
+    }
+
+    [Fact]
+    public void A_streamed_vector_declaring_more_bytes_than_its_chunks_can_take_is_refused_before_any_chunk_is_read()
+    {
+        var ctx = SharedContexts.For(nameof(CkksPresets.Params128BitLogN13FedAvg));
+        byte[] bytes = new VectorEncryptor(ctx.Parameters, ctx.PublicKey).Encrypt(new double[5000]).ToBytes();
+        const int Prefix = WireFormat.HeaderLength + 12; // header, then length u64 and chunk count u32
+        long largest = 12 + (2 * Ciphertext.MaxSerializedSize(ctx.Parameters));
+        BinaryPrimitives.WriteUInt64LittleEndian(bytes.AsSpan(40), (ulong)largest + 1);
+        using var stream = new MemoryStream(bytes);
+
+        var refused = Assert.Throws<CkksFormatException>(() => EncryptedVector.ReadFrom(ctx.Parameters, stream));
+        Assert.Equal("length", refused.Field);
+        Assert.Equal(Prefix, stream.Position);
     }
 }

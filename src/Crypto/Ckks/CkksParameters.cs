@@ -62,14 +62,16 @@ public sealed class CkksParameters : RlweParameters
     public double LogQP { get; }
 
     /// <summary>
-    /// The documented bound on the absolute error per slot of decrypt(encrypt(x)) at the default scale:
-    /// 8·σ·N/Δ. The error of a public-key encryption, e0 + e1·s + u·e, has per-slot standard deviation
-    /// about σ·N·√(2/3)/Δ, so the bound is near 10 standard deviations (secret-key encryption is smaller).
-    /// For N = 8192, Δ = 2^40 it is 1.9e-7; sums of k ciphertexts stay within k times the bound, and a
-    /// weighted mean (weights summing to 1) followed by <see cref="Evaluator.Rescale"/> within the bound
-    /// plus N/Δ.
+    /// A high-probability <b>heuristic</b>, not a worst-case bound, for the absolute error per slot of
+    /// decrypt(encrypt(x)) at the default scale: 8·σ·N/Δ. The error of a public-key encryption,
+    /// e0 + e1·s + u·e, has per-slot standard deviation about σ·N·√(2/3)/Δ under the usual
+    /// independence heuristic for CKKS noise, so this is near 10 standard deviations (secret-key
+    /// encryption is smaller); the worst case over all noise draws is far larger, and nothing here is
+    /// proved. For N = 8192, Δ = 2^40 it is 1.9e-7; sums of k ciphertexts stay within k times it in the
+    /// same sense, and a weighted mean (weights summing to 1) followed by <see cref="Evaluator.Rescale"/>
+    /// within it plus N/Δ.
     /// </summary>
-    public double FreshEncryptionErrorBound => 8 * Sampling.GaussianSigma * N / DefaultScale;
+    public double FreshEncryptionErrorHeuristic => 8 * Sampling.GaussianSigma * N / DefaultScale;
 
     /// <summary>Bytes of <see cref="ToBytes"/> (header included).</summary>
     public int SerializedSize => WireFormat.HeaderLength + _canonical.Length;

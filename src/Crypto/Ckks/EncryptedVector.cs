@@ -156,8 +156,12 @@ public sealed class EncryptedVector
         return new EncryptedVector(parameters, length, chunks);
     }
 
-    /// <summary>Reads one vector payload of <paramref name="parameters"/> from <paramref name="stream"/>, one chunk at a time.</summary>
-    /// <exception cref="CkksFormatException">The payload is malformed or truncated.</exception>
+    /// <summary>
+    /// Reads one vector payload of <paramref name="parameters"/> from <paramref name="stream"/>, one chunk at
+    /// a time. The declared body length is checked against the largest the element count and the parameter
+    /// set allow before any chunk is read.
+    /// </summary>
+    /// <exception cref="CkksFormatException">The payload is malformed or truncated, or declares more bytes than its chunks can take.</exception>
     /// <exception cref="ParameterSetMismatchException">The payload or a chunk belongs to another parameter set.</exception>
     public static EncryptedVector ReadFrom(CkksParameters parameters, Stream stream)
     {
@@ -219,6 +223,13 @@ public sealed class EncryptedVector
         if (declared < minimum)
         {
             throw new CkksFormatException("length", 40, $"body length {declared} is too small for {count} chunks.");
+        }
+
+        // And at most the largest ciphertext of the parameter set: a reader never waits for, or buffers, more.
+        ulong maximum = FixedBodyLength + ((ulong)count * (ulong)Ciphertext.MaxSerializedSize(parameters));
+        if (declared > maximum)
+        {
+            throw new CkksFormatException("length", 40, $"body length {declared} exceeds the {maximum} bytes that {count} chunks of this parameter set can take.");
         }
 
         return ((int)length, (int)count);

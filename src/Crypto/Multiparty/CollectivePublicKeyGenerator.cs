@@ -75,6 +75,7 @@ public sealed class CollectivePublicKeyGenerator
         var b = _keyGenerator.SampleErrorPolynomial();
         ckks.Ring.Multiply(a, secretShare.Value, a, limbs);
         ckks.Ring.Subtract(b, a, b, limbs); // b = e − a·s_i
+        a.Clear(); // a·s_i gives s_i away to anyone who knows the public a
         return new PublicKeyShare(_parameters, commonSeed, partyId, partyCount, b);
     }
 

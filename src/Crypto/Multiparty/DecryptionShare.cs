@@ -4,9 +4,10 @@ using FederatedHe.Crypto.Rlwe;
 namespace FederatedHe.Crypto.Multiparty;
 
 /// <summary>
-/// One committee member's share of a threshold decryption: d_j = λ_j·sk_j·c1 + e_j, where λ_j is the
-/// member's Lagrange coefficient for the committee and e_j the smudging noise. Public: it may be sent
-/// to the party that fuses. It is bound to one collective key, one ciphertext (by fingerprint), one
+/// One committee member's share of a threshold decryption: d_j = λ_j·sk_j·c1 + e_j + r_j, where λ_j is
+/// the member's Lagrange coefficient for the committee, e_j the smudging noise and r_j the member's
+/// zero-sum pairwise mask (see <see cref="DecryptionMaskSeeds"/>; absent from shares made by the
+/// transitional unmasked overloads). Public: it may be sent to the party that fuses. It is bound to one collective key, one ciphertext (by fingerprint), one
 /// caller-supplied context and one committee; fusing refuses any mismatch.
 /// </summary>
 /// <remarks>
@@ -68,7 +69,7 @@ public sealed class DecryptionShare
     /// <summary>The level of the decrypted ciphertext (the share has Level + 1 limbs).</summary>
     public int Level => Value.LimbCount - 1;
 
-    /// <summary>d_j (NTT form).</summary>
+    /// <summary>d_j, masked or not (NTT form).</summary>
     internal RnsPolynomial Value { get; }
 
     /// <summary>Bytes of <see cref="ToBytes"/> (header included).</summary>

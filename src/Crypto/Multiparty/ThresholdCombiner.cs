@@ -64,31 +64,44 @@ public sealed class ThresholdCombiner
         return FuseUnchecked(ciphertext, list);
     }
 
-    /// <summary>Fuses and decodes the first <paramref name="destination"/>.Length slots.</summary>
+    /// <summary>
+    /// Fuses and decodes the first <paramref name="destination"/>.Length slots; with an <paramref name="audit"/>, the fused
+    /// plaintext is checked for the trace of a crafted ciphertext before it is decoded.
+    /// </summary>
     /// <exception cref="ArgumentException">The destination is longer than the slot count.</exception>
     /// <exception cref="ParameterSetMismatchException">The ciphertext or a share belongs to another parameter set.</exception>
     /// <exception cref="ThresholdProtocolException">The shares do not belong together (see <see cref="Fuse"/>).</exception>
-    public void FuseValues(Ciphertext ciphertext, IEnumerable<DecryptionShare> shares, ReadOnlySpan<byte> context, Span<double> destination) =>
-        Decode(Fuse(ciphertext, shares, context), destination);
+    /// <exception cref="SuspiciousDecryptionException">The audit found more than honest noise: the result may expose the collective key.</exception>
+    public void FuseValues(Ciphertext ciphertext, IEnumerable<DecryptionShare> shares, ReadOnlySpan<byte> context, Span<double> destination,
+        DecryptionNoiseAudit? audit = null)
+    {
+        var list = shares?.ToList() ?? throw new ArgumentNullException(nameof(shares));
+        var fused = Fuse(ciphertext, list, context);
+        audit?.Audit(fused, list.Count);
+        Decode(fused, destination);
+    }
 
-    /// <summary>Fuses and decodes every slot into a new array.</summary>
+    /// <summary>Fuses and decodes every slot into a new array, audited when an <paramref name="audit"/> is given.</summary>
     /// <exception cref="ParameterSetMismatchException">The ciphertext or a share belongs to another parameter set.</exception>
     /// <exception cref="ThresholdProtocolException">The shares do not belong together (see <see cref="Fuse"/>).</exception>
-    public double[] FuseValues(Ciphertext ciphertext, IEnumerable<DecryptionShare> shares, ReadOnlySpan<byte> context)
+    /// <exception cref="SuspiciousDecryptionException">The audit found more than honest noise: the result may expose the collective key.</exception>
+    public double[] FuseValues(Ciphertext ciphertext, IEnumerable<DecryptionShare> shares, ReadOnlySpan<byte> context, DecryptionNoiseAudit? audit = null)
     {
         var values = new double[_parameters.Ckks.SlotCount];
-        Decode(Fuse(ciphertext, shares, context), values);
+        FuseValues(ciphertext, shares, context, values, audit);
         return values;
     }
 
     /// <summary>
     /// Fuses a whole vector: <paramref name="sharesByParty"/> holds, for each committee member, its
-    /// shares of every chunk in order (as <see cref="ThresholdDecryptor.GenShares"/> returns them).
+    /// shares of every chunk in order (as <see cref="ThresholdDecryptor.GenShares(EncryptedVector, IEnumerable{int}, ReadOnlySpan{byte}, DecryptionMaskSeeds)"/> returns them).
     /// </summary>
     /// <exception cref="ArgumentException">A member's share list does not have one share per chunk.</exception>
     /// <exception cref="ParameterSetMismatchException">The vector or a share belongs to another parameter set.</exception>
     /// <exception cref="ThresholdProtocolException">The shares of a chunk do not belong together (see <see cref="Fuse"/>).</exception>
-    public double[] FuseVector(EncryptedVector vector, IEnumerable<IReadOnlyList<DecryptionShare>> sharesByParty, ReadOnlySpan<byte> context)
+    /// <exception cref="SuspiciousDecryptionException">The audit found more than honest noise in a chunk.</exception>
+    public double[] FuseVector(EncryptedVector vector, IEnumerable<IReadOnlyList<DecryptionShare>> sharesByParty, ReadOnlySpan<byte> context,
+        DecryptionNoiseAudit? audit = null)
     {
         ArgumentNullException.ThrowIfNull(vector);
         ArgumentNullException.ThrowIfNull(sharesByParty);
@@ -107,7 +120,7 @@ public sealed class ThresholdCombiner
         for (int k = 0; k < vector.ChunkCount; k++)
         {
             var (offset, count) = EncryptedVector.ChunkRange(vector.Parameters, vector.Length, k);
-            FuseValues(vector[k], byParty.Select(list => list[k]), context, values.AsSpan(offset, count));
+            FuseValues(vector[k], byParty.Select(list => list[k]), context, values.AsSpan(offset, count), audit);
         }
 
         return values;

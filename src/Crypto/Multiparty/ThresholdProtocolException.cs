@@ -41,6 +41,9 @@ public enum ThresholdProtocolFailure
 
     /// <summary>The caller-supplied context is longer than <see cref="DecryptionShare.MaxContextLength"/>.</summary>
     ContextTooLong,
+
+    /// <summary>The decryption mask seeds belong to another party, or lack the seed shared with a committee member.</summary>
+    MaskSeedMismatch,
 }
 
 /// <summary>

@@ -38,7 +38,23 @@ public sealed class AesCtrPrng : IDisposable
         }
 
         _aes = Aes.Create();
-        _aes.Key = seed.ToArray();
+        byte[] key = seed.ToArray();
+        _aes.Key = key; // the setter copies; the copy is cleared when _aes is disposed
+        CryptographicOperations.ZeroMemory(key);
+    }
+
+    /// <summary>Creates the generator from a secret seed and zeroes the seed.</summary>
+    /// <exception cref="ArgumentException">The seed is not 32 bytes.</exception>
+    internal static AesCtrPrng FromSecretSeed(byte[] seed)
+    {
+        try
+        {
+            return new AesCtrPrng(seed);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(seed);
+        }
     }
 
     /// <summary>Creates a generator from a fresh seed drawn from <see cref="RandomNumberGenerator"/>.</summary>
@@ -98,11 +114,13 @@ public sealed class AesCtrPrng : IDisposable
         return _buffer[_position++];
     }
 
-    /// <inheritdoc />
+    /// <summary>Disposes of the AES key schedule (which clears its copy of the key) and zeroes the buffered keystream.</summary>
     public void Dispose()
     {
         _aes.Dispose();
         CryptographicOperations.ZeroMemory(_buffer);
+        CryptographicOperations.ZeroMemory(_counterBlocks);
+        _position = BufferLength;
     }
 
     private void Refill()

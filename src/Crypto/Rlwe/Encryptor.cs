@@ -103,7 +103,7 @@ public sealed class Encryptor
         try
         {
             Span<sbyte> coefficients = small.AsSpan(0, n);
-            using var prng = new AesCtrPrng(_seeds());
+            using var prng = AesCtrPrng.FromSecretSeed(_seeds());
 
             Sampling.SampleTernary(prng, coefficients);
             ring.SetSmall(coefficients, scratch, limbs);
@@ -125,6 +125,7 @@ public sealed class Encryptor
         }
         finally
         {
+            scratch.Clear(); // held u, e0, e1 (or e + m): secret
             RnsPolynomial.ReturnRented(scratch);
             ArrayPool<sbyte>.Shared.Return(small, clearArray: true);
         }
@@ -147,7 +148,7 @@ public sealed class Encryptor
         try
         {
             Span<sbyte> coefficients = small.AsSpan(0, n);
-            using (var prng = new AesCtrPrng(_seeds()))
+            using (var prng = AesCtrPrng.FromSecretSeed(_seeds()))
             {
                 Sampling.SampleGaussian(prng, coefficients);
             }
@@ -161,6 +162,7 @@ public sealed class Encryptor
         }
         finally
         {
+            scratch.Clear(); // held u, e0, e1 (or e + m): secret
             RnsPolynomial.ReturnRented(scratch);
             ArrayPool<sbyte>.Shared.Return(small, clearArray: true);
         }

@@ -34,7 +34,7 @@ public sealed class KeyGenerator
     public SecretKey GenerateSecretKey()
     {
         var ternary = new sbyte[_parameters.N];
-        using (var prng = new AesCtrPrng(_seeds()))
+        using (var prng = AesCtrPrng.FromSecretSeed(_seeds()))
         {
             Sampling.SampleTernary(prng, ternary);
         }
@@ -55,6 +55,7 @@ public sealed class KeyGenerator
         var product = new RnsPolynomial(_parameters.N, b.LimbCount);
         ring.Multiply(a, secretKey.Value, product, b.LimbCount);
         ring.Subtract(b, product, b, b.LimbCount); // b = e - a·s
+        product.Clear(); // a·s gives s away
         return new PublicKey(_parameters, b, a, seed);
     }
 
@@ -88,7 +89,7 @@ public sealed class KeyGenerator
         sbyte[] small = ArrayPool<sbyte>.Shared.Rent(_parameters.N);
         try
         {
-            using (var prng = new AesCtrPrng(_seeds()))
+            using (var prng = AesCtrPrng.FromSecretSeed(_seeds()))
             {
                 Sampling.SampleGaussian(prng, small.AsSpan(0, _parameters.N));
             }

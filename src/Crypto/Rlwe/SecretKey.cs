@@ -128,8 +128,9 @@ public sealed class SecretKey : IDisposable
                 int packed = 0;
                 for (int k = 0; k < 4; k++)
                 {
+                    // Branch-free code of v ∈ {−1, 0, 1}: its low bit plus its sign bit gives 2, 0, 1.
                     int v = _ternary[j + k];
-                    packed |= (v < 0 ? 2 : v) << (2 * k);
+                    packed |= ((v & 1) + ((v >> 31) & 1)) << (2 * k);
                 }
 
                 body[1 + (j / 4)] = (byte)packed;
@@ -157,16 +158,27 @@ public sealed class SecretKey : IDisposable
         PayloadIO.Require(body, (int)expected, "coefficients", offset);
         if (form == 0)
         {
+            // Branch-free on the secret codes: 0, 1, 2 decode to 0, 1, −1 as code − 3·(code >> 1), and
+            // code 3 (invalid) is only noted; it is located, on the error path, once the key is refused.
             var ternary = new sbyte[parameters.N];
+            int invalid = 0;
             for (int j = 0; j < ternary.Length; j++)
             {
                 int code = (body[1 + (j / 4)] >> (2 * (j % 4))) & 3;
-                if (code == 3)
+                invalid |= (code + 1) >> 2;
+                ternary[j] = (sbyte)(code - (3 * (code >> 1)));
+            }
+
+            if (invalid != 0)
+            {
+                Array.Clear(ternary);
+                int bad = 0;
+                while (((body[1 + (bad / 4)] >> (2 * (bad % 4))) & 3) != 3)
                 {
-                    throw new CkksFormatException("coefficients", offset + 1 + (j / 4), $"coefficient {j} has the invalid ternary code 3.");
+                    bad++;
                 }
 
-                ternary[j] = (sbyte)(code == 2 ? -1 : code);
+                throw new CkksFormatException("coefficients", offset + 1 + (bad / 4), $"coefficient {bad} has the invalid ternary code 3.");
             }
 
             return FromTernary(parameters, ternary);

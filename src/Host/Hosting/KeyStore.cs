@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using FederatedHe.Crypto;
 using FederatedHe.Crypto.Ckks;
 using FederatedHe.Crypto.Rlwe;
@@ -24,11 +25,37 @@ internal static class KeyStore
         {
             File.WriteAllBytes(Path.Combine(directory, ParametersFile), parameters.ToBytes());
             File.WriteAllBytes(Path.Combine(directory, PublicKeyFile), publicKey.ToBytes());
-            var secretPath = Path.Combine(directory, SecretKeyFile);
-            File.WriteAllBytes(secretPath, secretKey.ToBytes());
-            if (!OperatingSystem.IsWindows())
-                File.SetUnixFileMode(secretPath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            var secretBytes = secretKey.ToBytes();
+            try
+            {
+                WriteOwnerOnly(Path.Combine(directory, SecretKeyFile), secretBytes);
+            }
+            finally
+            {
+                CryptographicOperations.ZeroMemory(secretBytes);
+            }
         }
+    }
+
+    /// <summary>
+    /// Writes a secret file that is owner-only (0600) from the moment it exists: a fresh temporary file
+    /// created with that mode, then moved over the old one, so no other user can open it in between.
+    /// </summary>
+    private static void WriteOwnerOnly(string path, byte[] contents)
+    {
+        var temporary = path + ".tmp";
+        // A leftover temporary file would keep its old mode when reopened: start from none.
+        File.Delete(temporary);
+        var options = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write, Share = FileShare.None };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var stream = new FileStream(temporary, options))
+        {
+            stream.Write(contents);
+            stream.Flush(flushToDisk: true);
+        }
+
+        File.Move(temporary, path, overwrite: true);
     }
 
     /// <summary>Reads the parameters from a key directory.</summary>

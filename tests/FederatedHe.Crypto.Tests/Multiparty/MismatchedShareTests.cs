@@ -38,7 +38,7 @@ public class MismatchedShareTests
     {
         var (ciphertext, shares, context) = Decryption("round 1");
         var other = Federation.Encrypt([1, 2, 3]);
-        var stray = Federation.Party(2).GenShare(other, Committee, context);
+        var stray = Federation.Party(2).GenShare(other, Committee, context, Federation.Masks(2));
         Assert.Equal(ThresholdProtocolFailure.CiphertextMismatch, Refusal(ciphertext, [shares[0], stray, shares[2]], context, blamed: 2));
         Assert.Equal(ThresholdProtocolFailure.CiphertextMismatch, Refusal(other, shares, context));
     }
@@ -47,7 +47,7 @@ public class MismatchedShareTests
     public void A_share_computed_for_another_round_is_refused()
     {
         var (ciphertext, shares, context) = Decryption("round 2");
-        var stray = Federation.Party(3).GenShare(ciphertext, Committee, SharedFederations.Context("round 3"));
+        var stray = Federation.Party(3).GenShare(ciphertext, Committee, SharedFederations.Context("round 3"), Federation.Masks(3));
         Assert.Equal(ThresholdProtocolFailure.ContextMismatch, Refusal(ciphertext, [shares[0], shares[1], stray], context, blamed: 3));
         Assert.Equal(ThresholdProtocolFailure.ContextMismatch, Refusal(ciphertext, shares, SharedFederations.Context("round 3")));
     }
@@ -57,7 +57,7 @@ public class MismatchedShareTests
     {
         var (ciphertext, shares, context) = Decryption("round 4");
         var otherFederation = new ThresholdFederation(Federation.Parameters, 5, 3);
-        var stray = otherFederation.Party(1).GenShare(ciphertext, Committee, context);
+        var stray = otherFederation.Party(1).GenShare(ciphertext, Committee, context, otherFederation.Masks(1));
         Assert.NotEqual(Federation.KeyId, otherFederation.KeyId);
         Assert.Equal(ThresholdProtocolFailure.KeyMismatch, Refusal(ciphertext, [stray, shares[1], shares[2]], context, blamed: 1));
     }
@@ -68,7 +68,7 @@ public class MismatchedShareTests
         var (ciphertext, shares, context) = Decryption("round 5");
         var small = SharedFederations.ThreeOfFiveSmall;
         var smallCiphertext = small.Encrypt([1, 2, 3]);
-        var foreign = small.Party(1).GenShare(smallCiphertext, Committee, context);
+        var foreign = small.Party(1).GenShare(smallCiphertext, Committee, context, small.Masks(1));
         Assert.Throws<ParameterSetMismatchException>(() => DecryptionShare.FromBytes(Federation.Parameters, foreign.ToBytes()));
         Assert.Throws<ParameterSetMismatchException>(() => Federation.Combiner.Fuse(ciphertext, [foreign, shares[1], shares[2]], context));
         Assert.Throws<ParameterSetMismatchException>(() => Federation.Combiner.Fuse(smallCiphertext, shares, context));
@@ -82,7 +82,7 @@ public class MismatchedShareTests
         var forged = new DecryptionShare(outsider.Parameters, outsider.KeyId, outsider.CiphertextFingerprint, 4, 3, 5, [.. Committee], context, outsider.Value);
         Assert.Equal(ThresholdProtocolFailure.PartyOutsideCommittee, Refusal(ciphertext, [shares[0], shares[1], forged], context, blamed: 4));
 
-        var forOtherCommittee = Federation.Party(4).GenShare(ciphertext, [1, 2, 4], context);
+        var forOtherCommittee = Federation.Party(4).GenShare(ciphertext, [1, 2, 4], context, Federation.Masks(4));
         Assert.Equal(ThresholdProtocolFailure.CommitteeMismatch, Refusal(ciphertext, [shares[0], shares[1], forOtherCommittee], context, blamed: 4));
     }
 
@@ -90,7 +90,7 @@ public class MismatchedShareTests
     public void Two_shares_from_one_party_are_refused()
     {
         var (ciphertext, shares, context) = Decryption("round 7");
-        var again = Federation.Party(1).GenShare(ciphertext, Committee, context);
+        var again = Federation.Party(1).GenShare(ciphertext, Committee, context, Federation.Masks(1));
         Assert.Equal(ThresholdProtocolFailure.DuplicateParty, Refusal(ciphertext, [shares[0], again, shares[2]], context, blamed: 1));
     }
 

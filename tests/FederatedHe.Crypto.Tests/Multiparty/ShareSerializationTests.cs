@@ -34,7 +34,7 @@ public class ShareSerializationTests
                 return (federation.Keys[2].ToBytes(), b => ThresholdSecretKey.FromBytes(p, b).ToBytes(), b => Stream(b, s => ThresholdSecretKey.ReadFrom(p, s).ToBytes()));
             case "decryptionShare":
                 var ciphertext = federation.Encrypt([1, 2, 3]);
-                var share = federation.Party(2).GenShare(ciphertext, [1, 2, 4], "round 3 / chunk 0"u8);
+                var share = federation.Party(2).GenShare(ciphertext, [1, 2, 4], "round 3 / chunk 0"u8, federation.Masks(2));
                 return (share.ToBytes(), b => DecryptionShare.FromBytes(p, b).ToBytes(), b => Stream(b, s => DecryptionShare.ReadFrom(p, s).ToBytes()));
             default:
                 throw new ArgumentException(reader);
@@ -90,7 +90,7 @@ public class ShareSerializationTests
     {
         var federation = SharedFederations.ThreeOfFiveLogN13;
         var ciphertext = federation.Encrypt([1]);
-        var share = federation.Party(1).GenShare(ciphertext, [1, 2, 3], "r"u8);
+        var share = federation.Party(1).GenShare(ciphertext, [1, 2, 3], "r"u8, federation.Masks(1));
         Assert.Equal(share.SerializedSize, share.ToBytes().Length);
         Assert.Equal(WireFormat.HeaderLength + 64 + 11 + 6 + 1 + (8192 * 160 / 8), share.SerializedSize);
     }

@@ -88,11 +88,11 @@ public class ThresholdDecryptionTests
         var federation = Federation;
         var ciphertext = federation.Encrypt(Values(5, 10));
         byte[] context = SharedFederations.Context("round 11");
-        Assert.Equal(ThresholdProtocolFailure.CommitteeTooSmall, Assert.Throws<ThresholdProtocolException>(() => federation.Party(1).GenShare(ciphertext, [1, 2], context)).Failure);
-        Assert.Equal(ThresholdProtocolFailure.PartyOutsideCommittee, Assert.Throws<ThresholdProtocolException>(() => federation.Party(4).GenShare(ciphertext, [1, 2, 3], context)).Failure);
-        Assert.Equal(ThresholdProtocolFailure.PartyOutOfRange, Assert.Throws<ThresholdProtocolException>(() => federation.Party(1).GenShare(ciphertext, [1, 2, 6], context)).Failure);
-        Assert.Equal(ThresholdProtocolFailure.CommitteeMismatch, Assert.Throws<ThresholdProtocolException>(() => federation.Party(1).GenShare(ciphertext, [1, 2, 2], context)).Failure);
-        Assert.Equal(ThresholdProtocolFailure.ContextTooLong, Assert.Throws<ThresholdProtocolException>(() => federation.Party(1).GenShare(ciphertext, [1, 2, 3], new byte[DecryptionShare.MaxContextLength + 1])).Failure);
+        Assert.Equal(ThresholdProtocolFailure.CommitteeTooSmall, Assert.Throws<ThresholdProtocolException>(() => federation.Party(1).GenShare(ciphertext, [1, 2], context, federation.Masks(1))).Failure);
+        Assert.Equal(ThresholdProtocolFailure.PartyOutsideCommittee, Assert.Throws<ThresholdProtocolException>(() => federation.Party(4).GenShare(ciphertext, [1, 2, 3], context, federation.Masks(4))).Failure);
+        Assert.Equal(ThresholdProtocolFailure.PartyOutOfRange, Assert.Throws<ThresholdProtocolException>(() => federation.Party(1).GenShare(ciphertext, [1, 2, 6], context, federation.Masks(1))).Failure);
+        Assert.Equal(ThresholdProtocolFailure.CommitteeMismatch, Assert.Throws<ThresholdProtocolException>(() => federation.Party(1).GenShare(ciphertext, [1, 2, 2], context, federation.Masks(1))).Failure);
+        Assert.Equal(ThresholdProtocolFailure.ContextTooLong, Assert.Throws<ThresholdProtocolException>(() => federation.Party(1).GenShare(ciphertext, [1, 2, 3], new byte[DecryptionShare.MaxContextLength + 1], federation.Masks(1))).Failure);
     }
 
     [Fact]
@@ -101,7 +101,7 @@ public class ThresholdDecryptionTests
         var federation = Federation;
         var ciphertext = federation.Encrypt(Values(6, 10));
         var lower = new Evaluator(federation.Parameters.Ckks).RescaleNew(ciphertext);
-        Assert.Throws<LevelMismatchException>(() => federation.Party(1).GenShare(lower, [1, 2, 3], SharedFederations.Context("round 12")));
+        Assert.Throws<LevelMismatchException>(() => federation.Party(1).GenShare(lower, [1, 2, 3], SharedFederations.Context("round 12"), federation.Masks(1)));
     }
 
     [Fact]
@@ -121,7 +121,7 @@ public class ThresholdDecryptionTests
 
         int[] committee = [2, 4, 5];
         byte[] context = SharedFederations.Context("round 13 aggregate");
-        var sharesByParty = committee.Select(id => (IReadOnlyList<DecryptionShare>)federation.Party(id).GenShares(sum, committee, context)).ToList();
+        var sharesByParty = committee.Select(id => (IReadOnlyList<DecryptionShare>)federation.Party(id).GenShares(sum, committee, context, federation.Masks(id))).ToList();
         Assert.All(sharesByParty, list => Assert.Equal(3, list.Count));
         double[] decrypted = federation.Combiner.FuseVector(sum, sharesByParty, context);
 
@@ -138,7 +138,7 @@ public class ThresholdDecryptionTests
         var vector = new VectorEncryptor(federation.Parameters.Ckks, federation.PublicKey).Encrypt(Values(30, 5000));
         int[] committee = [1, 2, 3];
         byte[] context = SharedFederations.Context("round 14");
-        var sharesByParty = committee.Select(id => federation.Party(id).GenShares(vector, committee, context)).ToArray();
+        var sharesByParty = committee.Select(id => federation.Party(id).GenShares(vector, committee, context, federation.Masks(id))).ToArray();
         var swapped = sharesByParty.Select(list => (IReadOnlyList<DecryptionShare>)list.Reverse().ToArray()).ToList();
         var refused = Assert.Throws<ThresholdProtocolException>(() => federation.Combiner.FuseVector(vector, swapped, context));
         Assert.Equal(ThresholdProtocolFailure.CiphertextMismatch, refused.Failure);
@@ -186,7 +186,7 @@ public class ThresholdDecryptionTests
         byte[] context = SharedFederations.Context("round 1");
         double error = CkksContext.MaxError(values, federation.Decrypt(ciphertext, [1, 2, 3], context, values.Length));
         Assert.True(error <= federation.Parameters.FusedErrorBound(3), $"error {error}");
-        Assert.Equal(ThresholdProtocolFailure.CommitteeTooSmall, Assert.Throws<ThresholdProtocolException>(() => federation.Party(1).GenShare(ciphertext, [1, 2], context)).Failure);
+        Assert.Equal(ThresholdProtocolFailure.CommitteeTooSmall, Assert.Throws<ThresholdProtocolException>(() => federation.Party(1).GenShare(ciphertext, [1, 2], context, federation.Masks(1))).Failure);
     }
 
     [Fact]

@@ -91,8 +91,8 @@ public class ThresholdParameterTests
         var ckks = parameters.Ckks;
         var ciphertext = federation.Encrypt([3.0]);
         int[] committee = [1, 2, 3];
-        var first = federation.Party(2).GenShare(ciphertext, committee, "r"u8);
-        var second = federation.Party(2).GenShare(ciphertext, committee, "r"u8);
+        var first = federation.Party(2).GenShare(ciphertext, committee, "r"u8, federation.Masks(2));
+        var second = federation.Party(2).GenShare(ciphertext, committee, "r"u8, federation.Masks(2));
         Assert.NotEqual(first.Value.Coefficients.ToArray(), second.Value.Coefficients.ToArray());
 
         // The difference of two shares is e − e', with e and e' uniform in [−B, B): |e − e'| < 2B, variance 2B²/3.

@@ -48,6 +48,7 @@ internal sealed class ThresholdFederation
         }
 
         Decryptors = Keys.Select(k => new ThresholdDecryptor(parameters, k)).ToArray();
+        MaskSeeds = PairwiseMaskSeeds(partyCount);
         Combiner = new ThresholdCombiner(parameters, PublicKey, threshold, partyCount);
         Encoder = new CkksEncoder(parameters.Ckks);
         Encryptor = new Encryptor(parameters.Ckks, PublicKey);
@@ -80,12 +81,39 @@ internal sealed class ThresholdFederation
 
     public Encryptor Encryptor { get; }
 
+    /// <summary>MaskSeeds[j - 1]: party j's pairwise seeds, as the runtime agrees them at key generation.</summary>
+    public DecryptionMaskSeeds[] MaskSeeds { get; }
+
     public ThresholdDecryptor Party(int id) => Decryptors[id - 1];
+
+    public DecryptionMaskSeeds Masks(int id) => MaskSeeds[id - 1];
+
+    /// <summary>A random seed for every pair of parties, the same at both ends.</summary>
+    public static DecryptionMaskSeeds[] PairwiseMaskSeeds(int partyCount)
+    {
+        var seeds = new Dictionary<int, byte[]>[partyCount];
+        for (int j = 0; j < partyCount; j++)
+        {
+            seeds[j] = [];
+        }
+
+        for (int j = 1; j <= partyCount; j++)
+        {
+            for (int k = j + 1; k <= partyCount; k++)
+            {
+                byte[] seed = System.Security.Cryptography.RandomNumberGenerator.GetBytes(DecryptionMaskSeeds.SeedLength);
+                seeds[j - 1][k] = seed;
+                seeds[k - 1][j] = seed;
+            }
+        }
+
+        return seeds.Select((bySeed, i) => new DecryptionMaskSeeds(i + 1, bySeed)).ToArray();
+    }
 
     public Ciphertext Encrypt(double[] values) => Encryptor.EncryptNew(Encoder.EncodeNew(values));
 
     public DecryptionShare[] Shares(Ciphertext ciphertext, int[] committee, byte[] context) =>
-        committee.Select(id => Party(id).GenShare(ciphertext, committee, context)).ToArray();
+        committee.Select(id => Party(id).GenShare(ciphertext, committee, context, Masks(id))).ToArray();
 
     public double[] Decrypt(Ciphertext ciphertext, int[] committee, byte[] context, int count) =>
         Combiner.FuseValues(ciphertext, Shares(ciphertext, committee, context), context)[..count];
