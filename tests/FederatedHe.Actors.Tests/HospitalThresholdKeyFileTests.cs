@@ -30,9 +30,7 @@ public sealed class HospitalThresholdKeyFileTests : IClassFixture<HospitalThresh
         Assert.Equal(2, loaded.SecretKey.PartyId);
         Assert.Equal(_key.SecretKey.ToBytes(), loaded.SecretKey.ToBytes());
         Assert.Equal(_key.PublicKey.ToBytes(), loaded.CollectivePublicKey.ToBytes());
-        Assert.Equal([1, 3], loaded.MaskSeeds.Keys.Order());
-        Assert.Equal(MaskSeeds()[1], loaded.MaskSeeds[1]);
-        Assert.Equal(MaskSeeds()[3], loaded.MaskSeeds[3]);
+        Assert.Equal(MaskSeeds().ToBytes(), loaded.MaskSeeds.ToBytes());
     }
 
     [Fact]
@@ -54,10 +52,10 @@ public sealed class HospitalThresholdKeyFileTests : IClassFixture<HospitalThresh
     {
         var file = new HospitalThresholdKeyFile(_directory, "hospital-2");
         file.Save(new SavedThresholdKey("hospital-2", "session-7", Parties, _key.PublicKey, _key.SecretKey,
-            new Dictionary<int, byte[]> { [1] = MaskSeeds()[1] }));
+            new DecryptionMaskSeeds(2, new Dictionary<int, byte[]> { [1] = new byte[32] })));
 
         var error = Assert.Throws<ThresholdKeyFileException>(() => file.Load(_key.Parameters));
-        Assert.Contains("1 decryption-mask seeds for 3 parties", error.Reason);
+        Assert.Contains("decryption-mask seeds with parties [1]; party 2 needs one with every other party ([1, 3])", error.Reason);
     }
 
     [Fact]
@@ -198,11 +196,11 @@ public sealed class HospitalThresholdKeyFileTests : IClassFixture<HospitalThresh
     }
 
     // Party 2's seeds with parties 1 and 3: fresh arrays each time, since disposing a saved key zeroes them.
-    private static Dictionary<int, byte[]> MaskSeeds() => new()
+    private static DecryptionMaskSeeds MaskSeeds() => new(2, new Dictionary<int, byte[]>
     {
         [1] = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray(),
         [3] = Enumerable.Range(100, 32).Select(i => (byte)i).ToArray(),
-    };
+    });
 
     /// <summary>A real three-party collective key and party 2's share of it (n-of-n), made once for the class.</summary>
     public sealed class ThreePartyKey : IDisposable

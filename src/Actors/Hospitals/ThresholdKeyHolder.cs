@@ -37,6 +37,9 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
     private readonly Dictionary<int, ShamirShare> _openedShares = new();
     private Dictionary<int, byte[]> _maskSeeds = new();
 
+    // The pairwise seeds that mask this party's decryption shares (after key generation, or loaded with the key).
+    private DecryptionMaskSeeds? _masks;
+
     // What the key file records beside the key: the session and parties of the key generation, and its collective key.
     private string _sessionId = string.Empty;
     private string[] _parties = [];
@@ -67,6 +70,8 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
         _secretShare?.Dispose();
         _thresholdKey?.Dispose();
         _thresholdKey = null;
+        _masks?.Dispose();
+        _masks = null;
         _partyId = request.PartyId;
         _partyCount = request.Parties.Length;
         _threshold = request.Threshold;
@@ -193,9 +198,13 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
             _thresholdKey = new ThresholdSecretSharer(_parameters).Combine(_openedShares.OrderBy(s => s.Key).Select(s => s.Value));
             _secretShare?.Dispose();
             _secretShare = null; // from here on only the threshold key can take part in decryption
+            _masks = new DecryptionMaskSeeds(_partyId, _maskSeeds);
+            foreach (var seed in _maskSeeds.Values)
+                CryptographicOperations.ZeroMemory(seed);
+            _maskSeeds.Clear();
 
             // Durable before reported: once the coordinator counts this party in, a restart must not lose its share.
-            _keyFile?.Save(new SavedThresholdKey(_keyFile.HospitalId, _sessionId, _parties, _collectivePublicKey!, _thresholdKey, _maskSeeds));
+            _keyFile?.Save(new SavedThresholdKey(_keyFile.HospitalId, _sessionId, _parties, _collectivePublicKey!, _thresholdKey, _masks));
             return new ThresholdKeyReady(_keyId.ToString());
         }
         finally
@@ -254,18 +263,20 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
         _parties = saved.Parties.ToArray();
         _collectivePublicKey = saved.CollectivePublicKey;
         ForgetKeyGeneration();
-        _maskSeeds = new Dictionary<int, byte[]>(saved.MaskSeeds);
+        _masks?.Dispose();
+        _masks = saved.MaskSeeds;
         return new KeyRestored(_sessionId, _keyId.ToString(), _partyId, _parties, _threshold, saved.CollectivePublicKey, _keyFile.FilePath);
     }
 
     private object GenerateDecryptionSharesCore(GenerateDecryptionShares request)
     {
-        if (_thresholdKey is null)
-            throw new InvalidOperationException("no threshold key: key generation has not completed");
+        if (_thresholdKey is null || _masks is null)
+            throw new InvalidOperationException("no threshold key and mask seeds: key generation has not completed");
         var decryptor = new ThresholdDecryptor(_parameters, _thresholdKey);
         var context = DecryptionContext(request.Round, request.Attempt);
+        // Masked: the committee's masks cancel in the fused sum, so an observer of one member's share learns nothing from it.
         var shares = request.Ciphertexts
-            .Select(bytes => decryptor.GenShare(Ciphertext.FromBytes(_parameters.Ckks, bytes), request.Committee, context).ToBytes())
+            .Select(bytes => decryptor.GenShare(Ciphertext.FromBytes(_parameters.Ckks, bytes), request.Committee, context, _masks).ToBytes())
             .ToArray();
         return new DecryptionSharesReady(request.Round, request.Attempt, shares);
     }
@@ -306,6 +317,7 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
     {
         _secretShare?.Dispose();
         _thresholdKey?.Dispose();
+        _masks?.Dispose();
         ForgetKeyGeneration();
     }
 

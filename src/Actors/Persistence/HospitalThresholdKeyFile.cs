@@ -15,8 +15,8 @@ namespace FederatedHe.Actors.Persistence;
 /// <remarks>
 /// <para>Format (little-endian, version 2): magic "FHTK", version, CKKS parameter-set id, hospital id, key-generation
 /// session, party id, threshold, party count, the parties' ids, the collective public key and the threshold secret
-/// key (each length-prefixed, in FederatedHe.Crypto's wire format), the decryption-mask seeds (their count, then each
-/// other party's id and its 32-byte seed), then a SHA-256 of everything before it.</para>
+/// key and the decryption-mask seeds (each length-prefixed, in FederatedHe.Crypto's formats: the seeds are
+/// <see cref="DecryptionMaskSeeds.ToBytes"/>, one 32-byte seed per other party), then a SHA-256 of everything before it.</para>
 /// <para>Version 1 files, written before key generation derived mask seeds, are refused: a share without its seeds
 /// would decrypt with unmasked shares on a committee whose other members mask theirs.</para>
 /// <para>Written atomically (owner-only temporary file, flushed to disk, then renamed): a kill mid-write leaves the
@@ -33,9 +33,6 @@ internal sealed class HospitalThresholdKeyFile
     private const UnixFileMode OwnerOnly = UnixFileMode.UserRead | UnixFileMode.UserWrite;
     private const UnixFileMode OthersMask = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute
         | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
-
-    /// <summary>The length of one decryption-mask seed.</summary>
-    public const int MaskSeedLength = 32;
 
     private readonly string _hospitalId;
 
@@ -143,12 +140,9 @@ internal sealed class HospitalThresholdKeyFile
                 writer.Write(party);
             WriteBytes(writer, key.CollectivePublicKey.ToBytes());
             WriteBytes(writer, key.SecretKey.ToBytes());
-            writer.Write(key.MaskSeeds.Count);
-            foreach (var (party, seed) in key.MaskSeeds.OrderBy(s => s.Key))
-            {
-                writer.Write(party);
-                WriteBytes(writer, seed);
-            }
+            var seeds = key.MaskSeeds.ToBytes();
+            WriteBytes(writer, seeds);
+            CryptographicOperations.ZeroMemory(seeds);
         }
 
         return stream.ToArray();
@@ -185,29 +179,34 @@ internal sealed class HospitalThresholdKeyFile
 
         var publicKey = PublicKey.FromBytes(parameters.Ckks, ReadBytes(reader));
         var secretKey = ThresholdSecretKey.FromBytes(parameters, ReadBytes(reader));
-        var seeds = new Dictionary<int, byte[]>();
+        DecryptionMaskSeeds seeds;
+        var seedBytes = ReadBytes(reader);
         try
         {
-            var seedCount = reader.ReadInt32();
-            if (seedCount != count - 1)
-                throw Refuse($"holds {seedCount} decryption-mask seeds for {count} parties; it needs one per other party ({count - 1})");
-            for (var i = 0; i < seedCount; i++)
-            {
-                var party = reader.ReadInt32();
-                var seed = ReadBytes(reader);
-                if (party < 1 || party > count || party == partyId || seed.Length != MaskSeedLength || !seeds.TryAdd(party, seed))
-                    throw Refuse($"holds a decryption-mask seed of {seed.Length} bytes for party {party}: a seed is {MaskSeedLength} bytes, one per other party of 1..{count}");
-            }
-
-            if (reader.BaseStream.Position != reader.BaseStream.Length)
-                throw Refuse("has unexpected bytes after the key material");
+            seeds = DecryptionMaskSeeds.FromBytes(seedBytes);
         }
         catch
         {
             secretKey.Dispose();
-            foreach (var seed in seeds.Values)
-                CryptographicOperations.ZeroMemory(seed);
             throw;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(seedBytes);
+        }
+
+        var others = Enumerable.Range(1, count).Where(p => p != partyId).ToList();
+        string? problem = null;
+        if (seeds.PartyId != partyId || !seeds.OtherParties.Order().SequenceEqual(others))
+            problem = $"holds party {seeds.PartyId}'s decryption-mask seeds with parties [{string.Join(", ", seeds.OtherParties)}]; "
+                + $"party {partyId} needs one with every other party ([{string.Join(", ", others)}])";
+        else if (reader.BaseStream.Position != reader.BaseStream.Length)
+            problem = "has unexpected bytes after the key material";
+        if (problem is not null)
+        {
+            secretKey.Dispose();
+            seeds.Dispose();
+            throw Refuse(problem);
         }
 
         var keyId = CollectivePublicKeyGenerator.KeyIdOf(publicKey);
@@ -216,6 +215,7 @@ internal sealed class HospitalThresholdKeyFile
             var detail = $"its secret share is party {secretKey.PartyId}, {secretKey.Threshold} of {secretKey.PartyCount}, for key {secretKey.KeyId}; "
                 + $"the file says party {partyId}, {threshold} of {count}, for key {keyId}";
             secretKey.Dispose();
+            seeds.Dispose();
             throw Refuse($"is inconsistent: {detail}");
         }
 
@@ -250,7 +250,7 @@ internal sealed class HospitalThresholdKeyFile
 /// generation from the signed key-agreement keys, so no other party learns them.
 /// </param>
 internal sealed record SavedThresholdKey(string HospitalId, string SessionId, IReadOnlyList<string> Parties, PublicKey CollectivePublicKey,
-    ThresholdSecretKey SecretKey, IReadOnlyDictionary<int, byte[]> MaskSeeds) : IDisposable
+    ThresholdSecretKey SecretKey, DecryptionMaskSeeds MaskSeeds) : IDisposable
 {
     /// <summary>The collective key's id, which the secret share is bound to.</summary>
     public Sha256Digest KeyId => SecretKey.KeyId;
@@ -259,8 +259,7 @@ internal sealed record SavedThresholdKey(string HospitalId, string SessionId, IR
     public void Dispose()
     {
         SecretKey.Dispose();
-        foreach (var seed in MaskSeeds.Values)
-            CryptographicOperations.ZeroMemory(seed);
+        MaskSeeds.Dispose();
     }
 }
 
