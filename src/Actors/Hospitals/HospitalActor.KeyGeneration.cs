@@ -46,10 +46,13 @@ internal sealed partial class HospitalActor
         });
     }
 
+    protected override void PostStop() => _keyGeneration?.Dispose();
+
     /// <summary>Starts this party's part of key generation <paramref name="begin"/> (already checked).</summary>
     private void BeginKeyGenerationRun(BeginKeyGeneration begin)
     {
         _keyGeneration?.Dispose();
+        StopCryptoPool(); // nothing more is encrypted under a previous key
         _keyGeneration = new KeyGenerationRun(new KeyGenerationSession(begin.SessionId, begin.Parties, begin.Threshold, _parameterSetId), _partyId);
         if (_identity is null || _trust is null)
         {
@@ -221,7 +224,7 @@ internal sealed partial class HospitalActor
 
     private void Handle(CollectivePublicKeyAnnounced announced)
     {
-        if (CurrentRun(announced, RoundCoordinatorId, "collective key") is not { } run)
+        if (CurrentRun(announced, TheCoordinator, "collective key") is not { } run)
             return;
         if (run.Announced is not null)
         {
@@ -313,8 +316,8 @@ internal sealed partial class HospitalActor
         _thresholdKeyId = run.OwnKeyId;
 
         // Encryption from now on is under the collective key this party computed, which no single hospital can decrypt.
-        if (_crypto is null)
-            StartCryptoPool(new CkksKeyMaterial(_cryptoSetup.Parameters, run.OwnKey!, null));
+        StopCryptoPool();
+        StartCryptoPool(new CkksKeyMaterial(_cryptoSetup.Parameters, run.OwnKey!, null));
         _log.Info("{0}: threshold key ready (key {1}, the sum of {2} signed public-key shares, confirmed by the coordinator)",
             _data.HospitalId, run.OwnKeyId, run.Session.Parties.Count);
         _coordinator.Tell(new KeyGenerationCompleted(0, _data.HospitalId, run.OwnKeyId!));
@@ -354,7 +357,8 @@ internal sealed partial class HospitalActor
             ? $"from {hospitalId} as party {party}, which is not that hospital's place among [{string.Join(", ", run.Session.Parties)}]"
             : null;
 
-    private const string RoundCoordinatorId = "the coordinator";
+    // Who a relayed collective key is from, in refusal lines.
+    private const string TheCoordinator = "the coordinator";
 
     /// <summary>One key generation as this party sees it.</summary>
     private sealed class KeyGenerationRun(KeyGenerationSession session, int partyId) : IDisposable

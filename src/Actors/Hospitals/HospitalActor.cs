@@ -34,6 +34,8 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     private readonly HospitalCrypto _cryptoSetup;
     private readonly FederationSettings _settings;
     private CryptoPoolClient? _crypto;
+    private IActorRef? _cryptoPool;
+    private int _cryptoPools;
     private readonly IHospitalObserver? _observer;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ChunkAssembler _assembler;
@@ -135,8 +137,19 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     /// <summary>The pool that encrypts (and in shared-key mode decrypts); the only place the keys live.</summary>
     private void StartCryptoPool(CkksKeyMaterial material)
     {
-        var pool = Context.ActorOf(CryptoWorker.PoolProps(material, _settings.EffectiveCryptoPoolSize), "crypto");
+        // A pool is named for the key it holds; a new key generation stops the pool of the previous key first.
+        var pool = Context.ActorOf(CryptoWorker.PoolProps(material, _settings.EffectiveCryptoPoolSize), $"crypto-{++_cryptoPools}");
+        _cryptoPool = pool;
         _crypto = new CryptoPoolClient(pool, material.Parameters.SlotCount, TimeSpan.FromMinutes(5));
+    }
+
+    /// <summary>Stops encrypting under the current key: a new collective key is being made.</summary>
+    private void StopCryptoPool()
+    {
+        if (_cryptoPool is { } pool)
+            Context.Stop(pool);
+        _cryptoPool = null;
+        _crypto = null;
     }
 
     private void LoadSavedModel()
