@@ -70,6 +70,24 @@ public sealed class RoundCoordinatorKeyGenerationTests : TestKit
     }
 
     [Fact]
+    public void Commitments_and_reveals_from_another_sender_session_or_party_place_are_not_counted()
+    {
+        var (commitments, reveals, _) = Parts();
+        var outsider = CreateTestProbe();
+        outsider.Send(_coordinator, commitments[0]);                                         // not hospital-1's actor
+        _hospitals[1].Probe.Send(_coordinator, commitments[0]);                              // hospital-2 posing as hospital-1
+        _hospitals[0].Probe.Send(_coordinator, commitments[0] with { SessionId = "old" });   // another session
+        _hospitals[0].Probe.Send(_coordinator, commitments[0] with { PartyId = 2 });         // another party's place
+        _hospitals[0].Probe.Send(_coordinator, reveals[0]);                                  // a reveal before any commitment
+        Send(commitments.Skip(1));
+        Assert.All(_hospitals, h => h.Probe.ExpectNoMsg(TimeSpan.FromMilliseconds(500)));
+
+        Send(commitments.Take(1));
+        Assert.All(_hospitals, h => Assert.Equal(Parties, Enumerable.Range(0, 3).Select(_ => h.Probe.ExpectMsg<PublicKeyShareCommitment>().HospitalId)));
+        _events.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
+    }
+
+    [Fact]
     public void A_party_that_refuses_the_key_generation_fails_the_federation_with_its_reason()
     {
         var (commitments, _, _) = Parts();
