@@ -59,8 +59,8 @@ public sealed class KeyGenerationSerializer : Serializer
 
     /// <inheritdoc />
     /// <exception cref="ArgumentException">The object is not a key-generation message, or a field is over its limit.</exception>
-    public override byte[] ToBinary(object obj) => Write((IKeyGenerationMessage)(obj as IKeyGenerationMessage
-        ?? throw new ArgumentException($"{nameof(KeyGenerationSerializer)} serializes only key-generation messages, not {obj.GetType()}", nameof(obj))));
+    public override byte[] ToBinary(object obj) => Write(obj as IKeyGenerationMessage
+        ?? throw new ArgumentException($"{nameof(KeyGenerationSerializer)} serializes only key-generation messages, not {obj.GetType()}", nameof(obj)));
 
     /// <inheritdoc />
     /// <exception cref="WireFormatException">The bytes are not a well-formed key-generation message.</exception>
