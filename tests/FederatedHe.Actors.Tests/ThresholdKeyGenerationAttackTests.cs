@@ -244,6 +244,28 @@ public sealed class ThresholdKeyGenerationAttackTests : TestKit
         Assert.Empty(_log.Crashes);
     }
 
+    [Fact]
+    public void After_a_new_key_generation_a_hospital_encrypts_only_under_the_new_key()
+    {
+        var hospitals = StartHospitals();
+        HonestKeyGeneration(hospitals, Session);
+        HonestKeyGeneration(hospitals, Session + "-next");
+
+        hospitals[0].Tell(new CollectFeatureStatistics(0, 1), _coordinator.Ref);
+        var chunk = _coordinator.FishForMessage<EncryptedChunk>(c => c.Kind == FederatedHe.Actors.Protocol.FederationProtocol.PayloadKind.FeatureStatistics);
+
+        // The key files now hold the new key's shares: hospitals 1 and 2 decrypt what hospital-1 sent (its sample count first).
+        var ciphertext = Ciphertext.FromBytes(Threshold.Ckks, chunk.Ciphertext);
+        var context = "attack-test"u8.ToArray();
+        using var key1 = new HospitalThresholdKeyFile(_directory, "hospital-1").Load(Threshold)!;
+        using var key2 = new HospitalThresholdKeyFile(_directory, "hospital-2").Load(Threshold)!;
+        Assert.Equal(Session + "-next", key1.SessionId);
+        var shares = new[] { key1, key2 }.Select(k => new ThresholdDecryptor(Threshold, k.SecretKey).GenShare(ciphertext, [1, 2], context, k.MaskSeeds)).ToList();
+        var decrypted = new ThresholdCombiner(Threshold, key1.CollectivePublicKey, 2, 3).FuseValues(ciphertext, shares, context);
+        Assert.Equal(24, decrypted[0], 1e-3);
+        Assert.Empty(_log.Crashes);
+    }
+
     private IActorRef[] StartHospitals()
     {
         var plan = new HospitalTrainingPlan(ModelSpec.LogisticRegression,
@@ -262,10 +284,24 @@ public sealed class ThresholdKeyGenerationAttackTests : TestKit
     private string[] PathsOf(IActorRef[] hospitals) =>
         hospitals.Select(h => h.Path.ToStringWithAddress(((ExtendedActorSystem)Sys).Provider.DefaultAddress)).ToArray();
 
-    private void Begin(IActorRef[] hospitals, string[] paths)
+    private void Begin(IActorRef[] hospitals, string[] paths, string session = Session)
     {
         foreach (var hospital in hospitals)
-            hospital.Tell(new BeginKeyGeneration(0, Session, Parties, paths, 2), _coordinator.Ref);
+            hospital.Tell(new BeginKeyGeneration(0, session, Parties, paths, 2), _coordinator.Ref);
+    }
+
+    /// <summary>A whole honest key generation in <paramref name="session"/>; the collective key every party computed.</summary>
+    private PublicKey HonestKeyGeneration(IActorRef[] hospitals, string session)
+    {
+        Begin(hospitals, PathsOf(hospitals), session);
+        Relay(hospitals, Collect<PublicKeyShareCommitment>(c => c.HospitalId));
+        var reveals = Collect<PublicKeyShareReveal>(r => r.HospitalId);
+        Relay(hospitals, reveals);
+        var (key, keyId) = SumOf(reveals);
+        foreach (var hospital in hospitals)
+            hospital.Tell(new CollectivePublicKeyAnnounced(0, session, keyId, key.ToBytes()), _coordinator.Ref);
+        Assert.All(Outcomes(3).Values, outcome => Assert.Equal(keyId, Assert.IsType<KeyGenerationCompleted>(outcome).KeyId));
+        return key;
     }
 
     private Dictionary<string, T> Collect<T>(Func<T, string> hospitalOf)
