@@ -72,4 +72,17 @@ public sealed class EncryptedChunkSerializerTests
         Assert.Equal("ciphertext length", Assert.Throws<WireFormatException>(() => EncryptedChunkSerializer.Read(trailing)).Field);
         Assert.Throws<ArgumentException>(() => EncryptedChunkSerializer.Write(Sample with { Ciphertext = new byte[over] }));
     }
+
+    [Theory]
+    [InlineData(5)]
+    [InlineData(6)]
+    [InlineData(7)]
+    public void A_chunk_of_a_retired_key_generation_kind_is_refused_as_unknown(byte kind)
+    {
+        // 5, 6 and 7 once carried public-key shares, the collective key and Shamir shares in the clear.
+        var bytes = EncryptedChunkSerializer.Write(Sample);
+        bytes[5] = kind;
+
+        Assert.Equal("kind", Assert.Throws<WireFormatException>(() => EncryptedChunkSerializer.Read(bytes)).Field);
+    }
 }

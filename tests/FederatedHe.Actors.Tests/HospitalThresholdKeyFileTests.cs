@@ -30,6 +30,32 @@ public sealed class HospitalThresholdKeyFileTests : IClassFixture<HospitalThresh
         Assert.Equal(2, loaded.SecretKey.PartyId);
         Assert.Equal(_key.SecretKey.ToBytes(), loaded.SecretKey.ToBytes());
         Assert.Equal(_key.PublicKey.ToBytes(), loaded.CollectivePublicKey.ToBytes());
+        Assert.Equal(MaskSeeds().ToBytes(), loaded.MaskSeeds.ToBytes());
+    }
+
+    [Fact]
+    public void A_version_1_file_without_decryption_mask_seeds_is_refused_saying_why()
+    {
+        var file = SaveHospitalTwo();
+        var bytes = File.ReadAllBytes(file.FilePath);
+        var body = bytes[..^SHA256.HashSizeInBytes];
+        body[4] = 1;
+        File.WriteAllBytes(file.FilePath, [.. body, .. SHA256.HashData(body)]);
+
+        var error = Assert.Throws<ThresholdKeyFileException>(() => file.Load(_key.Parameters));
+        Assert.Contains("version 1", error.Reason);
+        Assert.Contains("cannot serve safely on a decryption committee", error.Reason);
+    }
+
+    [Fact]
+    public void A_file_missing_a_parties_mask_seed_is_refused()
+    {
+        var file = new HospitalThresholdKeyFile(_directory, "hospital-2");
+        file.Save(new SavedThresholdKey("hospital-2", "session-7", Parties, _key.PublicKey, _key.SecretKey,
+            new DecryptionMaskSeeds(2, new Dictionary<int, byte[]> { [1] = new byte[32] })));
+
+        var error = Assert.Throws<ThresholdKeyFileException>(() => file.Load(_key.Parameters));
+        Assert.Contains("decryption-mask seeds with parties [1]; party 2 needs one with every other party ([1, 3])", error.Reason);
     }
 
     [Fact]
@@ -59,7 +85,7 @@ public sealed class HospitalThresholdKeyFileTests : IClassFixture<HospitalThresh
         var file = SaveHospitalTwo();
         File.WriteAllText(file.FilePath + ".tmp", "left behind by a crash");
         File.SetUnixFileMode(file.FilePath + ".tmp", (UnixFileMode)0b110_110_110);
-        file.Save(new SavedThresholdKey("hospital-2", "session-8", Parties, _key.PublicKey, _key.SecretKey));
+        file.Save(new SavedThresholdKey("hospital-2", "session-8", Parties, _key.PublicKey, _key.SecretKey, MaskSeeds()));
 
         Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file.FilePath));
         using var loaded = file.Load(_key.Parameters);
@@ -148,7 +174,7 @@ public sealed class HospitalThresholdKeyFileTests : IClassFixture<HospitalThresh
     public void A_party_list_that_does_not_place_the_hospital_at_its_party_id_is_refused_when_saved_and_loaded()
     {
         var file = new HospitalThresholdKeyFile(_directory, "hospital-2");
-        file.Save(new SavedThresholdKey("hospital-2", "session-7", ["hospital-2", "hospital-1", "hospital-3"], _key.PublicKey, _key.SecretKey));
+        file.Save(new SavedThresholdKey("hospital-2", "session-7", ["hospital-2", "hospital-1", "hospital-3"], _key.PublicKey, _key.SecretKey, MaskSeeds()));
 
         var error = Assert.Throws<ThresholdKeyFileException>(() => file.Load(_key.Parameters));
         Assert.Contains("party 2", error.Reason);
@@ -159,15 +185,22 @@ public sealed class HospitalThresholdKeyFileTests : IClassFixture<HospitalThresh
     {
         var file = new HospitalThresholdKeyFile(_directory, "hospital-1");
 
-        Assert.Throws<ArgumentException>(() => file.Save(new SavedThresholdKey("hospital-2", "session-7", Parties, _key.PublicKey, _key.SecretKey)));
+        Assert.Throws<ArgumentException>(() => file.Save(new SavedThresholdKey("hospital-2", "session-7", Parties, _key.PublicKey, _key.SecretKey, MaskSeeds())));
     }
 
     private HospitalThresholdKeyFile SaveHospitalTwo()
     {
         var file = new HospitalThresholdKeyFile(_directory, "hospital-2");
-        file.Save(new SavedThresholdKey("hospital-2", "session-7", Parties, _key.PublicKey, _key.SecretKey));
+        file.Save(new SavedThresholdKey("hospital-2", "session-7", Parties, _key.PublicKey, _key.SecretKey, MaskSeeds()));
         return file;
     }
+
+    // Party 2's seeds with parties 1 and 3: fresh arrays each time, since disposing a saved key zeroes them.
+    private static DecryptionMaskSeeds MaskSeeds() => new(2, new Dictionary<int, byte[]>
+    {
+        [1] = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray(),
+        [3] = Enumerable.Range(100, 32).Select(i => (byte)i).ToArray(),
+    });
 
     /// <summary>A real three-party collective key and party 2's share of it (n-of-n), made once for the class.</summary>
     public sealed class ThreePartyKey : IDisposable

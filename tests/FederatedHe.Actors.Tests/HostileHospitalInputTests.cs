@@ -5,6 +5,7 @@ using Akka.TestKit.Xunit2;
 using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.CryptoPool;
 using FederatedHe.Actors.Hospitals;
+using FederatedHe.Actors.Security;
 using FederatedHe.Crypto.Ckks;
 using FederatedHe.Crypto.Multiparty;
 using FederatedHe.Crypto.Rlwe;
@@ -14,6 +15,7 @@ using FederatedHe.Training.Local;
 using FederatedHe.Training.Models;
 using static FederatedHe.Actors.Hospitals.LocalTrainingProtocol;
 using static FederatedHe.Actors.Protocol.FederationProtocol;
+using static FederatedHe.Actors.Protocol.KeyGenerationProtocol;
 using PayloadKind = FederatedHe.Actors.Protocol.FederationProtocol.PayloadKind;
 
 namespace FederatedHe.Actors.Tests;
@@ -67,13 +69,13 @@ public sealed class HostileHospitalInputTests : TestKit
         return Dataset.Create(features, labels, ["a", "b", "c"], source);
     }
 
-    private IActorRef StartHospital(HospitalCrypto crypto)
+    private IActorRef StartHospital(HospitalCrypto crypto, NodeIdentity? identity = null, RegistrationTrust? trust = null)
     {
         var plan = new HospitalTrainingPlan(ModelSpec.LogisticRegression,
             new FedAvgStrategy(new FedAvgOptions { LocalTraining = new TrainingOptions { Epochs = 1, BatchSize = 8, LearningRate = 0.05 } }), 1);
         var settings = FederationSettings.Create(Sys);
         var hospital = Sys.ActorOf(HospitalActor.Props(new HospitalData("hospital-1", Train, SyntheticDataset(8, "evaluation")), plan, crypto,
-            _coordinator.Ref, settings, observer: null), "hospital-1");
+            _coordinator.Ref, settings, observer: null, identity, trust), "hospital-1");
         _coordinator.ExpectMsg<RegisterHospital>();
         _coordinator.Reply(new RegisterHospitalResponse("hospital-1", true, "accepted"));
         return hospital;
@@ -130,7 +132,7 @@ public sealed class HostileHospitalInputTests : TestKit
         AwaitLog("hospital-1: ignored", "FederationFinished", "not the coordinator's node");
         AwaitLog("hospital-1: ignored", "RegisterHospital, which a hospital does not accept");
         AwaitLog("hospital-1: ignored", "a AggregatedModel chunk of round 1 from akka.tcp://intruder@");
-        AwaitLog("hospital-1: ignored", "a ShamirShare claiming to be from aggregator");
+        AwaitLog("hospital-1: ignored", "a decryption share claiming to be from aggregator");
         _intruder.ExpectNoMsg(TimeSpan.FromSeconds(1));
         _coordinator.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
         _finished.ExpectNoMsg(TimeSpan.FromMilliseconds(200));
@@ -190,24 +192,37 @@ public sealed class HostileHospitalInputTests : TestKit
     }
 
     [Fact]
-    public void Malformed_or_unbounded_shares_from_a_key_generation_party_are_refused_by_name()
+    public void Key_generation_messages_from_a_node_that_is_not_the_coordinators_and_unbounded_or_misaddressed_shares_are_refused_by_name()
     {
+        using var identities = new ThresholdIdentities("hospital-1", "hospital-2");
         var threshold = ThresholdPresets.Params128BitLogN13LogQ160Threshold;
-        var hospital = StartHospital(HospitalCrypto.WithThreshold(threshold));
+        var hospital = StartHospital(HospitalCrypto.WithThreshold(threshold), identities.For("hospital-1"), identities.Trust);
         var self = hospital.Path.ToStringWithAddress(((ExtendedActorSystem)Sys).Provider.DefaultAddress);
         var intruderParty = _intruder.Ref.Path.ToStringWithAddress(((ExtendedActorSystem)_intruderSystem).Provider.DefaultAddress);
         hospital.Tell(new BeginKeyGeneration(0, "session", ["hospital-1", "hospital-2"], [self, intruderParty], 2), _coordinator.Ref);
-        Assert.Equal(PayloadKind.PublicKeyShare, _coordinator.ExpectMsg<EncryptedChunk>(TimeSpan.FromSeconds(60)).Kind);
+        var commitment = _coordinator.ExpectMsg<PublicKeyShareCommitment>(TimeSpan.FromSeconds(60));
+        Assert.Equal(("session", "hospital-1", 1), (commitment.SessionId, commitment.HospitalId, commitment.PartyId));
 
-        FromIntruder(hospital, new EncryptedChunk(0, "hospital-2", PayloadKind.ShamirShare, 0, 2, 1, new byte[500]));
-        FromIntruder(hospital, new EncryptedChunk(0, "hospital-2", PayloadKind.ShamirShare, 1, 2, 1, new byte[500]));
+        // Relayed messages count only from the coordinator's node; sealed shares only if addressed to this party, in this session.
+        FromIntruder(hospital, commitment with { HospitalId = "hospital-2", PartyId = 2 });
+        FromIntruder(hospital, new PublicKeyShareReveal(0, "session", "hospital-2", 2, new byte[500], new byte[91], new byte[64]));
+        FromIntruder(hospital, new CollectivePublicKeyAnnounced(0, "session", "key", new byte[500]));
+        FromIntruder(hospital, Sealed("session", recipientParty: 2, recipientId: "hospital-2"));
+        FromIntruder(hospital, Sealed("another-session", recipientParty: 1, recipientId: "hospital-1"));
         FromIntruder(hospital, new EncryptedChunk(1, "hospital-2", PayloadKind.DecryptionShare, 0, int.MaxValue, 1, new byte[500]));
         FromIntruder(hospital, new EncryptedChunk(1, "hospital-2", PayloadKind.DecryptionShare, 0, 1, 1, new byte[500]));
 
-        AwaitLog("hospital-1: ignored a Shamir share from hospital-2: Invalid CKKS payload");
-        AwaitLog("hospital-1: ignored a Shamir share from hospital-2 addressed to party 2");
+        AwaitLog("hospital-1: ignored a key-generation commitment from hospital-2", "not the coordinator's node");
+        AwaitLog("hospital-1: ignored a key-generation reveal from hospital-2", "not the coordinator's node");
+        AwaitLog("hospital-1: ignored a key-generation collective key", "not the coordinator's node");
+        AwaitLog("hospital-1: ignored a Shamir share from hospital-2 addressed to party 2 (hospital-2), not to this hospital");
+        AwaitLog("hospital-1: ignored a Shamir share from hospital-2 for key generation another-session, which is not in progress here");
         AwaitLog("hospital-1: ignored a decryption share from hospital-2 for chunk 0 of 2147483647");
         AwaitLog("hospital-1: ignored a decryption share from hospital-2: Invalid CKKS payload");
+        _coordinator.ExpectNoMsg(TimeSpan.FromMilliseconds(500)); // nothing above made it reveal or fail its key generation
         Assert.Empty(_log.Crashes);
     }
+
+    private static EncryptedShamirShare Sealed(string session, int recipientParty, string recipientId) =>
+        new(0, session, "key", 2, "hospital-2", recipientParty, recipientId, new byte[12], new byte[500], new byte[16]);
 }

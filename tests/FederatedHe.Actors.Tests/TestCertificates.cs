@@ -60,7 +60,7 @@ public sealed class TestCertificates : IDisposable
             certificate.Dispose();
     }
 
-    private static X509Certificate2 CreateAuthority(string name)
+    internal static X509Certificate2 CreateAuthority(string name)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={name} {Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(4))}, O=FederatedHe", key, HashAlgorithmName.SHA256);
@@ -71,7 +71,7 @@ public sealed class TestCertificates : IDisposable
         return request.CreateSelfSigned(now.AddMinutes(-5), now.AddDays(1));
     }
 
-    private static X509Certificate2 Issue(X509Certificate2 authority, string nodeId)
+    internal static X509Certificate2 Issue(X509Certificate2 authority, string nodeId)
     {
         using var key = ECDsa.Create(ECCurve.NamedCurves.nistP256);
         var request = new CertificateRequest($"CN={nodeId}, O=FederatedHe", key, HashAlgorithmName.SHA256);

@@ -1,16 +1,20 @@
 using Akka.Actor;
 using FederatedHe.Actors.Persistence;
+using FederatedHe.Actors.Security;
 using FederatedHe.Crypto;
 using FederatedHe.Crypto.Multiparty;
 using PublicKey = FederatedHe.Crypto.Rlwe.PublicKey;
 using static FederatedHe.Actors.Protocol.FederationProtocol;
+using static FederatedHe.Actors.Protocol.KeyGenerationProtocol;
 
 namespace FederatedHe.Actors.Coordination;
 
 /// <summary>
-/// Threshold mode: the coordinator runs collective key generation before round 0 (it sees only public-key
-/// shares, which are public) and names each aggregate's decryption committee. Shamir shares and decryption
-/// shares travel hospital to hospital; the coordinator never receives them.
+/// Threshold mode: the coordinator runs collective key generation before round 0 and names each aggregate's decryption
+/// committee. In key generation it only relays: every party's signed commitment once all n are in, then every signed
+/// reveal once all n are in, and the collective key it computes from them (for its checkpoint), which each party checks
+/// against the sum it computed itself. It cannot alter a signed message, and Shamir shares travel sealed hospital to
+/// hospital, so it cannot substitute the key nor read a share. Decryption shares travel hospital to hospital too.
 /// <para>Checkpoint and resume: each checkpoint records the collective key (session, key id, parties, public key; all
 /// public). A restarted coordinator does not generate a new key: it tells the registered parties where everyone is now
 /// (<see cref="ResumeThresholdKey"/>), and each answers whether it still holds its saved share. A party whose share is
@@ -24,7 +28,8 @@ internal sealed partial class RoundCoordinator
 
     private readonly ThresholdParameters? _threshold;
     private string[] _parties = [];
-    private readonly Dictionary<string, byte[]> _publicKeyShares = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PublicKeyShareCommitment> _commitments = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, PublicKeyShareReveal> _reveals = new(StringComparer.Ordinal);
     private readonly HashSet<string> _keysReady = new(StringComparer.Ordinal);
     private readonly Dictionary<int, DecryptionCommittee> _committees = new();
 
@@ -44,7 +49,15 @@ internal sealed partial class RoundCoordinator
     private void ReceiveKeyGenerationMessages()
     {
         Receive<KeyGenerationCompleted>(Handle);
+        Receive<KeyGenerationFailed>(Handle);
+        Receive<PublicKeyShareCommitment>(Handle);
+        Receive<PublicKeyShareReveal>(Handle);
         Receive<CollectivePublicKeyReady>(Handle);
+        Receive<KeyGenerationAggregationFailed>(f =>
+        {
+            if (f.SessionId == _keySession && _phase == Phase.KeyGeneration)
+                Fail($"key generation: the revealed public-key shares do not sum to a collective key: {f.Reason}");
+        });
         Receive<ResumeThresholdKeyResponse>(Handle);
         Receive<KeyGenerationTimedOut>(_ =>
         {
@@ -58,7 +71,8 @@ internal sealed partial class RoundCoordinator
                 FinishKeyResumption(concluded);
             }
             else if (_phase == Phase.KeyGeneration)
-                Fail($"key generation incomplete after {KeyGenerationTimeout}: {_publicKeyShares.Count} public-key shares and {_keysReady.Count} threshold keys of {_parties.Length}");
+                Fail($"key generation incomplete after {KeyGenerationTimeout}: {_commitments.Count} commitments, {_reveals.Count} reveals and "
+                    + $"{_keysReady.Count} threshold keys of {_parties.Length}");
         });
     }
 
@@ -71,58 +85,111 @@ internal sealed partial class RoundCoordinator
         var paths = _parties.Select(id => _hospitals[id].Ref.Path.ToStringWithAddress()).ToArray();
         var session = $"{Self.Path.Address}/{Guid.NewGuid():N}";
         _keySession = session;
+        _commitments.Clear();
+        _reveals.Clear();
+        _keysReady.Clear();
         Decide(0, $"threshold key generation {session}: {_parties.Length} parties, any {_settings.Threshold} can decrypt");
         foreach (var id in _parties)
             _hospitals[id].Ref.Tell(new BeginKeyGeneration(0, session, _parties, paths, _settings.Threshold));
         Timers.StartSingleTimer(KeyGenerationTimerKey, KeyGenerationTimedOut.Instance, KeyGenerationTimeout);
     }
 
-    private void HandlePublicKeyShare(EncryptedChunk chunk)
+    /// <summary>Whether a key-generation message comes from the party it names, in the session in progress; ignored (by name) if not.</summary>
+    private bool FromKeyGenerationParty(IKeyGenerationMessage message, string hospitalId, int partyId, string what)
     {
-        if (_phase != Phase.KeyGeneration || !_parties.Contains(chunk.ParticipantId)
-            || !_hospitals.TryGetValue(chunk.ParticipantId, out var entry) || !entry.Ref.Equals(Sender))
+        var index = Array.IndexOf(_parties, hospitalId);
+        if (_phase != Phase.KeyGeneration || _keyResumptionRound is not null || message.SessionId != _keySession || index < 0 || partyId != index + 1
+            || !_hospitals.TryGetValue(hospitalId, out var entry) || !entry.Ref.Equals(Sender))
         {
-            Ignore($"public-key share from {chunk.ParticipantId} outside key generation or from another sender");
+            Ignore($"a key-generation {what} from {hospitalId} as party {partyId} for session {message.SessionId}, sent by {Sender.Path}: "
+                + "not that party, or outside key generation");
+            return false;
+        }
+
+        return true;
+    }
+
+    private void Handle(PublicKeyShareCommitment commitment)
+    {
+        if (!FromKeyGenerationParty(commitment, commitment.HospitalId, commitment.PartyId, "commitment"))
+            return;
+        if (!_commitments.TryAdd(commitment.HospitalId, commitment))
+        {
+            Ignore($"second commitment from {commitment.HospitalId}: the first one stands");
             return;
         }
 
-        // Checked on arrival, so one party's malformed share is refused by name rather than failing the aggregation of all.
-        try
+        if (_commitments.Count < _parties.Length)
+            return;
+        Decide(0, $"all {_parties.Length} parties committed to their public-key shares; relaying the signed commitments");
+        foreach (var id in _parties.Where(IsReachable))
+            foreach (var party in _parties)
+                _hospitals[id].Ref.Tell(_commitments[party]);
+    }
+
+    private void Handle(PublicKeyShareReveal reveal)
+    {
+        if (!FromKeyGenerationParty(reveal, reveal.HospitalId, reveal.PartyId, "reveal"))
+            return;
+        if (!_commitments.TryGetValue(reveal.HospitalId, out var committed) || _commitments.Count < _parties.Length)
         {
-            _ = PublicKeyShare.FromBytes(_threshold!, chunk.Ciphertext);
-        }
-        catch (Exception exception) when (exception is CkksFormatException or ParameterSetMismatchException or ThresholdProtocolException)
-        {
-            Ignore($"public-key share from {chunk.ParticipantId}: {exception.Message}");
+            Ignore($"reveal from {reveal.HospitalId} before every party committed");
             return;
         }
 
-        if (!_publicKeyShares.TryAdd(chunk.ParticipantId, chunk.Ciphertext))
+        // The parties check this too; checked here so the federation fails naming the party rather than timing out.
+        if (!KeyGenerationTranscript.Commitment(reveal.PublicKeyShare, reveal.KeyAgreementKey).AsSpan().SequenceEqual(committed.Commitment))
         {
-            Ignore($"second public-key share from {chunk.ParticipantId}: the first one stands");
+            Fail($"key generation: {reveal.HospitalId} revealed a public-key share or key-agreement key that does not match its commitment");
             return;
         }
 
-        if (_publicKeyShares.Count < _parties.Length)
+        if (!_reveals.TryAdd(reveal.HospitalId, reveal))
+        {
+            Ignore($"second reveal from {reveal.HospitalId}: the first one stands");
             return;
+        }
+
+        if (_reveals.Count < _parties.Length)
+            return;
+        Decide(0, $"all {_parties.Length} parties revealed their committed shares; relaying the signed reveals");
+        foreach (var id in _parties.Where(IsReachable))
+            foreach (var party in _parties)
+                _hospitals[id].Ref.Tell(_reveals[party]);
 
         var threshold = _threshold!;
-        var shares = _parties.Select(id => _publicKeyShares[id]).ToList();
+        var session = _keySession!;
+        var shares = _parties.Select(id => _reveals[id].PublicKeyShare).ToList();
         Task.Run(() =>
         {
             var parsed = shares.Select(bytes => PublicKeyShare.FromBytes(threshold, bytes));
             var collective = new CollectivePublicKeyGenerator(threshold).AggregateShares(parsed);
-            return new CollectivePublicKeyReady(collective.ToBytes(), CollectivePublicKeyGenerator.KeyIdOf(collective).ToString());
-        }).PipeTo(Self);
+            return new CollectivePublicKeyReady(session, collective.ToBytes(), CollectivePublicKeyGenerator.KeyIdOf(collective).ToString());
+        }).PipeTo(Self, failure: e => new KeyGenerationAggregationFailed(session, e.Message));
     }
 
     private void Handle(CollectivePublicKeyReady ready)
     {
+        if (ready.SessionId != _keySession || _phase != Phase.KeyGeneration)
+            return;
         _collectivePublicKey = ready.PublicKey;
         _keyId = ready.KeyId;
-        Decide(0, $"collective public key {ready.KeyId} formed from {_parties.Length} shares; hospitals now re-share their secrets among themselves");
+        Decide(0, $"collective public key {ready.KeyId} formed from {_parties.Length} signed shares; each party checks it against its own sum "
+            + "and re-shares its secret, sealed, with the others");
         foreach (var id in _parties.Where(IsReachable))
-            _hospitals[id].Ref.Tell(new EncryptedChunk(0, CoordinatorId, PayloadKind.CollectivePublicKey, 0, 1, 1, ready.PublicKey));
+            _hospitals[id].Ref.Tell(new CollectivePublicKeyAnnounced(0, ready.SessionId, ready.KeyId, ready.PublicKey));
+    }
+
+    private void Handle(KeyGenerationFailed failed)
+    {
+        if (_phase != Phase.KeyGeneration || failed.SessionId != _keySession || !_parties.Contains(failed.HospitalId)
+            || !_hospitals.TryGetValue(failed.HospitalId, out var entry) || !entry.Ref.Equals(Sender))
+        {
+            Ignore($"key-generation failure claiming to be from {failed.HospitalId} for session {failed.SessionId}, sent by {Sender.Path}");
+            return;
+        }
+
+        Fail($"key generation failed: {failed.HospitalId} refused it: {failed.Reason}");
     }
 
     private void Handle(KeyGenerationCompleted completed)
@@ -136,7 +203,8 @@ internal sealed partial class RoundCoordinator
 
         if (completed.KeyId != _keyId)
         {
-            Fail($"{completed.HospitalId} combined a key share for key {completed.KeyId}, not for the collective key {_keyId}");
+            Fail($"{completed.HospitalId} combined a key share for key {completed.KeyId}, the key it computed from the signed shares, "
+                + $"not for the collective key {_keyId ?? "(not yet formed)"} this coordinator computed");
             return;
         }
 
@@ -319,7 +387,9 @@ internal sealed partial class RoundCoordinator
             ? $"{hospitalId} lost its share of the collective threshold key ({reason}) and cannot decrypt under it any more"
             : null;
 
-    private sealed record CollectivePublicKeyReady(byte[] PublicKey, string KeyId) : INoSerializationVerificationNeeded;
+    private sealed record CollectivePublicKeyReady(string SessionId, byte[] PublicKey, string KeyId) : INoSerializationVerificationNeeded;
+
+    private sealed record KeyGenerationAggregationFailed(string SessionId, string Reason) : INoSerializationVerificationNeeded;
 
     private sealed class KeyGenerationTimedOut : INoSerializationVerificationNeeded
     {

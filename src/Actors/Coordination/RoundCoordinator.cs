@@ -243,12 +243,6 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
 
     private void Handle(EncryptedChunk chunk)
     {
-        if (chunk.Kind == PayloadKind.PublicKeyShare)
-        {
-            HandlePublicKeyShare(chunk);
-            return;
-        }
-
         var expectedKind = _round == 0 ? PayloadKind.FeatureStatistics : PayloadKind.ModelUpdate;
         if (_phase != Phase.Collecting || chunk.RoundId != _round || chunk.Kind != expectedKind)
         {

@@ -15,8 +15,8 @@ using static FederatedHe.Actors.Protocol.FederationProtocol;
 namespace FederatedHe.Actors.Hospitals;
 
 /// <summary>
-/// Threshold mode: collective key generation with the other hospitals, and decryption of aggregates by a
-/// committee of t hospitals whose decryption shares travel hospital to hospital, never through the aggregator.
+/// Threshold mode: collective key generation with the other hospitals (HospitalActor.KeyGeneration.cs), and decryption
+/// of aggregates by a committee of t hospitals whose decryption shares travel hospital to hospital, never through the aggregator.
 /// With <c>fedhe.persistence</c> on, the key share and the decrypted global statistics are kept on the hospital's disk,
 /// and a restarted hospital loads them before it registers, so it rejoins the collective key it helped make.
 /// </summary>
@@ -26,7 +26,6 @@ internal sealed partial class HospitalActor
     private string[] _parties = [];
     private string[] _partyPaths = [];
     private int _partyId;
-    private readonly Dictionary<int, byte[]> _shamirShares = new();
     private readonly Dictionary<int, AssembledVector> _thresholdAggregates = new();
     private readonly Dictionary<int, DecryptionCommittee> _committees = new();
     // Decryption shares by round, then by (party, committee): shares can overtake the coordinator's
@@ -64,20 +63,12 @@ internal sealed partial class HospitalActor
 
     private void ReceiveThresholdMessages()
     {
+        ReceiveKeyGenerationMessages();
         Receive<BeginKeyGeneration>(Handle);
         Receive<DecryptionCommittee>(Handle);
-        Receive<PublicKeyShareReady>(ready =>
-            _coordinator.Tell(new EncryptedChunk(0, _data.HospitalId, PayloadKind.PublicKeyShare, 0, 1, 1, ready.Share)));
-        Receive<SecretShared>(Handle);
         Receive<KeyRestored>(Handle);
         Receive<KeyNotRestored>(Handle);
         Receive<ResumeThresholdKey>(Handle);
-        Receive<ThresholdKeyReady>(ready =>
-        {
-            _thresholdKeyId = ready.KeyId;
-            _log.Info("{0}: threshold key ready (key {1})", _data.HospitalId, ready.KeyId);
-            _coordinator.Tell(new KeyGenerationCompleted(0, _data.HospitalId, ready.KeyId));
-        });
         Receive<DecryptionSharesReady>(Handle);
         Receive<SharesFused>(fused =>
         {
@@ -121,9 +112,8 @@ internal sealed partial class HospitalActor
         _scaledEvaluation = null;
         _globalRound = 0;
         _globalParameters = ModelFactory.InitialParameters(_plan.Model, _data.Train.FeatureCount, _plan.InitialisationSeed);
-        _shamirShares.Clear();
         _log.Info("{0}: key generation {1} as party {2} of {3}, threshold {4}", _data.HospitalId, begin.SessionId, _partyId, _parties.Length, begin.Threshold);
-        _keyHolder.Tell(new GeneratePublicKeyShare(begin.SessionId, _partyId, _parties, begin.Threshold));
+        BeginKeyGenerationRun(begin);
     }
 
     /// <summary>What makes a key-generation request impossible to follow, or null.</summary>
@@ -147,62 +137,12 @@ internal sealed partial class HospitalActor
         return null;
     }
 
-    private void HandleCollectivePublicKey(EncryptedChunk chunk)
-    {
-        if (_partyId == 0)
-            return;
-        _keyHolder.Tell(new ShareSecret(chunk.Ciphertext));
-    }
-
-    private void Handle(SecretShared shared)
-    {
-        // Encryption from now on is under the collective key, which no single hospital can decrypt.
-        if (_crypto is null)
-            StartCryptoPool(new CkksKeyMaterial(_cryptoSetup.Parameters, shared.CollectivePublicKey, null));
-
-        for (var recipient = 1; recipient <= _parties.Length; recipient++)
-        {
-            var share = new EncryptedChunk(0, _data.HospitalId, PayloadKind.ShamirShare, recipient - 1, _parties.Length, 1, shared.SharesByRecipient[recipient - 1]);
-            Context.ActorSelection(_partyPaths[recipient - 1]).Tell(share);
-        }
-    }
-
     private void HandleShareFromParty(EncryptedChunk chunk)
     {
         var sender = Array.IndexOf(_parties, chunk.ParticipantId) + 1;
         if (sender == 0 || !SentByParty(sender))
         {
-            Refuse($"a {chunk.Kind} claiming to be from {chunk.ParticipantId}, sent by {Sender.Path}");
-            return;
-        }
-
-        if (chunk.Kind == PayloadKind.ShamirShare)
-        {
-            if (chunk.ChunkIndex != _partyId - 1 || _shamirShares.ContainsKey(sender))
-            {
-                Refuse($"a Shamir share from {chunk.ParticipantId} addressed to party {chunk.ChunkIndex + 1}, or a second one");
-                return;
-            }
-
-            // Parsed here so a malformed share is refused by name instead of failing the combination of all of them.
-            try
-            {
-                using var parsed = ShamirShare.FromBytes(_cryptoSetup.Threshold!, chunk.Ciphertext);
-                if (parsed.RecipientId != _partyId || parsed.SenderId != sender)
-                {
-                    Refuse($"a Shamir share from {chunk.ParticipantId} made by party {parsed.SenderId} for party {parsed.RecipientId}");
-                    return;
-                }
-            }
-            catch (Exception exception) when (exception is CkksFormatException or ParameterSetMismatchException or ThresholdProtocolException)
-            {
-                Refuse($"a Shamir share from {chunk.ParticipantId}: {exception.Message}");
-                return;
-            }
-
-            _shamirShares[sender] = chunk.Ciphertext;
-            if (_shamirShares.Count == _parties.Length)
-                _keyHolder.Tell(new CombineShares(_shamirShares.OrderBy(s => s.Key).Select(s => s.Value).ToList()));
+            Refuse($"a decryption share claiming to be from {chunk.ParticipantId}, sent by {Sender.Path}");
             return;
         }
 

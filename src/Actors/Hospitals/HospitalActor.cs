@@ -34,6 +34,8 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     private readonly HospitalCrypto _cryptoSetup;
     private readonly FederationSettings _settings;
     private CryptoPoolClient? _crypto;
+    private IActorRef? _cryptoPool;
+    private int _cryptoPools;
     private readonly IHospitalObserver? _observer;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ChunkAssembler _assembler;
@@ -63,10 +65,11 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     private double _decryptionMs;
 
     public HospitalActor(HospitalData data, HospitalTrainingPlan plan, HospitalCrypto crypto, IActorRef coordinator,
-        FederationSettings settings, IHospitalObserver? observer, NodeIdentity? identity)
+        FederationSettings settings, IHospitalObserver? observer, NodeIdentity? identity, RegistrationTrust? trust)
     {
         _data = data;
         _identity = identity;
+        _trust = trust;
         _plan = plan;
         _cryptoSetup = crypto;
         _settings = settings;
@@ -116,8 +119,8 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(HospitalData data, HospitalTrainingPlan plan, HospitalCrypto crypto, IActorRef coordinator,
-        FederationSettings settings, IHospitalObserver? observer, NodeIdentity? identity = null) =>
-        Akka.Actor.Props.Create(() => new HospitalActor(data, plan, crypto, coordinator, settings, observer, identity));
+        FederationSettings settings, IHospitalObserver? observer, NodeIdentity? identity = null, RegistrationTrust? trust = null) =>
+        Akka.Actor.Props.Create(() => new HospitalActor(data, plan, crypto, coordinator, settings, observer, identity, trust));
 
     protected override void PreStart()
     {
@@ -134,8 +137,19 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     /// <summary>The pool that encrypts (and in shared-key mode decrypts); the only place the keys live.</summary>
     private void StartCryptoPool(CkksKeyMaterial material)
     {
-        var pool = Context.ActorOf(CryptoWorker.PoolProps(material, _settings.EffectiveCryptoPoolSize), "crypto");
+        // A pool is named for the key it holds; a new key generation stops the pool of the previous key first.
+        var pool = Context.ActorOf(CryptoWorker.PoolProps(material, _settings.EffectiveCryptoPoolSize), $"crypto-{++_cryptoPools}");
+        _cryptoPool = pool;
         _crypto = new CryptoPoolClient(pool, material.Parameters.SlotCount, TimeSpan.FromMinutes(5));
+    }
+
+    /// <summary>Stops encrypting under the current key: a new collective key is being made.</summary>
+    private void StopCryptoPool()
+    {
+        if (_cryptoPool is { } pool)
+            Context.Stop(pool);
+        _cryptoPool = null;
+        _crypto = null;
     }
 
     private void LoadSavedModel()
@@ -307,15 +321,9 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
 
     private void Handle(EncryptedChunk chunk)
     {
-        if (chunk.Kind is PayloadKind.ShamirShare or PayloadKind.DecryptionShare)
+        if (chunk.Kind == PayloadKind.DecryptionShare)
         {
             HandleShareFromParty(chunk);
-            return;
-        }
-
-        if (chunk.Kind == PayloadKind.CollectivePublicKey && SentFromCoordinatorNode)
-        {
-            HandleCollectivePublicKey(chunk);
             return;
         }
 

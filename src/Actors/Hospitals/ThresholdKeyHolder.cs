@@ -1,19 +1,23 @@
+using System.Security.Cryptography;
 using System.Text;
 using Akka.Actor;
+using FederatedHe.Actors.Security;
 using FederatedHe.Actors.Persistence;
 using FederatedHe.Crypto;
 using FederatedHe.Crypto.Ckks;
 using FederatedHe.Crypto.Multiparty;
 using FederatedHe.Crypto.Rlwe;
+using static FederatedHe.Actors.Protocol.KeyGenerationProtocol;
 
 namespace FederatedHe.Actors.Hospitals;
 
 /// <summary>
-/// A hospital's threshold-CKKS party (on the crypto dispatcher): it alone holds the hospital's secret
-/// share s_i and, after re-sharing, its threshold key. Nothing it holds ever leaves it except public-key
-/// shares, Shamir shares addressed to other parties, and decryption shares. With a key file (persistence on), the
-/// threshold key is written to the hospital's own disk before key generation is reported complete, and read back
-/// when a restarted hospital asks for it.
+/// A hospital's threshold-CKKS party (on the crypto dispatcher): it alone holds the hospital's secret share s_i, its
+/// key-agreement private key, the pairwise keys and decryption-mask seeds derived from it, the Shamir shares it receives
+/// and, after re-sharing, its threshold key. Nothing it holds ever leaves it except public-key shares, Shamir shares
+/// sealed for their recipients, and decryption shares. With a key file (persistence on), the threshold key and the mask
+/// seeds are written to the hospital's own disk before key generation is reported complete, and read back when a
+/// restarted hospital asks for them.
 /// </summary>
 internal sealed class ThresholdKeyHolder : ReceiveActor
 {
@@ -25,6 +29,16 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
     private int _partyId;
     private int _partyCount;
     private int _threshold;
+
+    // Key generation's secrets: the session's key-agreement key (until the pairwise secrets are derived), the keys that
+    // open the Shamir shares sent to this party (until they are combined), and the opened shares themselves.
+    private PartyKeyAgreement? _keyAgreement;
+    private readonly Dictionary<int, byte[]> _receiveKeys = new();
+    private readonly Dictionary<int, ShamirShare> _openedShares = new();
+    private Dictionary<int, byte[]> _maskSeeds = new();
+
+    // The pairwise seeds that mask this party's decryption shares (after key generation, or loaded with the key).
+    private DecryptionMaskSeeds? _masks;
 
     // What the key file records beside the key: the session and parties of the key generation, and its collective key.
     private string _sessionId = string.Empty;
@@ -38,7 +52,8 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
         Receive<RestoreKey>(_ => Sender.Tell(RestoreKeyCore()));
         Receive<GeneratePublicKeyShare>(m => Reply(() => GeneratePublicKeyShareCore(m)));
         Receive<ShareSecret>(m => Reply(() => ShareSecretCore(m)));
-        Receive<CombineShares>(m => Reply(() => CombineSharesCore(m)));
+        Receive<OpenShamirShare>(m => Sender.Tell(OpenShamirShareCore(m.Share)));
+        Receive<CombineShares>(_ => Reply(CombineSharesCore));
         Receive<GenerateDecryptionShares>(m => Reply(() => GenerateDecryptionSharesCore(m)));
         Receive<FuseShares>(m => Reply(() => FuseSharesCore(m)));
     }
@@ -51,9 +66,12 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
 
     private object GeneratePublicKeyShareCore(GeneratePublicKeyShare request)
     {
+        ForgetKeyGeneration();
         _secretShare?.Dispose();
         _thresholdKey?.Dispose();
         _thresholdKey = null;
+        _masks?.Dispose();
+        _masks = null;
         _partyId = request.PartyId;
         _partyCount = request.Parties.Length;
         _threshold = request.Threshold;
@@ -62,44 +80,158 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
         _collectivePublicKey = null;
         var generator = new CollectivePublicKeyGenerator(_parameters);
         _secretShare = generator.GenSecretShare();
+        _keyAgreement = PartyKeyAgreement.Create(request.PartyId);
         var seed = CollectivePublicKeyGenerator.DeriveCommonSeed(Encoding.UTF8.GetBytes(request.SessionId));
-        return new PublicKeyShareReady(generator.GenShare(_secretShare, seed, request.PartyId, _partyCount).ToBytes());
+        return new PublicKeyShareReady(request.SessionId, generator.GenShare(_secretShare, seed, request.PartyId, _partyCount).ToBytes(), _keyAgreement.PublicKey);
     }
 
+    /// <summary>
+    /// Every party's share is verified: sum them into the collective key (this party's own computation, whatever the
+    /// coordinator says), derive the pairwise secrets, and re-share s_i with each party, sealed for it alone.
+    /// </summary>
     private object ShareSecretCore(ShareSecret request)
     {
-        if (_secretShare is null)
-            throw new InvalidOperationException("no secret share: key generation has not begun");
-        var collective = PublicKey.FromBytes(_parameters.Ckks, request.CollectivePublicKey);
+        if (_secretShare is null || _keyAgreement is null || request.SessionId != _sessionId)
+            throw new InvalidOperationException($"no secret share for key generation {request.SessionId}: it has not begun here");
+        var collective = new CollectivePublicKeyGenerator(_parameters).AggregateShares(request.PublicKeyShares.Select(b => PublicKeyShare.FromBytes(_parameters, b)));
         _keyId = CollectivePublicKeyGenerator.KeyIdOf(collective);
         _collectivePublicKey = collective;
-        var shares = new ThresholdSecretSharer(_parameters).GenShares(_secretShare, _partyId, _threshold, _partyCount, _keyId);
-        var bytes = shares.Select(s => s.ToBytes()).ToArray();
-        foreach (var share in shares)
-            share.Dispose();
-        return new SecretShared(collective, _keyId.ToString(), bytes);
-    }
+        var keyId = _keyId.ToString();
 
-    private object CombineSharesCore(CombineShares request)
-    {
-        var shares = request.Shares.Select(b => ShamirShare.FromBytes(_parameters, b)).ToList();
+        var pairwise = _keyAgreement.DeriveAll(request.KeyAgreementKeys, request.Salt);
+        _keyAgreement = null; // released by DeriveAll: the seeds and share keys are all it was needed for
+        var shares = new ThresholdSecretSharer(_parameters).GenShares(_secretShare, _partyId, _threshold, _partyCount, _keyId);
+        var sealedShares = new EncryptedShamirShare[_partyCount];
         try
         {
-            if (shares.Any(s => s.RecipientId != _partyId || s.KeyId != _keyId))
-                throw new ThresholdProtocolException(ThresholdProtocolFailure.KeyMismatch, _partyId, "a Shamir share is addressed to another party or key");
-            _thresholdKey = new ThresholdSecretSharer(_parameters).Combine(shares);
-            _secretShare?.Dispose();
-            _secretShare = null; // from here on only the threshold key can take part in decryption
+            foreach (var share in shares)
+            {
+                var recipient = share.RecipientId;
+                var plaintext = share.ToBytes();
+                try
+                {
+                    var associated = ShamirShareSeal.AssociatedData(_sessionId, keyId, _partyId, _parties[_partyId - 1], recipient, _parties[recipient - 1]);
+                    var sealedShare = ShamirShareSeal.Seal(pairwise[recipient].SendKey, plaintext, associated);
+                    sealedShares[recipient - 1] = new EncryptedShamirShare(0, _sessionId, keyId, _partyId, _parties[_partyId - 1], recipient,
+                        _parties[recipient - 1], sealedShare.Nonce, sealedShare.Ciphertext, sealedShare.Tag);
+                }
+                finally
+                {
+                    CryptographicOperations.ZeroMemory(plaintext);
+                }
+            }
 
-            // Durable before reported: once the coordinator counts this party in, a restart must not lose its share.
-            _keyFile?.Save(new SavedThresholdKey(_keyFile.HospitalId, _sessionId, _parties, _collectivePublicKey!, _thresholdKey));
-            return new ThresholdKeyReady(_keyId.ToString());
+            foreach (var (party, secrets) in pairwise)
+            {
+                _receiveKeys[party] = secrets.ReceiveKey.ToArray();
+                if (party != _partyId)
+                    _maskSeeds[party] = secrets.MaskSeed;
+                else
+                    CryptographicOperations.ZeroMemory(secrets.MaskSeed);
+            }
         }
         finally
         {
             foreach (var share in shares)
                 share.Dispose();
+            foreach (var secrets in pairwise.Values)
+                secrets.Dispose();
         }
+
+        return new SecretShared(collective, keyId, sealedShares);
+    }
+
+    /// <summary>Opens a sealed Shamir share addressed to this party; kept here, never handed out, until the key is combined.</summary>
+    private object OpenShamirShareCore(EncryptedShamirShare share)
+    {
+        ShamirShareRefused Refused(string reason) => new(share.SenderParty, share.SenderId, reason);
+        if (share.SessionId != _sessionId || share.KeyId != _keyId.ToString())
+            return Refused($"it is for key generation {share.SessionId} and key {share.KeyId}, not this one's {_sessionId} and {_keyId}");
+        if (share.RecipientParty != _partyId || share.RecipientId != _parties[_partyId - 1])
+            return Refused($"it is addressed to party {share.RecipientParty} ({share.RecipientId}), not to this party {_partyId}");
+        if (share.SenderParty < 1 || share.SenderParty > _partyCount || share.SenderId != _parties[share.SenderParty - 1])
+            return Refused($"its sender, party {share.SenderParty} ({share.SenderId}), is not a party of this key generation");
+        if (_openedShares.ContainsKey(share.SenderParty))
+            return Refused($"a share from {share.SenderId} was already accepted: a second one (a replay) is not");
+        if (!_receiveKeys.TryGetValue(share.SenderParty, out var key))
+            return Refused("this party holds no key for its sender: the key generation's reveals are not complete here");
+
+        byte[] plaintext;
+        try
+        {
+            var associated = ShamirShareSeal.AssociatedData(share.SessionId, share.KeyId, share.SenderParty, share.SenderId, share.RecipientParty, share.RecipientId);
+            plaintext = ShamirShareSeal.Open(key, new SealedShare(share.Nonce, share.Ciphertext, share.Tag), associated);
+        }
+        catch (Exception e) when (e is CryptographicException or ArgumentException)
+        {
+            return Refused($"it does not authenticate as sealed by {share.SenderId} for this party (tampered, or sealed by another key): {e.Message}");
+        }
+
+        try
+        {
+            var parsed = ShamirShare.FromBytes(_parameters, plaintext);
+            if (parsed.SenderId != share.SenderParty || parsed.RecipientId != _partyId || parsed.KeyId != _keyId)
+            {
+                parsed.Dispose();
+                return Refused($"the share inside was made by party {parsed.SenderId} for party {parsed.RecipientId} and key {parsed.KeyId}");
+            }
+
+            _openedShares[share.SenderParty] = parsed;
+            return new ShamirShareOpened(share.SenderParty, share.SenderId, _openedShares.Count);
+        }
+        catch (Exception e) when (e is CkksFormatException or ParameterSetMismatchException or ThresholdProtocolException)
+        {
+            return Refused($"the share inside is malformed: {e.Message}");
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(plaintext);
+        }
+    }
+
+    private object CombineSharesCore()
+    {
+        if (_openedShares.Count != _partyCount)
+            throw new InvalidOperationException($"{_openedShares.Count} of {_partyCount} Shamir shares are opened; all are needed");
+        try
+        {
+            _thresholdKey = new ThresholdSecretSharer(_parameters).Combine(_openedShares.OrderBy(s => s.Key).Select(s => s.Value));
+            _secretShare?.Dispose();
+            _secretShare = null; // from here on only the threshold key can take part in decryption
+            _masks = new DecryptionMaskSeeds(_partyId, _maskSeeds);
+            foreach (var seed in _maskSeeds.Values)
+                CryptographicOperations.ZeroMemory(seed);
+            _maskSeeds.Clear();
+
+            // Durable before reported: once the coordinator counts this party in, a restart must not lose its share.
+            _keyFile?.Save(new SavedThresholdKey(_keyFile.HospitalId, _sessionId, _parties, _collectivePublicKey!, _thresholdKey, _masks));
+            return new ThresholdKeyReady(_keyId.ToString());
+        }
+        finally
+        {
+            foreach (var share in _openedShares.Values)
+                share.Dispose();
+            _openedShares.Clear();
+            foreach (var key in _receiveKeys.Values)
+                CryptographicOperations.ZeroMemory(key);
+            _receiveKeys.Clear();
+        }
+    }
+
+    /// <summary>Drops whatever an earlier key generation left: a new one begins, or the actor stops.</summary>
+    private void ForgetKeyGeneration()
+    {
+        _keyAgreement?.Dispose();
+        _keyAgreement = null;
+        foreach (var share in _openedShares.Values)
+            share.Dispose();
+        _openedShares.Clear();
+        foreach (var key in _receiveKeys.Values)
+            CryptographicOperations.ZeroMemory(key);
+        _receiveKeys.Clear();
+        foreach (var seed in _maskSeeds.Values)
+            CryptographicOperations.ZeroMemory(seed);
+        _maskSeeds = new Dictionary<int, byte[]>();
     }
 
     private object RestoreKeyCore()
@@ -130,17 +262,21 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
         _sessionId = saved.SessionId;
         _parties = saved.Parties.ToArray();
         _collectivePublicKey = saved.CollectivePublicKey;
+        ForgetKeyGeneration();
+        _masks?.Dispose();
+        _masks = saved.MaskSeeds;
         return new KeyRestored(_sessionId, _keyId.ToString(), _partyId, _parties, _threshold, saved.CollectivePublicKey, _keyFile.FilePath);
     }
 
     private object GenerateDecryptionSharesCore(GenerateDecryptionShares request)
     {
-        if (_thresholdKey is null)
-            throw new InvalidOperationException("no threshold key: key generation has not completed");
+        if (_thresholdKey is null || _masks is null)
+            throw new InvalidOperationException("no threshold key and mask seeds: key generation has not completed");
         var decryptor = new ThresholdDecryptor(_parameters, _thresholdKey);
         var context = DecryptionContext(request.Round, request.Attempt);
+        // Masked: the committee's masks cancel in the fused sum, so an observer of one member's share learns nothing from it.
         var shares = request.Ciphertexts
-            .Select(bytes => decryptor.GenShare(Ciphertext.FromBytes(_parameters.Ckks, bytes), request.Committee, context).ToBytes())
+            .Select(bytes => decryptor.GenShare(Ciphertext.FromBytes(_parameters.Ckks, bytes), request.Committee, context, _masks).ToBytes())
             .ToArray();
         return new DecryptionSharesReady(request.Round, request.Attempt, shares);
     }
@@ -181,6 +317,8 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
     {
         _secretShare?.Dispose();
         _thresholdKey?.Dispose();
+        _masks?.Dispose();
+        ForgetKeyGeneration();
     }
 
     public sealed record GeneratePublicKeyShare(string SessionId, int PartyId, string[] Parties, int Threshold) : INoSerializationVerificationNeeded;
@@ -198,14 +336,33 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
     /// <summary>No key was loaded: there is no file (<paramref name="FileMissing"/>), or it was refused for <paramref name="Reason"/>.</summary>
     public sealed record KeyNotRestored(bool FileMissing, string Reason) : INoSerializationVerificationNeeded;
 
-    public sealed record PublicKeyShareReady(byte[] Share) : INoSerializationVerificationNeeded;
+    /// <summary>This party's public-key share b_i and key-agreement public key for the session, to commit to and later reveal.</summary>
+    public sealed record PublicKeyShareReady(string SessionId, byte[] Share, byte[] KeyAgreementKey) : INoSerializationVerificationNeeded;
 
-    public sealed record ShareSecret(byte[] CollectivePublicKey) : INoSerializationVerificationNeeded;
+    /// <summary>
+    /// Every party's verified public-key share and key-agreement key (party j is element j−1) and the transcript hash:
+    /// compute the collective key and re-share the secret; answered with <see cref="SecretShared"/>.
+    /// </summary>
+    public sealed record ShareSecret(string SessionId, IReadOnlyList<byte[]> PublicKeyShares, IReadOnlyList<byte[]> KeyAgreementKeys, byte[] Salt)
+        : INoSerializationVerificationNeeded;
 
-    /// <summary>The collective key, its id, and one Shamir share per party (element j−1 for party j).</summary>
-    public sealed record SecretShared(PublicKey CollectivePublicKey, string KeyId, byte[][] SharesByRecipient) : INoSerializationVerificationNeeded;
+    /// <summary>The collective key this party computed, its id, and one sealed Shamir share per party (element j−1 for party j).</summary>
+    public sealed record SecretShared(PublicKey CollectivePublicKey, string KeyId, EncryptedShamirShare[] SharesByRecipient) : INoSerializationVerificationNeeded;
 
-    public sealed record CombineShares(IReadOnlyList<byte[]> Shares) : INoSerializationVerificationNeeded;
+    /// <summary>Open a sealed share addressed to this party; answered with <see cref="ShamirShareOpened"/> or <see cref="ShamirShareRefused"/>.</summary>
+    public sealed record OpenShamirShare(EncryptedShamirShare Share) : INoSerializationVerificationNeeded;
+
+    /// <summary>The share from <paramref name="SenderId"/> authenticated and is kept; <paramref name="Opened"/> shares are held now.</summary>
+    public sealed record ShamirShareOpened(int SenderParty, string SenderId, int Opened) : INoSerializationVerificationNeeded;
+
+    /// <summary>A share claiming to be from <paramref name="SenderId"/> was refused, for <paramref name="Reason"/>.</summary>
+    public sealed record ShamirShareRefused(int SenderParty, string SenderId, string Reason) : INoSerializationVerificationNeeded;
+
+    /// <summary>Combine the opened shares into the threshold key (and save it); answered with <see cref="ThresholdKeyReady"/>.</summary>
+    public sealed class CombineShares : INoSerializationVerificationNeeded
+    {
+        public static readonly CombineShares Instance = new();
+    }
 
     public sealed record ThresholdKeyReady(string KeyId) : INoSerializationVerificationNeeded;
 

@@ -67,7 +67,10 @@ public static class FederationNode
     /// The federation's CA certificate and roster: hospitals then register only by proving, with their certificate's
     /// key, the id the CA issued them. Null where ids are taken on trust (in-process simulations, plaintext test clusters).
     /// </param>
-    /// <exception cref="ArgumentException">A secret key was given, the mode and parameters disagree, or the trust's authority is not a CA certificate.</exception>
+    /// <exception cref="ArgumentException">
+    /// A secret key was given, the mode and parameters disagree, the trust's authority is not a CA certificate, or threshold
+    /// mode is asked for without a trust (its key generation is only as strong as the parties' certificates).
+    /// </exception>
     public static IActorRef StartAggregator(ActorSystem system, FederationSettings settings, CkksKeyMaterial material, ThresholdParameters? threshold = null,
         RegistrationTrust? trust = null)
     {
@@ -75,6 +78,9 @@ public static class FederationNode
             throw new ArgumentException("the aggregator must not be given a secret key", nameof(material));
         if ((settings.Mode == KeyMode.Threshold) != (threshold is not null))
             throw new ArgumentException($"the federation runs in {settings.Mode} mode; threshold parameters must be given exactly in threshold mode", nameof(threshold));
+        if (settings.Mode == KeyMode.Threshold && trust is null)
+            throw new ArgumentException("aggregator: threshold mode needs the federation's CA (and roster): hospitals register and sign their "
+                + "key-generation messages with their certificates; start the node with its certificates (not --plaintext)", nameof(trust));
         // Checked here too, so a wrong file fails the node at start rather than the singleton at every restart.
         if (trust is not null && !NodeCertificateChain.IsAuthority(trust.Authority))
             throw new ArgumentException($"{trust.Authority.Subject} is not a CA certificate", nameof(trust));
@@ -107,17 +113,30 @@ public static class FederationNode
     /// <param name="observer">Sees the hospital's plaintext side (simulations only), or null.</param>
     /// <param name="identity">
     /// The hospital's certificate and key, with which it proves its id when the coordinator challenges it;
-    /// null where the federation takes ids on trust.
+    /// null where the federation takes ids on trust (shared-key mode only).
     /// </param>
-    /// <exception cref="ArgumentException">The keys are for the other mode, or the identity's certificate names another id.</exception>
+    /// <param name="trust">
+    /// The federation's CA certificate and roster, against which the hospital checks the other parties' signed
+    /// key-generation messages; required in threshold mode.
+    /// </param>
+    /// <exception cref="ArgumentException">
+    /// The keys are for the other mode, the identity's certificate names another id, or threshold mode is asked for
+    /// without an identity and a trust.
+    /// </exception>
     public static IActorRef StartHospital(ActorSystem system, FederationSettings settings, HospitalCrypto crypto,
-        HospitalData data, HospitalTrainingPlan plan, IHospitalObserver? observer = null, NodeIdentity? identity = null)
+        HospitalData data, HospitalTrainingPlan plan, IHospitalObserver? observer = null, NodeIdentity? identity = null, RegistrationTrust? trust = null)
     {
         if ((settings.Mode == KeyMode.Threshold) != (crypto.Threshold is not null))
             throw new ArgumentException($"hospital {data.HospitalId}: the federation runs in {settings.Mode} mode, the keys given are for the other mode", nameof(crypto));
         if (identity is not null && identity.NodeId != data.HospitalId)
             throw new ArgumentException($"hospital {data.HospitalId}: its certificate was issued to {identity.NodeId}", nameof(identity));
+        if (settings.Mode == KeyMode.Threshold && (identity is null || trust is null))
+            throw new ArgumentException($"hospital {data.HospitalId}: threshold mode needs the hospital's certificate and key and the federation's CA "
+                + $"(and roster): it signs its public-key share and verifies the other parties'; missing: {(identity is null ? "its certificate" : "the CA")}",
+                identity is null ? nameof(identity) : nameof(trust));
+        if (trust is not null && !NodeCertificateChain.IsAuthority(trust.Authority))
+            throw new ArgumentException($"hospital {data.HospitalId}: {trust.Authority.Subject} is not a CA certificate", nameof(trust));
         var coordinator = CoordinatorProxy(system);
-        return system.ActorOf(HospitalActor.Props(data, plan, crypto, coordinator, settings, observer, identity), HospitalActorName);
+        return system.ActorOf(HospitalActor.Props(data, plan, crypto, coordinator, settings, observer, identity, trust), HospitalActorName);
     }
 }

@@ -13,16 +13,19 @@ namespace FederatedHe.Actors.Persistence;
 /// <c>secret.key</c> in shared-key mode, readable by its owner only (0600) and refused if anyone else may read it.
 /// </summary>
 /// <remarks>
-/// <para>Format (little-endian, version 1): magic "FHTK", version, CKKS parameter-set id, hospital id, key-generation
+/// <para>Format (little-endian, version 2): magic "FHTK", version, CKKS parameter-set id, hospital id, key-generation
 /// session, party id, threshold, party count, the parties' ids, the collective public key and the threshold secret
-/// key (each length-prefixed, in FederatedHe.Crypto's wire format), then a SHA-256 of everything before it.</para>
+/// key and the decryption-mask seeds (each length-prefixed, in FederatedHe.Crypto's formats: the seeds are
+/// <see cref="DecryptionMaskSeeds.ToBytes"/>, one 32-byte seed per other party), then a SHA-256 of everything before it.</para>
+/// <para>Version 1 files, written before key generation derived mask seeds, are refused: a share without its seeds
+/// would decrypt with unmasked shares on a committee whose other members mask theirs.</para>
 /// <para>Written atomically (owner-only temporary file, flushed to disk, then renamed): a kill mid-write leaves the
 /// previous file or none, never a torn one. Not thread-safe; one hospital owns its file.</para>
 /// </remarks>
 internal sealed class HospitalThresholdKeyFile
 {
     /// <summary>The format version this class writes and reads.</summary>
-    public const byte Version = 1;
+    public const byte Version = 2;
 
     /// <summary>The first four bytes of the file ("FHTK" little-endian).</summary>
     internal const uint Magic = 0x4B544846;
@@ -137,6 +140,9 @@ internal sealed class HospitalThresholdKeyFile
                 writer.Write(party);
             WriteBytes(writer, key.CollectivePublicKey.ToBytes());
             WriteBytes(writer, key.SecretKey.ToBytes());
+            var seeds = key.MaskSeeds.ToBytes();
+            WriteBytes(writer, seeds);
+            CryptographicOperations.ZeroMemory(seeds);
         }
 
         return stream.ToArray();
@@ -148,6 +154,9 @@ internal sealed class HospitalThresholdKeyFile
         if (reader.ReadUInt32() != Magic)
             throw Refuse("is not a threshold key file (bad magic)");
         var version = reader.ReadByte();
+        if (version == 1)
+            throw Refuse("has format version 1, written before key generation derived decryption-mask seeds; a key share without them "
+                + "cannot serve safely on a decryption committee. Delete it: the hospital takes part in the next key generation");
         if (version != Version)
             throw Refuse($"has format version {version}; this build reads version {Version}");
         var parameterSetId = reader.ReadString();
@@ -170,10 +179,34 @@ internal sealed class HospitalThresholdKeyFile
 
         var publicKey = PublicKey.FromBytes(parameters.Ckks, ReadBytes(reader));
         var secretKey = ThresholdSecretKey.FromBytes(parameters, ReadBytes(reader));
-        if (reader.BaseStream.Position != reader.BaseStream.Length)
+        DecryptionMaskSeeds seeds;
+        var seedBytes = ReadBytes(reader);
+        try
+        {
+            seeds = DecryptionMaskSeeds.FromBytes(seedBytes);
+        }
+        catch
         {
             secretKey.Dispose();
-            throw Refuse("has unexpected bytes after the key material");
+            throw;
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(seedBytes);
+        }
+
+        var others = Enumerable.Range(1, count).Where(p => p != partyId).ToList();
+        string? problem = null;
+        if (seeds.PartyId != partyId || !seeds.OtherParties.Order().SequenceEqual(others))
+            problem = $"holds party {seeds.PartyId}'s decryption-mask seeds with parties [{string.Join(", ", seeds.OtherParties)}]; "
+                + $"party {partyId} needs one with every other party ([{string.Join(", ", others)}])";
+        else if (reader.BaseStream.Position != reader.BaseStream.Length)
+            problem = "has unexpected bytes after the key material";
+        if (problem is not null)
+        {
+            secretKey.Dispose();
+            seeds.Dispose();
+            throw Refuse(problem);
         }
 
         var keyId = CollectivePublicKeyGenerator.KeyIdOf(publicKey);
@@ -182,10 +215,11 @@ internal sealed class HospitalThresholdKeyFile
             var detail = $"its secret share is party {secretKey.PartyId}, {secretKey.Threshold} of {secretKey.PartyCount}, for key {secretKey.KeyId}; "
                 + $"the file says party {partyId}, {threshold} of {count}, for key {keyId}";
             secretKey.Dispose();
+            seeds.Dispose();
             throw Refuse($"is inconsistent: {detail}");
         }
 
-        return new SavedThresholdKey(hospitalId, session, parties, publicKey, secretKey);
+        return new SavedThresholdKey(hospitalId, session, parties, publicKey, secretKey, seeds);
     }
 
     private static void WriteBytes(BinaryWriter writer, byte[] bytes)
@@ -211,14 +245,22 @@ internal sealed class HospitalThresholdKeyFile
 /// <param name="Parties">Every party's hospital id, in party-id order (party j is element j−1).</param>
 /// <param name="CollectivePublicKey">The collective public key everyone encrypts under.</param>
 /// <param name="SecretKey">This hospital's threshold secret key share (secret; disposing the record zeroes it).</param>
+/// <param name="MaskSeeds">
+/// The pairwise decryption-mask seeds, by the other party's id (secret; disposing the record zeroes them): derived at key
+/// generation from the signed key-agreement keys, so no other party learns them.
+/// </param>
 internal sealed record SavedThresholdKey(string HospitalId, string SessionId, IReadOnlyList<string> Parties, PublicKey CollectivePublicKey,
-    ThresholdSecretKey SecretKey) : IDisposable
+    ThresholdSecretKey SecretKey, DecryptionMaskSeeds MaskSeeds) : IDisposable
 {
     /// <summary>The collective key's id, which the secret share is bound to.</summary>
     public Sha256Digest KeyId => SecretKey.KeyId;
 
     /// <inheritdoc />
-    public void Dispose() => SecretKey.Dispose();
+    public void Dispose()
+    {
+        SecretKey.Dispose();
+        MaskSeeds.Dispose();
+    }
 }
 
 /// <summary>A hospital's threshold key file cannot be used; the message says which file and why.</summary>

@@ -6,8 +6,9 @@ namespace FederatedHe.Actors.Protocol;
 /// </summary>
 /// <remarks>
 /// Control messages travel through the allow-listed Hyperion serializer; <see cref="FederationProtocol.EncryptedChunk"/>
-/// travels through <see cref="Serialization.EncryptedChunkSerializer"/>. Nothing here holds key material:
-/// a secret key or key share has no message type, so it cannot cross the wire.
+/// travels through <see cref="Serialization.EncryptedChunkSerializer"/>; key generation's large messages are in
+/// <see cref="KeyGenerationProtocol"/>. Nothing here holds key material: a secret key has no message type, so it cannot
+/// cross the wire, and a Shamir share crosses it only sealed for its recipient.
 /// </remarks>
 public static class FederationProtocol
 {
@@ -36,14 +37,8 @@ public static class FederationProtocol
         /// <summary>The aggregated Σ n_i·w_i followed by Σ n_i.</summary>
         AggregatedModel = 4,
 
-        /// <summary>Threshold mode: a hospital's public-key share b_i = −a·s_i + e_i (public).</summary>
-        PublicKeyShare = 5,
-
-        /// <summary>Threshold mode: the collective public key (Σ b_i, a), from the coordinator.</summary>
-        CollectivePublicKey = 6,
-
-        /// <summary>Threshold mode: a Shamir share of one hospital's secret for another (secret; hospital to hospital only).</summary>
-        ShamirShare = 7,
+        // 5, 6 and 7 carried key generation's public-key shares, collective key and Shamir shares in clear chunks; they now
+        // have message types of their own (KeyGenerationProtocol), and a chunk of those kinds is refused as unknown.
 
         /// <summary>Threshold mode: a committee member's decryption share of one aggregate chunk (hospital to hospital only).</summary>
         DecryptionShare = 8,
@@ -145,14 +140,23 @@ public static class FederationProtocol
     public sealed record HospitalTimings(double TrainingMs, double EncryptionMs, double DecryptionMs);
 
     /// <summary>
-    /// Threshold mode, before round 0: every party generates its secret share and sends its public-key share.
-    /// Party ids are 1-based positions in <paramref name="Parties"/>; <paramref name="PartyPaths"/> are the
-    /// hospitals' actor paths, so shares can travel hospital to hospital, never through the aggregator.
+    /// Threshold mode, before round 0: every party generates its secret share and commits to its public-key share
+    /// (see <see cref="KeyGenerationProtocol"/>). Party ids are 1-based positions in <paramref name="Parties"/>;
+    /// <paramref name="PartyPaths"/> are the hospitals' actor paths, where sealed Shamir shares and decryption shares are sent.
     /// </summary>
     public sealed record BeginKeyGeneration(int RoundId, string SessionId, string[] Parties, string[] PartyPaths, int Threshold) : IControlMessage;
 
-    /// <summary>Threshold mode: a hospital combined its Shamir shares into its threshold key.</summary>
+    /// <summary>
+    /// Threshold mode: a hospital combined its Shamir shares into its threshold key, for the collective key
+    /// <paramref name="KeyId"/> it computed itself from the signed public-key shares.
+    /// </summary>
     public sealed record KeyGenerationCompleted(int RoundId, string HospitalId, string KeyId) : IControlMessage;
+
+    /// <summary>
+    /// Threshold mode: a hospital refused key generation <paramref name="SessionId"/> (a commitment or reveal that does not
+    /// verify, a collective key that is not the sum of the signed shares) and will not take part in it.
+    /// </summary>
+    public sealed record KeyGenerationFailed(int RoundId, string SessionId, string HospitalId, string Reason) : IControlMessage;
 
     /// <summary>
     /// Threshold mode: the members who decrypt a round's aggregate. Each member sends its decryption shares

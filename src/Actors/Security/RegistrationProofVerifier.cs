@@ -75,7 +75,7 @@ public sealed class RegistrationProofVerifier
     public const int MaxOutstandingChallenges = 1024;
 
     /// <summary>The largest certificate accepted, in bytes; a P-256 node certificate is well under 1 KiB.</summary>
-    public const int MaxCertificateBytes = 8 * 1024;
+    public const int MaxCertificateBytes = NodeCertificateCheck.MaxCertificateBytes;
 
     private readonly X509Certificate2 _authority;
     private readonly MembershipRoster? _roster;
@@ -154,39 +154,17 @@ public sealed class RegistrationProofVerifier
         if (certificate is null || certificate.Length == 0)
             return Refuse(RegistrationProofVerdict.NoCertificate,
                 $"{hospitalId} presented no certificate; this federation admits a hospital only with proof that it holds its certificate's key");
-        if (certificate.Length > MaxCertificateBytes)
-            return Refuse(RegistrationProofVerdict.MalformedCertificate, $"{hospitalId}'s certificate is {certificate.Length} bytes, over {MaxCertificateBytes}");
-        X509Certificate2 parsed;
-        try
-        {
-            parsed = X509CertificateLoader.LoadCertificate(certificate);
-        }
-        catch (CryptographicException exception)
-        {
-            return Refuse(RegistrationProofVerdict.MalformedCertificate, $"{hospitalId}'s certificate is not a DER X.509 certificate: {exception.Message}");
-        }
-
+        var check = NodeCertificateCheck.Check(hospitalId, certificate, new RegistrationTrust(_authority, _roster), out var parsed);
+        if (parsed is null)
+            return check;
         using (parsed)
-            return Verify(hospitalId, RegistrationProof.SignedBytes(nonce, hospitalId, parameterSetId, _coordinatorAddress), parsed, signature ?? []);
-    }
-
-    private RegistrationProofCheck Verify(string hospitalId, byte[] signedBytes, X509Certificate2 certificate, byte[] signature)
-    {
-        if (NodeCertificateChain.IsAuthority(certificate))
-            return Refuse(RegistrationProofVerdict.NotANodeCertificate, $"{hospitalId} presented a CA certificate ({certificate.Subject})");
-        if (!NodeCertificateChain.IsIssuedBy(certificate, _authority, out var problem))
-            return Refuse(RegistrationProofVerdict.UntrustedChain, $"{hospitalId}'s certificate is not the federation's: {problem}");
-        var named = NodeCertificateChain.NodeId(certificate);
-        if (named != hospitalId)
-            return Refuse(RegistrationProofVerdict.WrongNodeId, $"the certificate presented for {hospitalId} was issued to {named ?? certificate.Subject}");
-        var fingerprint = MembershipRoster.Fingerprint(certificate);
-        if (_roster is not null && !_roster.IsAllowedHospital(hospitalId, fingerprint))
-            return Refuse(RegistrationProofVerdict.NotOnRoster, $"the roster does not list the certificate sha256 {fingerprint} as hospital {hospitalId}'s");
-
-        using var key = certificate.GetECDsaPublicKey();
-        if (key is null || !key.VerifyData(signedBytes, signature, HashAlgorithmName.SHA256, DSASignatureFormat.IeeeP1363FixedFieldConcatenation))
-            return Refuse(RegistrationProofVerdict.BadSignature, $"{hospitalId}'s signature does not verify with its certificate's key (sha256 {fingerprint}) for this challenge");
-        return new RegistrationProofCheck(RegistrationProofVerdict.Accepted, $"{hospitalId} proved possession of its certificate (sha256 {fingerprint})");
+        {
+            var fingerprint = MembershipRoster.Fingerprint(parsed);
+            var signedBytes = RegistrationProof.SignedBytes(nonce, hospitalId, parameterSetId, _coordinatorAddress);
+            if (!NodeCertificateCheck.VerifySignature(parsed, signedBytes, signature))
+                return Refuse(RegistrationProofVerdict.BadSignature, $"{hospitalId}'s signature does not verify with its certificate's key (sha256 {fingerprint}) for this challenge");
+            return new RegistrationProofCheck(RegistrationProofVerdict.Accepted, $"{hospitalId} proved possession of its certificate (sha256 {fingerprint})");
+        }
     }
 
     private void DropExpired()

@@ -74,6 +74,10 @@ internal static class NodeCommand
 
             var nodeId = nodeRole == FederationRoles.Aggregator ? FederationRoles.Aggregator : result.GetValue(hospitalId) ?? throw new ArgumentException("--hospital-id is required for a hospital");
             var tls = NodeTransport.LoadTls(effective, nodeId, result.GetValue(plaintext), result.GetValue(certificates));
+            // Refused before Akka starts: threshold key generation is signed and verified with the nodes' certificates.
+            if (settings.Mode == KeyMode.Threshold && tls is null)
+                throw new ArgumentException($"{nodeId}: threshold mode needs the node's certificates (run `fedhe certs`, drop --plaintext): "
+                    + "hospitals sign their public-key shares and verify one another's against the federation's CA");
             using var system = NodeTransport.Start(effective, tls);
             var finished = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             system.ActorOf(Props.Create(() => new NodeProgress(finished)), "node-progress");
@@ -104,7 +108,7 @@ internal static class NodeCommand
 
                 var hospitalData = LoadHospitalData(id, result.GetValue(data), result.GetValue(hospitalIndex), effective, settings);
                 var plan = TrainingPlan(effective, settings);
-                FederationNode.StartHospital(system, settings, crypto, hospitalData, plan, identity: tls?.Identity);
+                FederationNode.StartHospital(system, settings, crypto, hospitalData, plan, identity: tls?.Identity, trust: tls?.Trust);
                 AnsiConsole.MarkupLine($"{Markup.Escape(id)} up at {Akka.Cluster.Cluster.Get(system).SelfAddress} with {hospitalData.Train.SampleCount} training samples");
             }
 

@@ -108,6 +108,8 @@ public static class FederationSimulation
         var hospitalCrypto = threshold is null
             ? HospitalCrypto.WithSharedKeys(new CkksKeyMaterial(parameters, publicKey, secretKey))
             : HospitalCrypto.WithThreshold(threshold);
+        // Threshold mode signs and verifies key generation with the nodes' certificates: each run makes its own, in memory.
+        using var identities = threshold is null ? null : SimulatedIdentities.Create(hospitalIds);
         // Restarted nodes resume from checkpoints; unless the caller keeps them somewhere, they live in a temporary directory.
         var restarts = options.Faults.Any(f => f.Kind is FaultKind.RestartAggregator or FaultKind.RestartHospital);
         var temporaryState = restarts && options.ExtraConfig?.HasPath("fedhe.persistence.enabled") != true
@@ -135,7 +137,7 @@ public static class FederationSimulation
             for (var i = 0; i < hospitals.Count; i++)
             {
                 var hospitalData = new HospitalData(hospitalIds[i], partitions[i], evaluationSets[i]);
-                FederationNode.StartHospital(hospitals[i], settings, hospitalCrypto, hospitalData, plan, shadow);
+                FederationNode.StartHospital(hospitals[i], settings, hospitalCrypto, hospitalData, plan, shadow, identities?.For(hospitalIds[i]), identities?.Trust);
             }
 
 
@@ -184,7 +186,7 @@ public static class FederationSimulation
             systems.Add(system);
             await Cluster.Get(system).JoinAsync(seed ?? Cluster.Get(system).SelfAddress, cancellationToken).ConfigureAwait(false);
             system.ActorOf(Props.Create(() => new EventForwarder(events.Writer)), "simulation-events");
-            FederationNode.StartAggregator(system, settings, CkksKeyMaterial.ParametersOnly(parameters), threshold);
+            FederationNode.StartAggregator(system, settings, CkksKeyMaterial.ParametersOnly(parameters), threshold, identities?.Trust);
             return system;
         }
 
@@ -196,7 +198,8 @@ public static class FederationSimulation
                 FederationNode.NodeConfig(FederationRoles.Hospital, "127.0.0.1", 0, [], config));
             systems.Add(system);
             await Cluster.Get(system).JoinAsync(seed, cancellationToken).ConfigureAwait(false);
-            FederationNode.StartHospital(system, settings, hospitalCrypto, new HospitalData(id, partitions[index], evaluationSets[index]), plan, shadow);
+            FederationNode.StartHospital(system, settings, hospitalCrypto, new HospitalData(id, partitions[index], evaluationSets[index]), plan, shadow,
+                identities?.For(id), identities?.Trust);
             return system;
         }
         EvaluationMetrics? centralized = null, plaintextFedAvg = null;
