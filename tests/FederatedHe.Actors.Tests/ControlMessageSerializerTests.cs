@@ -28,6 +28,8 @@ public sealed class ControlMessageSerializerTests : IDisposable
         new BeginKeyGeneration(0, "session-1", ["hospital-1", "hospital-2"], ["akka.tcp://federation@127.0.0.1:1/user/hospital", "akka.tcp://federation@127.0.0.1:2/user/hospital"], 2),
         new KeyGenerationCompleted(0, "hospital-1", "abcd"),
         new DecryptionCommittee(3, 2, ["hospital-1", "hospital-3"]),
+        new KeyGenerationFailed(0, "session-1", "hospital-2", "the commitment of hospital-1 is refused (NotOnRoster)"),
+        new CollectiveKeyExposureSuspected(4, "hospital-3", "abcd", "the decryption carries 725 times the largest honest noise energy"),
     };
 
     [Theory]

@@ -128,6 +128,21 @@ public sealed class RoundCoordinatorKeyGenerationTests : TestKit
         Assert.Contains($"hospital-3 combined a key share for key another-key, the key it computed from the signed shares, not for the collective key {keyId}", completed.Status);
     }
 
+    [Fact]
+    public void A_party_that_found_a_crafted_aggregate_ends_the_federation_with_its_reason_and_an_outsiders_report_is_ignored()
+    {
+        var outsider = CreateTestProbe();
+        outsider.Send(_coordinator, new CollectiveKeyExposureSuspected(1, "hospital-2", "abcd", "forged by an outsider"));
+        _events.ExpectNoMsg(TimeSpan.FromMilliseconds(300));
+
+        var (probe, _) = _hospitals[1];
+        probe.Send(_coordinator, new CollectiveKeyExposureSuspected(1, "hospital-2", "abcd", "the decryption carries 725 times the largest honest noise energy"));
+        var completed = _events.ExpectMsg<FederationCompleted>();
+        Assert.False(completed.Succeeded);
+        Assert.Contains("hospital-2 refused the aggregate of round 1 and retired the collective key abcd: the decryption carries 725 times", completed.Status);
+        Assert.Contains("start a new federation with a new key", completed.Status);
+    }
+
     private void Send<T>(IEnumerable<T> messages) where T : IKeyGenerationMessage
     {
         foreach (var message in messages)

@@ -266,6 +266,68 @@ public sealed class ThresholdKeyGenerationAttackTests : TestKit
         Assert.Empty(_log.Crashes);
     }
 
+    [Fact]
+    public void A_crafted_aggregate_that_would_hand_out_the_collective_secret_is_refused_by_every_hospital_which_retires_the_key()
+    {
+        // All three hospitals share this test's actor system, so decryption shares carry local sender addresses: the parties'
+        // paths are announced as local ones, which the hospitals' sender checks then match.
+        var hospitals = StartHospitals();
+        var collectiveKey = HonestKeyGeneration(hospitals, Session, hospitals.Select(h => h.Path.ToString()).ToArray());
+
+        // Round 0's statistics as the aggregator would return them, plus what a malicious hospital added to its update:
+        // (0, 2^150), whose decryption is 2^150·s. Every party fuses the aggregate, so without the audit each would read s.
+        var statistics = new double[] { 72, 1.5, -0.5, 2.25, 30.0, 41.0, 18.5 };
+        var honest = new VectorEncryptor(Threshold.Ckks, collectiveKey).Encrypt(statistics).Chunks[0];
+        var aggregate = new Ciphertext(Threshold.Ckks, honest.Level, honest.Scale);
+        new Evaluator(Threshold.Ckks).Add(honest, CraftedC1(System.Numerics.BigInteger.Pow(2, 150)), aggregate);
+        foreach (var hospital in hospitals)
+        {
+            hospital.Tell(new EncryptedChunk(0, "aggregator", FederatedHe.Actors.Protocol.FederationProtocol.PayloadKind.AggregatedStatistics, 0, 1, statistics.Length, aggregate.ToBytes()), _coordinator.Ref);
+            hospital.Tell(new DecryptionCommittee(0, 1, ["hospital-1", "hospital-2"]), _coordinator.Ref);
+        }
+
+        var reports = new Dictionary<string, CollectiveKeyExposureSuspected>(StringComparer.Ordinal);
+        while (reports.Count < Parties.Length)
+        {
+            var report = _coordinator.FishForMessage<CollectiveKeyExposureSuspected>(_ => true);
+            reports[report.HospitalId] = report;
+        }
+
+        Assert.All(reports.Values, report =>
+        {
+            Assert.Equal(0, report.RoundId);
+            Assert.Equal(CollectivePublicKeyGenerator.KeyIdOf(collectiveKey).ToString(), report.KeyId);
+            Assert.Contains("may expose the collective secret key", report.Reason);
+        });
+        AwaitLog("hospital-3: refused the aggregate of round 0", "retires it and never encrypts under it again");
+
+        // The key is retired: asked for an update, the hospital encrypts nothing, and it refuses to resume under the key.
+        hospitals[0].Tell(new CollectFeatureStatistics(0, 2), _coordinator.Ref);
+        AwaitLog("hospital-1: cannot encrypt round 0: the collective key is retired");
+        Assert.DoesNotContain(_coordinator.ReceiveWhile(TimeSpan.FromSeconds(2), m => m), m => m is EncryptedChunk);
+        Assert.Empty(_log.Crashes);
+    }
+
+    /// <summary>(0, value) at the top level and default scale: the ciphertext a malicious hospital adds to its update.</summary>
+    private static Ciphertext CraftedC1(System.Numerics.BigInteger value)
+    {
+        var ckks = Threshold.Ckks;
+        var crafted = new Ciphertext(ckks, ckks.MaxLevel, ckks.DefaultScale);
+        for (var limb = 0; limb <= ckks.MaxLevel; limb++)
+        {
+            var modulus = ckks.Ring.Moduli[limb].Value;
+            crafted.C0.Limb(limb).Clear();
+            var c1 = crafted.C1.Limb(limb);
+            c1.Clear();
+            c1[0] = (ulong)(value % modulus);
+            ckks.Ring.Ntt(limb).Forward(c1);
+        }
+
+        crafted.C0.IsNttForm = true;
+        crafted.C1.IsNttForm = true;
+        return crafted;
+    }
+
     private IActorRef[] StartHospitals()
     {
         var plan = new HospitalTrainingPlan(ModelSpec.LogisticRegression,
@@ -291,9 +353,9 @@ public sealed class ThresholdKeyGenerationAttackTests : TestKit
     }
 
     /// <summary>A whole honest key generation in <paramref name="session"/>; the collective key every party computed.</summary>
-    private PublicKey HonestKeyGeneration(IActorRef[] hospitals, string session)
+    private PublicKey HonestKeyGeneration(IActorRef[] hospitals, string session, string[]? paths = null)
     {
-        Begin(hospitals, PathsOf(hospitals), session);
+        Begin(hospitals, paths ?? PathsOf(hospitals), session);
         Relay(hospitals, Collect<PublicKeyShareCommitment>(c => c.HospitalId));
         var reveals = Collect<PublicKeyShareReveal>(r => r.HospitalId);
         Relay(hospitals, reveals);

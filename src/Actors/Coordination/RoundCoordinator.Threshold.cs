@@ -50,6 +50,7 @@ internal sealed partial class RoundCoordinator
     {
         Receive<KeyGenerationCompleted>(Handle);
         Receive<KeyGenerationFailed>(Handle);
+        Receive<CollectiveKeyExposureSuspected>(Handle);
         Receive<PublicKeyShareCommitment>(Handle);
         Receive<PublicKeyShareReveal>(Handle);
         Receive<CollectivePublicKeyReady>(Handle);
@@ -178,6 +179,18 @@ internal sealed partial class RoundCoordinator
             + "and re-shares its secret, sealed, with the others");
         foreach (var id in _parties.Where(IsReachable))
             _hospitals[id].Ref.Tell(new CollectivePublicKeyAnnounced(0, ready.SessionId, ready.KeyId, ready.PublicKey));
+    }
+
+    private void Handle(CollectiveKeyExposureSuspected suspected)
+    {
+        if (!_parties.Contains(suspected.HospitalId) || !_hospitals.TryGetValue(suspected.HospitalId, out var entry) || !entry.Ref.Equals(Sender))
+        {
+            Ignore($"a key-exposure report claiming to be from {suspected.HospitalId}, sent by {Sender.Path}, not from that party");
+            return;
+        }
+
+        Fail($"{suspected.HospitalId} refused the aggregate of round {suspected.RoundId} and retired the collective key {suspected.KeyId}: "
+            + $"{suspected.Reason}. A crafted update or an altered aggregate may have exposed the key; start a new federation with a new key");
     }
 
     private void Handle(KeyGenerationFailed failed)

@@ -47,6 +47,10 @@ internal sealed partial class HospitalActor
     private string _noThresholdKeyReason = "key generation has not run";
     private bool _restoringThresholdKey;
 
+    // Set when a fused aggregate carried the trace of a crafted ciphertext: the collective key may be exposed, so this
+    // hospital never encrypts under it again (a new key generation clears it).
+    private string? _thresholdKeyRetired;
+
     /// <summary>Starts the key holder; with persistence on, asks it for the saved key first and registers once it answers.</summary>
     private void StartThresholdParty()
     {
@@ -70,6 +74,7 @@ internal sealed partial class HospitalActor
         Receive<KeyNotRestored>(Handle);
         Receive<ResumeThresholdKey>(Handle);
         Receive<DecryptionSharesReady>(Handle);
+        Receive<KeyExposureSuspected>(Handle);
         Receive<SharesFused>(fused =>
         {
             _fusing.Remove((fused.Round, fused.Attempt));
@@ -106,6 +111,7 @@ internal sealed partial class HospitalActor
 
         // A new collective key means a new federation: the saved key, statistics and model belong to the previous one.
         _thresholdKeyId = null;
+        _thresholdKeyRetired = null;
         _restoredCollectiveKey = null;
         _noThresholdKeyReason = $"key generation {begin.SessionId} has not completed";
         _scaledTrain = null;
@@ -281,6 +287,28 @@ internal sealed partial class HospitalActor
         _keyHolder.Tell(new FuseShares(round, committee.Attempt, aggregate.Ciphertexts, aggregate.VectorLength, shares));
     }
 
+    /// <summary>
+    /// The aggregate of a round fused to more than honest noise where real values have none: whatever was decrypted was not a
+    /// sum of well-formed encryptions, and whoever fused it (every hospital) may have learnt the collective secret from it. The
+    /// aggregate is dropped, the key retired (nothing is encrypted under it again) and the coordinator told, which ends the
+    /// federation. The audit cannot say which party crafted it.
+    /// </summary>
+    private void Handle(KeyExposureSuspected suspected)
+    {
+        _fusing.Remove((suspected.Round, suspected.Attempt));
+        if (_thresholdAggregates.Remove(suspected.Round))
+            _aggregatesInFlight = Math.Max(0, _aggregatesInFlight - 1);
+        _decryptionShares.Remove(suspected.Round);
+        if (_thresholdKeyRetired is not null)
+            return;
+
+        _thresholdKeyRetired = $"round {suspected.Round}'s aggregate: {suspected.Reason}";
+        StopCryptoPool();
+        _log.Error("{0}: refused the aggregate of round {1}: {2}. The collective key {3} may be exposed: this hospital retires it and "
+            + "never encrypts under it again; a new federation needs a new key", _data.HospitalId, suspected.Round, suspected.Reason, _thresholdKeyId ?? "?");
+        _coordinator.Tell(new CollectiveKeyExposureSuspected(suspected.Round, _data.HospitalId, _thresholdKeyId ?? string.Empty, suspected.Reason));
+    }
+
     private void Handle(KeyRestored restored)
     {
         _restoringThresholdKey = false;
@@ -319,6 +347,8 @@ internal sealed partial class HospitalActor
         string? problem = null;
         if (_thresholdKeyId is null)
             problem = _noThresholdKeyReason;
+        else if (_thresholdKeyRetired is not null)
+            problem = $"it retired this key: {_thresholdKeyRetired}";
         else if (_thresholdKeyId != resume.KeyId)
             problem = $"it holds a share of key {_thresholdKeyId}, not of {resume.KeyId}";
         else if (!resume.Parties.SequenceEqual(_parties, StringComparer.Ordinal) || resume.PartyPaths.Length != resume.Parties.Length)

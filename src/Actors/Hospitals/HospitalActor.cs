@@ -288,7 +288,10 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
 
         if (_crypto is null)
         {
-            _log.Error("{0}: cannot encrypt round {1}: the collective key is not ready", _data.HospitalId, round);
+            if (_thresholdKeyRetired is not null)
+                _log.Error("{0}: cannot encrypt round {1}: the collective key is retired ({2})", _data.HospitalId, round, _thresholdKeyRetired);
+            else
+                _log.Error("{0}: cannot encrypt round {1}: the collective key is not ready", _data.HospitalId, round);
             return;
         }
 

@@ -40,6 +40,11 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
     // The pairwise seeds that mask this party's decryption shares (after key generation, or loaded with the key).
     private DecryptionMaskSeeds? _masks;
 
+    // Every fused decryption under the key is audited for the trace of a crafted ciphertext; once one is found the key
+    // is retired: this party makes no more decryption shares under it.
+    private DecryptionNoiseAudit? _audit;
+    private string? _retiredBecause;
+
     // What the key file records beside the key: the session and parties of the key generation, and its collective key.
     private string _sessionId = string.Empty;
     private string[] _parties = [];
@@ -199,6 +204,8 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
             _secretShare?.Dispose();
             _secretShare = null; // from here on only the threshold key can take part in decryption
             _masks = new DecryptionMaskSeeds(_partyId, _maskSeeds);
+            _audit = new DecryptionNoiseAudit(_parameters);
+            _retiredBecause = null;
             foreach (var seed in _maskSeeds.Values)
                 CryptographicOperations.ZeroMemory(seed);
             _maskSeeds.Clear();
@@ -265,6 +272,8 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
         ForgetKeyGeneration();
         _masks?.Dispose();
         _masks = saved.MaskSeeds;
+        _audit = new DecryptionNoiseAudit(_parameters);
+        _retiredBecause = null;
         return new KeyRestored(_sessionId, _keyId.ToString(), _partyId, _parties, _threshold, saved.CollectivePublicKey, _keyFile.FilePath);
     }
 
@@ -272,6 +281,8 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
     {
         if (_thresholdKey is null || _masks is null)
             throw new InvalidOperationException("no threshold key and mask seeds: key generation has not completed");
+        if (_retiredBecause is not null)
+            throw new InvalidOperationException($"the collective key is retired: {_retiredBecause}");
         var decryptor = new ThresholdDecryptor(_parameters, _thresholdKey);
         var context = DecryptionContext(request.Round, request.Attempt);
         // Masked: the committee's masks cancel in the fused sum, so an observer of one member's share learns nothing from it.
@@ -287,13 +298,21 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
         var context = DecryptionContext(request.Round, request.Attempt);
         var values = new double[request.VectorLength];
         var slots = _parameters.Ckks.SlotCount;
-        for (var chunk = 0; chunk < request.Ciphertexts.Count; chunk++)
+        try
         {
-            var ciphertext = Ciphertext.FromBytes(_parameters.Ckks, request.Ciphertexts[chunk]);
-            var shares = request.SharesByParty.Values.Select(perChunk => perChunk[chunk]).ToList();
-            var fused = combiner.FuseValues(ciphertext, shares, context);
-            var count = Math.Min(slots, request.VectorLength - chunk * slots);
-            fused.AsSpan(0, count).CopyTo(values.AsSpan(chunk * slots));
+            for (var chunk = 0; chunk < request.Ciphertexts.Count; chunk++)
+            {
+                var ciphertext = Ciphertext.FromBytes(_parameters.Ckks, request.Ciphertexts[chunk]);
+                var shares = request.SharesByParty.Values.Select(perChunk => perChunk[chunk]).ToList();
+                var fused = combiner.FuseValues(ciphertext, shares, context, _audit);
+                var count = Math.Min(slots, request.VectorLength - chunk * slots);
+                fused.AsSpan(0, count).CopyTo(values.AsSpan(chunk * slots));
+            }
+        }
+        catch (SuspiciousDecryptionException suspicious)
+        {
+            _retiredBecause = $"round {request.Round}'s aggregate: {suspicious.Message}";
+            return new KeyExposureSuspected(request.Round, request.Attempt, suspicious.Message);
         }
 
         return new SharesFused(request.Round, request.Attempt, values);
@@ -374,4 +393,7 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
         : INoSerializationVerificationNeeded;
 
     public sealed record SharesFused(int Round, int Attempt, double[] Values) : INoSerializationVerificationNeeded;
+
+    /// <summary>The fused aggregate carried more than honest noise: it is not used, and the key holder retired the key.</summary>
+    public sealed record KeyExposureSuspected(int Round, int Attempt, string Reason) : INoSerializationVerificationNeeded;
 }

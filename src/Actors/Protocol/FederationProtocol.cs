@@ -159,6 +159,13 @@ public static class FederationProtocol
     public sealed record KeyGenerationFailed(int RoundId, string SessionId, string HospitalId, string Reason) : IControlMessage;
 
     /// <summary>
+    /// Threshold mode: the aggregate of round <paramref name="RoundId"/> fused, at <paramref name="HospitalId"/>, to more than the
+    /// committee's honest noise where real values have none: it was not a sum of well-formed encryptions (a crafted update, or an
+    /// altered aggregate), and the collective key <paramref name="KeyId"/> may be exposed. The hospital has retired the key.
+    /// </summary>
+    public sealed record CollectiveKeyExposureSuspected(int RoundId, string HospitalId, string KeyId, string Reason) : IControlMessage;
+
+    /// <summary>
     /// Threshold mode: the members who decrypt a round's aggregate. Each member sends its decryption shares
     /// to every party; any t of them let each party fuse. A new attempt replaces a member that dropped out.
     /// </summary>
