@@ -10,6 +10,10 @@ internal static class TestInsecureParameters
     public static CkksParameters TestInsecureLogN6 { get; } = CkksParameters.Create(
         new CkksParametersLiteral { LogN = 6, LogQ = [50, 40], LogScale = 30 }, allowInsecure: true);
 
+    /// <summary>N = 64 with complex slots (64 values per ciphertext), one 50-bit prime: aggregation chunks for fuzzing.</summary>
+    public static CkksParameters TestInsecureLogN6Aggregation { get; } = CkksParameters.Create(
+        new CkksParametersLiteral { LogN = 6, LogQ = [50], LogScale = 30, Packing = SlotPacking.ComplexSlots }, allowInsecure: true);
+
     /// <summary>N = 1024, three primes (exercises the multi-limb CRT path of decoding).</summary>
     public static CkksParameters TestInsecureLogN10ThreePrimes { get; } = CkksParameters.Create(
         new CkksParametersLiteral { LogN = 10, LogQ = [55, 40, 40], LogScale = 40 }, allowInsecure: true);
