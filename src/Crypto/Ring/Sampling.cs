@@ -46,16 +46,25 @@ public static class Sampling
             Modulus q = ring.Moduli[l];
             ulong mask = q.BitCount == 64 ? ulong.MaxValue : (1UL << q.BitCount) - 1;
             Span<ulong> limb = destination.Limb(l);
-            for (int j = 0; j < limb.Length; j++)
-            {
-                ulong v;
-                do
-                {
-                    v = prng.NextUInt64() & mask;
-                }
-                while (v >= q.Value);
 
-                limb[j] = v;
+            // Draw as many words as coefficients are missing and keep those below q, in order: the same
+            // words, accepted or rejected in the same order, as drawing one word at a time until it fits.
+            int j = 0;
+            while (j < limb.Length)
+            {
+                Span<ulong> words = limb[j..];
+                prng.NextUInt64s(words);
+                int accepted = j;
+                for (int k = 0; k < words.Length; k++)
+                {
+                    ulong v = words[k] & mask;
+                    if (v < q.Value)
+                    {
+                        limb[accepted++] = v;
+                    }
+                }
+
+                j = accepted;
             }
         }
     }
