@@ -16,6 +16,7 @@ namespace FederatedHe.Benchmarks;
 internal static class HeScaleBenchmarks
 {
     private const int Hospitals = 4;
+    private static int _totalPatients;
 
     public static int Run(string[] args)
     {
@@ -50,6 +51,7 @@ internal static class HeScaleBenchmarks
         {
             // A FedAvg numerator: n_i patients times weights of a trained MLP (|w| mostly below 1, up to 10).
             int patients = random.Next(100, 501);
+            _totalPatients += patients;
             updates[i] = Enumerable.Range(0, length).Select(_ => patients * Math.Clamp(0.3 * Gaussian(random), -10, 10)).ToArray();
             for (int j = 0; j < length; j++)
             {
@@ -62,6 +64,7 @@ internal static class HeScaleBenchmarks
         var realSlots = CkksParameters.Create(CkksPresets.LiteralLogN12LogQ60Aggregation with { Packing = SlotPacking.RealSlots });
         Aggregation(harness, realSlots, updates, sum, "RealSlots");
         Ladder(harness, length);
+        DroppedBitsPrecision(harness, CkksPresets.Params128BitLogN12LogQ60Aggregation, updates, sum);
         Console.WriteLine($"load average after the run: {LoadAverage()}");
         if (json is not null)
         {
@@ -88,7 +91,7 @@ internal static class HeScaleBenchmarks
             wire[i] = Enumerable.Range(0, chunks).Select(k => encryptor.EncryptChunk(updates[i], k).ToBytes()).ToArray();
         }
 
-        h.Time($"{tag}/EncryptAndSerialize/1 hospital", () =>
+        Time(h, $"{tag}/EncryptAndSerialize/1 hospital", () =>
         {
             for (int k = 0; k < chunks; k++)
             {
@@ -96,7 +99,7 @@ internal static class HeScaleBenchmarks
             }
         });
         byte[][] aggregate = new byte[chunks][];
-        h.Time($"{tag}/DeserializeAndSum/{Hospitals} updates", () =>
+        Time(h, $"{tag}/DeserializeAndSum/{Hospitals} updates", () =>
         {
             for (int k = 0; k < chunks; k++)
             {
@@ -111,7 +114,7 @@ internal static class HeScaleBenchmarks
             }
         });
         var decrypted = new double[length];
-        h.Time($"{tag}/DeserializeAndDecrypt/sum", () =>
+        Time(h, $"{tag}/DeserializeAndDecrypt/sum", () =>
         {
             for (int k = 0; k < chunks; k++)
             {
@@ -138,13 +141,13 @@ internal static class HeScaleBenchmarks
         }
 
         var scratch = new MemoryStream((int)wire[0].Length);
-        h.Time($"{tag}/EncryptAndSerialize/1 hospital", () =>
+        Time(h, $"{tag}/EncryptAndSerialize/1 hospital", () =>
         {
             scratch.SetLength(0);
             encryptor.EncryptTo(updates[0], scratch);
         });
         var aggregate = new MemoryStream();
-        h.Time($"{tag}/DeserializeAndSum/{Hospitals} updates", () =>
+        Time(h, $"{tag}/DeserializeAndSum/{Hospitals} updates", () =>
         {
             var accumulator = new AggregationAccumulator(parameters, length);
             foreach (var stream in wire)
@@ -160,7 +163,7 @@ internal static class HeScaleBenchmarks
             accumulator.WriteTo(aggregate);
         });
         var decrypted = new double[length];
-        h.Time($"{tag}/DeserializeAndDecrypt/sum", () =>
+        Time(h, $"{tag}/DeserializeAndDecrypt/sum", () =>
         {
             aggregate.Position = 0;
             decryptor.DecryptFrom(aggregate, decrypted);
@@ -188,6 +191,36 @@ internal static class HeScaleBenchmarks
         h.Record($"HeScale/Bytes/e + {b} low bits of c0 dropped", PerValue(Chunks(b, 1)), $"B/param update, {PerValue(Chunks(b, Hospitals)):F2} sum");
     }
 
+    /// <summary>Error of the decrypted sum of the 4 updates, and float32 identity of the mean, against the dropped bits.</summary>
+    private static void DroppedBitsPrecision(Harness h, CkksParameters parameters, double[][] updates, double[] sum)
+    {
+        using var secretKey = new KeyGenerator(parameters).GenerateSecretKey();
+        var decryptor = new AggregationDecryptor(parameters, secretKey);
+        foreach (int droppedBits in new[] { 0, 4, 6, 8, 10, 12 })
+        {
+            var encryptor = new AggregationEncryptor(parameters, secretKey, droppedBits);
+            var accumulator = new AggregationAccumulator(parameters, sum.Length, droppedBits);
+            long updateBytes = 0;
+            foreach (var update in updates)
+            {
+                using var wire = new MemoryStream();
+                updateBytes = encryptor.EncryptTo(update, wire);
+                wire.Position = 0;
+                while (wire.Position < wire.Length)
+                {
+                    accumulator.AddFrom(wire);
+                }
+            }
+
+            using var aggregate = new MemoryStream();
+            long aggregateBytes = accumulator.WriteTo(aggregate);
+            aggregate.Position = 0;
+            var decrypted = new double[sum.Length];
+            decryptor.DecryptFrom(aggregate, decrypted);
+            Report(h, $"HeScale/DroppedBits={droppedBits}/{Name(parameters)}", updateBytes, aggregateBytes, sum, decrypted);
+        }
+    }
+
     private static void Report(Harness h, string tag, long updateBytes, long aggregateBytes, double[] sum, double[] decrypted)
     {
         double worstAbsolute = 0;
@@ -204,6 +237,36 @@ internal static class HeScaleBenchmarks
         h.Record($"{tag}/UpdateBytesPerParameter", (double)updateBytes / sum.Length, $"B/param ({updateBytes:N0} bytes)");
         h.Record($"{tag}/SumBytesPerParameter", (double)aggregateBytes / sum.Length, $"B/param ({aggregateBytes:N0} bytes)");
         h.Record($"{tag}/SumMaxAbsoluteError", worstAbsolute, $"(max |sum| {maxSum:F1}; worst error / max(1, |sum|) = {worstRelative:E2})");
+
+        // What the model sees: the FedAvg mean Σ n_i·w_i / Σ n_i rounded to float32, beside the plaintext mean.
+        int differing = 0;
+        long worstUlps = 0;
+        for (int j = 0; j < sum.Length; j++)
+        {
+            int a = BitConverter.SingleToInt32Bits((float)(decrypted[j] / _totalPatients));
+            int b = BitConverter.SingleToInt32Bits((float)(sum[j] / _totalPatients));
+            if (a != b)
+            {
+                differing++;
+                worstUlps = Math.Max(worstUlps, Math.Abs((long)a - b));
+            }
+        }
+
+        h.Record($"{tag}/Float32MeanWeightsDiffering", differing, $"of {sum.Length:N0}; largest difference {worstUlps} float32 ulp");
+    }
+
+    /// <summary>
+    /// Times <paramref name="action"/> with the harness (wall clock) and records the process CPU time per call
+    /// beside it: on a shared machine the wall clock includes time spent descheduled, CPU time does not.
+    /// </summary>
+    private static void Time(Harness h, string name, Action action)
+    {
+        var process = Process.GetCurrentProcess();
+        process.Refresh();
+        var before = process.TotalProcessorTime;
+        int calls = 1 + h.Time(name, action).Repetitions;
+        process.Refresh();
+        h.Record($"{name}/cpu", (process.TotalProcessorTime - before).TotalMilliseconds / calls, "ms CPU per call (mean over warm-up and timed calls)");
     }
 
     private static string Name(CkksParameters parameters) =>
