@@ -52,10 +52,10 @@ public sealed class AggregationAccumulator
     public int DroppedBits { get; }
 
     /// <summary>How many contributions chunk <paramref name="chunkIndex"/> holds.</summary>
-    /// <exception cref="IndexOutOfRangeException">No such chunk.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">No such chunk.</exception>
     public int ContributorCount(int chunkIndex)
     {
-        var slot = _slots[chunkIndex];
+        var slot = SlotAt(chunkIndex);
         lock (slot)
         {
             return slot.Seeds.Count;
@@ -125,11 +125,11 @@ public sealed class AggregationAccumulator
     public void AddFrom(Stream stream) => Add(AggregationChunk.ReadFrom(_parameters, stream));
 
     /// <summary>The sum in chunk <paramref name="chunkIndex"/>, with the seeds of every contribution.</summary>
-    /// <exception cref="IndexOutOfRangeException">No such chunk.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">No such chunk.</exception>
     /// <exception cref="InvalidOperationException">Nothing was added to the chunk.</exception>
     public AggregationChunk ToChunk(int chunkIndex)
     {
-        var slot = _slots[chunkIndex];
+        var slot = SlotAt(chunkIndex);
         lock (slot)
         {
             if (slot.Sum is null)
@@ -156,6 +156,10 @@ public sealed class AggregationAccumulator
 
         return written;
     }
+
+    private Slot SlotAt(int chunkIndex) =>
+        (uint)chunkIndex < (uint)_slots.Length ? _slots[chunkIndex]
+            : throw new ArgumentOutOfRangeException(nameof(chunkIndex), chunkIndex, $"The vector has {_slots.Length} chunks.");
 
     private sealed class Slot
     {

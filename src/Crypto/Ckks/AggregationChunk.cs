@@ -80,6 +80,7 @@ public sealed class AggregationChunk
     }
 
     /// <summary>Number of chunks a vector of <paramref name="length"/> values takes.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The length is negative.</exception>
     public static int ChunkCountFor(CkksParameters parameters, int length)
     {
         ArgumentNullException.ThrowIfNull(parameters);

@@ -77,6 +77,7 @@ public sealed class AggregationEncryptor
     }
 
     /// <summary>Number of chunks a vector of <paramref name="length"/> values takes.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">The length is negative.</exception>
     public int ChunkCount(int length) => AggregationChunk.ChunkCountFor(_parameters, length);
 
     /// <summary>Encrypts chunk <paramref name="chunkIndex"/> of the whole vector <paramref name="values"/>.</summary>
