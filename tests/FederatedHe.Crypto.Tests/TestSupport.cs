@@ -88,6 +88,7 @@ internal static class SharedContexts
 {
     private static readonly Lazy<CkksContext> FedAvg = new(() => new CkksContext(CkksPresets.Params128BitLogN13FedAvg));
     private static readonly Lazy<CkksContext> LogN13 = new(() => new CkksContext(CkksPresets.Params128BitLogN13LogQ101));
+    private static readonly Lazy<CkksContext> Aggregation = new(() => new CkksContext(CkksPresets.Params128BitLogN12LogQ60Aggregation));
     private static readonly Lazy<CkksContext> LogN14 = new(() => new CkksContext(CkksPresets.Params128BitLogN14LogQ101));
     private static readonly Lazy<CkksContext> Small = new(() => new CkksContext(TestInsecureParameters.TestInsecureLogN6));
     private static readonly Lazy<CkksContext> ThreePrimes = new(() => new CkksContext(TestInsecureParameters.TestInsecureLogN10ThreePrimes));
@@ -97,6 +98,7 @@ internal static class SharedContexts
         nameof(CkksPresets.Params128BitLogN13FedAvg) => FedAvg.Value,
         nameof(CkksPresets.Params128BitLogN13LogQ101) => LogN13.Value,
         nameof(CkksPresets.Params128BitLogN14LogQ101) => LogN14.Value,
+        nameof(CkksPresets.Params128BitLogN12LogQ60Aggregation) => Aggregation.Value,
         nameof(TestInsecureParameters.TestInsecureLogN6) => Small.Value,
         nameof(TestInsecureParameters.TestInsecureLogN10ThreePrimes) => ThreePrimes.Value,
         _ => throw new ArgumentException(preset),
@@ -107,5 +109,6 @@ internal static class SharedContexts
         nameof(CkksPresets.Params128BitLogN13FedAvg),
         nameof(CkksPresets.Params128BitLogN13LogQ101),
         nameof(CkksPresets.Params128BitLogN14LogQ101),
+        nameof(CkksPresets.Params128BitLogN12LogQ60Aggregation), // real slots through the generic types
     };
 }
