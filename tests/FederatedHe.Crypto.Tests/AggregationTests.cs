@@ -194,6 +194,22 @@ public class AggregationTests(AggregationFixture fixture) : IClassFixture<Aggreg
     }
 
     [Fact]
+    public void A_hospital_can_check_that_the_sum_includes_its_update()
+    {
+        var values = Enumerable.Range(0, 5000).Select(i => i / 100.0).ToArray();
+        var mine = new AggregationEncryptor(P, fixture.SecretKey).EncryptChunk(values, 1);
+        var other = new AggregationEncryptor(P, fixture.SecretKey).EncryptChunk(values, 1);
+        var withMine = new AggregationAccumulator(P, values.Length);
+        withMine.Add(mine);
+        withMine.Add(other);
+        var withoutMine = new AggregationAccumulator(P, values.Length);
+        withoutMine.Add(other);
+        Assert.True(AggregationChunk.FromBytes(P, withMine.ToChunk(1).ToBytes()).Includes(mine));
+        Assert.False(withoutMine.ToChunk(1).Includes(mine));
+        Assert.False(withMine.ToChunk(1).Includes(new AggregationEncryptor(P, fixture.SecretKey).EncryptChunk(values, 0)));
+    }
+
+    [Fact]
     public void An_encryptor_never_repeats_a_seed_and_takes_none_from_its_caller()
     {
         var encryptor = new AggregationEncryptor(P, fixture.SecretKey, null, new byte[32]);

@@ -68,6 +68,23 @@ public sealed class AggregationChunk
     /// <summary>The seeds of the contributors' c1, in the order they were added.</summary>
     public IReadOnlyList<ReadOnlyMemory<byte>> Seeds => _seeds.Select(s => (ReadOnlyMemory<byte>)s).ToArray();
 
+    /// <summary>
+    /// Whether every seed of <paramref name="contribution"/> (e.g. the hospital's own update chunk) is among
+    /// this chunk's seeds, for the same chunk of a vector of the same length: a hospital's check that the sum
+    /// it received includes its update.
+    /// </summary>
+    public bool Includes(AggregationChunk contribution)
+    {
+        ArgumentNullException.ThrowIfNull(contribution);
+        if (contribution.Parameters.Id != Parameters.Id || contribution.ChunkIndex != ChunkIndex || contribution.VectorLength != VectorLength)
+        {
+            return false;
+        }
+
+        var seeds = _seeds.Select(s => Seed.From(s)).ToHashSet();
+        return contribution._seeds.All(s => seeds.Contains(Seed.From(s)));
+    }
+
     /// <summary>Bytes of <see cref="ToBytes"/> (header included).</summary>
     public int SerializedSize => SerializedSizeFor(Parameters, DroppedBits, ContributorCount);
 
