@@ -5,6 +5,7 @@ return args.Length == 0 ? Usage() : args[0] switch
     "crypto" => CryptoBenchmarks.Run(args[1..]),
     "threshold" => ThresholdBenchmarks.Run(args[1..]),
     "pool" => CryptoPoolBenchmarks.Run(args[1..]),
+    "he-scale" => HeScaleBenchmarks.Run(args[1..]),
     _ => Usage(),
 };
 
@@ -13,5 +14,6 @@ static int Usage()
     Console.Error.WriteLine("usage: FederatedHe.Benchmarks crypto [--json out.json] [--quick] [--skip-pipeline]");
     Console.Error.WriteLine("       FederatedHe.Benchmarks threshold [options]");
     Console.Error.WriteLine("       FederatedHe.Benchmarks pool [--json out.json]");
+    Console.Error.WriteLine("       FederatedHe.Benchmarks he-scale [--json out.json] [--length 1000000] [--repetitions 5]");
     return 2;
 }

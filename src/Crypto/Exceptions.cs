@@ -149,3 +149,17 @@ public sealed class NonFiniteValueException : ArgumentException
     /// <summary>The non-finite value (NaN, +∞ or −∞).</summary>
     public double Value { get; }
 }
+
+/// <summary>
+/// Thrown when a seed of a secret-key ciphertext would be used twice: two ciphertexts under the same secret
+/// with the same c1 = a reveal the difference of their plaintexts (c0 − c0' = m − m' + e − e'), and a sum
+/// holding one contribution twice is not the sum that was asked for.
+/// </summary>
+public sealed class SeedReuseException : CkksOperationException
+{
+    /// <summary>Creates the exception.</summary>
+    public SeedReuseException(string message)
+        : base(message)
+    {
+    }
+}

@@ -17,6 +17,7 @@ public class FuzzTests
     public static TheoryData<string> Readers => new()
     {
         "parameters", "publicKey", "secretKeyTernary", "secretKeyGeneral", "ciphertext", "ciphertextCompact", "ciphertextLevel0", "vector",
+        "parametersComplexSlots", "aggregationUpdate", "aggregationSum",
     };
 
     [Theory]
@@ -76,8 +77,42 @@ public class FuzzTests
             "ciphertextLevel0" => (ctx.Evaluator.RescaleNew(ctx.Encrypt(values)).ToBytes(), Both(b => Ciphertext.FromBytes(p, b), s => Ciphertext.ReadFrom(p, s))),
             "vector" => (new VectorEncryptor(p, ctx.PublicKey).Encrypt(Enumerable.Range(0, 70).Select(i => i / 7.0).ToArray()).ToBytes(),
                 Both(b => EncryptedVector.FromBytes((CkksParameters)p, b), s => EncryptedVector.ReadFrom((CkksParameters)p, s))),
+            "parametersComplexSlots" => (TestInsecureParameters.TestInsecureLogN6Aggregation.ToBytes(),
+                Both(b => CkksParameters.FromBytes(b, allowInsecure: true), s => CkksParameters.ReadFrom(s, allowInsecure: true))),
+            "aggregationUpdate" or "aggregationSum" => AggregationPayload(reader == "aggregationSum"),
             _ => throw new ArgumentException(reader),
         };
+    }
+
+    private static (byte[] Valid, Action<byte[]> Read) AggregationPayload(bool sum)
+    {
+        var p = TestInsecureParameters.TestInsecureLogN6Aggregation;
+        using var key = new KeyGenerator(p).GenerateSecretKey();
+        var encryptor = new AggregationEncryptor(p, key);
+        var values = Enumerable.Range(0, 150).Select(i => (i - 75) / 7.0).ToArray();
+        var chunk = encryptor.EncryptChunk(values, 1);
+        if (sum)
+        {
+            var accumulator = new AggregationAccumulator(p, values.Length);
+            accumulator.Add(chunk);
+            accumulator.Add(encryptor.EncryptChunk(values, 1));
+            accumulator.Add(encryptor.EncryptChunk(values, 1));
+            chunk = accumulator.ToChunk(1);
+        }
+
+        int flip = 0;
+        return (chunk.ToBytes(), bytes =>
+        {
+            if ((flip++ & 1) == 0)
+            {
+                AggregationChunk.FromBytes(p, bytes);
+            }
+            else
+            {
+                using var stream = new MemoryStream(bytes);
+                AggregationChunk.ReadFrom(p, stream);
+            }
+        });
     }
 
     private static byte[] Mutate(byte[] valid, Random random)

@@ -7,6 +7,60 @@ namespace FederatedHe.Crypto.Tests;
 
 public class RandomnessTests
 {
+    [Fact]
+    public void Uniform_sampling_in_blocks_accepts_and_rejects_the_same_words_as_drawing_one_word_at_a_time()
+    {
+        // 65537 = 2^16 + 1 rejects almost half of the 17-bit words, so rejections and refills are exercised.
+        var ring = new RingContext(10, [65537UL, Primes.GenerateNttPrimes(10, [60], [])[0]]);
+        var seed = Enumerable.Range(0, 32).Select(i => (byte)(255 - i)).ToArray();
+        var polynomial = new RnsPolynomial(ring.N, 2);
+        using (var prng = new AesCtrPrng(seed))
+        {
+            prng.NextByte(); // an unaligned start
+            Sampling.SampleUniform(prng, ring, polynomial, 2);
+        }
+
+        using var reference = new AesCtrPrng(seed);
+        reference.NextByte();
+        for (int l = 0; l < 2; l++)
+        {
+            ulong q = ring.Moduli[l].Value;
+            ulong mask = (1UL << ring.Moduli[l].BitCount) - 1;
+            for (int j = 0; j < ring.N; j++)
+            {
+                ulong v;
+                do
+                {
+                    v = reference.NextUInt64() & mask;
+                }
+                while (v >= q);
+
+                Assert.Equal(v, polynomial.Limb(l)[j]);
+            }
+        }
+    }
+
+    [Fact]
+    public void The_vectorised_Gaussian_sampler_draws_exactly_what_the_table_inversion_defines_including_a_ragged_tail()
+    {
+        var seed = Enumerable.Range(0, 32).Select(i => (byte)(i * 7)).ToArray();
+        var samples = new sbyte[1003];
+        using (var prng = new AesCtrPrng(seed))
+        {
+            Sampling.SampleGaussian(prng, samples);
+        }
+
+        using var reference = new AesCtrPrng(seed);
+        var table = Sampling.GaussianCumulativeTable.ToArray();
+        foreach (sbyte sample in samples)
+        {
+            ulong word = reference.NextUInt64();
+            ulong u = word & 0x7FFFFFFFFFFFFFFFUL;
+            int magnitude = table.Count(entry => u >= entry);
+            Assert.Equal((word >> 63) == 0 ? magnitude : -magnitude, sample);
+        }
+    }
+
     private static readonly byte[] KnownSeed = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
 
     [Fact]

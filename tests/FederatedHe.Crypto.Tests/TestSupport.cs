@@ -10,6 +10,10 @@ internal static class TestInsecureParameters
     public static CkksParameters TestInsecureLogN6 { get; } = CkksParameters.Create(
         new CkksParametersLiteral { LogN = 6, LogQ = [50, 40], LogScale = 30 }, allowInsecure: true);
 
+    /// <summary>N = 64 with complex slots (64 values per ciphertext), one 50-bit prime: aggregation chunks for fuzzing.</summary>
+    public static CkksParameters TestInsecureLogN6Aggregation { get; } = CkksParameters.Create(
+        new CkksParametersLiteral { LogN = 6, LogQ = [50], LogScale = 30, Packing = SlotPacking.ComplexSlots }, allowInsecure: true);
+
     /// <summary>N = 1024, three primes (exercises the multi-limb CRT path of decoding).</summary>
     public static CkksParameters TestInsecureLogN10ThreePrimes { get; } = CkksParameters.Create(
         new CkksParametersLiteral { LogN = 10, LogQ = [55, 40, 40], LogScale = 40 }, allowInsecure: true);
@@ -84,6 +88,7 @@ internal static class SharedContexts
 {
     private static readonly Lazy<CkksContext> FedAvg = new(() => new CkksContext(CkksPresets.Params128BitLogN13FedAvg));
     private static readonly Lazy<CkksContext> LogN13 = new(() => new CkksContext(CkksPresets.Params128BitLogN13LogQ101));
+    private static readonly Lazy<CkksContext> Aggregation = new(() => new CkksContext(CkksPresets.Params128BitLogN12LogQ60Aggregation));
     private static readonly Lazy<CkksContext> LogN14 = new(() => new CkksContext(CkksPresets.Params128BitLogN14LogQ101));
     private static readonly Lazy<CkksContext> Small = new(() => new CkksContext(TestInsecureParameters.TestInsecureLogN6));
     private static readonly Lazy<CkksContext> ThreePrimes = new(() => new CkksContext(TestInsecureParameters.TestInsecureLogN10ThreePrimes));
@@ -93,6 +98,7 @@ internal static class SharedContexts
         nameof(CkksPresets.Params128BitLogN13FedAvg) => FedAvg.Value,
         nameof(CkksPresets.Params128BitLogN13LogQ101) => LogN13.Value,
         nameof(CkksPresets.Params128BitLogN14LogQ101) => LogN14.Value,
+        nameof(CkksPresets.Params128BitLogN12LogQ60Aggregation) => Aggregation.Value,
         nameof(TestInsecureParameters.TestInsecureLogN6) => Small.Value,
         nameof(TestInsecureParameters.TestInsecureLogN10ThreePrimes) => ThreePrimes.Value,
         _ => throw new ArgumentException(preset),
@@ -103,5 +109,6 @@ internal static class SharedContexts
         nameof(CkksPresets.Params128BitLogN13FedAvg),
         nameof(CkksPresets.Params128BitLogN13LogQ101),
         nameof(CkksPresets.Params128BitLogN14LogQ101),
+        nameof(CkksPresets.Params128BitLogN12LogQ60Aggregation), // real slots through the generic types
     };
 }

@@ -324,6 +324,118 @@ public sealed class CkksEncoder
         _fft.Forward(re.AsSpan(0, n), im.AsSpan(0, n));
     }
 
+    /// <summary>
+    /// Encodes up to <see cref="CkksParameters.ValuesPerCiphertext"/> values under <paramref name="packing"/>
+    /// into the signed integer coefficients of round(Δ·m) (coefficient form, no NTT), for the single-modulus
+    /// aggregation types. Complex packing puts values [0, N/2) in the real parts and [N/2, N) in the imaginary
+    /// parts and skips the conjugation-invariance projection, which would erase the imaginary parts.
+    /// </summary>
+    /// <exception cref="ArgumentException">Too many values, or a value times the scale is not below q0/2 in the coefficients.</exception>
+    /// <exception cref="NonFiniteValueException">A value is NaN or infinite.</exception>
+    internal void EncodeCoefficients<T>(ReadOnlySpan<T> values, SlotPacking packing, double scale, Span<long> coefficients)
+        where T : struct, INumberBase<T>
+    {
+        int n = _parameters.SlotCount;
+        int capacity = packing == SlotPacking.ComplexSlots ? 2 * n : n;
+        if (values.Length > capacity)
+        {
+            throw new ArgumentException($"{values.Length} values do not fit in one ciphertext of {capacity} values.", nameof(values));
+        }
+
+        double[] re = ArrayPool<double>.Shared.Rent(n);
+        double[] im = ArrayPool<double>.Shared.Rent(n);
+        try
+        {
+            re.AsSpan(0, n).Clear();
+            im.AsSpan(0, n).Clear();
+            for (int j = 0; j < values.Length; j++)
+            {
+                double v = double.CreateTruncating(values[j]);
+                if (!double.IsFinite(v))
+                {
+                    throw new NonFiniteValueException(j, v);
+                }
+
+                if (j < n)
+                {
+                    re[j] = v;
+                }
+                else
+                {
+                    im[j - n] = v;
+                }
+            }
+
+            _fft.Inverse(re.AsSpan(0, n), im.AsSpan(0, n));
+            if (packing == SlotPacking.RealSlots)
+            {
+                MakeConjugationInvariant(re, im, n);
+            }
+
+            // |coefficient| < q0/2 keeps the value unambiguous modulo q0 (and within a long).
+            double bound = _parameters.CiphertextPrimes[0] / 2.0;
+            for (int j = 0; j < n; j++)
+            {
+                double a = Math.Round(re[j] * scale);
+                double b = Math.Round(im[j] * scale);
+                if (!(Math.Abs(a) < bound) || !(Math.Abs(b) < bound))
+                {
+                    throw new ArgumentException($"The values are too large for the scale 2^{Math.Log2(scale):F0}: a coefficient reaches 2^{Math.Log2(Math.Max(Math.Abs(a), Math.Abs(b))):F1}, beyond q0/2.", nameof(values));
+                }
+
+                coefficients[j] = (long)a;
+                coefficients[j + n] = (long)b;
+            }
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(re);
+            ArrayPool<double>.Shared.Return(im);
+        }
+    }
+
+    /// <summary>
+    /// Decodes residues modulo q0 in coefficient form (the inverse of <see cref="EncodeCoefficients"/>) into
+    /// the first <paramref name="destination"/>.Length values under <paramref name="packing"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">The destination is longer than one ciphertext's values.</exception>
+    internal void DecodeCoefficients(ReadOnlySpan<ulong> residues, SlotPacking packing, double scale, Span<double> destination)
+    {
+        int n = _parameters.SlotCount;
+        int capacity = packing == SlotPacking.ComplexSlots ? 2 * n : n;
+        if (destination.Length > capacity)
+        {
+            throw new ArgumentException($"At most {capacity} values can be decoded.", nameof(destination));
+        }
+
+        double[] re = ArrayPool<double>.Shared.Rent(n);
+        double[] im = ArrayPool<double>.Shared.Rent(n);
+        try
+        {
+            ulong q = _parameters.CiphertextPrimes[0];
+            ulong half = q >> 1;
+            double inverseScale = 1.0 / scale;
+            for (int j = 0; j < n; j++)
+            {
+                re[j] = Centered(residues[j], q, half) * inverseScale;
+                im[j] = Centered(residues[j + n], q, half) * inverseScale;
+            }
+
+            _fft.Forward(re.AsSpan(0, n), im.AsSpan(0, n));
+            int real = Math.Min(destination.Length, n);
+            re.AsSpan(0, real).CopyTo(destination);
+            if (destination.Length > n)
+            {
+                im.AsSpan(0, destination.Length - n).CopyTo(destination[n..]);
+            }
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(re);
+            ArrayPool<double>.Shared.Return(im);
+        }
+    }
+
     private static double Centered(ulong c, ulong q, ulong half) => c > half ? -(double)(q - c) : c;
 
     private double Crt2(ulong c0, ulong c1)

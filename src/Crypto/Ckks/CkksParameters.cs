@@ -15,7 +15,8 @@ namespace FederatedHe.Crypto.Ckks;
 /// refuses weaker sets unless insecure sets are explicitly allowed (tests only).</para>
 /// <para>Canonical encoding (the wire body, and the input of the SHA-256 identifier), little-endian:
 /// logN u8, count of Q primes u8, Q primes u64 each, count of P primes u8, P primes u64 each,
-/// logScale u8, σ f64, secret distribution u8 (1 = uniform ternary), error bound u8.</para>
+/// logScale u8, σ f64, secret distribution u8 (1 = uniform ternary), error bound u8, then — only for
+/// complex-packed sets — packing u8 = 1 (real-slot sets end before it, so their identifiers are unchanged).</para>
 /// <para>Immutable and thread-safe.</para>
 /// </remarks>
 public sealed class CkksParameters : RlweParameters
@@ -29,10 +30,11 @@ public sealed class CkksParameters : RlweParameters
     private const byte TernarySecret = 1;
     private readonly byte[] _canonical;
 
-    private CkksParameters(int logN, ulong[] q, ulong[] p, int logScale, SecurityLevel security, bool isSecure, byte[] canonical)
+    private CkksParameters(int logN, ulong[] q, ulong[] p, int logScale, SecurityLevel security, bool isSecure, SlotPacking packing, byte[] canonical)
         : base(logN, q, p, ComputeId(canonical))
     {
         LogScale = logScale;
+        Packing = packing;
         Security = security;
         IsSecure = isSecure;
         _canonical = canonical;
@@ -42,6 +44,15 @@ public sealed class CkksParameters : RlweParameters
 
     /// <summary>Number of complex slots per ciphertext, N/2 (real values use the real parts).</summary>
     public int SlotCount => N / 2;
+
+    /// <summary>How the aggregation types (<see cref="AggregationEncryptor"/>) place values in slots.</summary>
+    public SlotPacking Packing { get; }
+
+    /// <summary>
+    /// Real values per ciphertext for the aggregation types: N with <see cref="SlotPacking.ComplexSlots"/>,
+    /// N/2 otherwise. (<see cref="VectorEncryptor"/> always uses real slots, N/2 values.)
+    /// </summary>
+    public int ValuesPerCiphertext => Packing == SlotPacking.ComplexSlots ? N : N / 2;
 
     /// <summary>log2 of the default scale.</summary>
     public int LogScale { get; }
@@ -119,8 +130,13 @@ public sealed class CkksParameters : RlweParameters
             throw new CkksParameterException(nameof(literal.LogScale), $"LogScale = {literal.LogScale} must be in [1, min(120, log2 Q - 1)) (log2 Q = {logQ:F1}).");
         }
 
-        byte[] canonical = Encode(logN, q, p, literal.LogScale);
-        return new CkksParameters(logN, q, p, literal.LogScale, literal.Security, isSecure, canonical);
+        if (!Enum.IsDefined(literal.Packing))
+        {
+            throw new CkksParameterException(nameof(literal.Packing), $"unknown slot packing {literal.Packing}.");
+        }
+
+        byte[] canonical = Encode(logN, q, p, literal.LogScale, literal.Packing);
+        return new CkksParameters(logN, q, p, literal.LogScale, literal.Security, isSecure, literal.Packing, canonical);
     }
 
     /// <summary>The literal with the resolved primes, which recreates this set exactly.</summary>
@@ -131,6 +147,7 @@ public sealed class CkksParameters : RlweParameters
         P = KeySwitchingPrimes.ToArray(),
         LogScale = LogScale,
         Security = Security,
+        Packing = Packing,
     };
 
     /// <summary>Serializes the parameter set (header and canonical body).</summary>
@@ -168,9 +185,9 @@ public sealed class CkksParameters : RlweParameters
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"CKKS N=2^{LogN}, Q={string.Join('+', CiphertextPrimes.Select(v => Math.Round(Math.Log2(v)).ToString(System.Globalization.CultureInfo.InvariantCulture)))} bits, P={KeySwitchingPrimes.Count} primes, log2 QP={LogQP:F1}, Δ=2^{LogScale}, id={Id.ToString()[..16]}";
+        $"CKKS N=2^{LogN}, Q={string.Join('+', CiphertextPrimes.Select(v => Math.Round(Math.Log2(v)).ToString(System.Globalization.CultureInfo.InvariantCulture)))} bits, P={KeySwitchingPrimes.Count} primes, log2 QP={LogQP:F1}, Δ=2^{LogScale}{(Packing == SlotPacking.ComplexSlots ? ", complex slots" : "")}, id={Id.ToString()[..16]}";
 
-    private static int MaxBodyLength => 1 + 1 + (8 * MaxCiphertextPrimes) + 1 + (8 * MaxKeySwitchingPrimes) + 1 + 8 + 1 + 1;
+    private static int MaxBodyLength => 1 + 1 + (8 * MaxCiphertextPrimes) + 1 + (8 * MaxKeySwitchingPrimes) + 1 + 8 + 1 + 1 + 1;
 
     private static ParameterSetId ComputeId(byte[] canonical)
     {
@@ -243,9 +260,10 @@ public sealed class CkksParameters : RlweParameters
         return primes;
     }
 
-    private static byte[] Encode(int logN, ulong[] q, ulong[] p, int logScale)
+    private static byte[] Encode(int logN, ulong[] q, ulong[] p, int logScale, SlotPacking packing)
     {
-        var bytes = new byte[1 + 1 + (8 * q.Length) + 1 + (8 * p.Length) + 1 + 8 + 1 + 1];
+        int packingLength = packing == SlotPacking.RealSlots ? 0 : 1;
+        var bytes = new byte[1 + 1 + (8 * q.Length) + 1 + (8 * p.Length) + 1 + 8 + 1 + 1 + packingLength];
         int o = 0;
         bytes[o++] = (byte)logN;
         bytes[o++] = (byte)q.Length;
@@ -266,7 +284,12 @@ public sealed class CkksParameters : RlweParameters
         BinaryPrimitives.WriteDoubleLittleEndian(bytes.AsSpan(o), Sampling.GaussianSigma);
         o += 8;
         bytes[o++] = TernarySecret;
-        bytes[o] = Sampling.GaussianBound;
+        bytes[o++] = Sampling.GaussianBound;
+        if (packingLength == 1)
+        {
+            bytes[o] = (byte)packing;
+        }
+
         return bytes;
     }
 
@@ -295,6 +318,11 @@ public sealed class CkksParameters : RlweParameters
         }
 
         long expected = 1 + 1 + (8 * qCount) + 1 + (8 * pCount) + 1 + 8 + 1 + 1;
+        if (declared == (ulong)expected + 1)
+        {
+            expected++; // a complex-packed set: one packing byte follows
+        }
+
         WireFormat.CheckLength(declared, expected, offset - WireFormat.HeaderLength);
         PayloadIO.Require(body, (int)expected, "p", offset);
         var p = new ulong[pCount];
@@ -322,6 +350,19 @@ public sealed class CkksParameters : RlweParameters
             throw new CkksFormatException("errorBound", offset + o, $"error bound {body[o]}; this library uses {Sampling.GaussianBound}.");
         }
 
+        o++;
+        var packing = SlotPacking.RealSlots;
+        if (o < expected)
+        {
+            // Real-slot sets are encoded without the byte, so an explicit 0 would be a second encoding of the same set.
+            if (body[o] != (byte)SlotPacking.ComplexSlots)
+            {
+                throw new CkksFormatException("packing", offset + o, $"slot packing {body[o]}; only {(byte)SlotPacking.ComplexSlots} (complex slots) is written explicitly.");
+            }
+
+            packing = SlotPacking.ComplexSlots;
+        }
+
         Span<byte> digest = stackalloc byte[32];
         SHA256.HashData(body[..(int)expected], digest);
         if (ParameterSetId.FromBytes(digest) != id)
@@ -331,7 +372,7 @@ public sealed class CkksParameters : RlweParameters
 
         try
         {
-            return Create(new CkksParametersLiteral { LogN = logN, Q = q, P = p, LogScale = logScale }, allowInsecure);
+            return Create(new CkksParametersLiteral { LogN = logN, Q = q, P = p, LogScale = logScale, Packing = packing }, allowInsecure);
         }
         catch (CkksParameterException ex)
         {

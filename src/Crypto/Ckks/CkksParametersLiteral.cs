@@ -31,4 +31,25 @@ public sealed record CkksParametersLiteral
 
     /// <summary>The security level to enforce.</summary>
     public SecurityLevel Security { get; init; } = SecurityLevel.Classical128;
+
+    /// <summary>
+    /// How the aggregation types place real values in slots: <see cref="SlotPacking.RealSlots"/> (the
+    /// default, N/2 values per ciphertext) or <see cref="SlotPacking.ComplexSlots"/> (N values: real and
+    /// imaginary parts), for shared-key aggregation sets only.
+    /// </summary>
+    public SlotPacking Packing { get; init; } = SlotPacking.RealSlots;
+}
+
+/// <summary>How real values are placed in the N/2 complex slots of a ciphertext.</summary>
+public enum SlotPacking
+{
+    /// <summary>One real value per slot, imaginary parts zero: N/2 values per ciphertext. Every protocol supports it.</summary>
+    RealSlots = 0,
+
+    /// <summary>
+    /// Two real values per slot (real and imaginary parts): N values per ciphertext. The decoded values carry
+    /// the same noise per value as real slots. The plaintext is not conjugation-invariant, which threshold
+    /// decryption's noise audit relies on, so threshold sets refuse it: shared-key aggregation only.
+    /// </summary>
+    ComplexSlots = 1,
 }

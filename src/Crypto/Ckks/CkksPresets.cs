@@ -41,6 +41,28 @@ public static class CkksPresets
         LogScale = 40,
     };
 
+    /// <summary>
+    /// Shared-key FedAvg at model scale, for <see cref="AggregationEncryptor"/> and its companions only:
+    /// N = 4096 with complex slot packing (4096 real values per ciphertext), one 60-bit prime, Δ = 2^40.
+    /// One modulus because FedAvg only adds; N = 4096 because it is the smallest ring dimension this
+    /// library (and SEAL) accepts, and log2 Q·P = 60 ≤ 109, the 128-bit bound of the HomomorphicEncryption.org
+    /// table for it. (The table's N = 2048 row allows 54 bits, which would leave 4 bits less headroom for the
+    /// same bytes per value.) Sums stay exact modulo q0 while every value of the sum is below
+    /// q0/(2·√2·Δ) ≈ 3.7e5 in magnitude (16 updates of |n_i·w_i| ≤ 5000 reach 8e4); with
+    /// <see cref="AggregationEncryptor.DefaultDroppedBits"/> = 10 a chunk of 4096 values takes
+    /// 50 bits per value plus one 32-byte seed per contributor: about 6.3 bytes per value for an update and
+    /// for the sum of 4. Complex slots are not conjugation-invariant, which threshold decryption's noise audit
+    /// relies on, so threshold parameter sets refuse this packing: shared-key mode only.
+    /// </summary>
+    public static CkksParametersLiteral LiteralLogN12LogQ60Aggregation { get; } = new()
+    {
+        LogN = 12,                          // 2048 complex slots = 4096 real values; the smallest N supported
+        LogQ = [60],                        // level 0 only: additions need no rescaling; ≤ 109 bits for 128-bit security
+        LogScale = 40,                      // fresh noise/Δ ≈ 1e-10 per value; headroom 2^19 over Δ for the sum
+        Packing = SlotPacking.ComplexSlots, // real and imaginary parts: twice the values per ciphertext
+    };
+
+    private static readonly Lazy<CkksParameters> LogN12LogQ60Aggregation = new(() => CkksParameters.Create(CkksPresets.LiteralLogN12LogQ60Aggregation));
     private static readonly Lazy<CkksParameters> LogN13FedAvg = new(() => CkksParameters.Create(CkksPresets.LiteralLogN13FedAvg));
     private static readonly Lazy<CkksParameters> LogN13LogQ101 = new(() => CkksParameters.Create(CkksPresets.LiteralLogN13LogQ101));
     private static readonly Lazy<CkksParameters> LogN14LogQ101 = new(() => CkksParameters.Create(CkksPresets.LiteralLogN14LogQ101));
@@ -54,11 +76,15 @@ public static class CkksPresets
     /// <summary>The validated set of <see cref="LiteralLogN14LogQ101"/>.</summary>
     public static CkksParameters Params128BitLogN14LogQ101 => LogN14LogQ101.Value;
 
+    /// <summary>The validated set of <see cref="LiteralLogN12LogQ60Aggregation"/> (complex slots: shared-key aggregation only).</summary>
+    public static CkksParameters Params128BitLogN12LogQ60Aggregation => LogN12LogQ60Aggregation.Value;
+
     /// <summary>Every preset, by name.</summary>
     public static IReadOnlyDictionary<string, CkksParameters> All => new Dictionary<string, CkksParameters>
     {
         [nameof(Params128BitLogN13FedAvg)] = Params128BitLogN13FedAvg,
         [nameof(Params128BitLogN13LogQ101)] = Params128BitLogN13LogQ101,
         [nameof(Params128BitLogN14LogQ101)] = Params128BitLogN14LogQ101,
+        [nameof(Params128BitLogN12LogQ60Aggregation)] = Params128BitLogN12LogQ60Aggregation,
     };
 }

@@ -111,12 +111,17 @@ public sealed class ThresholdParameters
     /// <summary>Validates a literal and builds the set.</summary>
     /// <param name="literal">The description.</param>
     /// <param name="allowInsecure">Accept an insecure CKKS set and κ below <see cref="MinStatisticalSecurity"/>; tests only.</param>
-    /// <exception cref="CkksParameterException">A field is malformed, B_ct does not cover one fresh encryption, or Q leaves no room for the smudging noise.</exception>
+    /// <exception cref="CkksParameterException">The CKKS set packs complex slots, a field is malformed, B_ct does not cover one fresh encryption, or Q leaves no room for the smudging noise.</exception>
     /// <exception cref="InsecureParametersException">The CKKS set is below 128-bit security and <paramref name="allowInsecure"/> is false.</exception>
     public static ThresholdParameters Create(ThresholdParametersLiteral literal, bool allowInsecure = false)
     {
         ArgumentNullException.ThrowIfNull(literal);
         var ckks = CkksParameters.Create(literal.Ckks, allowInsecure);
+        if (ckks.Packing != SlotPacking.RealSlots)
+        {
+            // The decryption-share noise audit checks conjugation invariance, which only real-slot plaintexts have.
+            throw new CkksParameterException("Ckks.Packing", "complex slot packing is for shared-key aggregation only; threshold decryption audits real-slot plaintexts.");
+        }
         if (literal.MaxParties < 1 || literal.MaxParties > MaxSupportedParties)
         {
             throw new CkksParameterException(nameof(literal.MaxParties), $"MaxParties = {literal.MaxParties} is outside [1, {MaxSupportedParties}].");

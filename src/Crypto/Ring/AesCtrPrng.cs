@@ -103,6 +103,30 @@ public sealed class AesCtrPrng : IDisposable
     }
 
     /// <summary>The next keystream byte.</summary>
+    /// <summary>
+    /// Fills <paramref name="destination"/> with exactly the words that as many <see cref="NextUInt64"/> calls
+    /// would return, in order, by block copies from the buffer.
+    /// </summary>
+    public void NextUInt64s(Span<ulong> destination)
+    {
+        while (!destination.IsEmpty)
+        {
+            if (_position > BufferLength - 8)
+            {
+                Refill();
+            }
+
+            int take = Math.Min(destination.Length, (BufferLength - _position) / 8);
+            for (int k = 0; k < take; k++)
+            {
+                destination[k] = BinaryPrimitives.ReadUInt64LittleEndian(_buffer.AsSpan(_position + (8 * k), 8));
+            }
+
+            _position += 8 * take;
+            destination = destination[take..];
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public byte NextByte()
     {

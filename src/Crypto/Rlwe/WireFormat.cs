@@ -21,6 +21,12 @@ public enum PayloadKind : byte
     /// <summary>An encrypted vector (a sequence of ciphertexts with a logical length).</summary>
     EncryptedVector = 5,
 
+    /// <summary>
+    /// One chunk of an addition-only aggregation: c0 in coefficient form with its low bits dropped and the
+    /// seeds of every contributor's c1 (one for an update, k for a sum of k updates).
+    /// </summary>
+    AggregationChunk = 6,
+
     /// <summary>Threshold CKKS: a party's share of the collective public key.</summary>
     PublicKeyShare = 16,
 
