@@ -13,8 +13,11 @@ internal static class SimulationProgress
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
     public static async Task<SimulationResult> RunAsync(SimulationOptions options, CancellationToken cancellationToken)
     {
-        AnsiConsole.MarkupLine($"[bold]FederatedHe[/] encrypted federation: {options.Hospitals} hospitals, {options.Rounds} rounds, " +
-                               $"{options.Model}, CKKS {Markup.Escape(options.EffectiveCryptoPreset)}, {options.Mode}{(options.Mode == KeyMode.Threshold ? $" ({options.EffectiveThreshold}-of-{options.Hospitals})" : string.Empty)}, {options.Partition} partition, seed {options.Seed}");
+        var spec = options.Spec;
+        AnsiConsole.MarkupLine($"[bold]FederatedHe[/] encrypted federation: {spec.Federation.Hospitals} hospitals, {spec.Federation.Rounds} rounds, " +
+                               $"{spec.Training.Model}, CKKS {Markup.Escape(spec.EffectivePreset)}, {spec.Crypto.Mode}" +
+                               $"{(spec.Crypto.Mode == KeyMode.Threshold ? $" ({spec.EffectiveThreshold}-of-{spec.Federation.Hospitals})" : string.Empty)}, " +
+                               $"{spec.Data.Partition} partition, seed {spec.Federation.Seed}");
         AnsiConsole.MarkupLine("[grey]Each hospital and the aggregator is its own actor system; they form an Akka cluster over TCP on 127.0.0.1.[/]");
 
         var table = new Table().Border(TableBorder.Rounded)
@@ -63,10 +66,10 @@ internal static class SimulationProgress
     }
 
     /// <summary>Writes a run report into a new directory under <paramref name="outputRoot"/> and says where.</summary>
-    public static string WriteReport(string outputRoot, string name, string specText, SimulationOptions options, SimulationResult result, DateTime startedUtc)
+    public static string WriteReport(string outputRoot, string name, SimulationOptions options, SimulationResult result, DateTime startedUtc)
     {
         var directory = RunReport.CreateRunDirectory(outputRoot, name, startedUtc);
-        RunReport.Write(directory, name, specText, options, result);
+        RunReport.Write(directory, name, options, result);
         AnsiConsole.MarkupLine($"report written to [bold]{Markup.Escape(directory)}[/]");
         return directory;
     }
