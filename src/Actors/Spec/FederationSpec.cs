@@ -38,7 +38,7 @@ public sealed record FederationSpec(
     public static FederationSpec Default => FederationSpecBinder.Reference.Spec;
 
     /// <summary>The hospitals' ids, <c>hospital-1</c> … <c>hospital-N</c>, in partition order.</summary>
-    public IReadOnlyList<string> HospitalIds => [.. Enumerable.Range(1, Federation.Hospitals).Select(HospitalId)];
+    public IReadOnlyList<string> HospitalIds => [.. Enumerable.Range(0, Federation.Hospitals).Select(HospitalId)];
 
     /// <summary>The id of the hospital that holds partition <paramref name="index"/> (from 0).</summary>
     public static string HospitalId(int index) => $"hospital-{index + 1}";
