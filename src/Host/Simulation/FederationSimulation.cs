@@ -90,8 +90,8 @@ public static class FederationSimulation
         var spec = options.Spec;
         var (parameters, threshold) = spec.ResolveCrypto();
 
-        // Several hospitals share this process's cores: one intra-op thread each keeps them from oversubscribing. A `fedhe node`
-        // hospital trains with one thread as well, so both ways of running sum in the same order and reach the same model.
+        // Several hospitals share this process's cores: one intra-op thread each keeps them from oversubscribing (the hospitals'
+        // own training is set so by FederationNode.StartHospital; this covers the harness's baselines too).
         TorchSharp.torch.set_num_threads(1);
 
         // The one split every run mode makes (FederationData): the common test set first, then the seeded partition.
