@@ -9,8 +9,6 @@ using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Hosting;
 using FederatedHe.Host.Simulation;
 using FederatedHe.Host.Security;
-using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Spectre.Console;
 using static FederatedHe.Actors.Protocol.FederationEvents;
 using static FederatedHe.Actors.Protocol.FederationProtocol;
@@ -97,28 +95,21 @@ internal static class NodeCommand
                 }
             }
 
+            using var system = NodeTransport.Start(effective, tls);
             var finished = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
-            void StartNode(ActorSystem system)
-            {
-                system.ActorOf(Props.Create(() => new NodeProgress(finished)), "node-progress");
-                if (nodeRole == FederationRoles.Aggregator)
-                {
-                    // Over TLS, hospitals register only by proving with their certificate's key the id the CA issued them.
-                    FederationNode.StartAggregator(system, federation, tls?.Trust);
-                    AnsiConsole.MarkupLine($"aggregator up at {Akka.Cluster.Cluster.Get(system).SelfAddress}; waiting for {federation.Federation.Hospitals} hospitals");
-                }
-                else
-                {
-                    FederationNode.StartHospital(system, federation, crypto!, hospitalData!, identity: tls?.Identity);
-                    AnsiConsole.MarkupLine($"{Markup.Escape(nodeId)} up at {Akka.Cluster.Cluster.Get(system).SelfAddress} with {hospitalData!.Train.SampleCount} training samples");
-                }
-            }
+            system.ActorOf(Props.Create(() => new NodeProgress(finished)), "node-progress");
 
-            // The node runs on the Generic Host (Akka.Hosting); the host's lifetime runs the actor system's coordinated shutdown.
-            using var host = await FederationNodeHost.StartAsync(effective, tls, nodeRole, StartNode, cancellationToken).ConfigureAwait(false);
-            var system = host.Services.GetRequiredService<ActorSystem>();
-            // A host stopped from outside (SIGTERM) ends the node as a cancellation would.
-            using var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() => finished.TrySetResult(false));
+            if (nodeRole == FederationRoles.Aggregator)
+            {
+                // Over TLS, hospitals register only by proving with their certificate's key the id the CA issued them.
+                FederationNode.StartAggregator(system, federation, tls?.Trust);
+                AnsiConsole.MarkupLine($"aggregator up at {Akka.Cluster.Cluster.Get(system).SelfAddress}; waiting for {federation.Federation.Hospitals} hospitals");
+            }
+            else
+            {
+                FederationNode.StartHospital(system, federation, crypto!, hospitalData!, identity: tls?.Identity);
+                AnsiConsole.MarkupLine($"{Markup.Escape(nodeId)} up at {Akka.Cluster.Cluster.Get(system).SelfAddress} with {hospitalData!.Train.SampleCount} training samples");
+            }
 
             using var stopFaultControl = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var faultCommands = result.GetValue(faultControl)
@@ -128,7 +119,7 @@ internal static class NodeCommand
             var succeeded = await finished.Task.ConfigureAwait(false);
             await stopFaultControl.CancelAsync().ConfigureAwait(false);
             await faultCommands.ConfigureAwait(false);
-            await host.StopAsync(CancellationToken.None).ConfigureAwait(false);
+            await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance).ConfigureAwait(false);
             return succeeded ? 0 : 1;
         });
         return command;

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
-using Akka.Actor.Setup;
 using Akka.Configuration;
 using FederatedHe.Actors.Nodes;
 using FederatedHe.Actors.Security;
@@ -55,17 +54,6 @@ internal static class NodeTransport
     /// <exception cref="TlsConfigurationException">The certificate does not fit this node.</exception>
     public static ActorSystem Start(Config effective, NodeTlsMaterial? tls)
     {
-        var (config, setup) = Prepare(effective, tls);
-        return setup is null ? ActorSystem.Create(FederationNode.SystemName, config) : ActorSystem.Create(FederationNode.SystemName, setup);
-    }
-
-    /// <summary>
-    /// The node's configuration as its actor system must get it (seed addresses in the transport's scheme, TLS on), and for
-    /// a TLS node the setup that carries its certificate and peer validator (null for plain TCP).
-    /// </summary>
-    /// <exception cref="TlsConfigurationException">The certificate does not fit this node.</exception>
-    public static (Config Config, ActorSystemSetup? Setup) Prepare(Config effective, NodeTlsMaterial? tls)
-    {
         // Seeds are given as akka.tcp addresses; the node's transport decides the scheme they really listen on.
         var seeds = effective.GetStringList("akka.cluster.seed-nodes", [])
             .Select(s => tls is null ? s : ClusterTls.SecureSeed(s))
@@ -73,10 +61,9 @@ internal static class NodeTransport
         var config = ConfigurationFactory.ParseString($"akka.cluster.seed-nodes = [{string.Join(", ", seeds.Select(s => $"\"{s}\""))}]")
             .WithFallback(effective);
         if (tls is null)
-            return (config, null);
+            return ActorSystem.Create(FederationNode.SystemName, config);
 
-        var setup = ClusterTls.Setup(config, tls.Certificate, tls.Authority, tls.Roster, tls.NodeId);
-        return (setup.Get<BootstrapSetup>().Value.Config.Value, setup);
+        return ActorSystem.Create(FederationNode.SystemName, ClusterTls.Setup(config, tls.Certificate, tls.Authority, tls.Roster, tls.NodeId));
     }
 }
 
