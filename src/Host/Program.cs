@@ -19,6 +19,7 @@ public static class Program
             BaselineCommand.Create(),
             ExperimentCommand.Create(),
             ClusterCommand.Create(),
+            SpecCommand.Create(),
             TrainCommand.Create(),
             PredictCommand.Create(),
             EvaluateCommand.Create(),

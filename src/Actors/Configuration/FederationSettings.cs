@@ -14,7 +14,10 @@ public enum KeyMode
     Threshold,
 }
 
-/// <summary>The round policy's numbers, read once from <c>fedhe.federation</c>; immutable, changed with <c>with</c>.</summary>
+/// <summary>
+/// The actors' view of the federation spec (<see cref="FederatedHe.Actors.Spec.FederationSpec.ToFederationSettings"/>): the round policy,
+/// CKKS preset and transfer bounds; immutable, changed with <c>with</c>.
+/// </summary>
 public sealed record FederationSettings(
     KeyMode Mode,
     int Rounds,
@@ -37,35 +40,9 @@ public sealed record FederationSettings(
     public static FederationSettings Create(ActorSystem system) => Create(system.Settings.Config);
 
     /// <summary>Reads the settings from a config (falling back to the reference config).</summary>
-    /// <exception cref="FederationConfigurationException">A value is missing or out of range.</exception>
-    public static FederationSettings Create(Config config)
-    {
-        var c = config.WithFallback(FederationConfig.Default);
-        var mode = c.GetString("fedhe.federation.mode") switch
-        {
-            "shared-key" => KeyMode.SharedKey,
-            "threshold" => KeyMode.Threshold,
-            var other => throw new FederationConfigurationException("fedhe.federation.mode", $"'{other}' is neither shared-key nor threshold"),
-        };
-        var settings = new FederationSettings(
-            mode,
-            c.GetInt("fedhe.federation.rounds"),
-            c.GetInt("fedhe.federation.min-hospitals"),
-            c.GetInt("fedhe.federation.quorum"),
-            c.GetTimeSpan("fedhe.federation.registration-timeout"),
-            c.GetTimeSpan("fedhe.federation.collect-timeout"),
-            c.GetTimeSpan("fedhe.federation.evaluate-timeout"),
-            c.GetInt("fedhe.federation.max-attempts"),
-            c.GetInt("fedhe.federation.threshold"),
-            c.GetInt("fedhe.federation.seed"),
-            c.GetString("fedhe.crypto.preset"),
-            c.GetInt("fedhe.crypto.pool-size"),
-            c.GetInt("fedhe.transfer.max-chunks-per-vector"),
-            c.GetInt("fedhe.transfer.max-open-vectors"),
-            c.GetInt("fedhe.transfer.max-open-vectors-per-participant"));
-        settings.Validate();
-        return settings;
-    }
+    /// <exception cref="FederatedHe.Actors.Spec.FederationSpecException">A value is mistyped or out of range.</exception>
+    public static FederationSettings Create(Config config) =>
+        FederatedHe.Actors.Spec.FederationSpecBinder.Bind(config).ToFederationSettings().Validate();
 
     /// <summary>Workers in the crypto pool: the configured number, or one per core.</summary>
     public int EffectiveCryptoPoolSize => CryptoPoolSize > 0 ? CryptoPoolSize : Environment.ProcessorCount;
@@ -83,14 +60,14 @@ public sealed record FederationSettings(
     public FederationSettings Validate()
     {
         Require(Rounds >= 1, "fedhe.federation.rounds", $"{Rounds} must be at least 1");
-        Require(MinHospitals >= 1, "fedhe.federation.min-hospitals", $"{MinHospitals} must be at least 1");
-        Require(Quorum >= 1 && Quorum <= MinHospitals, "fedhe.federation.quorum", $"{Quorum} must be between 1 and min-hospitals ({MinHospitals})");
+        Require(MinHospitals >= 1, "fedhe.federation.hospitals", $"{MinHospitals} must be at least 1");
+        Require(Quorum >= 1 && Quorum <= MinHospitals, "fedhe.federation.quorum", $"{Quorum} must be between 1 and hospitals ({MinHospitals})");
         Require(CollectTimeout > TimeSpan.Zero, "fedhe.federation.collect-timeout", "must be positive");
         Require(EvaluateTimeout > TimeSpan.Zero, "fedhe.federation.evaluate-timeout", "must be positive");
         Require(RegistrationTimeout > TimeSpan.Zero, "fedhe.federation.registration-timeout", "must be positive");
         Require(MaxAttempts >= 1, "fedhe.federation.max-attempts", $"{MaxAttempts} must be at least 1");
         Require(Mode == KeyMode.SharedKey || (Threshold >= 1 && Threshold <= MinHospitals),
-            "fedhe.federation.threshold", $"{Threshold} must be between 1 and min-hospitals ({MinHospitals})");
+            "fedhe.crypto.threshold", $"{Threshold} must be between 1 and hospitals ({MinHospitals})");
         Require(CryptoPoolSize >= 0, "fedhe.crypto.pool-size", $"{CryptoPoolSize} must be 0 (one per core) or more");
         Require(MaxChunksPerVector >= 1, "fedhe.transfer.max-chunks-per-vector", "must be at least 1");
         Require(MaxOpenVectors >= 1, "fedhe.transfer.max-open-vectors", "must be at least 1");

@@ -280,7 +280,7 @@ internal sealed partial class RoundCoordinator
         if (key.Threshold != _settings.Threshold)
         {
             Fail($"cannot resume the checkpoint of round {checkpoint.Round}: its collective key needs {key.Threshold} parties to decrypt, "
-                + $"this federation is configured for {_settings.Threshold}; restore fedhe.federation.threshold or delete the checkpoint journal");
+                + $"this federation is configured for {_settings.Threshold}; restore fedhe.crypto.threshold or delete the checkpoint journal");
             return false;
         }
 

@@ -382,7 +382,8 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
             FeatureStatistics statistics;
             try
             {
-                statistics = FeatureStatistics.FromVector(decrypted.Values, _data.Train.FeatureCount);
+                // Settled on a grid far above CKKS noise: every run of the spec then scales its data identically (DecryptedValues).
+                statistics = FeatureStatistics.FromVector(DecryptedValues.SettleRelative(decrypted.Values), _data.Train.FeatureCount);
                 standardizer = Standardizer.FromStatistics(statistics);
             }
             catch (ArgumentException exception)
@@ -411,7 +412,8 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
             float[] global;
             try
             {
-                global = FedAvg.Average(values.AsSpan(0, _parameterCount), totalSamples);
+                // Settled like the statistics, so every hospital and every run of the spec reach the same model bit for bit.
+                global = DecryptedValues.SettledAverage(values.AsSpan(0, _parameterCount), totalSamples);
             }
             catch (ArgumentException exception)
             {

@@ -7,6 +7,8 @@ using FederatedHe.Actors.CryptoPool;
 using FederatedHe.Actors.Hospitals;
 using FederatedHe.Actors.Persistence;
 using FederatedHe.Actors.Security;
+using FederatedHe.Actors.Spec;
+using FederatedHe.Training.Federation;
 using FederatedHe.Crypto.Multiparty;
 
 namespace FederatedHe.Actors.Nodes;
@@ -52,6 +54,54 @@ public static class FederationNode
             """);
         // With fedhe.persistence on, the SQL journal is pointed at the configured SQLite file.
         return PersistenceSettings.Resolve(node.WithFallback(configuration ?? Config.Empty).WithFallback(FederationConfig.Default));
+    }
+
+    /// <summary>
+    /// The configuration of one node of the federation <paramref name="spec"/>: the spec (as its HOCON, so the actors that read
+    /// their system's config see the same values) over the node's own settings (akka.*, fedhe.tls; e.g. a node file over
+    /// hocon/cluster.conf), with its role, host, port and seed nodes on top.
+    /// </summary>
+    public static Config NodeConfig(FederationSpec spec, string role, string hostname, int port, IEnumerable<string>? seedNodes, Config? nodeSettings) =>
+        NodeConfig(role, hostname, port, seedNodes,
+            ConfigurationFactory.ParseString(FederationSpecWriter.Write(spec)).WithFallback(nodeSettings ?? Config.Empty));
+
+    /// <summary>How every hospital of <paramref name="spec"/> trains: its model, FedAvg (FedProx when μ &gt; 0) and the seed.</summary>
+    public static HospitalTrainingPlan TrainingPlan(FederationSpec spec)
+    {
+        var training = spec.TrainingOptions;
+        var options = new FedAvgOptions { LocalTraining = training };
+        IFederatedStrategy strategy = training.ProximalMu > 0 ? new FedProxStrategy(options, training.ProximalMu) : new FedAvgStrategy(options);
+        return new HospitalTrainingPlan(spec.Training.Model, strategy, spec.Federation.Seed);
+    }
+
+    /// <summary>Starts the aggregator of <paramref name="spec"/>: its CKKS parameters come from the spec's preset.</summary>
+    /// <param name="system">The aggregator's actor system.</param>
+    /// <param name="spec">The federation.</param>
+    /// <param name="trust">What hospitals' registration proofs are checked against, or null where ids are taken on trust.</param>
+    /// <exception cref="FederationSpecException">The preset is unknown.</exception>
+    /// <exception cref="ArgumentException">The trust's authority is not a CA certificate.</exception>
+    public static IActorRef StartAggregator(ActorSystem system, FederationSpec spec, RegistrationTrust? trust = null)
+    {
+        var (parameters, threshold) = spec.ResolveCrypto();
+        return StartAggregator(system, spec.ToFederationSettings(), CkksKeyMaterial.ParametersOnly(parameters), threshold, trust);
+    }
+
+    /// <summary>Starts hospital <paramref name="data"/>.HospitalId of <paramref name="spec"/> with its share of the data and its keys.</summary>
+    /// <param name="system">The hospital's actor system.</param>
+    /// <param name="spec">The federation.</param>
+    /// <param name="crypto">The hospital's CKKS setup (shared keys, or threshold parameters).</param>
+    /// <param name="data">Its data, from <see cref="FederationData.ForHospital(FederationSpec, string)"/>.</param>
+    /// <param name="observer">Sees the hospital's plaintext side (simulations only), or null.</param>
+    /// <param name="identity">The hospital's certificate and key, or null where ids are taken on trust.</param>
+    /// <param name="trust">The federation's CA and roster, against which it verifies the other parties (threshold mode needs it).</param>
+    /// <exception cref="ArgumentException">The keys are for the other mode, the identity names another id, or threshold mode lacks an identity or trust.</exception>
+    public static IActorRef StartHospital(ActorSystem system, FederationSpec spec, HospitalCrypto crypto, HospitalData data,
+        IHospitalObserver? observer = null, NodeIdentity? identity = null, RegistrationTrust? trust = null)
+    {
+        // One intra-op thread for local training, whichever way the federation runs: in one process several hospitals share
+        // the cores, and a hospital on its own process must then sum in the same order to reach the same model bit for bit.
+        TorchSharp.torch.set_num_threads(1);
+        return StartHospital(system, spec.ToFederationSettings(), crypto, data, TrainingPlan(spec), observer, identity, trust);
     }
 
     /// <summary>

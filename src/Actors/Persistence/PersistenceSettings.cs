@@ -18,10 +18,12 @@ public sealed record PersistenceSettings(bool Enabled, string SqlitePath, string
     private const string SnapshotConnectionKey = "akka.persistence.snapshot-store.sql.connection-string";
 
     /// <summary>Reads <c>fedhe.persistence</c>.</summary>
-    public static PersistenceSettings Create(Config config) => new(
-        config.GetBoolean("fedhe.persistence.enabled", false),
-        config.GetString("fedhe.persistence.sqlite-path", "state/aggregator.db"),
-        config.GetString("fedhe.persistence.hospital-directory", "state/hospitals"));
+    public static PersistenceSettings Create(Config config)
+    {
+        // The defaults live in reference.conf alone.
+        var c = config.WithFallback(Configuration.FederationConfig.Default);
+        return new(c.GetBoolean("fedhe.persistence.enabled"), c.GetString("fedhe.persistence.sqlite-path"), c.GetString("fedhe.persistence.hospital-directory"));
+    }
 
     /// <summary>
     /// Points the SQL journal and snapshot store at <c>fedhe.persistence.sqlite-path</c> when persistence is on

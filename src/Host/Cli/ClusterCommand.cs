@@ -1,8 +1,7 @@
 using System.CommandLine;
 using FederatedHe.Host.ClusterLauncher;
-using FederatedHe.Host.Experiments;
+using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Reports;
-using FederatedHe.Host.Simulation;
 using Spectre.Console;
 
 namespace FederatedHe.Host.Cli;
@@ -12,38 +11,32 @@ internal static class ClusterCommand
 {
     public static Command Create()
     {
-        var hospitals = new Option<int?>("--hospitals") { Description = "Number of hospital processes (default: the spec's, else 4)" };
-        var spec = new Option<string?>("--spec") { Description = "An experiment spec (experiments/*.conf) describing data, model, training, CKKS and round policy" };
-        var rounds = new Option<int?>("--rounds") { Description = "Training rounds (default: the spec's, else 20)" };
+        var spec = new Option<string?>("--spec") { Description = "A federation spec (experiments/*.conf); default: reference.conf alone, the README's demo" };
+        var specOptions = SpecOptions.Federation();
         var basePort = new Option<int>("--base-port") { Description = "The aggregator's port; hospital k listens on base-port + k", DefaultValueFactory = _ => 4053 };
         var logs = new Option<string?>("--logs") { Description = "Directory for one log per node (default: runs/<UTC time>-cluster-<name>/)" };
         var noTls = new Option<bool>("--no-tls") { Description = "Plain TCP between nodes instead of mutual TLS with throw-away certificates" };
         var timeout = new Option<int>("--timeout-minutes") { Description = "Stop every node and fail if the federation takes longer", DefaultValueFactory = _ => 30 };
-        var up = new Command("up", "Launch an aggregator and N hospitals as `fedhe node` processes on 127.0.0.1, run the federation to its end and stop them all")
+        var up = new Command("up", "Write the spec once and launch an aggregator and N hospitals as `fedhe node --spec` processes on 127.0.0.1, run the federation to its end and stop them all")
         {
-            hospitals, spec, rounds, basePort, logs, noTls, timeout,
+            spec, basePort, logs, noTls, timeout,
         };
+        specOptions.AddTo(up);
         up.SetAction(async (result, cancellationToken) =>
         {
-            var specPath = result.GetValue(spec);
-            var experiment = specPath is null ? null : ExperimentSpecParser.Load(specPath);
-            var options = experiment?.ToSimulationOptions(computeBaselines: false, logLevel: "INFO") ?? new SimulationOptions { LogLevel = "INFO" };
-            if (result.GetValue(hospitals) is { } hospitalCount)
-                options = options with { Hospitals = hospitalCount, Quorum = options.Quorum is { } q ? Math.Min(q, hospitalCount) : null };
-            if (result.GetValue(rounds) is { } roundCount)
-                options = options with { Rounds = roundCount };
-            if (options.Faults.Count > 0)
-                AnsiConsole.MarkupLine($"[yellow]fault schedule ({options.Faults.Count}):[/] {Markup.Escape(string.Join("; ", options.Faults.Select(FaultNames.Describe)))}");
-            var name = experiment?.Name ?? "local";
+            var federation = FederationSpecBinder.Load(result.GetValue(spec), specOptions.Overrides(result)).Spec;
+            var options = federation.Federation;
+            if (federation.Faults.Schedule.Count > 0)
+                AnsiConsole.MarkupLine($"[yellow]fault schedule ({federation.Faults.Schedule.Count}):[/] {Markup.Escape(string.Join("; ", federation.Faults.Schedule.Select(FaultNames.Describe)))}");
+            var name = federation.Experiment.Name.Length > 0 ? federation.Experiment.Name : "local";
             var logDirectory = result.GetValue(logs) ?? RunReport.CreateRunDirectory("runs", $"cluster-{name}", DateTime.UtcNow);
             var plan = new LocalClusterPlan
             {
-                Options = options,
+                Spec = federation,
                 LogDirectory = logDirectory,
                 BasePort = result.GetValue(basePort),
                 Timeout = TimeSpan.FromMinutes(result.GetValue(timeout)),
                 UseTls = !result.GetValue(noTls),
-                SpecText = experiment is null ? null : File.ReadAllText(experiment.FilePath),
             };
 
             AnsiConsole.MarkupLine($"[bold]fedhe cluster up[/]: an aggregator on 127.0.0.1:{plan.BasePort} and {options.Hospitals} hospitals on ports " +

@@ -8,7 +8,8 @@ internal static class DemoCommand
 {
     public static Command Create()
     {
-        var command = new Command("demo", "Run the demo: 4 hospitals, 20 rounds of encrypted FedAvg on data/wdbc.csv, beside the centralised baseline");
+        var command = new Command("demo", "Run the demo: reference.conf's federation, 4 hospitals and 20 rounds of encrypted FedAvg on data/wdbc.csv, beside the centralised baseline");
+        // The demo is reference.conf's spec: its defaults are the README's demo.
         command.SetAction((_, cancellationToken) => SimulateCommand.RunAsync(new SimulationOptions(), cancellationToken));
         return command;
     }

@@ -1,10 +1,11 @@
 using System.CommandLine;
-using FederatedHe.Host.Experiments;
+using FederatedHe.Actors.Spec;
+using FederatedHe.Host.Simulation;
 using Spectre.Console;
 
 namespace FederatedHe.Host.Cli;
 
-/// <summary>`fedhe experiment run|check`: experiments described by HOCON specs (see experiments/), with run reports.</summary>
+/// <summary>`fedhe experiment run|check`: experiments described by federation specs (see experiments/), with run reports.</summary>
 internal static class ExperimentCommand
 {
     public static Command Create()
@@ -13,24 +14,31 @@ internal static class ExperimentCommand
         var output = new Option<string>("--out") { Description = "Directory under which the run's report directory is created", DefaultValueFactory = _ => "runs" };
         var noBaselines = new Option<bool>("--no-baselines") { Description = "Skip the centralised and plaintext FedAvg baselines" };
         var verbose = new Option<bool>("--verbose") { Description = "Show the nodes' Akka log (every coordinator decision) at INFO level" };
+        var specOptions = SpecOptions.Federation();
         var run = new Command("run", "Run an experiment spec as an in-process encrypted federation and write its report to <out>/<UTC time>-<name>/")
         {
             runSpec, output, noBaselines, verbose,
         };
+        specOptions.AddTo(run);
         run.SetAction(async (result, cancellationToken) =>
         {
             var specPath = result.GetValue(runSpec)!;
-            var spec = ExperimentSpecParser.Load(specPath);
-            var options = spec.ToSimulationOptions(!result.GetValue(noBaselines), result.GetValue(verbose) ? "INFO" : "WARNING");
-            AnsiConsole.MarkupLine($"experiment [bold]{Markup.Escape(spec.Name)}[/] from {Markup.Escape(spec.FilePath)}" +
-                                   (spec.Description.Length > 0 ? $": {Markup.Escape(spec.Description)}" : string.Empty));
-            if (spec.Faults.Count > 0)
-                AnsiConsole.MarkupLine($"[yellow]fault schedule ({spec.Faults.Count}):[/] " +
-                                       Markup.Escape(string.Join("; ", spec.Faults.Select(FaultNames.Describe))));
+            var spec = FederationSpecBinder.Load(specPath, specOptions.Overrides(result)).Spec;
+            var options = new SimulationOptions
+            {
+                Spec = spec,
+                ComputeBaselines = !result.GetValue(noBaselines),
+                LogLevel = result.GetValue(verbose) ? "INFO" : "WARNING",
+            };
+            AnsiConsole.MarkupLine($"experiment [bold]{Markup.Escape(spec.Experiment.Name)}[/] from {Markup.Escape(Path.GetFullPath(specPath))}" +
+                                   (spec.Experiment.Description.Length > 0 ? $": {Markup.Escape(spec.Experiment.Description)}" : string.Empty));
+            if (spec.Faults.Schedule.Count > 0)
+                AnsiConsole.MarkupLine($"[yellow]fault schedule ({spec.Faults.Schedule.Count}):[/] " +
+                                       Markup.Escape(string.Join("; ", spec.Faults.Schedule.Select(FaultNames.Describe))));
 
             var started = DateTime.UtcNow;
             var outcome = await SimulationProgress.RunAsync(options, cancellationToken).ConfigureAwait(false);
-            SimulationProgress.WriteReport(result.GetValue(output)!, spec.Name, File.ReadAllText(spec.FilePath), options, outcome, started);
+            SimulationProgress.WriteReport(result.GetValue(output)!, spec.Experiment.Name, options, outcome, started);
             return outcome.Succeeded ? 0 : 1;
         });
 
@@ -40,14 +48,14 @@ internal static class ExperimentCommand
         {
             foreach (var path in result.GetValue(checkSpec)!)
             {
-                var spec = ExperimentSpecParser.Load(path);
-                AnsiConsole.MarkupLine($"[green]ok[/] {Markup.Escape(path)}: {Markup.Escape(spec.Name)}, {spec.Hospitals} hospitals, {spec.Rounds} rounds, " +
-                                       $"{spec.Model}, {spec.Partition} partition, {spec.Faults.Count} faults");
+                var spec = FederationSpecBinder.Load(path).Spec;
+                AnsiConsole.MarkupLine($"[green]ok[/] {Markup.Escape(path)}: {Markup.Escape(spec.Experiment.Name)}, {spec.Federation.Hospitals} hospitals, " +
+                                       $"{spec.Federation.Rounds} rounds, {spec.Training.Model}, {spec.Data.Partition} partition, {spec.Faults.Schedule.Count} faults");
             }
 
             return 0;
         });
 
-        return new Command("experiment", "Experiments described by HOCON specs (see experiments/)") { run, check };
+        return new Command("experiment", "Experiments described by federation specs (see experiments/)") { run, check };
     }
 }

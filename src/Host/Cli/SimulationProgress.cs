@@ -36,7 +36,7 @@ internal static class SimulationProgress
         foreach (var line in Introduction(options))
             console.MarkupLine(Markup.Escape(line));
 
-        window ??= new RoundWindow(options.Rounds);
+        window ??= new RoundWindow(options.Spec.Federation.Rounds);
         var clock = Stopwatch.StartNew();
         TimeSpan? lastDrawn = null;
         SimulationResult result = null!;
@@ -69,7 +69,7 @@ internal static class SimulationProgress
     {
         foreach (var line in Introduction(options))
             output.WriteLine(line);
-        var log = new PlainRoundLog(output, options.Rounds);
+        var log = new PlainRoundLog(output, options.Spec.Federation.Rounds);
         log.WriteHeader();
         output.Flush();
         var clock = Stopwatch.StartNew();
@@ -89,8 +89,10 @@ internal static class SimulationProgress
 
     private static string[] Introduction(SimulationOptions options) =>
     [
-        $"FederatedHe encrypted federation: {options.Hospitals} hospitals, {options.Rounds} rounds, {options.Model}, CKKS {options.EffectiveCryptoPreset}, " +
-        $"{options.Mode}{(options.Mode == KeyMode.Threshold ? $" ({options.EffectiveThreshold}-of-{options.Hospitals})" : string.Empty)}, {options.Partition} partition, seed {options.Seed}",
+        $"FederatedHe encrypted federation: {options.Spec.Federation.Hospitals} hospitals, {options.Spec.Federation.Rounds} rounds, {options.Spec.Training.Model}, " +
+        $"CKKS {options.Spec.EffectivePreset}, {options.Spec.Crypto.Mode}" +
+        $"{(options.Spec.Crypto.Mode == KeyMode.Threshold ? $" ({options.Spec.EffectiveThreshold}-of-{options.Spec.Federation.Hospitals})" : string.Empty)}, " +
+        $"{options.Spec.Data.Partition} partition, seed {options.Spec.Federation.Seed}",
         "Each hospital and the aggregator is its own actor system; they form an Akka cluster over TCP on 127.0.0.1.",
     ];
 
@@ -117,10 +119,10 @@ internal static class SimulationProgress
     }
 
     /// <summary>Writes a run report into a new directory under <paramref name="outputRoot"/> and says where.</summary>
-    public static string WriteReport(string outputRoot, string name, string specText, SimulationOptions options, SimulationResult result, DateTime startedUtc)
+    public static string WriteReport(string outputRoot, string name, SimulationOptions options, SimulationResult result, DateTime startedUtc)
     {
         var directory = RunReport.CreateRunDirectory(outputRoot, name, startedUtc);
-        RunReport.Write(directory, name, specText, options, result);
+        RunReport.Write(directory, name, options, result);
         if (Console.IsOutputRedirected)
             Console.Out.WriteLine($"report written to {directory}");
         else

@@ -36,7 +36,7 @@ internal static class TrainCommand
                 Epochs = result.GetValue(epochs), BatchSize = 16, LearningRate = result.GetValue(learningRate), Seed = result.GetValue(seed),
             };
             options.Validate();
-            return Run(path, result.GetValue(output)!, SimulateCommand.ParseModel(result.GetValue(model)!), options, result.GetValue(testFraction));
+            return Run(path, result.GetValue(output)!, SpecOptions.ParseModel(result.GetValue(model)!), options, result.GetValue(testFraction));
         }));
         return command;
     }

@@ -13,7 +13,7 @@ internal static class UserError
     public static string? Describe(Exception exception) => exception switch
     {
         DatasetFormatException e => e.Message,
-        Experiments.ExperimentSpecException e => e.Message,
+        FederatedHe.Actors.Spec.FederationSpecException e => e.Message,
         ClusterLauncher.ClusterLaunchException e => e.Message,
         ConfigurationFileException e => e.Message,
         KeyStoreException e => e.Message,

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
-using FederatedHe.Host.Experiments;
+using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Simulation;
 
 namespace FederatedHe.Host.ClusterLauncher;

@@ -2,13 +2,10 @@ using System.Globalization;
 using System.Net;
 using System.Runtime.InteropServices;
 using System.Net.Sockets;
-using System.Text;
 using System.Text.RegularExpressions;
 using FederatedHe.Actors.Configuration;
-using FederatedHe.Crypto.Ckks;
 using FederatedHe.Host.Hosting;
-using FederatedHe.Host.Simulation;
-using FederatedHe.Training.Data;
+using FederatedHe.Actors.Spec;
 
 namespace FederatedHe.Host.ClusterLauncher;
 
@@ -56,19 +53,16 @@ public static partial class LocalCluster
         EnsurePortsFree(plan);
 
         var status = onStatus ?? (_ => { });
-        var aggregatorConfig = Path.Combine(logs, "aggregator.conf");
-        var hospitalConfig = Path.Combine(logs, "hospital.conf");
-        File.WriteAllText(aggregatorConfig, plan.AggregatorConfig());
-        File.WriteAllText(hospitalConfig, plan.HospitalConfig());
-        if (plan.SpecText is not null)
-            File.WriteAllText(Path.Combine(logs, "spec.conf"), plan.SpecText);
-        var hospitalDataFiles = WriteHospitalData(plan, logs);
+        // One spec file for every node: each computes its own part (its data share, its keys' mode) from it.
+        var specPath = plan.SpecPath;
+        File.WriteAllText(specPath, plan.SpecText());
+        var spec = plan.Spec;
 
         // The secret key lives only in a temporary directory readable by this user, deleted when the run ends.
         var keyRoot = Directory.CreateTempSubdirectory("fedhe-cluster-keys-").FullName;
         var processes = new ClusterProcesses(program, logs);
-        var faults = plan.Options.Faults.Count > 0
-            ? new ClusterFaultSchedule(plan.Options.Faults, processes, k => plan.BasePort + k, status)
+        var faults = spec.Faults.Schedule.Count > 0
+            ? new ClusterFaultSchedule(spec.Faults.Schedule, processes, k => plan.BasePort + k, status)
             : null;
 
         // SIGINT, SIGTERM or SIGHUP to the launcher cancel the run like the token does, so the nodes are killed first; and if
@@ -87,15 +81,14 @@ public static partial class LocalCluster
         {
             var hospitalKeys = Path.Combine(keyRoot, "hospitals");
             var aggregatorKeys = Path.Combine(keyRoot, "aggregator");
-            if (plan.Options.Mode == KeyMode.SharedKey)
+            if (spec.Crypto.Mode == KeyMode.SharedKey)
             {
-                if (!CkksPresets.All.TryGetValue(plan.Options.EffectiveCryptoPreset, out var parameters))
-                    throw new ClusterLaunchException($"unknown CKKS preset '{plan.Options.EffectiveCryptoPreset}'; known: {string.Join(", ", CkksPresets.All.Keys)}");
+                var (parameters, _) = spec.ResolveCrypto();
                 KeyStore.Generate(parameters, hospitalKeys);
                 // The aggregator is given the parameters alone, never a directory that holds the secret key.
                 Directory.CreateDirectory(aggregatorKeys);
                 File.Copy(Path.Combine(hospitalKeys, KeyStore.ParametersFile), Path.Combine(aggregatorKeys, KeyStore.ParametersFile));
-                status($"keys for {plan.Options.EffectiveCryptoPreset} generated in a temporary directory");
+                status($"keys for {spec.EffectivePreset} generated in a temporary directory");
             }
 
             // Mutual TLS, as `fedhe node` runs by default: a throw-away CA and one certificate per node, made by `fedhe certs`.
@@ -120,11 +113,11 @@ public static partial class LocalCluster
             var aggregatorUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var aggregatorArguments = new List<string>
             {
-                "node", "--role", "aggregator", "--config", aggregatorConfig,
+                "node", "--spec", specPath, "--role", "aggregator",
                 "--port", plan.BasePort.ToString(CultureInfo.InvariantCulture),
             };
             aggregatorArguments.AddRange(transport);
-            if (plan.Options.Mode == KeyMode.SharedKey)
+            if (spec.Crypto.Mode == KeyMode.SharedKey)
                 aggregatorArguments.AddRange(["--keys", aggregatorKeys]);
 
             // A restarted aggregator joins the running cluster through the hospitals; the cluster then replaces its dead
@@ -166,22 +159,18 @@ public static partial class LocalCluster
                 }
             }
 
-            for (var i = 0; i < plan.Options.Hospitals; i++)
+            for (var i = 0; i < spec.Federation.Hospitals; i++)
             {
                 var id = plan.HospitalIds[i];
                 var arguments = new List<string>
                 {
-                    "node", "--role", "hospital", "--config", hospitalConfig,
+                    "node", "--spec", specPath, "--role", "hospital",
                     "--port", (plan.BasePort + i + 1).ToString(CultureInfo.InvariantCulture), "--seed-node", plan.SeedNode,
                     "--hospital-id", id,
                 };
                 arguments.AddRange(transport);
-                if (plan.Options.Mode == KeyMode.SharedKey)
+                if (spec.Crypto.Mode == KeyMode.SharedKey)
                     arguments.AddRange(["--keys", hospitalKeys]);
-                if (hospitalDataFiles is null)
-                    arguments.AddRange(["--hospital-index", i.ToString(CultureInfo.InvariantCulture)]);
-                else
-                    arguments.AddRange(["--data", hospitalDataFiles[i]]);
                 processes.Start(id, arguments, (node, line) =>
                 {
                     if (line.StartsWith(node.Name + " up", StringComparison.Ordinal))
@@ -191,7 +180,7 @@ public static partial class LocalCluster
                 }, keepInputOpen: faults is not null);
             }
 
-            status($"{plan.Options.Hospitals} hospitals started; the aggregator starts round 0 once all have registered");
+            status($"{spec.Federation.Hospitals} hospitals started; the aggregator starts round 0 once all have registered");
 
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellation.Token);
             deadline.CancelAfter(plan.Timeout);
@@ -324,7 +313,7 @@ public static partial class LocalCluster
 
     private static void EnsurePortsFree(LocalClusterPlan plan)
     {
-        for (var port = plan.BasePort; port <= plan.BasePort + plan.Options.Hospitals; port++)
+        for (var port = plan.BasePort; port <= plan.BasePort + plan.Spec.Federation.Hospitals; port++)
         {
             try
             {
@@ -337,46 +326,6 @@ public static partial class LocalCluster
                 throw new ClusterLaunchException($"port {port} on 127.0.0.1 is not free ({exception.SocketErrorCode}); choose another --base-port", exception);
             }
         }
-    }
-
-    /// <summary>
-    /// A `fedhe node` hospital partitions the default data set IID by its index. Any other data set or partition is
-    /// cut here, by the experiment's scheme and seed, into one CSV per hospital; each hospital then holds out 20% of its own file.
-    /// </summary>
-    private static string[]? WriteHospitalData(LocalClusterPlan plan, string logs)
-    {
-        var options = plan.Options;
-        var defaultData = Path.GetFullPath(ProjectFiles.DefaultDataPath);
-        var dataPath = string.IsNullOrEmpty(options.DataPath) ? defaultData : Path.GetFullPath(options.DataPath);
-        if (options.Partition == PartitionScheme.Iid && dataPath == defaultData)
-            return null;
-
-        var data = CsvDatasetLoader.Load(dataPath);
-        var shares = HospitalShares.Training(data, options.Hospitals, options.Partition, options.Alpha, options.Seed);
-        var directory = Path.Combine(logs, "data");
-        Directory.CreateDirectory(directory);
-        var files = new string[shares.Count];
-        for (var i = 0; i < shares.Count; i++)
-        {
-            files[i] = Path.Combine(directory, $"{plan.HospitalIds[i]}.csv");
-            WriteCsv(shares[i], files[i]);
-        }
-
-        return files;
-    }
-
-    private static void WriteCsv(Dataset dataset, string path)
-    {
-        var text = new StringBuilder();
-        text.AppendJoin(',', dataset.FeatureNames).Append(",diagnosis\n");
-        for (var i = 0; i < dataset.SampleCount; i++)
-        {
-            foreach (var value in dataset.Row(i))
-                text.Append(value.ToString("R", CultureInfo.InvariantCulture)).Append(',');
-            text.Append(dataset.Labels[i] == 1 ? "1" : "0").Append('\n');
-        }
-
-        File.WriteAllText(path, text.ToString());
     }
 
     [GeneratedRegex(@"^round (\d+):")]

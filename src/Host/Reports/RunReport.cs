@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Simulation;
+using FederatedHe.Training.Data;
 using FederatedHe.Training.Evaluation;
 
 namespace FederatedHe.Host.Reports;
@@ -32,14 +34,15 @@ public static class RunReport
     /// <summary>Writes every report file for a finished (or failed) run into <paramref name="directory"/>.</summary>
     /// <param name="directory">The run directory (see <see cref="CreateRunDirectory"/>).</param>
     /// <param name="name">The run's name, for titles.</param>
-    /// <param name="specText">The spec the run followed, copied as spec.conf.</param>
-    /// <param name="options">The options the run used.</param>
+    /// <param name="options">The options the run used; their spec is written as spec.conf (`fedhe experiment run` repeats it).</param>
     /// <param name="result">What the run achieved.</param>
     /// <exception cref="IOException">A file cannot be written.</exception>
-    public static void Write(string directory, string name, string specText, SimulationOptions options, SimulationResult result)
+    public static void Write(string directory, string name, SimulationOptions options, SimulationResult result)
     {
         Directory.CreateDirectory(directory);
-        File.WriteAllText(Path.Combine(directory, SpecFile), specText);
+        File.WriteAllText(Path.Combine(directory, SpecFile),
+            FederationSpecWriter.Write(options.Spec with { Experiment = options.Spec.Experiment with { Name = name } },
+                $"The effective spec of run '{name}'; `fedhe experiment run` on this file repeats it."));
         File.WriteAllText(Path.Combine(directory, RoundsCsv), Csv(result.Rounds));
         File.WriteAllText(Path.Combine(directory, RoundsJsonl), Jsonl(result.Rounds));
         RunPlots.Accuracy(Path.Combine(directory, AccuracyPng), name, result);
@@ -130,16 +133,17 @@ public static class RunReport
         line(string.Empty);
         line($"{(result.Succeeded ? "Completed" : "**Failed**")}: {result.Status}");
         line(string.Empty);
-        line($"- hospitals: {options.Hospitals}, {PartitionName(options.Partition)} partition" +
-             (options.Partition == PartitionScheme.Iid ? string.Empty : F($" (α = {options.Alpha})")) +
-             $", quorum {options.EffectiveQuorum}, seed {options.Seed}");
-        line($"- model: {options.Model}; local training: {options.Training.Epochs} epochs, batch {options.Training.BatchSize}, " +
-             F($"{options.Training.Optimizer.ToString().ToUpperInvariant()} at learning rate {options.Training.LearningRate}") +
-             (options.Training.ProximalMu > 0 ? F($", FedProx μ = {options.Training.ProximalMu}") : string.Empty));
-        line($"- encryption: CKKS {options.EffectiveCryptoPreset}, {(options.Mode == FederatedHe.Actors.Configuration.KeyMode.Threshold ? "threshold" : "shared-key")} mode" +
-             (options.Mode == FederatedHe.Actors.Configuration.KeyMode.Threshold ? $" ({options.EffectiveThreshold}-of-{options.Hospitals})" : string.Empty));
-        if (options.Faults.Count > 0)
-            line($"- fault schedule: {string.Join("; ", options.Faults.Select(FederatedHe.Host.Experiments.FaultNames.Describe))}");
+        var spec = options.Spec;
+        line($"- hospitals: {spec.Federation.Hospitals}, {PartitionName(spec.Data.Partition)} partition" +
+             (spec.Data.Partition == PartitionScheme.Iid ? string.Empty : F($" (α = {spec.Data.Alpha})")) +
+             $", quorum {spec.EffectiveQuorum}, seed {spec.Federation.Seed}");
+        line($"- model: {spec.Training.Model}; local training: {spec.Training.Epochs} epochs, batch {spec.Training.BatchSize}, " +
+             F($"{spec.Training.Optimizer.ToString().ToUpperInvariant()} at learning rate {spec.Training.LearningRate}") +
+             (spec.Training.ProximalMu > 0 ? F($", FedProx μ = {spec.Training.ProximalMu}") : string.Empty));
+        line($"- encryption: CKKS {spec.EffectivePreset}, {(spec.Crypto.Mode == FederatedHe.Actors.Configuration.KeyMode.Threshold ? "threshold" : "shared-key")} mode" +
+             (spec.Crypto.Mode == FederatedHe.Actors.Configuration.KeyMode.Threshold ? $" ({spec.EffectiveThreshold}-of-{spec.Federation.Hospitals})" : string.Empty));
+        if (spec.Faults.Schedule.Count > 0)
+            line($"- fault schedule: {string.Join("; ", spec.Faults.Schedule.Select(FaultNames.Describe))}");
         line(string.Empty);
 
         line("| run | accuracy | AUC | log-loss |");
@@ -151,7 +155,7 @@ public static class RunReport
 
         line("| figure | value |");
         line("|---|---:|");
-        line($"| rounds completed | {rounds.Count} of {options.Rounds} |");
+        line($"| rounds completed | {rounds.Count} of {options.Spec.Federation.Rounds} |");
         line(F($"| federation time | {result.FederationTime.TotalSeconds:F1} s |"));
         line(F($"| mean round time | {(rounds.Count == 0 ? 0 : rounds.Average(r => r.RoundMs)):F0} ms |"));
         line(F($"| mean ciphertext bytes on the wire per round | {meanBytes:N0} ({meanBytes / (1024 * 1024):F2} MiB) |"));

@@ -1,3 +1,5 @@
+using FederatedHe.Actors.Spec;
+
 namespace FederatedHe.Host.Simulation;
 
 /// <summary>

@@ -7,6 +7,9 @@ using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.CryptoPool;
 using FederatedHe.Actors.Hospitals;
 using FederatedHe.Actors.Nodes;
+using FederatedHe.Actors.Persistence;
+using FederatedHe.Actors.Security;
+using FederatedHe.Actors.Spec;
 using FederatedHe.Crypto.Ckks;
 using FederatedHe.Crypto.Multiparty;
 using FederatedHe.Crypto.Rlwe;
@@ -84,19 +87,20 @@ public static class FederationSimulation
         CancellationToken cancellationToken = default)
     {
         options.Validate();
-        var (parameters, threshold) = ResolvePreset(options);
+        var spec = options.Spec;
+        var (parameters, threshold) = spec.ResolveCrypto();
 
-        // Several hospitals share this process's cores: one intra-op thread each keeps them from oversubscribing.
+        // Several hospitals share this process's cores: one intra-op thread each keeps them from oversubscribing (the hospitals'
+        // own training is set so by FederationNode.StartHospital; this covers the harness's baselines too).
         TorchSharp.torch.set_num_threads(1);
 
-        var data = CsvDatasetLoader.Load(string.IsNullOrEmpty(options.DataPath) ? ProjectFiles.DefaultDataPath : options.DataPath);
-        var split = DatasetSplits.StratifiedHoldout(data, options.TestFraction, options.Seed);
-        var partitions = HospitalShares.Training(split.Train, options.Hospitals, options.Partition, options.Alpha, options.Seed);
-        var evaluationSets = HospitalShares.Evaluation(split.Test, options.Hospitals, options.Seed);
-        var hospitalIds = Enumerable.Range(1, options.Hospitals).Select(i => $"hospital-{i}").ToList();
-
-        var training = options.Training with { Seed = options.Seed };
-        var plan = new HospitalTrainingPlan(options.Model, new FedAvgStrategy(new FedAvgOptions { LocalTraining = training }), options.Seed);
+        // The one split every run mode makes (FederationData): the common test set first, then the seeded partition.
+        var federationData = FederationData.Load(spec);
+        var data = federationData.All;
+        var split = federationData.Split;
+        var partitions = federationData.Train;
+        var hospitalIds = spec.HospitalIds.ToList();
+        var training = spec.TrainingOptions;
 
         // The harness's own view of the test set, scaled as the hospitals scale theirs.
         var standardizer = Standardizer.FromStatistics(FeatureStatistics.Combine(partitions.Select(FeatureStatistics.Compute)));
@@ -110,13 +114,14 @@ public static class FederationSimulation
             : HospitalCrypto.WithThreshold(threshold);
         // Threshold mode signs and verifies key generation with the nodes' certificates: each run makes its own, in memory.
         using var identities = threshold is null ? null : SimulatedIdentities.Create(hospitalIds);
-        // Restarted nodes resume from checkpoints; unless the caller keeps them somewhere, they live in a temporary directory.
-        var restarts = options.Faults.Any(f => f.Kind is FaultKind.RestartAggregator or FaultKind.RestartHospital);
-        var temporaryState = restarts && options.ExtraConfig?.HasPath("fedhe.persistence.enabled") != true
+        // Restarted nodes resume from checkpoints; unless the spec keeps them somewhere, they live in a temporary directory.
+        var restarts = spec.Faults.Schedule.Any(f => f.Kind is FaultKind.RestartAggregator or FaultKind.RestartHospital);
+        var temporaryState = restarts && !spec.Persistence.Enabled
             ? Directory.CreateTempSubdirectory("fedhe-simulation-state-").FullName
             : null;
-        var config = SimulationConfig(options, temporaryState);
-        var settings = FederationSettings.Create(config);
+        if (temporaryState is not null)
+            spec = spec.WithPersistence(new PersistenceSettings(true, Path.Combine(temporaryState, "aggregator.db"), Path.Combine(temporaryState, "hospitals")));
+        var nodeSettings = NodeSettings(options, spec);
         var shadow = new ShadowFedAvg();
         var events = Channel.CreateUnbounded<IFederationEvent>();
         var systems = new List<ActorSystem>();
@@ -131,19 +136,16 @@ public static class FederationSimulation
                 await onAggregatorStarted(aggregatorAddress).ConfigureAwait(false);
 
             var hospitals = hospitalIds.Select(_ => ActorSystem.Create(FederationNode.SystemName,
-                FederationNode.NodeConfig(FederationRoles.Hospital, "127.0.0.1", 0, [], config))).ToList();
+                FederationNode.NodeConfig(spec, FederationRoles.Hospital, "127.0.0.1", 0, [], nodeSettings))).ToList();
             systems.AddRange(hospitals);
             await Task.WhenAll(hospitals.Select(h => Cluster.Get(h).JoinAsync(aggregatorAddress, cancellationToken))).ConfigureAwait(false);
             for (var i = 0; i < hospitals.Count; i++)
-            {
-                var hospitalData = new HospitalData(hospitalIds[i], partitions[i], evaluationSets[i]);
-                FederationNode.StartHospital(hospitals[i], settings, hospitalCrypto, hospitalData, plan, shadow, identities?.For(hospitalIds[i]), identities?.Trust);
-            }
-
+                FederationNode.StartHospital(hospitals[i], spec, hospitalCrypto, federationData.ForHospital(i, hospitalIds[i]), shadow,
+                    identities?.For(hospitalIds[i]), identities?.Trust);
 
             var hospitalSystems = hospitalIds.Select((id, i) => KeyValuePair.Create(id, hospitals[i])).ToDictionary(StringComparer.Ordinal);
             var nodes = new SimulatedNodes(aggregator, hospitalSystems, StartAggregatorAsync, StartHospitalAsync);
-            using var model = ModelFactory.Create(options.Model, data.FeatureCount, options.Seed);
+            using var model = ModelFactory.Create(spec.Training.Model, data.FeatureCount, spec.Federation.Seed);
             completion = null;
             while (completion is null)
             {
@@ -151,10 +153,10 @@ public static class FederationSimulation
                 switch (next)
                 {
                     case RoundStarted started:
-                        await InjectFaultsAsync(options, started.RoundId, FaultMoment.RoundStarted, nodes).ConfigureAwait(false);
+                        await InjectFaultsAsync(spec, started.RoundId, FaultMoment.RoundStarted, nodes).ConfigureAwait(false);
                         break;
                     case AggregateDistributed distributed:
-                        await InjectFaultsAsync(options, distributed.RoundId, FaultMoment.AggregateDistributed, nodes).ConfigureAwait(false);
+                        await InjectFaultsAsync(spec, distributed.RoundId, FaultMoment.AggregateDistributed, nodes).ConfigureAwait(false);
                         break;
                     case RoundCompleted { RoundId: > 0 } completed:
                         var round = Describe(completed, shadow, model, scaledTest);
@@ -182,11 +184,11 @@ public static class FederationSimulation
         async Task<ActorSystem> StartAggregatorAsync(int port, Address? seed)
         {
             var system = ActorSystem.Create(FederationNode.SystemName,
-                FederationNode.NodeConfig(FederationRoles.Aggregator, "127.0.0.1", port, [], config));
+                FederationNode.NodeConfig(spec, FederationRoles.Aggregator, "127.0.0.1", port, [], nodeSettings));
             systems.Add(system);
             await Cluster.Get(system).JoinAsync(seed ?? Cluster.Get(system).SelfAddress, cancellationToken).ConfigureAwait(false);
             system.ActorOf(Props.Create(() => new EventForwarder(events.Writer)), "simulation-events");
-            FederationNode.StartAggregator(system, settings, CkksKeyMaterial.ParametersOnly(parameters), threshold, identities?.Trust);
+            FederationNode.StartAggregator(system, spec, identities?.Trust);
             return system;
         }
 
@@ -195,19 +197,18 @@ public static class FederationSimulation
         {
             var index = hospitalIds.IndexOf(id);
             var system = ActorSystem.Create(FederationNode.SystemName,
-                FederationNode.NodeConfig(FederationRoles.Hospital, "127.0.0.1", 0, [], config));
+                FederationNode.NodeConfig(spec, FederationRoles.Hospital, "127.0.0.1", 0, [], nodeSettings));
             systems.Add(system);
             await Cluster.Get(system).JoinAsync(seed, cancellationToken).ConfigureAwait(false);
-            FederationNode.StartHospital(system, settings, hospitalCrypto, new HospitalData(id, partitions[index], evaluationSets[index]), plan, shadow,
-                identities?.For(id), identities?.Trust);
+            FederationNode.StartHospital(system, spec, hospitalCrypto, federationData.ForHospital(index, id), shadow, identities?.For(id), identities?.Trust);
             return system;
         }
         EvaluationMetrics? centralized = null, plaintextFedAvg = null;
         if (options.ComputeBaselines)
         {
-            centralized = CentralizedBaseline.Run(split.Train, split.Test, options.Model,
-                training with { Epochs = training.Epochs * options.Rounds }, cancellationToken).Test;
-            plaintextFedAvg = PlaintextFedAvg.Run(partitions, split.Test, options.Model, training, options.Rounds, options.Seed,
+            centralized = CentralizedBaseline.Run(split.Train, split.Test, spec.Training.Model,
+                training with { Epochs = training.Epochs * spec.Federation.Rounds }, cancellationToken).Test;
+            plaintextFedAvg = PlaintextFedAvg.Run(partitions, split.Test, spec.Training.Model, training, spec.Federation.Rounds, spec.Federation.Seed,
                 cancellationToken: cancellationToken).FinalTest;
         }
 
@@ -238,10 +239,10 @@ public static class FederationSimulation
     /// their actors stop at once, mid-round, as a crashed process's would; puts network faults in force on the links;
     /// and slows stragglers down.
     /// </summary>
-    private static async Task InjectFaultsAsync(SimulationOptions options, int round, FaultMoment moment, SimulatedNodes nodes)
+    private static async Task InjectFaultsAsync(FederationSpec spec, int round, FaultMoment moment, SimulatedNodes nodes)
     {
         // Each fault strikes once: a resumed coordinator announces the interrupted round again.
-        foreach (var fault in options.Faults.Where(f => f.Round == round && f.Moment == moment && nodes.Struck.Add(f)).ToList())
+        foreach (var fault in spec.Faults.Schedule.Where(f => f.Round == round && f.Moment == moment && nodes.Struck.Add(f)).ToList())
         {
             switch (fault.Kind)
             {
@@ -298,21 +299,6 @@ public static class FederationSimulation
         nodes.Aggregator = await nodes.StartAggregator(port, seed).ConfigureAwait(false);
     }
 
-    private static (CkksParameters Parameters, ThresholdParameters? Threshold) ResolvePreset(SimulationOptions options)
-    {
-        var name = options.EffectiveCryptoPreset;
-        if (options.Mode == KeyMode.Threshold)
-        {
-            return ThresholdPresets.All.TryGetValue(name, out var threshold)
-                ? (threshold.Ckks, threshold)
-                : throw new ArgumentOutOfRangeException(nameof(options), name, $"unknown threshold preset; known: {string.Join(", ", ThresholdPresets.All.Keys)}");
-        }
-
-        return CkksPresets.All.TryGetValue(name, out var parameters)
-            ? (parameters, null)
-            : throw new ArgumentOutOfRangeException(nameof(options), name, $"unknown CKKS preset; known: {string.Join(", ", CkksPresets.All.Keys)}");
-    }
-
     private static void DeleteTemporaryState(string? directory)
     {
         try
@@ -326,35 +312,14 @@ public static class FederationSimulation
         }
     }
 
-    private static Config SimulationConfig(SimulationOptions options, string? temporaryState)
+    /// <summary>The nodes' own settings beneath the spec: log level, the chaos transport when needed, the caller's extras, cluster.conf.</summary>
+    private static Config NodeSettings(SimulationOptions options, FederationSpec spec)
     {
-        var federation = ConfigurationFactory.ParseString($$"""
-            akka.loglevel = {{options.LogLevel}}
-            fedhe.federation {
-              mode = {{(options.Mode == KeyMode.SharedKey ? "shared-key" : "threshold")}}
-              rounds = {{options.Rounds}}
-              min-hospitals = {{options.Hospitals}}
-              quorum = {{options.EffectiveQuorum}}
-              collect-timeout = {{(int)options.CollectTimeout.TotalMilliseconds}}ms
-              seed = {{options.Seed}}
-              threshold = {{options.EffectiveThreshold}}
-            }
-            fedhe.crypto.preset = "{{options.EffectiveCryptoPreset}}"
-            """);
+        var logging = ConfigurationFactory.ParseString($"akka.loglevel = {options.LogLevel}");
         // Akka's chaos transport adapters sit in the stack only when a network fault is scheduled: they cost a hop per frame.
-        var transport = options.Faults.Any(f => f.IsNetworkFault) ? ConfigurationFactory.ParseString(NetworkChaos.TransportAdapters) : Config.Empty;
-        var persistence = temporaryState is null
-            ? Config.Empty
-            : ConfigurationFactory.ParseString($$"""
-                fedhe.persistence {
-                  enabled = on
-                  sqlite-path = {{HoconText.Quote(Path.Combine(temporaryState, "aggregator.db"))}}
-                  hospital-directory = {{HoconText.Quote(Path.Combine(temporaryState, "hospitals"))}}
-                }
-                """);
-        return federation
+        var transport = spec.Faults.Schedule.Any(f => f.IsNetworkFault) ? ConfigurationFactory.ParseString(NetworkChaos.TransportAdapters) : Config.Empty;
+        return logging
             .WithFallback(transport)
-            .WithFallback(persistence)
             .WithFallback(options.ExtraConfig ?? Config.Empty)
             .WithFallback(ProjectFiles.LoadHocon(ProjectFiles.ClusterConfigPath));
     }

@@ -1,3 +1,4 @@
+using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Cli;
 using FederatedHe.Host.Simulation;
 using FederatedHe.Training.Evaluation;
@@ -56,7 +57,7 @@ public sealed class SimulationProgressTests
     {
         var output = new StringWriter();
 
-        var result = await SimulationProgress.RunPlainAsync(new SimulationOptions { Rounds = rounds }, output, Federation(rounds));
+        var result = await SimulationProgress.RunPlainAsync(new SimulationOptions { Spec = FederationSpec.Default.WithRounds(rounds) }, output, Federation(rounds));
 
         var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries).Select(line => line.TrimEnd('\r')).ToArray();
         var summary = SimulationProgress.Summary(result);
@@ -73,7 +74,7 @@ public sealed class SimulationProgressTests
     {
         var output = new StringWriter();
 
-        await SimulationProgress.RunPlainAsync(new SimulationOptions { Rounds = 7 }, output, Federation(7));
+        await SimulationProgress.RunPlainAsync(new SimulationOptions { Spec = FederationSpec.Default.WithRounds(7) }, output, Federation(7));
 
         var lines = output.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries);
         var header = lines[SimulationProgress.PlainHeaderLineCount - 1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
@@ -154,7 +155,7 @@ public sealed class SimulationProgressTests
         var (console, output) = Terminal(80);
         var window = new RoundWindow(totalRounds: 1000);
 
-        await SimulationProgress.RunLiveAsync(new SimulationOptions { Rounds = 1000 }, console, Federation(1000), window);
+        await SimulationProgress.RunLiveAsync(new SimulationOptions { Spec = FederationSpec.Default.WithRounds(1000) }, console, Federation(1000), window);
 
         var text = output.ToString();
         Assert.Contains("1000/1000", text, StringComparison.Ordinal);

@@ -1,4 +1,5 @@
 using FederatedHe.Actors.Persistence;
+using FederatedHe.Actors.Spec;
 using FederatedHe.Crypto.Ckks;
 using FederatedHe.Host.ClusterLauncher;
 using FederatedHe.Host.Simulation;
@@ -17,7 +18,7 @@ public sealed class LocalClusterTests : IDisposable
     {
         var plan = new LocalClusterPlan
         {
-            Options = new SimulationOptions { Hospitals = 2, Rounds = 2, Quorum = 2, LogLevel = "INFO" },
+            Spec = FederationSpec.Default.WithHospitals(2).WithRounds(2).WithQuorum(2),
             LogDirectory = _logs,
             BasePort = 47153,
             Timeout = TimeSpan.FromMinutes(2),
@@ -46,7 +47,7 @@ public sealed class LocalClusterTests : IDisposable
         var plan = new LocalClusterPlan
         {
             // Far more rounds than the test waits for: only cancellation can end it.
-            Options = new SimulationOptions { Hospitals = 2, Rounds = 10_000, Quorum = 2, LogLevel = "INFO" },
+            Spec = FederationSpec.Default.WithHospitals(2).WithRounds(10_000).WithQuorum(2),
             LogDirectory = _logs,
             BasePort = 47253,
             Timeout = TimeSpan.FromMinutes(2),
@@ -103,16 +104,16 @@ public sealed class LocalClusterTests : IDisposable
     public async Task The_aggregator_process_killed_with_kill_9_mid_round_is_restarted_resumes_from_its_journal_and_ends_with_the_uninterrupted_runs_model()
     {
         // Quorum 3 of 3: every round has every hospital's update, so both runs must reach the same global model.
-        var federation = new SimulationOptions { Hospitals = 3, Rounds = 4, Quorum = 3, CollectTimeout = TimeSpan.FromSeconds(20), LogLevel = "INFO" };
+        var federation = FederationSpec.Default.WithHospitals(3).WithRounds(4).WithQuorum(3).WithTimeouts(collect: TimeSpan.FromSeconds(20));
         var uninterruptedLogs = Path.Combine(_logs, "uninterrupted");
         var restartedLogs = Path.Combine(_logs, "restarted");
         var uninterrupted = await LocalCluster.RunAsync(new LocalClusterPlan
         {
-            Options = federation, LogDirectory = uninterruptedLogs, BasePort = 47453, Timeout = TimeSpan.FromMinutes(3), UseTls = false,
+            Spec = federation, LogDirectory = uninterruptedLogs, BasePort = 47453, Timeout = TimeSpan.FromMinutes(3), UseTls = false,
         });
         var restarted = await LocalCluster.RunAsync(new LocalClusterPlan
         {
-            Options = federation with { Faults = [new SimulatedFault(2, FaultMoment.RoundStarted, FaultKind.RestartAggregator, SimulatedFault.Aggregator)] },
+            Spec = federation.WithFaults([new SimulatedFault(2, FaultMoment.RoundStarted, FaultKind.RestartAggregator, SimulatedFault.Aggregator)]),
             LogDirectory = restartedLogs,
             BasePort = 47553,
             Timeout = TimeSpan.FromMinutes(3),
@@ -144,21 +145,13 @@ public sealed class LocalClusterTests : IDisposable
     {
         var plan = new LocalClusterPlan
         {
-            Options = new SimulationOptions
-            {
-                Hospitals = 3,
-                Rounds = 5,
-                Quorum = 3,
-                CollectTimeout = TimeSpan.FromSeconds(10),
-                LogLevel = "INFO",
-                Faults =
+            Spec = FederationSpec.Default.WithHospitals(3).WithRounds(5).WithQuorum(3).WithTimeouts(collect: TimeSpan.FromSeconds(10)).WithFaults(
                 [
                     new SimulatedFault(1, FaultMoment.RoundStarted, FaultKind.DropMessages, "hospital-1")
                         { Peer = SimulatedFault.Aggregator, Fraction = 0.2, Duration = TimeSpan.FromSeconds(3) },
                     new SimulatedFault(2, FaultMoment.AggregateDistributed, FaultKind.RestartHospital, "hospital-3"),
                     new SimulatedFault(3, FaultMoment.RoundStarted, FaultKind.SlowHospital, "hospital-2") { Delay = TimeSpan.FromSeconds(1) },
-                ],
-            },
+                ]),
             LogDirectory = _logs,
             BasePort = 47653,
             Timeout = TimeSpan.FromMinutes(3),

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using FederatedHe.Host;
-using FederatedHe.Host.Experiments;
+using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Reports;
 
 namespace FederatedHe.IntegrationTests.Experiments;
@@ -14,16 +14,13 @@ public sealed class ShortExperimentRun : IAsyncLifetime
 
     public string SpecPath => Path.Combine(Root, "two-hospitals.conf");
 
-    public string SpecText { get; } = $"""
+    public string SpecText { get; } = $$"""
         # A short run for the report tests.
-        name = two-hospitals
-        seed = 42
-        hospitals = 2
-        rounds = {Rounds}
-        data.path = "{RepositoryFiles.Path("data", "wdbc.csv")}"
-        partition.scheme = iid
-        model.kind = logistic-regression
-        federation.quorum = 2
+        fedhe {
+          experiment.name = two-hospitals
+          federation { seed = 42, hospitals = 2, rounds = {{Rounds}}, quorum = 2 }
+          data.file = "{{RepositoryFiles.Path("data", "wdbc.csv")}}"
+        }
         """;
 
     public int ExitCode { get; private set; }
@@ -67,9 +64,12 @@ public sealed class RunReportTests(ShortExperimentRun run) : IClassFixture<Short
     }
 
     [Fact]
-    public void The_spec_is_copied_verbatim()
+    public void The_effective_spec_is_written_and_binds_back_to_the_spec_the_run_followed()
     {
-        Assert.Equal(run.SpecText, File.ReadAllText(Path.Combine(run.RunDirectory, RunReport.SpecFile)));
+        var followed = FederationSpecBinder.Load(run.SpecPath).Spec;
+        var written = FederationSpecBinder.Load(Path.Combine(run.RunDirectory, RunReport.SpecFile)).Spec;
+
+        Assert.Equal(FederationSpecWriter.Write(followed), FederationSpecWriter.Write(written));
     }
 
     [Fact]
@@ -147,8 +147,8 @@ public sealed class RunReportTests(ShortExperimentRun run) : IClassFixture<Short
         Assert.EndsWith("-simulate", directory, StringComparison.Ordinal);
         Assert.Equal(2, File.ReadAllLines(Path.Combine(directory, RunReport.RoundsCsv)).Length);
         Assert.True(File.Exists(Path.Combine(directory, RunReport.AccuracyPng)) && File.Exists(Path.Combine(directory, RunReport.LossPng)));
-        var spec = ExperimentSpecParser.Load(Path.Combine(directory, RunReport.SpecFile));
-        Assert.Equal((2, 1, (int?)2), (spec.Hospitals, spec.Rounds, spec.Quorum));
+        var spec = FederationSpecBinder.Load(Path.Combine(directory, RunReport.SpecFile)).Spec;
+        Assert.Equal((2, 1, (int?)2), (spec.Federation.Hospitals, spec.Federation.Rounds, spec.Federation.Quorum));
         Assert.Contains("| plaintext FedAvg (same partition) | n/a |", File.ReadAllText(Path.Combine(directory, RunReport.SummaryFile)), StringComparison.Ordinal);
     }
 }

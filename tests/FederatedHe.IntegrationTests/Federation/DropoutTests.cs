@@ -1,3 +1,4 @@
+using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Simulation;
 
 namespace FederatedHe.IntegrationTests.Federation;
@@ -10,15 +11,11 @@ public sealed class DropoutTests
     {
         var options = new SimulationOptions
         {
-            Hospitals = 5,
-            Rounds = 10,
-            Quorum = 3,
-            CollectTimeout = TimeSpan.FromSeconds(20),
-            Faults =
+            Spec = FederationSpec.Default.WithHospitals(5).WithRounds(10).WithQuorum(3).WithTimeouts(collect: TimeSpan.FromSeconds(20)).WithFaults(
             [
                 new SimulatedFault(3, FaultMoment.RoundStarted, FaultKind.KillHospital, "hospital-2"),
                 new SimulatedFault(3, FaultMoment.RoundStarted, FaultKind.KillHospital, "hospital-4"),
-            ],
+            ]),
         };
 
         var result = await FederationSimulation.RunAsync(options);

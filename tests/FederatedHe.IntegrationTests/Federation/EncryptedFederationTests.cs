@@ -1,6 +1,7 @@
 using Akka.Configuration;
-using FederatedHe.Host.Simulation;
 using FederatedHe.Actors.Protocol;
+using FederatedHe.Actors.Spec;
+using FederatedHe.Host.Simulation;
 
 namespace FederatedHe.IntegrationTests.Federation;
 
@@ -15,8 +16,7 @@ public sealed class EncryptedFederationTests
     {
         var options = new SimulationOptions
         {
-            Hospitals = 4,
-            Rounds = 20,
+            Spec = FederationSpec.Default.WithHospitals(4).WithRounds(20),
             ExtraConfig = ConfigurationFactory.ParseString("akka.actor.serialize-messages = on"),
         };
 
@@ -43,9 +43,7 @@ public sealed class EncryptedFederationTests
         RecordingLogger.Lines.Clear();
         var options = new SimulationOptions
         {
-            Hospitals = 2,
-            Rounds = 2,
-            Quorum = 2,
+            Spec = FederationSpec.Default.WithHospitals(2).WithRounds(2).WithQuorum(2),
             ComputeBaselines = false,
             LogLevel = "DEBUG",
             ExtraConfig = ConfigurationFactory.ParseString($$"""

@@ -1,4 +1,4 @@
-using Akka.Configuration;
+using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Simulation;
 
 namespace FederatedHe.IntegrationTests.Federation;
@@ -9,21 +9,13 @@ namespace FederatedHe.IntegrationTests.Federation;
 /// </summary>
 public sealed class NetworkFaultTests
 {
-    // Short phase timeouts, so retries come quickly; many attempts, so a round survives several unlucky losses in a row.
-    private static readonly Config QuickRetries = ConfigurationFactory.ParseString("""
-        fedhe.federation.evaluate-timeout = 2s
-        fedhe.federation.max-attempts = 12
-        """);
-
     // Four hospitals whose retries come quickly, under one fault.
+    // Short phase timeouts, so retries come quickly; many attempts, so a round survives several unlucky losses in a row.
     private static SimulationOptions FourHospitals(int rounds, int quorum, int collectTimeoutSeconds, SimulatedFault fault) => new()
     {
-        Hospitals = 4,
-        Rounds = rounds,
-        Quorum = quorum,
-        CollectTimeout = TimeSpan.FromSeconds(collectTimeoutSeconds),
-        ExtraConfig = QuickRetries,
-        Faults = [fault],
+        Spec = FederationSpec.Default.WithHospitals(4).WithRounds(rounds).WithQuorum(quorum)
+            .WithTimeouts(collect: TimeSpan.FromSeconds(collectTimeoutSeconds), evaluate: TimeSpan.FromSeconds(2), maxAttempts: 12)
+            .WithFaults([fault]),
     };
 
     private static void AssertEveryRoundEqualsPlaintextFedAvg(SimulationResult result) =>

@@ -1,4 +1,5 @@
 using FederatedHe.Actors.Configuration;
+using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Simulation;
 
 namespace FederatedHe.IntegrationTests.Federation;
@@ -12,12 +13,9 @@ public sealed class ThresholdFederationTests
 {
     private static SimulationOptions FiveHospitals(int rounds) => new()
     {
-        Hospitals = 5,
-        Rounds = rounds,
-        Quorum = 3,
-        Mode = KeyMode.Threshold,
-        Threshold = 3,
-        CollectTimeout = TimeSpan.FromSeconds(20),
+        Spec = FederationSpec.Default.WithHospitals(5).WithRounds(rounds).WithQuorum(3)
+            .WithCrypto(FederationSpec.Default.Crypto with { Mode = KeyMode.Threshold, Threshold = 3 })
+            .WithTimeouts(collect: TimeSpan.FromSeconds(20)),
     };
 
     [Fact(Timeout = 300_000)]
@@ -35,10 +33,11 @@ public sealed class ThresholdFederationTests
     public async Task A_committee_member_dropping_out_during_decryption_is_replaced_and_the_federation_completes()
     {
         // hospital-1 is in the first committee (the first three parties); it goes away while decrypting round 2.
-        var options = FiveHospitals(rounds: 4) with
+        var fiveHospitals = FiveHospitals(rounds: 4);
+        var options = fiveHospitals with
         {
             ComputeBaselines = false,
-            Faults = [new SimulatedFault(2, FaultMoment.AggregateDistributed, FaultKind.KillHospital, "hospital-1")],
+            Spec = fiveHospitals.Spec.WithFaults([new SimulatedFault(2, FaultMoment.AggregateDistributed, FaultKind.KillHospital, "hospital-1")]),
         };
 
         var result = await FederationSimulation.RunAsync(options);

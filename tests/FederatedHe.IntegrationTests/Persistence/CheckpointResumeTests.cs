@@ -1,10 +1,11 @@
 using System.Text.Json;
 using Akka.Configuration;
-using Xunit.Abstractions;
 using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.Persistence;
+using FederatedHe.Actors.Spec;
 using FederatedHe.Crypto.Multiparty;
 using FederatedHe.Host.Simulation;
+using Xunit.Abstractions;
 
 namespace FederatedHe.IntegrationTests.Persistence;
 
@@ -37,10 +38,8 @@ public sealed class CheckpointResumeTests : IDisposable
     public async Task The_aggregator_killed_at_round_k_and_restarted_resumes_at_round_k_and_ends_with_the_same_model_as_an_uninterrupted_run()
     {
         var uninterrupted = await FederationSimulation.RunAsync(Options("uninterrupted"));
-        var restarted = await FederationSimulation.RunAsync(Options("restarted") with
-        {
-            Faults = [new SimulatedFault(3, FaultMoment.RoundStarted, FaultKind.RestartAggregator, "aggregator")],
-        });
+        var restarted = await FederationSimulation.RunAsync(Options("restarted", spec => spec
+            .WithFaults([new SimulatedFault(3, FaultMoment.RoundStarted, FaultKind.RestartAggregator, "aggregator")])));
 
         Assert.True(uninterrupted.Succeeded, uninterrupted.Status);
         Assert.True(restarted.Succeeded, restarted.Status);
@@ -57,12 +56,8 @@ public sealed class CheckpointResumeTests : IDisposable
     {
         // Quorum 4 of 4: the round after the crash cannot complete without hospital-3, so it waits (and re-requests,
         // every 8 s) while the restarted node rejoins (several seconds), is re-sent the aggregates, catches up and trains.
-        var result = await FederationSimulation.RunAsync(Options("hospital-crash") with
-        {
-            Quorum = 4,
-            CollectTimeout = TimeSpan.FromSeconds(8),
-            Faults = [new SimulatedFault(2, FaultMoment.AggregateDistributed, FaultKind.RestartHospital, "hospital-3")],
-        });
+        var result = await FederationSimulation.RunAsync(Options("hospital-crash", spec => spec.WithQuorum(4).WithTimeouts(collect: TimeSpan.FromSeconds(8))
+            .WithFaults([new SimulatedFault(2, FaultMoment.AggregateDistributed, FaultKind.RestartHospital, "hospital-3")])));
 
         Assert.True(result.Succeeded, result.Status);
         Assert.Equal(Enumerable.Range(1, Rounds), result.Rounds.Select(r => r.Round));
@@ -75,10 +70,8 @@ public sealed class CheckpointResumeTests : IDisposable
     public async Task In_threshold_mode_the_aggregator_killed_at_round_k_resumes_at_round_k_under_the_same_collective_key_and_ends_with_the_uninterrupted_model()
     {
         var uninterrupted = await FederationSimulation.RunAsync(ThresholdOptions("threshold-uninterrupted"));
-        var restarted = await FederationSimulation.RunAsync(ThresholdOptions("threshold-restarted") with
-        {
-            Faults = [new SimulatedFault(2, FaultMoment.RoundStarted, FaultKind.RestartAggregator, "aggregator")],
-        });
+        var restarted = await FederationSimulation.RunAsync(ThresholdOptions("threshold-restarted", spec => spec
+            .WithFaults([new SimulatedFault(2, FaultMoment.RoundStarted, FaultKind.RestartAggregator, "aggregator")])));
 
         Assert.True(uninterrupted.Succeeded, uninterrupted.Status);
         Assert.True(restarted.Succeeded, restarted.Status);
@@ -103,12 +96,8 @@ public sealed class CheckpointResumeTests : IDisposable
         // hospital-3 is in every committee (the first three parties of 3-of-4). Killed as round 2 starts, it restarts
         // with its saved key share, statistics and model; quorum 4 of 4 makes round 2 wait for it (re-requested after
         // the collect timeout), and each round's aggregate can only be decrypted if its restored share is right.
-        var result = await FederationSimulation.RunAsync(ThresholdOptions("threshold-hospital-restart") with
-        {
-            Quorum = 4,
-            CollectTimeout = TimeSpan.FromSeconds(8),
-            Faults = [new SimulatedFault(2, FaultMoment.RoundStarted, FaultKind.RestartHospital, "hospital-3")],
-        });
+        var result = await FederationSimulation.RunAsync(ThresholdOptions("threshold-hospital-restart", spec => spec.WithQuorum(4).WithTimeouts(collect: TimeSpan.FromSeconds(8))
+            .WithFaults([new SimulatedFault(2, FaultMoment.RoundStarted, FaultKind.RestartHospital, "hospital-3")])));
 
         Assert.True(result.Succeeded, result.Status);
         Assert.Equal(Enumerable.Range(1, ThresholdRounds), result.Rounds.Select(r => r.Round));
@@ -122,12 +111,8 @@ public sealed class CheckpointResumeTests : IDisposable
         Assert.InRange(difference, 0, 1e-5);
     }
 
-    private SimulationOptions ThresholdOptions(string run) => Options(run) with
-    {
-        Rounds = ThresholdRounds,
-        Mode = KeyMode.Threshold,
-        Threshold = 3,
-    };
+    private SimulationOptions ThresholdOptions(string run, Func<FederationSpec, FederationSpec>? change = null) =>
+        Options(run, spec => (change ?? (s => s))(spec.WithRounds(ThresholdRounds).WithCrypto(spec.Crypto with { Mode = KeyMode.Threshold, Threshold = 3 })));
 
     private string SavedKeyId(string run, int hospital)
     {
@@ -138,21 +123,12 @@ public sealed class CheckpointResumeTests : IDisposable
         return saved.KeyId.ToString();
     }
 
-    private SimulationOptions Options(string run) => new()
+    private SimulationOptions Options(string run, Func<FederationSpec, FederationSpec>? change = null) => new()
     {
-        Hospitals = 4,
-        Rounds = Rounds,
-        Quorum = 3,
-        CollectTimeout = TimeSpan.FromSeconds(20),
+        Spec = (change ?? (s => s))(FederationSpec.Default.WithHospitals(4).WithRounds(Rounds).WithQuorum(3).WithTimeouts(collect: TimeSpan.FromSeconds(20))
+            .WithPersistence(new PersistenceSettings(true, Path.Combine(_root, run, "aggregator.db"), Path.Combine(_root, run, "hospitals")))),
         ComputeBaselines = false,
         LogLevel = "ERROR",
-        ExtraConfig = ConfigurationFactory.ParseString($$"""
-            fedhe.persistence {
-              enabled = on
-              sqlite-path = "{{Path.Combine(_root, run, "aggregator.db")}}"
-              hospital-directory = "{{Path.Combine(_root, run, "hospitals")}}"
-            }
-            """),
     };
 
     /// <summary>The largest difference between two hospitals' saved final models, each checked to be that of the last round.</summary>

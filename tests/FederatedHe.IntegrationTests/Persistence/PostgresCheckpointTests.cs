@@ -1,4 +1,6 @@
 using Akka.Configuration;
+using FederatedHe.Actors.Persistence;
+using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Simulation;
 
 namespace FederatedHe.IntegrationTests.Persistence;
@@ -23,19 +25,12 @@ public sealed class PostgresCheckpointTests : IClassFixture<PostgresServer>, IDi
         var sqlite = Path.Combine(_root, "aggregator.db");
         var options = new SimulationOptions
         {
-            Hospitals = 3,
-            Rounds = Rounds,
-            Quorum = 3,
-            CollectTimeout = TimeSpan.FromSeconds(20),
+            Spec = FederationSpec.Default.WithHospitals(3).WithRounds(Rounds).WithQuorum(3).WithTimeouts(collect: TimeSpan.FromSeconds(20))
+                .WithFaults([new SimulatedFault(2, FaultMoment.RoundStarted, FaultKind.RestartAggregator, SimulatedFault.Aggregator)])
+                .WithPersistence(new PersistenceSettings(true, sqlite, Path.Combine(_root, "hospitals"))),
             ComputeBaselines = false,
             LogLevel = "ERROR",
-            Faults = [new SimulatedFault(2, FaultMoment.RoundStarted, FaultKind.RestartAggregator, SimulatedFault.Aggregator)],
             ExtraConfig = ConfigurationFactory.ParseString($$"""
-                fedhe.persistence {
-                  enabled = on
-                  sqlite-path = "{{sqlite}}"
-                  hospital-directory = "{{Path.Combine(_root, "hospitals")}}"
-                }
                 akka.persistence.journal.sql {
                   provider-name = "PostgreSQL.15"
                   connection-string = "{{_server.ConnectionString}}"

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Cluster;
 using Akka.Configuration;
 using FederatedHe.Actors.Nodes;
+using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Hosting;
 using FederatedHe.Host.Simulation;
 using FederatedHe.IntegrationTests.Federation;
@@ -24,8 +25,7 @@ public sealed class HostileInputTests
         RecordingLogger.Lines.Clear();
         var options = new SimulationOptions
         {
-            Hospitals = 3,
-            Rounds = 5,
+            Spec = FederationSpec.Default.WithHospitals(3).WithRounds(5),
             ComputeBaselines = false,
             LogLevel = "INFO",
             ExtraConfig = ConfigurationFactory.ParseString($$"""akka.loggers = ["{{typeof(RecordingLogger).AssemblyQualifiedName}}"]"""),

@@ -1,4 +1,4 @@
-namespace FederatedHe.Host.Simulation;
+namespace FederatedHe.Actors.Spec;
 
 /// <summary>When, in a round, a simulated fault strikes.</summary>
 public enum FaultMoment

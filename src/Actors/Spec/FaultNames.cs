@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.RegularExpressions;
-using FederatedHe.Host.Simulation;
 
-namespace FederatedHe.Host.Experiments;
+namespace FederatedHe.Actors.Spec;
 
 /// <summary>
 /// How a spec spells the simulation's faults: each <see cref="FaultKind"/> and <see cref="FaultMoment"/> in kebab case

@@ -1,0 +1,328 @@
+using FederatedHe.Actors.Configuration;
+using FederatedHe.Actors.Persistence;
+using FederatedHe.Crypto.Ckks;
+using FederatedHe.Crypto.Multiparty;
+using FederatedHe.Training.Data;
+using FederatedHe.Training.Local;
+using FederatedHe.Training.Models;
+
+namespace FederatedHe.Actors.Spec;
+
+/// <summary>
+/// One federation, whichever way it runs (in one process, one node per process, or a local multi-process cluster): the
+/// only source of settings. Bound from HOCON by <see cref="FederationSpecBinder"/> (reference.conf under experiment files,
+/// node files and command-line overrides) and written back by <see cref="FederationSpecWriter"/>; every default lives in
+/// reference.conf. Immutable; change it with the <c>WithX</c> copies, which validate the result.
+/// </summary>
+/// <param name="Experiment">Name and description (<c>fedhe.experiment</c>).</param>
+/// <param name="Federation">Hospitals, rounds and the round policy (<c>fedhe.federation</c>).</param>
+/// <param name="Crypto">Key mode and CKKS parameters (<c>fedhe.crypto</c>).</param>
+/// <param name="Training">The model and local training (<c>fedhe.training</c>).</param>
+/// <param name="Data">The data set, its hold-out and partition (<c>fedhe.data</c>).</param>
+/// <param name="Hospital">This node's own data, for a hospital node (<c>fedhe.hospital</c>).</param>
+/// <param name="Persistence">Checkpoint and resume (<c>fedhe.persistence</c>).</param>
+/// <param name="Transfer">Reassembly bounds (<c>fedhe.transfer</c>).</param>
+/// <param name="Faults">Fault injection (<c>fedhe.faults</c>).</param>
+public sealed record FederationSpec(
+    ExperimentSpec Experiment,
+    FederationPolicySpec Federation,
+    CryptoSpec Crypto,
+    TrainingSpec Training,
+    DataSpec Data,
+    HospitalNodeSpec Hospital,
+    PersistenceSettings Persistence,
+    TransferSpec Transfer,
+    FaultSpec Faults)
+{
+    /// <summary>reference.conf alone: the README's demo (4 IID hospitals on data/wdbc.csv, 20 rounds, shared-key CKKS).</summary>
+    public static FederationSpec Default => FederationSpecBinder.Reference.Spec;
+
+    /// <summary>The hospitals' ids, <c>hospital-1</c> … <c>hospital-N</c>, in partition order.</summary>
+    public IReadOnlyList<string> HospitalIds => [.. Enumerable.Range(0, Federation.Hospitals).Select(HospitalId)];
+
+    /// <summary>The id of the hospital that holds partition <paramref name="index"/> (from 0).</summary>
+    public static string HospitalId(int index) => $"hospital-{index + 1}";
+
+    /// <summary>The quorum in force: the configured one, or every hospital but one (at least 1).</summary>
+    public int EffectiveQuorum => Federation.Quorum ?? Math.Max(1, Federation.Hospitals - 1);
+
+    /// <summary>Threshold mode's committee size in force: the configured one, or a majority.</summary>
+    public int EffectiveThreshold => Crypto.Threshold ?? Federation.Hospitals / 2 + 1;
+
+    /// <summary>The CKKS (threshold mode: threshold) preset in force.</summary>
+    public string EffectivePreset => Crypto.Preset ?? (Crypto.Mode == KeyMode.Threshold ? CryptoSpec.DefaultThresholdPreset : CryptoSpec.DefaultSharedKeyPreset);
+
+    /// <summary>The CKKS parameters, and in threshold mode the threshold parameters, of <see cref="EffectivePreset"/>.</summary>
+    /// <exception cref="FederationSpecException">The preset is unknown for the mode.</exception>
+    public (CkksParameters Parameters, ThresholdParameters? Threshold) ResolveCrypto()
+    {
+        var name = EffectivePreset;
+        if (Crypto.Mode == KeyMode.Threshold)
+        {
+            return ThresholdPresets.All.TryGetValue(name, out var threshold)
+                ? (threshold.Ckks, threshold)
+                : throw new FederationSpecException(FederationSpecKeys.CryptoPreset,
+                    $"'{name}' is not a threshold preset; known: {string.Join(", ", ThresholdPresets.All.Keys)}");
+        }
+
+        return CkksPresets.All.TryGetValue(name, out var parameters)
+            ? (parameters, null)
+            : throw new FederationSpecException(FederationSpecKeys.CryptoPreset,
+                $"'{name}' is not a CKKS preset; known: {string.Join(", ", CkksPresets.All.Keys)}");
+    }
+
+    /// <summary>Local training with the federation's seed (which orders every hospital's batches).</summary>
+    public TrainingOptions TrainingOptions => new()
+    {
+        Epochs = Training.Epochs,
+        BatchSize = Training.BatchSize,
+        Optimizer = Training.Optimizer,
+        LearningRate = Training.LearningRate,
+        ProximalMu = Training.ProximalMu,
+        Seed = Federation.Seed,
+    };
+
+    /// <summary>The actors' settings: the round policy, CKKS preset and transfer bounds.</summary>
+    public FederationSettings ToFederationSettings() => new(
+        Crypto.Mode,
+        Federation.Rounds,
+        Federation.Hospitals,
+        EffectiveQuorum,
+        Federation.RegistrationTimeout,
+        Federation.CollectTimeout,
+        Federation.EvaluateTimeout,
+        Federation.MaxAttempts,
+        EffectiveThreshold,
+        Federation.Seed,
+        EffectivePreset,
+        Crypto.PoolSize,
+        Transfer.MaxChunksPerVector,
+        Transfer.MaxOpenVectors,
+        Transfer.MaxOpenVectorsPerParticipant);
+
+    /// <summary>A copy with another number of hospitals.</summary>
+    /// <exception cref="FederationSpecException">The result is invalid (e.g. the quorum now exceeds the hospitals).</exception>
+    public FederationSpec WithHospitals(int hospitals) => (this with { Federation = Federation with { Hospitals = hospitals } }).Validate();
+
+    /// <summary>A copy with another number of rounds.</summary>
+    /// <exception cref="FederationSpecException">The result is invalid.</exception>
+    public FederationSpec WithRounds(int rounds) => (this with { Federation = Federation with { Rounds = rounds } }).Validate();
+
+    /// <summary>A copy with another quorum (null: every hospital but one).</summary>
+    /// <exception cref="FederationSpecException">The result is invalid.</exception>
+    public FederationSpec WithQuorum(int? quorum) => (this with { Federation = Federation with { Quorum = quorum } }).Validate();
+
+    /// <summary>A copy with another seed.</summary>
+    public FederationSpec WithSeed(int seed) => this with { Federation = Federation with { Seed = seed } };
+
+    /// <summary>A copy with other round timeouts and attempts; null keeps a value.</summary>
+    /// <exception cref="FederationSpecException">The result is invalid.</exception>
+    public FederationSpec WithTimeouts(TimeSpan? collect = null, TimeSpan? evaluate = null, int? maxAttempts = null, TimeSpan? registration = null) =>
+        (this with
+        {
+            Federation = Federation with
+            {
+                CollectTimeout = collect ?? Federation.CollectTimeout,
+                EvaluateTimeout = evaluate ?? Federation.EvaluateTimeout,
+                MaxAttempts = maxAttempts ?? Federation.MaxAttempts,
+                RegistrationTimeout = registration ?? Federation.RegistrationTimeout,
+            },
+        }).Validate();
+
+    /// <summary>A copy with other key handling.</summary>
+    /// <exception cref="FederationSpecException">The result is invalid.</exception>
+    public FederationSpec WithCrypto(CryptoSpec crypto) => (this with { Crypto = crypto }).Validate();
+
+    /// <summary>A copy with other local training.</summary>
+    /// <exception cref="FederationSpecException">The result is invalid.</exception>
+    public FederationSpec WithTraining(TrainingSpec training) => (this with { Training = training }).Validate();
+
+    /// <summary>A copy with another data set, hold-out or partition.</summary>
+    /// <exception cref="FederationSpecException">The result is invalid.</exception>
+    public FederationSpec WithData(DataSpec data) => (this with { Data = data }).Validate();
+
+    /// <summary>A copy with another partition of the same data.</summary>
+    /// <exception cref="FederationSpecException">The result is invalid.</exception>
+    public FederationSpec WithPartition(PartitionScheme scheme, double? alpha = null) =>
+        WithData(Data with { Partition = scheme, Alpha = alpha ?? Data.Alpha });
+
+    /// <summary>A copy with other checkpoint settings.</summary>
+    public FederationSpec WithPersistence(PersistenceSettings persistence) => this with { Persistence = persistence };
+
+    /// <summary>A copy with another fault schedule.</summary>
+    /// <exception cref="FederationSpecException">A fault does not fit the federation.</exception>
+    public FederationSpec WithFaults(IReadOnlyList<SimulatedFault> schedule) =>
+        (this with { Faults = Faults with { Schedule = [.. schedule.OrderBy(f => f.Round).ThenBy(f => f.Moment)] } }).Validate();
+
+    /// <summary>A copy with another name and description.</summary>
+    public FederationSpec WithExperiment(string name, string? description = null) =>
+        (this with { Experiment = new ExperimentSpec(name, description ?? Experiment.Description) }).Validate();
+
+    /// <summary>Checks the values that depend on each other (quorum and threshold against hospitals, faults against rounds).</summary>
+    /// <exception cref="FederationSpecException">A value is out of range; the exception names its key.</exception>
+    public FederationSpec Validate()
+    {
+        foreach (var (key, problem) in Problems())
+            throw new FederationSpecException(key, problem);
+        return this;
+    }
+
+    /// <summary>Every problem with the spec, by key; empty when it is valid.</summary>
+    internal IEnumerable<(string Key, string Problem)> Problems()
+    {
+        var f = Federation;
+        if (f.Hospitals is < 1 or > 1000)
+            yield return (FederationSpecKeys.Hospitals, $"must be between 1 and 1000, got {f.Hospitals}");
+        if (f.Rounds is < 1 or > 100_000)
+            yield return (FederationSpecKeys.Rounds, $"must be between 1 and 100000, got {f.Rounds}");
+        if (f.Quorum is { } quorum && (quorum < 1 || quorum > f.Hospitals))
+            yield return (FederationSpecKeys.Quorum, $"must be between 1 and fedhe.federation.hospitals ({f.Hospitals}), got {quorum}");
+        if (Crypto.Threshold is { } threshold && (threshold < 1 || threshold > f.Hospitals))
+            yield return (FederationSpecKeys.Threshold, $"must be between 1 and fedhe.federation.hospitals ({f.Hospitals}), got {threshold}");
+        if (Crypto.Threshold is not null && Crypto.Mode != KeyMode.Threshold)
+            yield return (FederationSpecKeys.Threshold, "is only meaningful with fedhe.crypto.mode = threshold");
+        if (Crypto.Preset is { } preset)
+        {
+            var known = Crypto.Mode == KeyMode.Threshold ? ThresholdPresets.All.Keys : CkksPresets.All.Keys;
+            if (!known.Contains(preset))
+                yield return (FederationSpecKeys.CryptoPreset, $"'{preset}' is not a {(Crypto.Mode == KeyMode.Threshold ? "threshold" : "CKKS")} preset; known: {string.Join(", ", known)}");
+        }
+
+        if (Training.Model is MlpSpec { HiddenLayerSizes.Count: 0 })
+            yield return (FederationSpecKeys.HiddenLayers, "an mlp needs at least one hidden layer, e.g. [16, 8]");
+        if (Data.TestFraction is <= 0 or >= 1 || !double.IsFinite(Data.TestFraction))
+            yield return (FederationSpecKeys.TestFraction, $"must be strictly between 0 and 1, got {Data.TestFraction}");
+        foreach (var (fault, i) in Faults.Schedule.Select((fault, i) => (fault, i)))
+        {
+            if (fault.Round > f.Rounds)
+                yield return ($"{FederationSpecKeys.FaultSchedule}[{i}].at-round", $"must be between 0 and fedhe.federation.rounds ({f.Rounds}), got {fault.Round}");
+            if (FaultNames.HospitalNumber(fault.Target) is { } target && target > f.Hospitals)
+                yield return ($"{FederationSpecKeys.FaultSchedule}[{i}].target", $"'{fault.Target}' is not one of hospital-1 … hospital-{f.Hospitals}");
+            if (fault.Peer is { } peer && FaultNames.HospitalNumber(peer) is { } number && number > f.Hospitals)
+                yield return ($"{FederationSpecKeys.FaultSchedule}[{i}].peer", $"'{peer}' is not one of aggregator, hospital-1 … hospital-{f.Hospitals}");
+        }
+    }
+}
+
+/// <summary>The experiment's name (it names run directories) and a free-text description.</summary>
+public sealed record ExperimentSpec(string Name, string Description);
+
+/// <summary>The federation's size and round policy.</summary>
+/// <param name="Hospitals">Hospitals in the federation; round 0 starts once all have registered.</param>
+/// <param name="Rounds">Training rounds after the standardisation round 0.</param>
+/// <param name="Quorum">Fewest updates a round may aggregate, or null for every hospital but one.</param>
+/// <param name="RegistrationTimeout">How long the coordinator waits for the hospitals to register.</param>
+/// <param name="CollectTimeout">How long it waits for one attempt's encrypted updates.</param>
+/// <param name="EvaluateTimeout">How long it waits for the hospitals' evaluation reports.</param>
+/// <param name="MaxAttempts">Collection attempts per round.</param>
+/// <param name="Seed">Seeds the hold-out, the partition, the initial model, every hospital's batch order and the CRP.</param>
+public sealed record FederationPolicySpec(
+    int Hospitals,
+    int Rounds,
+    int? Quorum,
+    TimeSpan RegistrationTimeout,
+    TimeSpan CollectTimeout,
+    TimeSpan EvaluateTimeout,
+    int MaxAttempts,
+    int Seed);
+
+/// <summary>How CKKS keys are held, and with which parameters.</summary>
+/// <param name="Mode">Shared key, or a t-of-n collective key.</param>
+/// <param name="Preset">A CkksPresets (threshold mode: ThresholdPresets) name, or null for the mode's default.</param>
+/// <param name="Threshold">Threshold mode's committee size, or null for a majority.</param>
+/// <param name="PoolSize">CKKS workers per node; 0 is one per core.</param>
+public sealed record CryptoSpec(KeyMode Mode, string? Preset, int? Threshold, int PoolSize)
+{
+    /// <summary>Shared-key mode's preset when none is given.</summary>
+    public const string DefaultSharedKeyPreset = "Params128BitLogN13LogQ101";
+
+    /// <summary>Threshold mode's preset when none is given.</summary>
+    public const string DefaultThresholdPreset = "Params128BitLogN13LogQ160Threshold";
+}
+
+/// <summary>The model every hospital trains and how it trains locally each round.</summary>
+public sealed record TrainingSpec(ModelSpec Model, int Epochs, int BatchSize, OptimizerKind Optimizer, double LearningRate, double ProximalMu);
+
+/// <summary>The data set and how it is divided: a common stratified test set first, then the rest partitioned among the hospitals.</summary>
+/// <param name="File">The CSV file, absolute once bound from a file or the command line; as given otherwise.</param>
+/// <param name="LabelColumn">The label column, or null for the first of <c>diagnosis</c>, <c>diagnostic</c>.</param>
+/// <param name="TestFraction">Fraction held out (stratified) as the common test set.</param>
+/// <param name="Partition">How the rest is divided among the hospitals.</param>
+/// <param name="Alpha">Dirichlet concentration of the skewed partitions.</param>
+public sealed record DataSpec(string File, string? LabelColumn, double TestFraction, PartitionScheme Partition, double Alpha);
+
+/// <summary>A hospital node's own data, when it does not take its share of <see cref="DataSpec"/>.</summary>
+/// <param name="DataFile">Its own CSV (it then holds out <see cref="DataSpec.TestFraction"/> of it), or empty for its share.</param>
+/// <param name="Index">Which share (from 0), or null to take it from the id <c>hospital-k</c>.</param>
+public sealed record HospitalNodeSpec(string DataFile, int? Index);
+
+/// <summary>Bounds on what a peer can make a node buffer while reassembling encrypted vectors.</summary>
+public sealed record TransferSpec(int MaxChunksPerVector, int MaxOpenVectors, int MaxOpenVectorsPerParticipant);
+
+/// <summary>Faults injected from outside the actors: a straggler delay at start, and a schedule the harness or launcher strikes.</summary>
+/// <param name="TrainingDelay">Added to each of this node's local trainings (a straggler).</param>
+/// <param name="Schedule">Faults by round, ordered.</param>
+public sealed record FaultSpec(TimeSpan TrainingDelay, IReadOnlyList<SimulatedFault> Schedule);
+
+/// <summary>The HOCON paths of the spec's keys, as errors name them.</summary>
+public static class FederationSpecKeys
+{
+#pragma warning disable CS1591 // The names say which key.
+    public const string Name = "fedhe.experiment.name";
+    public const string Description = "fedhe.experiment.description";
+    public const string Hospitals = "fedhe.federation.hospitals";
+    public const string Rounds = "fedhe.federation.rounds";
+    public const string Quorum = "fedhe.federation.quorum";
+    public const string RegistrationTimeout = "fedhe.federation.registration-timeout";
+    public const string CollectTimeout = "fedhe.federation.collect-timeout";
+    public const string EvaluateTimeout = "fedhe.federation.evaluate-timeout";
+    public const string MaxAttempts = "fedhe.federation.max-attempts";
+    public const string Seed = "fedhe.federation.seed";
+    public const string Mode = "fedhe.crypto.mode";
+    public const string CryptoPreset = "fedhe.crypto.preset";
+    public const string Threshold = "fedhe.crypto.threshold";
+    public const string PoolSize = "fedhe.crypto.pool-size";
+    public const string Model = "fedhe.training.model";
+    public const string HiddenLayers = "fedhe.training.hidden-layers";
+    public const string Epochs = "fedhe.training.epochs";
+    public const string BatchSize = "fedhe.training.batch-size";
+    public const string Optimizer = "fedhe.training.optimizer";
+    public const string LearningRate = "fedhe.training.learning-rate";
+    public const string ProximalMu = "fedhe.training.proximal-mu";
+    public const string DataFile = "fedhe.data.file";
+    public const string LabelColumn = "fedhe.data.label-column";
+    public const string TestFraction = "fedhe.data.test-fraction";
+    public const string PartitionScheme = "fedhe.data.partition.scheme";
+    public const string PartitionAlpha = "fedhe.data.partition.alpha";
+    public const string HospitalData = "fedhe.hospital.data";
+    public const string HospitalIndex = "fedhe.hospital.index";
+    public const string PersistenceEnabled = "fedhe.persistence.enabled";
+    public const string SqlitePath = "fedhe.persistence.sqlite-path";
+    public const string HospitalDirectory = "fedhe.persistence.hospital-directory";
+    public const string MaxChunksPerVector = "fedhe.transfer.max-chunks-per-vector";
+    public const string MaxOpenVectors = "fedhe.transfer.max-open-vectors";
+    public const string MaxOpenVectorsPerParticipant = "fedhe.transfer.max-open-vectors-per-participant";
+    public const string TrainingDelay = "fedhe.faults.training-delay";
+    public const string FaultSchedule = "fedhe.faults.schedule";
+#pragma warning restore CS1591
+
+    /// <summary>Every single-valued key of the spec, in the order <c>fedhe spec show</c> prints them.</summary>
+    public static IReadOnlyList<string> All { get; } =
+    [
+        Name, Description, Hospitals, Rounds, Quorum, RegistrationTimeout, CollectTimeout, EvaluateTimeout, MaxAttempts, Seed,
+        Mode, CryptoPreset, Threshold, PoolSize, Model, HiddenLayers, Epochs, BatchSize, Optimizer, LearningRate, ProximalMu,
+        DataFile, LabelColumn, TestFraction, PartitionScheme, PartitionAlpha, HospitalData, HospitalIndex,
+        PersistenceEnabled, SqlitePath, HospitalDirectory, MaxChunksPerVector, MaxOpenVectors, MaxOpenVectorsPerParticipant,
+        TrainingDelay, FaultSchedule,
+    ];
+
+    /// <summary>Keys that moved, with where they live now.</summary>
+    internal static IReadOnlyDictionary<string, string> Moved { get; } = new Dictionary<string, string>(StringComparer.Ordinal)
+    {
+        ["fedhe.federation.min-hospitals"] = Hospitals,
+        ["fedhe.federation.mode"] = Mode,
+        ["fedhe.federation.threshold"] = Threshold,
+        ["fedhe.hospital.hospital-index"] = HospitalIndex,
+        ["fedhe.hospital.hospital-count"] = Hospitals,
+    };
+}
