@@ -119,13 +119,33 @@ public sealed record ConfirmKeyShares(EquatableArray<string> Parties, EquatableA
 public sealed record ExcludeHospital(string HospitalId, string Reason) : RoundCommand;
 
 /// <summary>A party reports that it holds its threshold key share.</summary>
-public sealed record PartyHoldsKey(string HospitalId) : IKeyGenerationEvent;
+/// <param name="HospitalId">The party.</param>
+/// <param name="KeyId">The id of the collective key it combined its share for, when the protocol forms one; it must be
+/// the key announced in <see cref="CollectiveKeyFormed"/>, or key generation fails.</param>
+public sealed record PartyHoldsKey(string HospitalId, string? KeyId = null) : IKeyGenerationEvent;
 
-/// <summary>A party answers <see cref="ConfirmKeyShares"/>.</summary>
+/// <summary>A party answers <see cref="ConfirmKeyShares"/>. A party that no longer holds its share is excluded for good,
+/// also outside a resumption (a party that rejoined after a restart of its own).</summary>
 public sealed record KeyShareConfirmed(string HospitalId, bool Holds, string Reason) : IKeyGenerationEvent;
 
-/// <summary>What <see cref="AllPartiesKeyGeneration"/> journals: the key's parties and threshold.</summary>
-public sealed record ThresholdKeyRecord(EquatableArray<string> Parties, int Threshold);
+/// <summary>
+/// The collective public key was formed from the parties' revealed shares (by the coordinator's relay, which checks the
+/// commitments and sums the shares off the machine): it is what checkpoints journal and what parties must combine for.
+/// </summary>
+public sealed record CollectiveKeyFormed(CollectiveKey Key) : IKeyGenerationEvent;
+
+/// <summary>Key generation cannot complete (a party refused it, a reveal broke its commitment, the shares did not sum).</summary>
+public sealed record KeyGenerationAborted(string Reason) : IKeyGenerationEvent;
+
+/// <summary>The collective key as public, journalled material: its session, its id and the serialized public key.</summary>
+public sealed record CollectiveKey(string SessionId, string KeyId, EquatableArray<byte> PublicKey);
+
+/// <summary>What <see cref="AllPartiesKeyGeneration"/> journals: the key's parties and threshold, and the collective key once formed.</summary>
+public sealed record ThresholdKeyRecord(EquatableArray<string> Parties, int Threshold)
+{
+    /// <summary>The collective key, when the protocol forms one (null for the minimal protocol).</summary>
+    public CollectiveKey? Key { get; init; }
+}
 
 /// <summary>
 /// The minimal threshold key-generation sub-machine: the reachable hospitals become the parties, and the key is ready
@@ -156,11 +176,14 @@ public sealed record AllPartiesKeyGeneration(int Threshold, TimeSpan Timeout) : 
     /// <summary>Whether parties are being asked to confirm their shares.</summary>
     public bool Resuming { get; init; }
 
+    /// <summary>The collective key, once formed (<see cref="CollectiveKeyFormed"/>) or restored from a checkpoint.</summary>
+    public CollectiveKey? Key { get; init; }
+
     /// <inheritdoc />
     public bool ParticipantsFixed => true;
 
     /// <inheritdoc />
-    public object? CheckpointMaterial => KeyExists ? new ThresholdKeyRecord(Parties, Threshold) : null;
+    public object? CheckpointMaterial => KeyExists ? new ThresholdKeyRecord(Parties, Threshold) { Key = Key } : null;
 
     /// <inheritdoc />
     public string? RegistrationRefusal(string hospitalId) =>
@@ -173,7 +196,7 @@ public sealed record AllPartiesKeyGeneration(int Threshold, TimeSpan Timeout) : 
     /// <inheritdoc />
     public KeyGenerationStep Begin(KeyGenerationContext context)
     {
-        var next = this with { Parties = context.ReachableHospitals, Holding = Holding.Clear() };
+        var next = this with { Parties = context.ReachableHospitals, Holding = Holding.Clear(), Key = null };
         return new KeyGenerationStep(next,
         [
             new Publish(new Decision(context.Round, $"threshold key generation: {context.ReachableHospitals.Length} parties, any {Threshold} can decrypt")),
@@ -190,7 +213,7 @@ public sealed record AllPartiesKeyGeneration(int Threshold, TimeSpan Timeout) : 
             return Failed($"cannot resume the checkpoint of round {checkpoint.Round}: it records no collective threshold key; delete the checkpoint journal to start a new federation");
         if (key.Threshold != Threshold)
             return Failed($"cannot resume the checkpoint of round {checkpoint.Round}: its collective key needs {key.Threshold} parties to decrypt, this federation is configured for {Threshold}");
-        return new KeyGenerationStep(this with { Parties = key.Parties, KeyExists = true }, [], KeyGenerationStatus.Pending);
+        return new KeyGenerationStep(this with { Parties = key.Parties, KeyExists = true, Key = key.Key }, [], KeyGenerationStatus.Pending);
     }
 
     /// <inheritdoc />
@@ -224,6 +247,16 @@ public sealed record AllPartiesKeyGeneration(int Threshold, TimeSpan Timeout) : 
     {
         switch (message)
         {
+            case CollectiveKeyFormed formed when !KeyExists && Key is null:
+                return new KeyGenerationStep(this with { Key = formed.Key }, [], KeyGenerationStatus.Pending);
+
+            case KeyGenerationAborted aborted when !KeyExists:
+                return Failed(aborted.Reason);
+
+            case PartyHoldsKey held when !KeyExists && Parties.Contains(held.HospitalId) && held.KeyId is { } keyId && keyId != Key?.KeyId:
+                return Failed($"{held.HospitalId} combined a key share for key {keyId}, the key it computed from the signed shares, "
+                    + $"not for the collective key {Key?.KeyId ?? "(not yet formed)"} this coordinator computed");
+
             case PartyHoldsKey held when !KeyExists && Parties.Contains(held.HospitalId):
                 var holding = Holding.Add(held.HospitalId);
                 if (holding.Count < Parties.Length)
@@ -247,6 +280,11 @@ public sealed record AllPartiesKeyGeneration(int Threshold, TimeSpan Timeout) : 
                 return next.Awaiting.IsEmpty
                     ? next.FinishResumption(context, []) with { Excluded = excluded }
                     : new KeyGenerationStep(next, [], KeyGenerationStatus.Pending, Excluded: excluded);
+
+            case KeyShareConfirmed { Holds: false } lost when KeyExists && !Resuming && Parties.Contains(lost.HospitalId) && !Lost.ContainsKey(lost.HospitalId):
+                // A party that rejoined without its share (it restarted and lost it) can never decrypt under the key again.
+                return new KeyGenerationStep(this with { Lost = Lost.SetItem(lost.HospitalId, lost.Reason) }, [], KeyGenerationStatus.Ready,
+                    Excluded: [(lost.HospitalId, lost.Reason)]);
 
             default:
                 return Unchanged(KeyExists && !Resuming ? KeyGenerationStatus.Ready : KeyGenerationStatus.Pending);
