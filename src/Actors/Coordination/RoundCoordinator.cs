@@ -40,6 +40,7 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     private readonly PersistenceSettings _persistence;
     private readonly Core.RoundMachine _machine;
     private Core.RoundMachineState _state;
+    private readonly System.Collections.Immutable.ImmutableArray<Core.RoundCommand> _startCommands;
 
     // Registered hospitals' actors by id (the machine knows ids and reachability only), and the validated updates of
     // the round in progress until they are summed.
@@ -64,7 +65,9 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         _assembler = new ChunkAssembler(settings.TransferLimits(maxCiphertextBytes));
         _persistence = PersistenceSettings.Create(Context.System.Settings.Config);
         _machine = FederationCore.Machine(settings, parameterSetId, _persistence.Enabled, threshold is not null);
-        _state = _machine.Start().State;
+        var start = _machine.Start();
+        _state = start.State;
+        _startCommands = start.Commands;
         Behaviour(_state.Phase);
     }
 
@@ -94,7 +97,8 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
 
         Decide(0, $"waiting for {_settings.MinHospitals} hospitals (quorum {_settings.Quorum}, {_settings.Rounds} rounds, {_settings.Mode}"
             + (_settings.FractionFit < 1 ? $", fraction-fit {_settings.FractionFit})" : ")"));
-        foreach (var command in _machine.Start().Commands.Where(c => c is not Core.Publish))
+        // The machine's own opening decision is replaced by this fuller one (it knows neither the quorum nor the mode).
+        foreach (var command in _startCommands.Where(c => c is not Core.Publish))
             Execute(command);
     }
 
