@@ -513,4 +513,14 @@ public sealed class RoundMachineSpecifications
 
         Assert.Equal("aggregation failed: out of memory", driver.Single<FinishFederation>().Status);
     }
+
+    [Fact]
+    public void The_registration_decision_names_where_the_hospital_registered_from()
+    {
+        var driver = new MachineDriver();
+
+        driver.On(new HospitalRegistered("hospital-1", "akka.tcp://federation@10.0.0.7:4053"));
+
+        Assert.Contains(driver.NoticesOfLastStep<Decision>(), d => d.Text == "registered hospital-1 from akka.tcp://federation@10.0.0.7:4053 (1 hospitals)");
+    }
 }

@@ -134,7 +134,7 @@ internal sealed partial class RoundCoordinator
         Context.Watch(Sender);
         Sender.Tell(new RegisterHospitalResponse(hospitalId, true, "accepted"));
         if (isNew || !_state.Hospitals.ContainsKey(hospitalId))
-            Apply(new Core.HospitalRegistered(hospitalId));
+            Apply(new Core.HospitalRegistered(hospitalId, Sender.Path.Address.ToString()));
         else if (!_state.IsReachable(hospitalId))
             Apply(new Core.HospitalReachable(hospitalId));
     }
