@@ -210,6 +210,59 @@ public sealed class SubMachineSpecifications
     }
 
     [Fact]
+    public void Commitments_are_relayed_once_all_parties_committed_and_reveals_once_all_revealed_with_the_key_formed_from_them()
+    {
+        var driver = Threshold();
+        driver.Register(Three);
+
+        driver.On(new KeyGenerationMessage(new ShareCommitted("hospital-1")));
+        driver.On(new KeyGenerationMessage(new ShareCommitted("hospital-2")));
+        Assert.Empty(driver.Last.OfType<RelayCommitments>());
+        driver.On(new KeyGenerationMessage(new ShareCommitted("hospital-3")));
+        Assert.Equal(new RelayCommitments([.. Three]), driver.Single<RelayCommitments>());
+
+        foreach (var id in Three[..2])
+            driver.On(new KeyGenerationMessage(new ShareRevealed(id)));
+        Assert.Empty(driver.Last.OfType<RelayRevealsAndFormKey>());
+        driver.On(new KeyGenerationMessage(new ShareRevealed("hospital-3")));
+        Assert.Equal(new RelayRevealsAndFormKey([.. Three]), driver.Single<RelayRevealsAndFormKey>());
+        Assert.Equal(RoundPhase.KeyGeneration, driver.State.Phase);
+    }
+
+    [Fact]
+    public void A_reveal_before_every_commitment_and_a_second_commitment_or_reveal_are_ignored_and_counted()
+    {
+        var driver = Threshold();
+        driver.Register(Three);
+        driver.On(new KeyGenerationMessage(new ShareCommitted("hospital-1")));
+
+        driver.On(new KeyGenerationMessage(new ShareRevealed("hospital-1")));
+        Assert.Equal("reveal from hospital-1 before every party committed", driver.Single<LogIgnored>().What);
+        driver.On(new KeyGenerationMessage(new ShareCommitted("hospital-1")));
+        Assert.Equal("second commitment from hospital-1: the first one stands", driver.Single<LogIgnored>().What);
+        driver.On(new KeyGenerationMessage(new ShareCommitted("hospital-2")));
+        driver.On(new KeyGenerationMessage(new ShareCommitted("hospital-3")));
+        driver.On(new KeyGenerationMessage(new ShareRevealed("hospital-2")));
+        driver.On(new KeyGenerationMessage(new ShareRevealed("hospital-2")));
+        Assert.Equal("second reveal from hospital-2: the first one stands", driver.Single<LogIgnored>().What);
+        Assert.Equal(3, driver.State.Ignored);
+    }
+
+    [Fact]
+    public void Key_generation_timeout_after_commitments_names_the_commitments_and_reveals()
+    {
+        var driver = Threshold();
+        driver.Register(Three);
+        foreach (var id in Three)
+            driver.On(new KeyGenerationMessage(new ShareCommitted(id)));
+        driver.On(new KeyGenerationMessage(new ShareRevealed("hospital-1")));
+
+        driver.On(new TimerFired(new RoundTimer(TimerKind.KeyGeneration, 0, 1)));
+
+        Assert.Equal("key generation incomplete after 00:00:20: 3 commitments, 1 reveals, 0 of 3 parties hold their threshold key", driver.Single<FinishFederation>().Status);
+    }
+
+    [Fact]
     public void Shared_key_mode_starts_round_zero_at_once_and_names_no_committee()
     {
         var driver = new MachineDriver();

@@ -16,8 +16,9 @@ namespace FederatedHe.Actors.Coordination;
 /// key-generation sub-machine (<see cref="Core.AllPartiesKeyGeneration"/>) decides when the key is ready, failed or
 /// must be confirmed, who is excluded and what checkpoints record; this partial checks the messages only an actor can
 /// check (the sender is the party it names, commitments match reveals, the shares sum to a key) and reports to the
-/// sub-machine through its events (<see cref="Core.CollectiveKeyFormed"/>, <see cref="Core.PartyHoldsKey"/>,
-/// <see cref="Core.KeyShareConfirmed"/>, <see cref="Core.KeyGenerationAborted"/>). Its handlers are registered in the
+/// sub-machine through its events (<see cref="Core.ShareCommitted"/>, <see cref="Core.ShareRevealed"/>,
+/// <see cref="Core.CollectiveKeyFormed"/>, <see cref="Core.PartyHoldsKey"/>, <see cref="Core.KeyShareConfirmed"/>,
+/// <see cref="Core.KeyGenerationAborted"/>), and the sub-machine says when to relay. Its handlers are registered in the
 /// key-generation phase's behaviour only, except a key confirmation and a key-exposure report, which may come at any time.
 /// <para>The protocol: the coordinator runs collective key generation before round 0 and names each aggregate's decryption
 /// committee. In key generation it only relays: every party's signed commitment once all n are in, then every signed
@@ -35,7 +36,8 @@ internal sealed partial class RoundCoordinator
 {
     private readonly ThresholdParameters? _threshold;
 
-    // The relay of the session in progress: its id and the signed commitments and reveals received so far.
+    // The relay of the session in progress: its id and the signed commitments and reveals received so far (the
+    // sub-machine counts them and says when to relay; the bytes are kept here).
     private string? _keySession;
     private readonly Dictionary<string, PublicKeyShareCommitment> _commitments = new(StringComparer.Ordinal);
     private readonly Dictionary<string, PublicKeyShareReveal> _reveals = new(StringComparer.Ordinal);
@@ -108,53 +110,49 @@ internal sealed partial class RoundCoordinator
     {
         if (!FromKeyGenerationParty(commitment, commitment.HospitalId, commitment.PartyId, "commitment"))
             return;
-        if (!_commitments.TryAdd(commitment.HospitalId, commitment))
-        {
-            Ignore($"second commitment from {commitment.HospitalId}: the first one stands");
-            return;
-        }
-
-        if (_commitments.Count < Parties.Length)
-            return;
-        Decide(0, $"all {Parties.Length} parties committed to their public-key shares; relaying the signed commitments");
-        foreach (var id in ReachableParties)
-            foreach (var party in Parties)
-                _hospitalRefs[id].Tell(_commitments[party]);
+        _commitments.TryAdd(commitment.HospitalId, commitment); // the first one stands; the sub-machine counts a second
+        Apply(new Core.KeyGenerationMessage(new Core.ShareCommitted(commitment.HospitalId)));
     }
 
     private void Handle(PublicKeyShareReveal reveal)
     {
         if (!FromKeyGenerationParty(reveal, reveal.HospitalId, reveal.PartyId, "reveal"))
             return;
-        if (!_commitments.TryGetValue(reveal.HospitalId, out var committed) || _commitments.Count < Parties.Length)
-        {
-            Ignore($"reveal from {reveal.HospitalId} before every party committed");
-            return;
-        }
 
         // The parties check this too; checked here so the federation fails naming the party rather than timing out.
-        if (!KeyGenerationTranscript.Commitment(reveal.PublicKeyShare, reveal.KeyAgreementKey).AsSpan().SequenceEqual(committed.Commitment))
+        if (_commitments.Count == Parties.Length && _commitments.TryGetValue(reveal.HospitalId, out var committed)
+            && !KeyGenerationTranscript.Commitment(reveal.PublicKeyShare, reveal.KeyAgreementKey).AsSpan().SequenceEqual(committed.Commitment))
         {
             Abort($"key generation: {reveal.HospitalId} revealed a public-key share or key-agreement key that does not match its commitment");
             return;
         }
 
-        if (!_reveals.TryAdd(reveal.HospitalId, reveal))
-        {
-            Ignore($"second reveal from {reveal.HospitalId}: the first one stands");
-            return;
-        }
+        if (_commitments.Count == Parties.Length)
+            _reveals.TryAdd(reveal.HospitalId, reveal);
+        Apply(new Core.KeyGenerationMessage(new Core.ShareRevealed(reveal.HospitalId)));
+    }
 
-        if (_reveals.Count < Parties.Length)
-            return;
-        Decide(0, $"all {Parties.Length} parties revealed their committed shares; relaying the signed reveals");
+    /// <summary>Carries out <see cref="Core.RelayCommitments"/>: every reachable party receives every signed commitment.</summary>
+    private void RelayCommitments(EquatableArray<string> parties)
+    {
         foreach (var id in ReachableParties)
-            foreach (var party in Parties)
+            foreach (var party in parties)
+                _hospitalRefs[id].Tell(_commitments[party]);
+    }
+
+    /// <summary>
+    /// Carries out <see cref="Core.RelayRevealsAndFormKey"/>: every reachable party receives every signed reveal, and the
+    /// collective key is summed from the revealed shares off the mailbox.
+    /// </summary>
+    private void RelayRevealsAndFormKey(EquatableArray<string> parties)
+    {
+        foreach (var id in ReachableParties)
+            foreach (var party in parties)
                 _hospitalRefs[id].Tell(_reveals[party]);
 
         var threshold = _threshold!;
         var session = _keySession!;
-        var shares = Parties.Select(id => _reveals[id].PublicKeyShare).ToList();
+        var shares = parties.Select(id => _reveals[id].PublicKeyShare).ToList();
         Task.Run(() =>
         {
             var parsed = shares.Select(bytes => PublicKeyShare.FromBytes(threshold, bytes));

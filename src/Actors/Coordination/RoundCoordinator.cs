@@ -404,6 +404,12 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
             case Core.BeginKeyGeneration begin:
                 BeginKeyGeneration(begin.Parties, begin.Threshold);
                 break;
+            case Core.RelayCommitments relay:
+                RelayCommitments(relay.Parties);
+                break;
+            case Core.RelayRevealsAndFormKey relay:
+                RelayRevealsAndFormKey(relay.Parties);
+                break;
             case Core.ConfirmKeyShares:
                 AnnounceParties();
                 break;

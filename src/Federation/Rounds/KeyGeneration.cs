@@ -29,7 +29,11 @@ public sealed record KeyGenerationStep(
     ImmutableArray<RoundCommand> Commands,
     KeyGenerationStatus Status,
     string? FailureReason = null,
-    EquatableArray<(string HospitalId, string Reason)> Excluded = default);
+    EquatableArray<(string HospitalId, string Reason)> Excluded = default)
+{
+    /// <summary>Messages the sub-machine ignored (out of order, repeated), by source: counted in the round's figures.</summary>
+    public EquatableArray<(string Source, string What)> Ignored { get; init; }
+}
 
 /// <summary>
 /// The seam where the collective key is made before round 0 (or confirmed before a resumed round): a sub-machine the
@@ -134,6 +138,19 @@ public sealed record KeyShareConfirmed(string HospitalId, bool Holds, string Rea
 /// </summary>
 public sealed record CollectiveKeyFormed(CollectiveKey Key) : IKeyGenerationEvent;
 
+/// <summary>A party's signed commitment to its public-key share arrived (the relay checked that it comes from that party).</summary>
+public sealed record ShareCommitted(string HospitalId) : IKeyGenerationEvent;
+
+/// <summary>A party's reveal arrived and matches its commitment (the relay checked both).</summary>
+public sealed record ShareRevealed(string HospitalId) : IKeyGenerationEvent;
+
+/// <summary>Every party committed: send each reachable party every signed commitment.</summary>
+public sealed record RelayCommitments(EquatableArray<string> Parties) : RoundCommand;
+
+/// <summary>Every party revealed: send each reachable party every signed reveal, and form the collective key from them
+/// (answer with <see cref="CollectiveKeyFormed"/>, or <see cref="KeyGenerationAborted"/> if the shares do not sum).</summary>
+public sealed record RelayRevealsAndFormKey(EquatableArray<string> Parties) : RoundCommand;
+
 /// <summary>Key generation cannot complete (a party refused it, a reveal broke its commitment, the shares did not sum).</summary>
 public sealed record KeyGenerationAborted(string Reason) : IKeyGenerationEvent;
 
@@ -179,6 +196,12 @@ public sealed record AllPartiesKeyGeneration(int Threshold, TimeSpan Timeout) : 
     /// <summary>The collective key, once formed (<see cref="CollectiveKeyFormed"/>) or restored from a checkpoint.</summary>
     public CollectiveKey? Key { get; init; }
 
+    /// <summary>Parties whose signed commitment arrived in the generation under way (commit-then-reveal).</summary>
+    public ImmutableSortedSet<string> Committed { get; init; } = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
+
+    /// <summary>Parties whose reveal arrived and matched its commitment.</summary>
+    public ImmutableSortedSet<string> Revealed { get; init; } = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
+
     /// <inheritdoc />
     public bool ParticipantsFixed => true;
 
@@ -196,7 +219,7 @@ public sealed record AllPartiesKeyGeneration(int Threshold, TimeSpan Timeout) : 
     /// <inheritdoc />
     public KeyGenerationStep Begin(KeyGenerationContext context)
     {
-        var next = this with { Parties = context.ReachableHospitals, Holding = Holding.Clear(), Key = null };
+        var next = this with { Parties = context.ReachableHospitals, Holding = Holding.Clear(), Key = null, Committed = Committed.Clear(), Revealed = Revealed.Clear() };
         return new KeyGenerationStep(next,
         [
             new Publish(new Decision(context.Round, $"threshold key generation: {context.ReachableHospitals.Length} parties, any {Threshold} can decrypt")),
@@ -247,6 +270,36 @@ public sealed record AllPartiesKeyGeneration(int Threshold, TimeSpan Timeout) : 
     {
         switch (message)
         {
+            case ShareCommitted committed when !KeyExists && Key is null && Parties.Contains(committed.HospitalId):
+                if (Committed.Contains(committed.HospitalId))
+                    return Ignore(committed.HospitalId, $"second commitment from {committed.HospitalId}: the first one stands");
+                var withCommitment = this with { Committed = Committed.Add(committed.HospitalId) };
+                return withCommitment.Committed.Count < Parties.Length
+                    ? new KeyGenerationStep(withCommitment, [], KeyGenerationStatus.Pending)
+                    : new KeyGenerationStep(withCommitment,
+                    [
+                        new Publish(new Decision(context.Round, $"all {Parties.Length} parties committed to their public-key shares; relaying the signed commitments")),
+                        new RelayCommitments(Parties),
+                    ], KeyGenerationStatus.Pending);
+
+            case ShareRevealed revealed when !KeyExists && Key is null && Parties.Contains(revealed.HospitalId):
+                if (Committed.Count < Parties.Length)
+                    return Ignore(revealed.HospitalId, $"reveal from {revealed.HospitalId} before every party committed");
+                if (Revealed.Contains(revealed.HospitalId))
+                    return Ignore(revealed.HospitalId, $"second reveal from {revealed.HospitalId}: the first one stands");
+                var withReveal = this with { Revealed = Revealed.Add(revealed.HospitalId) };
+                return withReveal.Revealed.Count < Parties.Length
+                    ? new KeyGenerationStep(withReveal, [], KeyGenerationStatus.Pending)
+                    : new KeyGenerationStep(withReveal,
+                    [
+                        new Publish(new Decision(context.Round, $"all {Parties.Length} parties revealed their committed shares; relaying the signed reveals")),
+                        new RelayRevealsAndFormKey(Parties),
+                    ], KeyGenerationStatus.Pending);
+
+            case ShareCommitted or ShareRevealed:
+                var party = message is ShareCommitted c ? c.HospitalId : ((ShareRevealed)message).HospitalId;
+                return Ignore(party, $"a key-generation message from {party} outside key generation or from no party of it");
+
             case CollectiveKeyFormed formed when !KeyExists && Key is null:
                 return new KeyGenerationStep(this with { Key = formed.Key }, [], KeyGenerationStatus.Pending);
 
@@ -295,7 +348,10 @@ public sealed record AllPartiesKeyGeneration(int Threshold, TimeSpan Timeout) : 
     public KeyGenerationStep TimedOut(KeyGenerationContext context)
     {
         if (!Resuming)
-            return KeyExists ? Unchanged(KeyGenerationStatus.Ready) : Failed($"key generation incomplete after {Timeout}: {Holding.Count} of {Parties.Length} parties hold their threshold key");
+            return KeyExists
+                ? Unchanged(KeyGenerationStatus.Ready)
+                : Failed($"key generation incomplete after {Timeout}: " + (Committed.IsEmpty ? string.Empty : $"{Committed.Count} commitments, {Revealed.Count} reveals, ")
+                    + $"{Holding.Count} of {Parties.Length} parties hold their threshold key");
 
         // A party still registered but silent is treated as having lost its share.
         var silent = Awaiting.Where(context.ReachableHospitals.Contains).ToList();
@@ -326,6 +382,9 @@ public sealed record AllPartiesKeyGeneration(int Threshold, TimeSpan Timeout) : 
     }
 
     private KeyGenerationStep Unchanged(KeyGenerationStatus status) => new(this, [], status);
+
+    private KeyGenerationStep Ignore(string source, string what) =>
+        new KeyGenerationStep(this, [], KeyExists && !Resuming ? KeyGenerationStatus.Ready : KeyGenerationStatus.Pending) { Ignored = [(source, what)] };
 
     private KeyGenerationStep Failed(string reason) => new(this, [], KeyGenerationStatus.Failed, reason);
 }

@@ -152,6 +152,8 @@ public sealed class RoundMachine
     {
         step.State = step.State with { KeyGeneration = keyStep.Next };
         step.EmitAll(keyStep.Commands);
+        foreach (var (source, what) in keyStep.Ignored)
+            step.Ignore(source, what);
         foreach (var (hospitalId, reason) in keyStep.Excluded)
         {
             step.State = step.State with { Hospitals = step.State.Hospitals.Remove(hospitalId) };
