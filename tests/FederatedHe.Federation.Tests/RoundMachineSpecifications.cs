@@ -513,4 +513,48 @@ public sealed class RoundMachineSpecifications
 
         Assert.Equal("aggregation failed: out of memory", driver.Single<FinishFederation>().Status);
     }
+
+    [Fact]
+    public void The_registration_decision_names_where_the_hospital_registered_from()
+    {
+        var driver = new MachineDriver();
+
+        driver.On(new HospitalRegistered("hospital-1", "akka.tcp://federation@10.0.0.7:4053"));
+
+        Assert.Contains(driver.NoticesOfLastStep<Decision>(), d => d.Text == "registered hospital-1 from akka.tcp://federation@10.0.0.7:4053 (1 hospitals)");
+    }
+
+    [Fact]
+    public void Too_few_updates_of_one_form_publish_round_failed_before_the_federation_fails()
+    {
+        var driver = new MachineDriver();
+        driver.ThroughStatisticsRound(Three);
+
+        driver.On(new UpdateArrived(1, "hospital-1", Shape));
+        driver.On(new UpdateArrived(1, "hospital-2", Shape with { VectorLength = 98 }));
+        driver.On(new UpdateArrived(1, "hospital-3", Shape with { VectorLength = 99 }));
+
+        var failed = Assert.Single(driver.Notices<RoundFailed>());
+        Assert.Equal(1, failed.Round);
+        var publications = driver.History.Select((c, i) => (c, i)).ToList();
+        var failedAt = publications.Single(p => p.c is Publish { Notice: RoundFailed }).i;
+        var finishedAt = publications.Single(p => p.c is FinishFederation).i;
+        Assert.True(failedAt < finishedAt, "RoundFailed is published before the federation finishes");
+        Assert.False(driver.Single<FinishFederation>().Succeeded);
+        Assert.StartsWith("round 1 failed: only 1 consistent updates", driver.Single<FinishFederation>().Status);
+    }
+
+    [Fact]
+    public void A_validation_refusal_arriving_after_its_round_is_ignored_and_counted()
+    {
+        var driver = new MachineDriver();
+        driver.ThroughStatisticsRound(Three);
+
+        driver.On(new UpdateRefused(0, "hospital-2", "not a ciphertext of the parameter set"));
+
+        Assert.Contains("refused update of round 0 from hospital-2", driver.Single<LogIgnored>().What);
+        Assert.Empty(driver.State.Refused);
+        driver.CompleteRound(1, Three);
+        Assert.Equal(1, driver.Notices<RoundCompleted>().Single(c => c.Round == 1).IgnoredMessages);
+    }
 }

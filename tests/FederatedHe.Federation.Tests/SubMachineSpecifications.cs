@@ -127,6 +127,141 @@ public sealed class SubMachineSpecifications
         Assert.Contains("needs 3 parties to decrypt", otherThreshold.Single<FinishFederation>().Status);
     }
 
+    private static readonly CollectiveKey FormedKey = new("session-1", "key-abc", [1, 2, 3]);
+
+    [Fact]
+    public void The_collective_key_formed_by_the_relay_is_what_parties_must_hold_and_what_checkpoints_journal()
+    {
+        var driver = Threshold(checkpoints: true);
+        driver.On(new CheckpointRecovered(null));
+        driver.Register(Three);
+        driver.On(new KeyGenerationMessage(new CollectiveKeyFormed(FormedKey)));
+        foreach (var id in Three)
+            driver.On(new KeyGenerationMessage(new PartyHoldsKey(id, "key-abc")));
+
+        Assert.Equal(0, driver.Single<RequestUpdates>().Round);
+        driver.Arrive(0, Three);
+        driver.AggregateIsReady(0);
+        var journalled = Assert.IsType<ThresholdKeyRecord>(driver.Single<SaveCheckpoint>().KeyMaterial);
+        Assert.Equal(FormedKey, journalled.Key);
+        Assert.Equal(new ThresholdKeyRecord([.. Three], 2) { Key = FormedKey }, journalled);
+    }
+
+    [Fact]
+    public void A_party_that_combined_its_share_for_another_key_fails_key_generation_naming_both_keys()
+    {
+        var driver = Threshold();
+        driver.Register(Three);
+        driver.On(new KeyGenerationMessage(new CollectiveKeyFormed(FormedKey)));
+
+        driver.On(new KeyGenerationMessage(new PartyHoldsKey("hospital-2", "another-key")));
+
+        Assert.Equal("hospital-2 combined a key share for key another-key, the key it computed from the signed shares, not for the collective key key-abc this coordinator computed",
+            driver.Single<FinishFederation>().Status);
+    }
+
+    [Fact]
+    public void An_aborted_key_generation_fails_the_federation_with_the_relay_reason_but_not_after_the_key_exists()
+    {
+        var aborted = Threshold();
+        aborted.Register(Three);
+        aborted.On(new KeyGenerationMessage(new KeyGenerationAborted("key generation failed: hospital-2 refused it: bad signature")));
+        Assert.Equal("key generation failed: hospital-2 refused it: bad signature", aborted.Single<FinishFederation>().Status);
+
+        var done = Threshold();
+        done.Register(Three);
+        foreach (var id in Three)
+            done.On(new KeyGenerationMessage(new PartyHoldsKey(id)));
+        done.On(new KeyGenerationMessage(new KeyGenerationAborted("too late")));
+        Assert.Empty(done.History.OfType<FinishFederation>());
+    }
+
+    [Fact]
+    public void A_resumed_key_keeps_its_collective_key_for_the_next_checkpoint()
+    {
+        var driver = Threshold(checkpoints: true);
+        var key = new ThresholdKeyRecord([.. Three], 2) { Key = FormedKey };
+        driver.On(new CheckpointRecovered(new RecoveredCheckpoint(1, Identity with { Mode = "Threshold" }, 0, 1, key)));
+        driver.Register(Three);
+        foreach (var id in Three)
+            driver.On(new KeyGenerationMessage(new KeyShareConfirmed(id, true, "resumed")));
+
+        driver.Arrive(2, Three);
+        driver.AggregateIsReady(2);
+        driver.Evaluate(2, Three);
+        Assert.Equal(key, driver.Single<SaveCheckpoint>().KeyMaterial);
+    }
+
+    [Fact]
+    public void A_party_rejoining_without_its_share_after_the_key_exists_is_excluded_and_the_round_goes_on_without_it()
+    {
+        var driver = Threshold();
+        driver.Register(Three);
+        foreach (var id in Three)
+            driver.On(new KeyGenerationMessage(new PartyHoldsKey(id)));
+        driver.On(new HospitalRegistered("hospital-3"));
+
+        driver.On(new KeyGenerationMessage(new KeyShareConfirmed("hospital-3", false, "share file missing")));
+
+        Assert.Equal(new ExcludeHospital("hospital-3", "share file missing"), driver.Single<ExcludeHospital>());
+        Assert.False(driver.State.Hospitals.ContainsKey("hospital-3"));
+        Assert.Contains("lost its share", RoundMachine.RegistrationRefusal(driver.State, "hospital-3"));
+        Assert.Equal(RoundPhase.Collecting, driver.State.Phase);
+    }
+
+    [Fact]
+    public void Commitments_are_relayed_once_all_parties_committed_and_reveals_once_all_revealed_with_the_key_formed_from_them()
+    {
+        var driver = Threshold();
+        driver.Register(Three);
+
+        driver.On(new KeyGenerationMessage(new ShareCommitted("hospital-1")));
+        driver.On(new KeyGenerationMessage(new ShareCommitted("hospital-2")));
+        Assert.Empty(driver.Last.OfType<RelayCommitments>());
+        driver.On(new KeyGenerationMessage(new ShareCommitted("hospital-3")));
+        Assert.Equal(new RelayCommitments([.. Three]), driver.Single<RelayCommitments>());
+
+        foreach (var id in Three[..2])
+            driver.On(new KeyGenerationMessage(new ShareRevealed(id)));
+        Assert.Empty(driver.Last.OfType<RelayRevealsAndFormKey>());
+        driver.On(new KeyGenerationMessage(new ShareRevealed("hospital-3")));
+        Assert.Equal(new RelayRevealsAndFormKey([.. Three]), driver.Single<RelayRevealsAndFormKey>());
+        Assert.Equal(RoundPhase.KeyGeneration, driver.State.Phase);
+    }
+
+    [Fact]
+    public void A_reveal_before_every_commitment_and_a_second_commitment_or_reveal_are_ignored_and_counted()
+    {
+        var driver = Threshold();
+        driver.Register(Three);
+        driver.On(new KeyGenerationMessage(new ShareCommitted("hospital-1")));
+
+        driver.On(new KeyGenerationMessage(new ShareRevealed("hospital-1")));
+        Assert.Equal("reveal from hospital-1 before every party committed", driver.Single<LogIgnored>().What);
+        driver.On(new KeyGenerationMessage(new ShareCommitted("hospital-1")));
+        Assert.Equal("second commitment from hospital-1: the first one stands", driver.Single<LogIgnored>().What);
+        driver.On(new KeyGenerationMessage(new ShareCommitted("hospital-2")));
+        driver.On(new KeyGenerationMessage(new ShareCommitted("hospital-3")));
+        driver.On(new KeyGenerationMessage(new ShareRevealed("hospital-2")));
+        driver.On(new KeyGenerationMessage(new ShareRevealed("hospital-2")));
+        Assert.Equal("second reveal from hospital-2: the first one stands", driver.Single<LogIgnored>().What);
+        Assert.Equal(3, driver.State.Ignored);
+    }
+
+    [Fact]
+    public void Key_generation_timeout_after_commitments_names_the_commitments_and_reveals()
+    {
+        var driver = Threshold();
+        driver.Register(Three);
+        foreach (var id in Three)
+            driver.On(new KeyGenerationMessage(new ShareCommitted(id)));
+        driver.On(new KeyGenerationMessage(new ShareRevealed("hospital-1")));
+
+        driver.On(new TimerFired(new RoundTimer(TimerKind.KeyGeneration, 0, 1)));
+
+        Assert.Equal("key generation incomplete after 00:00:20: 3 commitments, 1 reveals, 0 of 3 parties hold their threshold key", driver.Single<FinishFederation>().Status);
+    }
+
     [Fact]
     public void Shared_key_mode_starts_round_zero_at_once_and_names_no_committee()
     {

@@ -44,6 +44,9 @@ public sealed record FederationSettings(
     public static FederationSettings Create(Config config) =>
         FederatedHe.Actors.Spec.FederationSpecBinder.Bind(config).ToFederationSettings().Validate();
 
+    /// <summary>Fraction of the reachable hospitals asked to train each round, in (0, 1] (<c>fedhe.federation.fraction-fit</c>).</summary>
+    public double FractionFit { get; init; } = 1.0;
+
     /// <summary>Workers in the crypto pool: the configured number, or one per core.</summary>
     public int EffectiveCryptoPoolSize => CryptoPoolSize > 0 ? CryptoPoolSize : Environment.ProcessorCount;
 
@@ -66,6 +69,7 @@ public sealed record FederationSettings(
         Require(EvaluateTimeout > TimeSpan.Zero, "fedhe.federation.evaluate-timeout", "must be positive");
         Require(RegistrationTimeout > TimeSpan.Zero, "fedhe.federation.registration-timeout", "must be positive");
         Require(MaxAttempts >= 1, "fedhe.federation.max-attempts", $"{MaxAttempts} must be at least 1");
+        Require(FractionFit > 0 && FractionFit <= 1, "fedhe.federation.fraction-fit", $"{FractionFit} must be in (0, 1]");
         Require(Mode == KeyMode.SharedKey || (Threshold >= 1 && Threshold <= MinHospitals),
             "fedhe.crypto.threshold", $"{Threshold} must be between 1 and hospitals ({MinHospitals})");
         Require(CryptoPoolSize >= 0, "fedhe.crypto.pool-size", $"{CryptoPoolSize} must be 0 (one per core) or more");

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Event;
 using FederatedHe.Actors.Security;
 using static FederatedHe.Actors.Protocol.FederationProtocol;
+using Core = FederatedHe.Federation.Rounds;
 
 namespace FederatedHe.Actors.Coordination;
 
@@ -99,63 +100,49 @@ internal sealed partial class RoundCoordinator
             return $"{hospitalId} is not a hospital on the federation's roster";
         if (parameterSetId != _parameterSetId)
             return $"parameter set {parameterSetId} differs from the federation's {_parameterSetId}";
-        if (_threshold is not null && _parties.Length > 0 && !_parties.Contains(hospitalId))
-            return "the collective threshold key is already generated; new hospitals cannot join it";
-        if (ThresholdKeyLost(hospitalId) is { } lost)
-            return lost;
+        // The machine's word: the federation finished, or the collective key excludes this hospital.
+        if (Core.RoundMachine.RegistrationRefusal(_state, hospitalId) is { } refusal)
+            return refusal;
         return null;
     }
 
     private static string Truncated(string? text) =>
         text is null ? string.Empty : text.Length <= 64 ? text : string.Concat(text.AsSpan(0, 64), "…");
 
-    /// <summary>Registers the sender as the hospital (it proved the id, or the federation takes ids on trust).</summary>
+    /// <summary>
+    /// Registers the sender as the hospital (it proved the id, or the federation takes ids on trust). A new hospital, or
+    /// one back from a new address, becomes the machine's <see cref="Core.HospitalRegistered"/>: the machine decides
+    /// whether it starts the federation, is caught up or is invited into the round in progress.
+    /// </summary>
     private void Admit(string hospitalId)
     {
-        if (_hospitals.TryGetValue(hospitalId, out var existing) && !existing.Ref.Equals(Sender))
+        var known = _hospitalRefs.TryGetValue(hospitalId, out var existing);
+        if (known && !existing!.Equals(Sender))
         {
-            if (existing.Reachable)
+            if (_state.IsReachable(hospitalId))
             {
-                Refuse(hospitalId, $"hospital id {hospitalId} is already taken by {existing.Ref.Path}");
+                Refuse(hospitalId, $"hospital id {hospitalId} is already taken by {existing.Path}");
                 return;
             }
 
-            Context.Unwatch(existing.Ref);
-            Decide(_round, $"{hospitalId} rejoined from {Sender.Path.Address}");
+            Context.Unwatch(existing);
+            Decide(_state.Round, $"{hospitalId} rejoined from {Sender.Path.Address}");
         }
 
-        var isNew = !_hospitals.ContainsKey(hospitalId) || !_hospitals[hospitalId].Ref.Equals(Sender);
-        _hospitals[hospitalId] = new HospitalEntry(hospitalId, Sender, Reachable: true);
+        var isNew = !known || !existing!.Equals(Sender);
+        _hospitalRefs[hospitalId] = Sender;
         Context.Watch(Sender);
         Sender.Tell(new RegisterHospitalResponse(hospitalId, true, "accepted"));
-        if (!isNew)
-            return;
-
-        Decide(_round, $"registered {hospitalId} from {Sender.Path.Address} ({_hospitals.Count} hospitals)");
-        if (_threshold is not null)
-            OnPartyAdmitted(hospitalId);
-        if (_phase == Phase.Registering)
-        {
-            TryStartFederation();
-        }
-        else if (_phase is not (Phase.Finished or Phase.KeyGeneration or Phase.Checkpointing))
-        {
-            CatchUp(Sender);
-
-            // A hospital that (re)joins while updates are being collected is invited into the round at once (it
-            // trains from the aggregate just re-sent), rather than idling until the next one.
-            if (_phase == Phase.Collecting && _threshold is null && _expected.Add(hospitalId))
-            {
-                Decide(_round, $"{hospitalId} joins round {_round} in progress");
-                Sender.Tell(RoundRequest(_round, _attempt));
-            }
-        }
+        if (isNew || !_state.Hospitals.ContainsKey(hospitalId))
+            Apply(new Core.HospitalRegistered(hospitalId, Sender.Path.Address.ToString()));
+        else if (!_state.IsReachable(hospitalId))
+            Apply(new Core.HospitalReachable(hospitalId));
     }
 
     private void Refuse(string hospitalId, string reason)
     {
         Sender.Tell(new RegisterHospitalResponse(Truncated(hospitalId), false, reason));
-        Decide(_round, $"refused {Truncated(hospitalId)} from {Sender.Path.Address}: {reason}");
+        Decide(_state.Round, $"refused {Truncated(hospitalId)} from {Sender.Path.Address}: {reason}");
     }
 
     // The answer to a challenge must come from the actor that asked (its uid included, so not a restarted one).

@@ -11,6 +11,8 @@ using FederatedHe.Actors.Serialization;
 using FederatedHe.Actors.Transfer;
 using FederatedHe.Crypto.Ckks;
 using FederatedHe.Crypto.Multiparty;
+using FederatedHe.Federation.Strategies;
+using Core = FederatedHe.Federation.Rounds;
 using static FederatedHe.Actors.Persistence.CheckpointProtocol;
 using static FederatedHe.Actors.Protocol.FederationEvents;
 using static FederatedHe.Actors.Protocol.FederationProtocol;
@@ -18,59 +20,38 @@ using static FederatedHe.Actors.Protocol.FederationProtocol;
 namespace FederatedHe.Actors.Coordination;
 
 /// <summary>
-/// The aggregator's round coordinator (a cluster singleton). Each round is an explicit state machine:
-/// announce → collect encrypted updates → aggregate (all arrived, or quorum at the phase timeout) →
-/// hand out the encrypted aggregate → collect evaluations → next round. It holds CKKS parameters only:
-/// no secret key or key share ever reaches it, so it can add ciphertexts but never read them.
-/// With <c>fedhe.persistence.enabled</c>, each concluded round is journalled (by a <see cref="CheckpointStore"/>
-/// child) before the next starts, and a restarted coordinator resumes after the last journalled round.
+/// The aggregator's round coordinator (a cluster singleton): a thin adapter around the pure round machine of
+/// <c>FederatedHe.Federation</c> (<see cref="Core.RoundMachine"/>) and its strategy,
+/// <see cref="EncryptedAggregation"/> around <see cref="FederatedAveraging"/>. It turns messages, timers and cluster
+/// events into the machine's events (<see cref="Apply"/>), carries out the commands the machine returns, and has one
+/// behaviour per <see cref="Core.RoundPhase"/>. What only an actor can hold stays here: hospitals' actor references
+/// and the proof of their identities, chunk reassembly, the crypto pool, the ciphertexts of the aggregates, the
+/// checkpoint store child, timers, clocks and logging. It holds CKKS parameters only: no secret key or key share ever
+/// reaches it, so it can add ciphertexts but never read them.
 /// </summary>
 internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
 {
-    private const string CollectTimerKey = "collect";
-    private const string EvaluateTimerKey = "evaluate";
-    private const string RegistrationTimerKey = "registration";
-
     private readonly FederationSettings _settings;
-
     private readonly string _parameterSetId;
     private readonly CryptoPoolClient _crypto;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ChunkAssembler _assembler;
-    private readonly Dictionary<string, HospitalEntry> _hospitals = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, AssembledVector> _received = new(StringComparer.Ordinal);
-    private readonly Dictionary<string, EvaluationReported> _evaluations = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _expected = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _aggregateRecipients = new(StringComparer.Ordinal);
-
-    // Updates whose chunks are all in and whose ciphertexts the crypto pool is checking, and those it refused:
-    // a refused hospital sits out the round instead of failing the sum for everyone.
-    private readonly HashSet<string> _validating = new(StringComparer.Ordinal);
-    private readonly HashSet<string> _refusedUpdates = new(StringComparer.Ordinal);
-
-    // Re-sent aggregates per (hospital, round): a hospital's repeated FetchAggregate cannot make the aggregator
-    // send the same megabytes without end.
-    private readonly Dictionary<(string Hospital, int Round), int> _fetches = new();
     private readonly RefusalTally _refusals = new();
+    private readonly PersistenceSettings _persistence;
+    private readonly Core.RoundMachine _machine;
+    private Core.RoundMachineState _state;
+    private readonly System.Collections.Immutable.ImmutableArray<Core.RoundCommand> _startCommands;
 
-    private Phase _phase = Phase.Registering;
-    private int _round;
-    private int _attempt;
-    private int _ignored;
-    private long _bytesSent;
-    private double _aggregationMs;
+    // Registered hospitals' actors by id (the machine knows ids and reachability only), and the validated updates of
+    // the round in progress until they are summed.
+    private readonly Dictionary<string, IActorRef> _hospitalRefs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, AssembledVector> _updates = new(StringComparer.Ordinal);
+
     private readonly Stopwatch _roundClock = new();
-    private IReadOnlyList<string> _contributors = [];
+    private long _bytesSent;
     private AggregateSnapshot? _latestStatistics;
     private AggregateSnapshot? _latestModel;
-
-    // Checkpointing: the store child (null when persistence is off), whether its recovery is still pending,
-    // the round a recovered checkpoint lets the federation resume after, and what to do once a save is durable.
-    private readonly PersistenceSettings _persistence;
     private IActorRef? _checkpoints;
-    private bool _recovering;
-    private int? _resumeAfter;
-    private Action? _afterCheckpoint;
 
     public RoundCoordinator(FederationSettings settings, string parameterSetId, IActorRef cryptoPool, int slotsPerCiphertext,
         long maxCiphertextBytes, ThresholdParameters? threshold, RegistrationTrust? trust)
@@ -83,28 +64,11 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         _crypto = new CryptoPoolClient(cryptoPool, slotsPerCiphertext, TimeSpan.FromMinutes(5));
         _assembler = new ChunkAssembler(settings.TransferLimits(maxCiphertextBytes));
         _persistence = PersistenceSettings.Create(Context.System.Settings.Config);
-
-        ReceiveRegistrationMessages();
-        Receive<CheckpointRecovered>(Handle);
-        Receive<CheckpointSaved>(Handle);
-        Receive<EncryptedChunk>(Handle);
-        Receive<EvaluationReported>(Handle);
-        Receive<FetchAggregate>(Handle);
-        Receive<CollectTimedOut>(Handle);
-        Receive<EvaluateTimedOut>(Handle);
-        Receive<RegistrationTimedOut>(_ => Fail($"only {_hospitals.Count} of {_settings.MinHospitals} hospitals registered within {_settings.RegistrationTimeout}"));
-        Receive<AggregateReady>(Handle);
-        Receive<UpdateChecked>(Handle);
-        Receive<GetTransferStatus>(_ => ReportTransferStatus());
-        ReceiveKeyGenerationMessages();
-        Receive<Status.Failure>(f => Fail($"aggregation failed: {f.Cause.Message}"));
-        Receive<ClusterEvent.UnreachableMember>(m => MarkReachability(m.Member.Address, reachable: false));
-        Receive<ClusterEvent.ReachableMember>(m => MarkReachability(m.Member.Address, reachable: true));
-        Receive<ClusterEvent.MemberRemoved>(m => RemoveAt(m.Member.Address, "left the cluster"));
-        Receive<Terminated>(t => t.ActorRef.Equals(_checkpoints), _ => Fail("the checkpoint store stopped (journal unreadable or unwritable); see the log"));
-        Receive<Terminated>(t => Remove(_hospitals.Values.Where(h => h.Ref.Equals(t.ActorRef)).ToList(), "stopped"));
-        Receive<ClusterEvent.IMemberEvent>(_ => { });
-        Receive<IControlMessage>(m => Ignore($"{m.GetType().Name}, which the coordinator does not accept, from {Sender.Path}"));
+        _machine = FederationCore.Machine(settings, parameterSetId, _persistence.Enabled, threshold is not null);
+        var start = _machine.Start();
+        _state = start.State;
+        _startCommands = start.Commands;
+        Behaviour(_state.Phase);
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -128,156 +92,164 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     {
         Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
-        Timers.StartSingleTimer(RegistrationTimerKey, RegistrationTimedOut.Instance, _settings.RegistrationTimeout);
         if (_persistence.Enabled)
-        {
-            _recovering = true;
             _checkpoints = Context.Watch(Context.ActorOf(CheckpointStore.Props(), "checkpoints"));
-        }
 
-        Decide(0, $"waiting for {_settings.MinHospitals} hospitals (quorum {_settings.Quorum}, {_settings.Rounds} rounds, {_settings.Mode})");
+        Decide(0, $"waiting for {_settings.MinHospitals} hospitals (quorum {_settings.Quorum}, {_settings.Rounds} rounds, {_settings.Mode}"
+            + (_settings.FractionFit < 1 ? $", fraction-fit {_settings.FractionFit})" : ")"));
+        // The machine's own opening decision is replaced by this fuller one (it knows neither the quorum nor the mode).
+        foreach (var command in _startCommands.Where(c => c is not Core.Publish))
+            Execute(command);
     }
 
     protected override void PostStop() => Cluster.Get(Context.System).Unsubscribe(Self);
 
-    /// <summary>Starts (or resumes) the federation once recovery is done and enough hospitals registered.</summary>
-    private void TryStartFederation()
+    /// <summary>One step of the round machine: carry out its commands, then take the behaviour of its new phase.</summary>
+    private void Apply(Core.RoundEvent message)
     {
-        if (_recovering || _phase != Phase.Registering || _hospitals.Count < _settings.MinHospitals)
-            return;
-
-        Timers.Cancel(RegistrationTimerKey);
-        if (_resumeAfter is { } concluded)
+        var before = _state.Phase;
+        var (next, commands) = _machine.Handle(_state, message);
+        _state = next;
+        foreach (var command in commands)
+            Execute(command);
+        if (_state.Phase != before)
         {
-            // In threshold mode the parties first confirm they still hold their shares of the checkpointed key.
-            if (_threshold is null)
-                ResumeAfterCheckpoint(concluded);
-            else
-                BeginKeyResumption(concluded);
-        }
-        else if (_threshold is null)
-        {
-            StartRound(0);
-        }
-        else
-        {
-            BeginKeyGeneration();
+            var phase = _state.Phase;
+            Become(() => Behaviour(phase));
         }
     }
 
-    /// <summary>Brings every hospital up to date with the checkpointed aggregates and starts the round after it.</summary>
-    private void ResumeAfterCheckpoint(int concluded)
+    // ---- Behaviours: one per phase; each registers what its phase accepts, then the handlers shared by all. ----
+
+    private void Behaviour(Core.RoundPhase phase)
     {
-        // Hospitals that kept their model ignore the re-sent aggregate; the others decrypt it and catch up.
-        Decide(concluded, $"resuming after the checkpoint of round {concluded}: re-sending the latest aggregates to {_hospitals.Count} hospitals");
-        foreach (var hospital in _hospitals.Values.Where(h => h.Reachable))
-            CatchUp(hospital.Ref);
-        StartRound(concluded + 1);
+        switch (phase)
+        {
+            case Core.RoundPhase.Registering:
+                Receive<CheckpointRecovered>(Handle);
+                break;
+            case Core.RoundPhase.KeyGeneration:
+                ReceiveKeyGenerationMessages();
+                break;
+            case Core.RoundPhase.Collecting:
+                Receive<EncryptedChunk>(Handle);
+                break;
+            case Core.RoundPhase.Aggregating:
+                Receive<AggregateSummed>(Handle);
+                Receive<Status.Failure>(f => Apply(new Core.FatalError($"aggregation failed: {f.Cause.Message}")));
+                break;
+            case Core.RoundPhase.Evaluating:
+                Receive<EvaluationReported>(Handle);
+                break;
+            case Core.RoundPhase.Checkpointing:
+                Receive<CheckpointSaved>(saved => Apply(new Core.CheckpointSaved(saved.Round)));
+                break;
+            case Core.RoundPhase.Finished:
+                Finished();
+                return;
+        }
+
+        Common();
     }
+
+    /// <summary>What every phase but Finished accepts: registration, membership, timers, fetches, late results, strays.</summary>
+    private void Common()
+    {
+        ReceiveRegistrationMessages();
+        Receive<TimerElapsed>(t => Apply(new Core.TimerFired(t.Timer)));
+        Receive<UpdateChecked>(Handle);
+        Receive<FetchAggregate>(Handle);
+        Receive<GetTransferStatus>(_ => ReportTransferStatus());
+        if (_threshold is not null)
+            ReceiveThresholdMessagesOfAnyPhase();
+        Receive<ClusterEvent.UnreachableMember>(m => MarkReachability(m.Member.Address, reachable: false));
+        Receive<ClusterEvent.ReachableMember>(m => MarkReachability(m.Member.Address, reachable: true));
+        Receive<ClusterEvent.MemberRemoved>(m => RemoveAt(m.Member.Address, "left the cluster"));
+        Receive<Terminated>(t => t.ActorRef.Equals(_checkpoints),
+            _ => Apply(new Core.FatalError("the checkpoint store stopped (journal unreadable or unwritable); see the log")));
+        Receive<Terminated>(t => Remove(_hospitalRefs.Where(h => h.Value.Equals(t.ActorRef)).Select(h => h.Key).ToList(), "stopped"));
+        Receive<ClusterEvent.IMemberEvent>(_ => { });
+
+        // Results of a phase already left: the machine has moved on, and says so where it counts them.
+        Receive<AggregateSummed>(_ => { });
+        Receive<CheckpointSaved>(_ => { });
+        Receive<Status.Failure>(f => _log.Debug("ignoring a failure outside aggregation: {0}", f.Cause.Message));
+        Receive<EncryptedChunk>(chunk => Ignore($"{chunk.Kind} chunk {chunk.ChunkIndex} of round {chunk.RoundId} from {chunk.ParticipantId} while {_state.Phase} round {_state.Round}"));
+        Receive<EvaluationReported>(report => Ignore($"evaluation of round {report.RoundId} from {report.HospitalId} while {_state.Phase} round {_state.Round}"));
+        Receive<IFederationMessage>(m => Ignore($"{m.GetType().Name}, which the coordinator does not accept while {_state.Phase}, from {Sender.Path}"));
+    }
+
+    /// <summary>The federation ended: registrations are refused, aggregates are still served to hospitals that missed them.</summary>
+    private void Finished()
+    {
+        Receive<RegisterHospital>(m => Sender.Tell(new RegisterHospitalResponse(Truncated(m.HospitalId), false, Core.RoundMachine.RegistrationRefusal(_state, m.HospitalId)!)));
+        Receive<FetchAggregate>(Handle);
+        Receive<GetTransferStatus>(_ => ReportTransferStatus());
+        ReceiveAny(m => _log.Debug("finished federation ignores {0}", m.GetType().Name));
+    }
+
+    // ---- Messages → events ----
 
     private void Handle(CheckpointRecovered recovered)
     {
-        _recovering = false;
-        if (recovered.Latest is { } checkpoint)
+        if (recovered.Latest is not { } checkpoint)
         {
-            var mode = _settings.Mode.ToString();
-            if (checkpoint.ParameterSetId != _parameterSetId || checkpoint.Seed != _settings.Seed || checkpoint.Mode != mode)
+            Apply(new Core.CheckpointRecovered(null));
+            return;
+        }
+
+        var identity = new Core.FederationIdentity(checkpoint.ParameterSetId, checkpoint.Seed, checkpoint.Mode);
+        var resumable = identity == FederationCore.Identity(_settings, _parameterSetId) && checkpoint.Round < _settings.Rounds;
+        object? keyMaterial = null;
+        if (resumable && _threshold is not null)
+        {
+            if (CheckedThresholdKey(checkpoint) is { } problem)
             {
-                Fail($"the checkpoint of round {checkpoint.Round} belongs to another federation (parameter set {checkpoint.ParameterSetId}, "
-                    + $"seed {checkpoint.Seed}, {checkpoint.Mode}) than this one ({_parameterSetId}, seed {_settings.Seed}, {mode}); "
-                    + "delete the checkpoint journal or point fedhe.persistence at another file");
+                Apply(new Core.FatalError(problem));
                 return;
             }
 
-            if (checkpoint.Round >= _settings.Rounds)
-            {
-                // A finished federation is not resumed: this start is a new federation, whose first checkpoint replaces it.
-                Decide(0, $"the journalled federation finished at round {checkpoint.Round}; starting a new one");
-            }
-            else
-            {
-                if (_threshold is not null && !RestoreThresholdKey(checkpoint))
-                    return;
-                _round = checkpoint.Round;
-                _resumeAfter = checkpoint.Round;
-                _latestStatistics = Restore(checkpoint.Statistics, PayloadKind.AggregatedStatistics);
-                _latestModel = Restore(checkpoint.Model, PayloadKind.AggregatedModel);
-                Decide(checkpoint.Round, $"recovered the checkpoint of round {checkpoint.Round}; the federation resumes at round {checkpoint.Round + 1}");
-            }
+            keyMaterial = FederationCore.KeyRecord(checkpoint.ThresholdKey);
+            _resumedFromCheckpoint = keyMaterial is not null;
         }
 
-        TryStartFederation();
-    }
-
-    private static AggregateSnapshot? Restore(StoredAggregate? stored, PayloadKind kind) =>
-        stored is null ? null : new AggregateSnapshot(stored.Round, kind, stored.VectorLength, stored.Ciphertexts, 0);
-
-    private static StoredAggregate? Store(AggregateSnapshot? snapshot) =>
-        snapshot is null ? null : new StoredAggregate(snapshot.Round, snapshot.VectorLength, snapshot.Ciphertexts);
-
-    /// <summary>
-    /// Journals the concluded round, then continues. The next round starts only once the checkpoint is durable,
-    /// so a crash at any moment loses at most the round in progress.
-    /// </summary>
-    private void CheckpointThen(Action next)
-    {
-        if (_checkpoints is null)
+        if (resumable)
         {
-            next();
-            return;
+            _latestStatistics = Restore(checkpoint.Statistics, PayloadKind.AggregatedStatistics);
+            _latestModel = Restore(checkpoint.Model, PayloadKind.AggregatedModel);
         }
 
-        _phase = Phase.Checkpointing;
-        _afterCheckpoint = next;
-        _checkpoints.Tell(new SaveCheckpoint(new RoundCheckpointed(_round, _parameterSetId, _settings.Seed, _settings.Mode.ToString(),
-            Store(_latestStatistics), Store(_latestModel), CurrentThresholdKey())));
-    }
-
-    private void Handle(CheckpointSaved saved)
-    {
-        if (_phase != Phase.Checkpointing || saved.Round != _round || _afterCheckpoint is not { } next)
-            return;
-        _afterCheckpoint = null;
-        next();
+        Apply(new Core.CheckpointRecovered(new Core.RecoveredCheckpoint(checkpoint.Round, identity, checkpoint.Statistics?.Round,
+            checkpoint.Model?.Round, keyMaterial)));
     }
 
     private void Handle(EncryptedChunk chunk)
     {
-        var expectedKind = _round == 0 ? PayloadKind.FeatureStatistics : PayloadKind.ModelUpdate;
-        if (_phase != Phase.Collecting || chunk.RoundId != _round || chunk.Kind != expectedKind)
+        var expectedKind = _state.CollectsStatistics ? PayloadKind.FeatureStatistics : PayloadKind.ModelUpdate;
+        if (chunk.RoundId != _state.Round || chunk.Kind != expectedKind)
         {
-            Ignore($"{chunk.Kind} chunk {chunk.ChunkIndex} of round {chunk.RoundId} from {chunk.ParticipantId} while {_phase} round {_round}");
+            Ignore($"{chunk.Kind} chunk {chunk.ChunkIndex} of round {chunk.RoundId} from {chunk.ParticipantId} while {_state.Phase} round {_state.Round}");
             return;
         }
 
-        if (!_hospitals.TryGetValue(chunk.ParticipantId, out var entry) || !entry.Ref.Equals(Sender))
+        if (!IsRegisteredSender(chunk.ParticipantId))
         {
             Ignore($"chunk claiming to be from {chunk.ParticipantId} came from {Sender.Path}, which is not that registered hospital");
             return;
         }
 
-        if (_received.ContainsKey(chunk.ParticipantId) || _validating.Contains(chunk.ParticipantId))
+        if (_state.UpdateRefusal(chunk.ParticipantId, chunk.RoundId) is { } refusal)
         {
-            Ignore($"duplicate update chunk {chunk.ChunkIndex} from {chunk.ParticipantId}");
-            return;
-        }
-
-        if (_refusedUpdates.Contains(chunk.ParticipantId))
-        {
-            Ignore($"chunk {chunk.ChunkIndex} from {chunk.ParticipantId}, whose update of round {_round} was already refused");
+            Ignore($"chunk {chunk.ChunkIndex}: {refusal}");
             return;
         }
 
         switch (_assembler.Offer(chunk, out var vector))
         {
             case ChunkOutcome.Refused:
-                // An honest hospital never sends a chunk the assembler refuses, so its update cannot complete:
-                // it sits out the round rather than keep everyone waiting until the collect timeout.
-                _refusedUpdates.Add(chunk.ParticipantId);
+                // An honest hospital never sends a chunk the assembler refuses, so its update cannot complete.
                 _assembler.DiscardFrom(chunk.ParticipantId);
-                Ignore($"refused chunk from {chunk.ParticipantId}: {_assembler.LastRefusal}; it sits out round {_round}");
-                if (_received.Count > 0 && AllReachableExpectedArrived())
-                    Aggregate("every reachable participant's update arrived or was refused");
+                Apply(new Core.UpdateRefused(chunk.RoundId, chunk.ParticipantId, $"refused chunk: {_assembler.LastRefusal}"));
                 break;
             case ChunkOutcome.Duplicate:
                 Ignore($"duplicate chunk {chunk.ChunkIndex} from {chunk.ParticipantId}");
@@ -285,8 +257,8 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
             case ChunkOutcome.Completed:
                 // Checked in the pool (off this mailbox) before it may join the sum: one malformed or foreign
                 // ciphertext would otherwise fail the summation of every hospital's update.
-                _validating.Add(chunk.ParticipantId);
-                var round = _round;
+                Apply(new Core.UpdateAssembled(chunk.RoundId, chunk.ParticipantId));
+                var round = chunk.RoundId;
                 _crypto.ValidateAsync(vector!.Ciphertexts).PipeTo(Self,
                     success: problem => new UpdateChecked(round, vector, problem),
                     failure: exception => new UpdateChecked(round, vector, exception.Message));
@@ -297,345 +269,262 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     private void Handle(UpdateChecked checkedUpdate)
     {
         var update = checkedUpdate.Update;
-        if (_phase != Phase.Collecting || checkedUpdate.Round != _round || !_validating.Remove(update.ParticipantId))
-            return;
-
         if (checkedUpdate.Problem is { } problem)
         {
-            _refusedUpdates.Add(update.ParticipantId);
-            Ignore(update.ParticipantId, $"the {update.Kind} of {update.ParticipantId}: {problem}; it sits out round {_round}");
-        }
-        else
-        {
-            _received[update.ParticipantId] = update;
-            _log.Debug("round {0}: update from {1} complete ({2}/{3})", _round, update.ParticipantId, _received.Count, _expected.Count);
+            Apply(new Core.UpdateRefused(checkedUpdate.Round, update.ParticipantId, problem));
+            return;
         }
 
-        if (_received.Count > 0 && AllReachableExpectedArrived())
-            Aggregate("every reachable participant's update arrived");
+        // Only an update of the current round is kept (the sum takes the contributors the machine names); the machine
+        // counts a late one as ignored.
+        if (checkedUpdate.Round == _state.Round)
+            _updates[update.ParticipantId] = update;
+        var shape = new UpdateShape(update.VectorLength, update.Ciphertexts.Count, update.Ciphertexts.Sum(c => (long)c.Length));
+        Apply(new Core.UpdateArrived(checkedUpdate.Round, update.ParticipantId, shape));
     }
 
-    private void Handle(CollectTimedOut timeout)
+    private void Handle(AggregateSummed summed)
     {
-        if (_phase != Phase.Collecting || timeout.Round != _round || timeout.Attempt != _attempt)
+        if (summed.Round != _state.Round)
             return;
-
-        if (_received.Count >= _settings.Quorum)
-        {
-            Aggregate($"collect timeout with {_received.Count} updates (quorum {_settings.Quorum})");
-            return;
-        }
-
-        var missing = _expected.Where(id => !_received.ContainsKey(id) && !_refusedUpdates.Contains(id) && IsReachable(id)).ToList();
-        if (_attempt < _settings.MaxAttempts)
-        {
-            _attempt++;
-            Decide(_round, $"attempt {_attempt}: only {_received.Count} of quorum {_settings.Quorum}; re-requesting from {string.Join(", ", missing)}");
-            foreach (var id in missing)
-                _hospitals[id].Ref.Tell(RoundRequest(_round, _attempt));
-            Timers.StartSingleTimer(CollectTimerKey, new CollectTimedOut(_round, _attempt), _settings.CollectTimeout);
-            return;
-        }
-
-        var reason = $"{_received.Count} updates after {_attempt} attempts, below quorum {_settings.Quorum}";
-        Context.System.EventStream.Publish(new RoundFailed(_round, _attempt, _received.Count, _settings.Quorum, reason));
-        Fail($"round {_round} failed: {reason}");
-    }
-
-    private void Aggregate(string why)
-    {
-        Timers.Cancel(CollectTimerKey);
-        var consistent = _received.Values
-            .GroupBy(v => (v.VectorLength, v.Ciphertexts.Count))
-            .OrderByDescending(g => g.Count())
-            .First()
-            .ToList();
-        foreach (var outlier in _received.Values.Except(consistent))
-            Ignore(outlier.ParticipantId, $"update from {outlier.ParticipantId} has {outlier.VectorLength} values in {outlier.Ciphertexts.Count} chunks, unlike the others");
-
-        if (consistent.Count < _settings.Quorum)
-        {
-            Fail($"round {_round}: only {consistent.Count} consistent updates, below quorum {_settings.Quorum}");
-            return;
-        }
-
-        _phase = Phase.Aggregating;
-        _contributors = consistent.Select(v => v.ParticipantId).Order(StringComparer.Ordinal).ToList();
-        Decide(_round, $"aggregating {_contributors.Count} updates ({string.Join(", ", _contributors)}): {why}");
-        var round = _round;
-        var vectorLength = consistent[0].VectorLength;
-        var bytesReceived = consistent.Sum(v => v.Ciphertexts.Sum(c => (long)c.Length));
-        var clock = Stopwatch.StartNew();
-        _crypto.SumAsync(consistent.Select(v => v.Ciphertexts).ToList())
-            .PipeTo(Self, success: sums => new AggregateReady(round, vectorLength, sums, bytesReceived, clock.Elapsed.TotalMilliseconds));
-    }
-
-    private void Handle(AggregateReady ready)
-    {
-        if (_phase != Phase.Aggregating || ready.Round != _round)
-            return;
-
-        _aggregationMs = ready.ElapsedMs;
-        var kind = _round == 0 ? PayloadKind.AggregatedStatistics : PayloadKind.AggregatedModel;
-        var snapshot = new AggregateSnapshot(_round, kind, ready.VectorLength, ready.Ciphertexts, ready.BytesReceived);
-        if (_round == 0)
+        var kind = summed.Round == 0 ? PayloadKind.AggregatedStatistics : PayloadKind.AggregatedModel;
+        var snapshot = new AggregateSnapshot(summed.Round, kind, summed.VectorLength, summed.Ciphertexts, summed.BytesReceived);
+        if (summed.Round == 0)
             _latestStatistics = snapshot;
         else
             _latestModel = snapshot;
-
-        _aggregateRecipients.Clear();
-        _bytesSent = 0;
-        foreach (var hospital in _hospitals.Values.Where(h => h.Reachable))
-        {
-            SendAggregate(hospital.Ref, snapshot);
-            _aggregateRecipients.Add(hospital.Id);
-        }
-
-        Context.System.EventStream.Publish(new AggregateDistributed(_round, _aggregateRecipients.Order(StringComparer.Ordinal).ToList()));
-
-        if (_round == 0)
-        {
-            PublishRoundCompleted(snapshot, evaluation: null);
-            CheckpointThen(() => StartRound(1));
-            return;
-        }
-
-        _phase = Phase.Evaluating;
-        _evaluations.Clear();
-        Timers.StartSingleTimer(EvaluateTimerKey, new EvaluateTimedOut(_round), _settings.EvaluateTimeout);
+        Apply(new Core.AggregateReady(summed.Round, summed.VectorLength, summed.BytesReceived, summed.ElapsedMs));
     }
 
     private void Handle(EvaluationReported report)
     {
-        if (_phase != Phase.Evaluating || report.RoundId != _round || !_aggregateRecipients.Contains(report.HospitalId)
-            || !_hospitals.TryGetValue(report.HospitalId, out var entry) || !entry.Ref.Equals(Sender))
+        if (!IsRegisteredSender(report.HospitalId))
         {
-            Ignore($"evaluation of round {report.RoundId} from {report.HospitalId} while {_phase} round {_round}");
+            Ignore($"evaluation of round {report.RoundId} claiming to be from {report.HospitalId}, sent by {Sender.Path}, which is not that registered hospital");
             return;
         }
 
-        if (EvaluationProblem(report) is { } problem)
-        {
-            Ignore($"evaluation of round {report.RoundId} from {report.HospitalId}: {problem}");
-            return;
-        }
-
-        if (_evaluations.ContainsKey(report.HospitalId))
-        {
-            Ignore($"second evaluation of round {report.RoundId} from {report.HospitalId}: the first one stands");
-            return;
-        }
-
-        _evaluations[report.HospitalId] = report;
-        if (_aggregateRecipients.All(id => _evaluations.ContainsKey(id) || !IsReachable(id)))
-            ConcludeRound();
-    }
-
-    private void Handle(EvaluateTimedOut timeout)
-    {
-        if (_phase == Phase.Evaluating && timeout.Round == _round)
-        {
-            Decide(_round, $"evaluation timeout with {_evaluations.Count} of {_aggregateRecipients.Count} reports");
-            ConcludeRound();
-        }
+        var timings = report.Timings is { } t ? new ReportedTimings(t.TrainingMs, t.EncryptionMs, t.DecryptionMs) : null!;
+        Apply(new Core.EvaluationReported(new EvaluationReport(report.HospitalId, report.RoundId, report.SampleCount, report.Accuracy,
+            report.LogLoss, report.RocAuc, timings)));
     }
 
     private void Handle(FetchAggregate request)
     {
-        if (!_hospitals.TryGetValue(request.HospitalId, out var entry) || !entry.Ref.Equals(Sender))
+        if (!IsRegisteredSender(request.HospitalId))
         {
             Ignore($"request for the aggregate of round {request.RoundId} claiming to be from {request.HospitalId}, sent by {Sender.Path}, which is not that registered hospital");
             return;
         }
 
-        var fetched = _fetches.GetValueOrDefault((request.HospitalId, request.RoundId));
-        if (fetched >= _settings.MaxAttempts)
-        {
-            Ignore($"request {fetched + 1} from {request.HospitalId} for the aggregate of round {request.RoundId}: it was re-sent {fetched} times already");
-            return;
-        }
-
-        var snapshot = request.RoundId == 0 ? _latestStatistics : _latestModel;
-        if (snapshot is null || snapshot.Round != request.RoundId)
-        {
-            Ignore($"{request.HospitalId} asked for the aggregate of round {request.RoundId}, which is not held");
-            return;
-        }
-
-        _fetches[(request.HospitalId, request.RoundId)] = fetched + 1;
-        Decide(_round, $"re-sending the aggregate of round {request.RoundId} to {request.HospitalId}");
-        SendAggregate(Sender, snapshot);
+        Apply(new Core.AggregateFetchRequested(request.HospitalId, request.RoundId));
     }
 
-    private void ConcludeRound()
+    private void MarkReachability(Address address, bool reachable)
     {
-        Timers.Cancel(EvaluateTimerKey);
-        var reports = _evaluations.Values.ToList();
-        FederatedEvaluation? evaluation = null;
-        var samples = reports.Sum(r => r.SampleCount);
-        if (reports.Count > 0 && samples > 0)
-        {
-            double Weighted(Func<EvaluationReported, double> metric) => reports.Sum(r => metric(r) * r.SampleCount) / samples;
-            evaluation = new FederatedEvaluation(reports.Count, samples, Weighted(r => r.Accuracy), Weighted(r => r.LogLoss), Weighted(r => r.RocAuc));
-        }
-
-        PublishRoundCompleted(_latestModel!, evaluation);
-        CheckpointThen(() =>
-        {
-            if (_round >= _settings.Rounds)
-                Finish(succeeded: true, $"completed {_settings.Rounds} rounds");
-            else
-                StartRound(_round + 1);
-        });
+        foreach (var id in HospitalsAt(address))
+            Apply(reachable ? new Core.HospitalReachable(id) : new Core.HospitalUnreachable(id));
     }
 
-    private void PublishRoundCompleted(AggregateSnapshot snapshot, FederatedEvaluation? evaluation)
+    private void RemoveAt(Address address, string why) => Remove(HospitalsAt(address), why);
+
+    private void Remove(IReadOnlyList<string> leaving, string why)
     {
-        var timings = _evaluations.Values.Select(e => e.Timings).ToList();
-        var meanTimings = timings.Count == 0
-            ? new HospitalTimings(0, 0, 0)
-            : new HospitalTimings(timings.Average(t => t.TrainingMs), timings.Average(t => t.EncryptionMs), timings.Average(t => t.DecryptionMs));
-        var dropouts = _expected.Except(_contributors).Order(StringComparer.Ordinal).ToList();
-        var completed = new RoundCompleted(_round, _contributors, dropouts, _attempt, _ignored, snapshot.BytesReceived, _bytesSent,
-            snapshot.VectorLength, _aggregationMs, _roundClock.Elapsed.TotalMilliseconds, evaluation, meanTimings);
+        foreach (var id in leaving)
+        {
+            _hospitalRefs.Remove(id);
+            _assembler.DiscardFrom(id);
+            Apply(new Core.HospitalLeft(id, why));
+        }
+    }
+
+    private List<string> HospitalsAt(Address address) =>
+        _hospitalRefs.Where(h => h.Value.Path.Address.Equals(address)).Select(h => h.Key).ToList();
+
+    private bool IsRegisteredSender(string hospitalId) => _hospitalRefs.TryGetValue(hospitalId, out var registered) && registered.Equals(Sender);
+
+    // ---- Commands → effects ----
+
+    private void Execute(Core.RoundCommand command)
+    {
+        switch (command)
+        {
+            case Core.StartTimer start:
+                Timers.StartSingleTimer(start.Timer.Kind, new TimerElapsed(start.Timer), start.Delay);
+                break;
+            case Core.CancelTimer cancel:
+                Timers.Cancel(cancel.Kind);
+                break;
+            case Core.CancelAllTimers:
+                Timers.CancelAll();
+                break;
+            case Core.RequestUpdates request:
+                Tell(request.Hospitals, RoundRequest(request.Round, request.Attempt));
+                break;
+            case Core.ReRequestMissingUpdates request:
+                Tell(request.Missing, RoundRequest(request.Round, request.Attempt));
+                break;
+            case Core.RequestAggregation aggregation:
+                Sum(aggregation);
+                break;
+            case Core.DistributeAggregate distribute:
+                _bytesSent = 0;
+                foreach (var id in distribute.Recipients)
+                    SendAggregate(id, Snapshot(distribute.Round));
+                break;
+            case Core.CatchUp catchUp:
+                SendAggregate(catchUp.HospitalId, _latestStatistics);
+                SendAggregate(catchUp.HospitalId, _latestModel);
+                break;
+            case Core.ResendAggregate resend:
+                SendAggregate(resend.HospitalId, Snapshot(resend.Round));
+                break;
+            case Core.SaveCheckpoint save:
+                _checkpoints?.Tell(new SaveCheckpoint(new RoundCheckpointed(save.Round, _parameterSetId, _settings.Seed, _settings.Mode.ToString(),
+                    Store(save.StatisticsRound is null ? null : _latestStatistics), Store(save.ModelRound is null ? null : _latestModel),
+                    FederationCore.KeyCheckpoint(save.KeyMaterial))));
+                break;
+            case Core.Publish publish:
+                Publish(publish.Notice);
+                break;
+            case Core.LogIgnored ignored:
+                LogIgnored(ignored.Source, ignored.What);
+                break;
+            case Core.FinishFederation finish:
+                _assembler.DiscardBefore(int.MaxValue); // nothing more will be aggregated: release what partial vectors hold
+                _updates.Clear();
+                SummariseRefusals();
+                if (!finish.Succeeded)
+                    _log.Error("federation failed at round {0}: {1}", finish.Round, finish.Status);
+                Tell(finish.Hospitals, new FederationFinished(finish.Round, finish.Succeeded, finish.Status));
+                break;
+            case Core.AnnounceCommittee committee:
+                Tell(committee.Recipients, new DecryptionCommittee(committee.Round, committee.Attempt, committee.Members.ToArray()));
+                break;
+            case Core.BeginKeyGeneration begin:
+                BeginKeyGeneration(begin.Parties, begin.Threshold);
+                break;
+            case Core.RelayCommitments relay:
+                RelayCommitments(relay.Parties);
+                break;
+            case Core.RelayRevealsAndFormKey relay:
+                RelayRevealsAndFormKey(relay.Parties);
+                break;
+            case Core.ConfirmKeyShares:
+                AnnounceParties();
+                break;
+            case Core.ExcludeHospital exclude:
+                Exclude(exclude.HospitalId, exclude.Reason);
+                break;
+            default:
+                throw new InvalidOperationException($"the coordinator cannot carry out {command.GetType().Name}");
+        }
+    }
+
+    private void Publish(Core.FederationNotice notice)
+    {
+        var events = Context.System.EventStream;
+        switch (notice)
+        {
+            case Core.Decision decision:
+                Decide(decision.Round, decision.Text);
+                break;
+            case Core.RoundStarted started:
+                // A new round: partial chunks of older rounds, their vectors and the refusal log are done with.
+                SummariseRefusals();
+                _assembler.DiscardBefore(started.Round);
+                _updates.Clear();
+                _roundClock.Restart();
+                events.Publish(new RoundStarted(started.Round, started.Attempt, started.Participants.ToList()));
+                break;
+            case Core.AggregateDistributed distributed:
+                events.Publish(new AggregateDistributed(distributed.Round, distributed.Recipients.ToList()));
+                break;
+            case Core.RoundCompleted completed:
+                PublishRoundCompleted(completed);
+                break;
+            case Core.RoundFailed failed:
+                events.Publish(new RoundFailed(failed.Round, failed.Attempts, failed.Received, failed.Required, failed.Reason));
+                break;
+            case Core.FederationCompleted finished:
+                events.Publish(new FederationCompleted(finished.Round, finished.Succeeded, finished.Status));
+                break;
+        }
+    }
+
+    private void PublishRoundCompleted(Core.RoundCompleted completed)
+    {
+        var pooled = completed.Evaluation;
+        var evaluation = pooled is null ? null : new FederatedEvaluation(pooled.Reports, pooled.SampleCount, pooled.Accuracy, pooled.LogLoss, pooled.RocAuc);
+        var timings = new HospitalTimings(completed.MeanTimings.TrainingMs, completed.MeanTimings.EncryptionMs, completed.MeanTimings.DecryptionMs);
+        var aggregate = completed.Aggregate;
         _log.Info("round {0}: completed with {1} contributors, {2} dropouts, {3} attempts, {4} ignored messages{5}",
-            _round, _contributors.Count, dropouts.Count, _attempt, _ignored,
+            completed.Round, completed.Contributors.Length, completed.Dropouts.Length, completed.Attempts, completed.IgnoredMessages,
             evaluation is null ? string.Empty : $", accuracy {evaluation.Accuracy:P2}, log-loss {evaluation.LogLoss:F4}");
-        Context.System.EventStream.Publish(completed);
+        Context.System.EventStream.Publish(new RoundCompleted(completed.Round, completed.Contributors.ToList(), completed.Dropouts.ToList(),
+            completed.Attempts, completed.IgnoredMessages, aggregate.CiphertextBytesReceived, _bytesSent, aggregate.VectorLength,
+            aggregate.AggregationMs, _roundClock.Elapsed.TotalMilliseconds, evaluation, timings));
     }
 
-    private void StartRound(int round)
+    private void Sum(Core.RequestAggregation aggregation)
     {
-        SummariseRefusals();
-        _round = round;
-        _attempt = 1;
-        _ignored = 0;
-        _received.Clear();
-        _validating.Clear();
-        _refusedUpdates.Clear();
-        foreach (var stale in _fetches.Keys.Where(k => k.Round < round - 1).ToList())
-            _fetches.Remove(stale);
-        _expected.Clear();
-        _contributors = [];
-        _assembler.DiscardBefore(round);
-        _roundClock.Restart();
-        foreach (var hospital in _hospitals.Values.Where(h => h.Reachable))
-            _expected.Add(hospital.Id);
-
-        _phase = Phase.Collecting;
-        var participants = _expected.Order(StringComparer.Ordinal).ToList();
-        Decide(round, $"started with {participants.Count} participants: {string.Join(", ", participants)}");
-        Context.System.EventStream.Publish(new RoundStarted(round, _attempt, participants));
-        foreach (var id in participants)
-            _hospitals[id].Ref.Tell(RoundRequest(round, _attempt));
-        Timers.StartSingleTimer(CollectTimerKey, new CollectTimedOut(round, _attempt), _settings.CollectTimeout);
+        // The encrypted strategy only ever asks for the homomorphic sum; the hospitals divide by its sample slot.
+        if (aggregation.Rule != AggregationRule.HomomorphicSum)
+            throw new InvalidOperationException($"the aggregator only adds ciphertexts; it cannot apply {aggregation.Rule}");
+        var vectors = aggregation.Contributors.Select(id => _updates[id]).ToList();
+        var round = aggregation.Round;
+        var vectorLength = vectors[0].VectorLength;
+        var bytesReceived = vectors.Sum(v => v.Ciphertexts.Sum(c => (long)c.Length));
+        var clock = Stopwatch.StartNew();
+        _crypto.SumAsync(vectors.Select(v => v.Ciphertexts).ToList())
+            .PipeTo(Self, success: sums => new AggregateSummed(round, vectorLength, sums, bytesReceived, clock.Elapsed.TotalMilliseconds));
     }
 
     private static IControlMessage RoundRequest(int round, int attempt) =>
         round == 0 ? new CollectFeatureStatistics(round, attempt) : new StartTraining(round, round - 1, attempt);
 
-    /// <summary>Brings a hospital that joined mid-federation up to date: the global statistics and latest model.</summary>
-    private void CatchUp(IActorRef hospital)
+    private AggregateSnapshot? Snapshot(int round) => round == 0 ? _latestStatistics : _latestModel is { } model && model.Round == round ? model : null;
+
+    private void Tell(IEnumerable<string> hospitals, object message)
     {
-        if (_latestStatistics is not null)
-            SendAggregate(hospital, _latestStatistics);
-        if (_latestModel is not null)
-            SendAggregate(hospital, _latestModel);
+        foreach (var id in hospitals)
+            if (_hospitalRefs.TryGetValue(id, out var hospital))
+                hospital.Tell(message);
     }
 
-    private void SendAggregate(IActorRef hospital, AggregateSnapshot snapshot)
+    private void SendAggregate(string hospitalId, AggregateSnapshot? snapshot)
     {
+        if (snapshot is null || !_hospitalRefs.TryGetValue(hospitalId, out var hospital))
+            return;
         for (var i = 0; i < snapshot.Ciphertexts.Count; i++)
         {
             hospital.Tell(new EncryptedChunk(snapshot.Round, CoordinatorId, snapshot.Kind, i, snapshot.Ciphertexts.Count,
                 snapshot.VectorLength, snapshot.Ciphertexts[i]));
             _bytesSent += snapshot.Ciphertexts[i].Length;
         }
-
-        if (_threshold is not null)
-            hospital.Tell(CommitteeFor(snapshot.Round));
     }
 
-    private void MarkReachability(Address address, bool reachable)
-    {
-        foreach (var hospital in _hospitals.Values.Where(h => h.Ref.Path.Address.Equals(address)).ToList())
-        {
-            _hospitals[hospital.Id] = hospital with { Reachable = reachable };
-            Decide(_round, $"{hospital.Id} is {(reachable ? "reachable again" : "unreachable: excluded until it returns")}");
-            if (!reachable)
-                OnDropout();
-        }
-    }
+    private static AggregateSnapshot? Restore(StoredAggregate? stored, PayloadKind kind) =>
+        stored is null ? null : new AggregateSnapshot(stored.Round, kind, stored.VectorLength, stored.Ciphertexts, 0);
 
-    private void RemoveAt(Address address, string why) =>
-        Remove(_hospitals.Values.Where(h => h.Ref.Path.Address.Equals(address)).ToList(), why);
-
-    private void Remove(IReadOnlyList<HospitalEntry> leaving, string why)
-    {
-        foreach (var hospital in leaving)
-        {
-            _hospitals.Remove(hospital.Id);
-            _assembler.DiscardFrom(hospital.Id);
-            Decide(_round, $"{hospital.Id} {why}: dropped from the federation");
-            OnDropout();
-        }
-    }
-
-    private void OnDropout()
-    {
-        if (_threshold is not null)
-            ReplaceDroppedCommitteeMembers();
-        if (_phase == Phase.Collecting && _received.Count > 0 && AllReachableExpectedArrived())
-            Aggregate("every remaining reachable participant's update arrived");
-        else if (_phase == Phase.Evaluating && _aggregateRecipients.All(id => _evaluations.ContainsKey(id) || !IsReachable(id)))
-            ConcludeRound();
-    }
-
-    private bool AllReachableExpectedArrived() =>
-        _received.Count >= _settings.Quorum && _expected.All(id => _received.ContainsKey(id) || _refusedUpdates.Contains(id) || !IsReachable(id));
-
-    private bool IsReachable(string hospitalId) => _hospitals.TryGetValue(hospitalId, out var h) && h.Reachable;
-
-    private void Fail(string status)
-    {
-        _log.Error("federation failed at round {0}: {1}", _round, status);
-        Finish(succeeded: false, status);
-    }
-
-    private void Finish(bool succeeded, string status)
-    {
-        Timers.CancelAll();
-        _phase = Phase.Finished;
-        _assembler.DiscardBefore(int.MaxValue); // nothing more will be aggregated: release what partial vectors hold
-        SummariseRefusals();
-        foreach (var hospital in _hospitals.Values.Where(h => h.Reachable))
-            hospital.Ref.Tell(new FederationFinished(_round, succeeded, status));
-        Decide(_round, status);
-        Context.System.EventStream.Publish(new FederationCompleted(_round, succeeded, status));
-        Become(() =>
-        {
-            Receive<RegisterHospital>(m => Sender.Tell(new RegisterHospitalResponse(m.HospitalId, false, $"the federation has finished: {status}")));
-            Receive<FetchAggregate>(Handle);
-            Receive<GetTransferStatus>(_ => ReportTransferStatus());
-            ReceiveAny(m => _log.Debug("finished federation ignores {0}", m.GetType().Name));
-        });
-    }
+    private static StoredAggregate? Store(AggregateSnapshot? snapshot) =>
+        snapshot is null ? null : new StoredAggregate(snapshot.Round, snapshot.VectorLength, snapshot.Ciphertexts);
 
     private void ReportTransferStatus() =>
         Sender.Tell(new TransferStatus(_assembler.OpenVectors, _assembler.BufferedBytes, _assembler.PeakBufferedBytes, _refusals.Total));
 
-    /// <summary>Counts and (rate-limited) logs a refused message, attributed to the node that sent it.</summary>
-    private void Ignore(string what) => Ignore(Sender.Path.Address.ToString(), what);
+    /// <summary>Has the machine count a message it never sees, attributed to the node that sent it.</summary>
+    private void Ignore(string what) => Apply(new Core.MessageIgnored(Sender.Path.Address.ToString(), what));
 
-    private void Ignore(string source, string what)
+    /// <summary>Logs an ignored message, rate-limited by source (the machine counted it).</summary>
+    private void LogIgnored(string source, string what)
     {
-        _ignored++;
         if (_refusals.Record(source, out var count))
         {
             if (count <= _refusals.LogFirst)
-                _log.Info("round {0}: ignored {1}", _round, what);
+                _log.Info("round {0}: ignored {1}", _state.Round, what);
             else
-                _log.Warning("round {0}: ignored {1} ({2} messages from {3} ignored; only some are logged)", _round, what, count, source);
+                _log.Warning("round {0}: ignored {1} ({2} messages from {3} ignored; only some are logged)", _state.Round, what, count, source);
         }
     }
 
@@ -643,7 +532,7 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     private void SummariseRefusals()
     {
         foreach (var (source, count) in _refusals.PartlyLogged)
-            _log.Warning("round {0}: ignored {1} messages from {2} in all", _round, count, source);
+            _log.Warning("round {0}: ignored {1} messages from {2} in all", _state.Round, count, source);
         _refusals.Reset();
     }
 
@@ -653,37 +542,17 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         Context.System.EventStream.Publish(new CoordinatorDecision(round, decision));
     }
 
-    /// <summary>What makes an evaluation report impossible, or null: one bad report must not skew the federated figures.</summary>
-    private static string? EvaluationProblem(EvaluationReported report)
-    {
-        if (report.SampleCount < 0)
-            return $"sample count {report.SampleCount} is negative";
-        if (!double.IsFinite(report.Accuracy) || report.Accuracy is < 0 or > 1)
-            return $"accuracy {report.Accuracy} is outside [0, 1]";
-        if (!double.IsFinite(report.RocAuc) || report.RocAuc is < 0 or > 1)
-            return $"ROC-AUC {report.RocAuc} is outside [0, 1]";
-        if (!double.IsFinite(report.LogLoss) || report.LogLoss < 0)
-            return $"log-loss {report.LogLoss} is not a finite non-negative number";
-        var timings = report.Timings;
-        if (timings is null || !new[] { timings.TrainingMs, timings.EncryptionMs, timings.DecryptionMs }.All(t => double.IsFinite(t) && t >= 0))
-            return "its timings are missing, negative or not finite";
-        return null;
-    }
-
     /// <summary>The participant id the coordinator signs aggregates with.</summary>
     internal const string CoordinatorId = "aggregator";
 
-    private enum Phase { Registering, KeyGeneration, Collecting, Aggregating, Evaluating, Checkpointing, Finished }
-
-    private sealed record HospitalEntry(string Id, IActorRef Ref, bool Reachable);
-
     private sealed record AggregateSnapshot(int Round, PayloadKind Kind, int VectorLength, IReadOnlyList<byte[]> Ciphertexts, long BytesReceived);
 
-    private sealed record CollectTimedOut(int Round, int Attempt) : INoSerializationVerificationNeeded;
-
-    private sealed record EvaluateTimedOut(int Round) : INoSerializationVerificationNeeded;
+    private sealed record TimerElapsed(Core.RoundTimer Timer) : INoSerializationVerificationNeeded;
 
     private sealed record UpdateChecked(int Round, AssembledVector Update, string? Problem) : INoSerializationVerificationNeeded;
+
+    private sealed record AggregateSummed(int Round, int VectorLength, byte[][] Ciphertexts, long BytesReceived, double ElapsedMs)
+        : INoSerializationVerificationNeeded;
 
     /// <summary>Asks a local coordinator how much its chunk reassembly holds (for tests and diagnostics; never sent over the wire).</summary>
     internal sealed class GetTransferStatus : INoSerializationVerificationNeeded
@@ -694,12 +563,4 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     /// <summary>The answer to <see cref="GetTransferStatus"/>: reassembly buffers now and at their peak, and refusals since the round began.</summary>
     internal sealed record TransferStatus(int OpenVectors, long BufferedBytes, long PeakBufferedBytes, long RefusedThisRound)
         : INoSerializationVerificationNeeded;
-
-    private sealed record AggregateReady(int Round, int VectorLength, byte[][] Ciphertexts, long BytesReceived, double ElapsedMs)
-        : INoSerializationVerificationNeeded;
-
-    private sealed class RegistrationTimedOut : INoSerializationVerificationNeeded
-    {
-        public static readonly RegistrationTimedOut Instance = new();
-    }
 }

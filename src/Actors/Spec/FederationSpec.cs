@@ -98,7 +98,10 @@ public sealed record FederationSpec(
         Crypto.PoolSize,
         Transfer.MaxChunksPerVector,
         Transfer.MaxOpenVectors,
-        Transfer.MaxOpenVectorsPerParticipant);
+        Transfer.MaxOpenVectorsPerParticipant)
+    {
+        FractionFit = Federation.FractionFit,
+    };
 
     /// <summary>A copy with another number of hospitals.</summary>
     /// <exception cref="FederationSpecException">The result is invalid (e.g. the quorum now exceeds the hospitals).</exception>
@@ -175,6 +178,8 @@ public sealed record FederationSpec(
             yield return (FederationSpecKeys.Hospitals, $"must be between 1 and 1000, got {f.Hospitals}");
         if (f.Rounds is < 1 or > 100_000)
             yield return (FederationSpecKeys.Rounds, $"must be between 1 and 100000, got {f.Rounds}");
+        if (!(f.FractionFit > 0 && f.FractionFit <= 1))
+            yield return (FederationSpecKeys.FractionFit, $"must be in (0, 1], got {f.FractionFit.ToString(System.Globalization.CultureInfo.InvariantCulture)}");
         if (f.Quorum is { } quorum && (quorum < 1 || quorum > f.Hospitals))
             yield return (FederationSpecKeys.Quorum, $"must be between 1 and fedhe.federation.hospitals ({f.Hospitals}), got {quorum}");
         if (Crypto.Threshold is { } threshold && (threshold < 1 || threshold > f.Hospitals))
@@ -216,6 +221,7 @@ public sealed record ExperimentSpec(string Name, string Description);
 /// <param name="EvaluateTimeout">How long it waits for the hospitals' evaluation reports.</param>
 /// <param name="MaxAttempts">Collection attempts per round.</param>
 /// <param name="Seed">Seeds the hold-out, the partition, the initial model, every hospital's batch order and the CRP.</param>
+/// <param name="FractionFit">Fraction of the reachable hospitals asked to train each round, in (0, 1] (a seeded sample).</param>
 public sealed record FederationPolicySpec(
     int Hospitals,
     int Rounds,
@@ -224,7 +230,8 @@ public sealed record FederationPolicySpec(
     TimeSpan CollectTimeout,
     TimeSpan EvaluateTimeout,
     int MaxAttempts,
-    int Seed);
+    int Seed,
+    double FractionFit = 1.0);
 
 /// <summary>How CKKS keys are held, and with which parameters.</summary>
 /// <param name="Mode">Shared key, or a t-of-n collective key.</param>
@@ -277,6 +284,7 @@ public static class FederationSpecKeys
     public const string CollectTimeout = "fedhe.federation.collect-timeout";
     public const string EvaluateTimeout = "fedhe.federation.evaluate-timeout";
     public const string MaxAttempts = "fedhe.federation.max-attempts";
+    public const string FractionFit = "fedhe.federation.fraction-fit";
     public const string Seed = "fedhe.federation.seed";
     public const string Mode = "fedhe.crypto.mode";
     public const string CryptoPreset = "fedhe.crypto.preset";
@@ -309,7 +317,7 @@ public static class FederationSpecKeys
     /// <summary>Every single-valued key of the spec, in the order <c>fedhe spec show</c> prints them.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
-        Name, Description, Hospitals, Rounds, Quorum, RegistrationTimeout, CollectTimeout, EvaluateTimeout, MaxAttempts, Seed,
+        Name, Description, Hospitals, Rounds, Quorum, RegistrationTimeout, CollectTimeout, EvaluateTimeout, MaxAttempts, FractionFit, Seed,
         Mode, CryptoPreset, Threshold, PoolSize, Model, HiddenLayers, Epochs, BatchSize, Optimizer, LearningRate, ProximalMu,
         DataFile, LabelColumn, TestFraction, PartitionScheme, PartitionAlpha, HospitalData, HospitalIndex,
         PersistenceEnabled, SqlitePath, HospitalDirectory, MaxChunksPerVector, MaxOpenVectors, MaxOpenVectorsPerParticipant,

@@ -238,7 +238,8 @@ public static class FederationSpecBinder
                 Duration(FederationSpecKeys.CollectTimeout),
                 Duration(FederationSpecKeys.EvaluateTimeout),
                 Int(FederationSpecKeys.MaxAttempts, 1, 100),
-                seed);
+                seed,
+                FractionFit());
             var crypto = new CryptoSpec(mode, AutoString(FederationSpecKeys.CryptoPreset), AutoInt(FederationSpecKeys.Threshold, 1, hospitals),
                 Int(FederationSpecKeys.PoolSize, 0, 1024));
 
@@ -510,6 +511,13 @@ public static class FederationSpecBinder
         }
 
         private int? AutoInt(string key, int min, int max) => String(key) == "auto" ? null : Int(key, min, max);
+
+        private double FractionFit()
+        {
+            var fraction = Double(FederationSpecKeys.FractionFit, positive: true);
+            return fraction <= 1 ? fraction
+                : throw Error(FederationSpecKeys.FractionFit, $"must be in (0, 1], got {fraction.ToString(CultureInfo.InvariantCulture)}");
+        }
 
         private double Double(string key, bool positive)
         {

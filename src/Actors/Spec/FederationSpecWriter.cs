@@ -38,6 +38,7 @@ public static class FederationSpecWriter
         Line($"    collect-timeout = {Duration(f.CollectTimeout)}");
         Line($"    evaluate-timeout = {Duration(f.EvaluateTimeout)}");
         Line($"    max-attempts = {Int(f.MaxAttempts)}");
+        Line($"    fraction-fit = {f.FractionFit.ToString("R", CultureInfo.InvariantCulture)}");
         Line($"    seed = {Int(f.Seed)}");
         Line("  }");
         Line("  crypto {");
@@ -103,6 +104,7 @@ public static class FederationSpecWriter
         FederationSpecKeys.CollectTimeout => Duration(spec.Federation.CollectTimeout),
         FederationSpecKeys.EvaluateTimeout => Duration(spec.Federation.EvaluateTimeout),
         FederationSpecKeys.MaxAttempts => Int(spec.Federation.MaxAttempts),
+        FederationSpecKeys.FractionFit => spec.Federation.FractionFit.ToString("R", CultureInfo.InvariantCulture),
         FederationSpecKeys.Seed => Int(spec.Federation.Seed),
         FederationSpecKeys.Mode => spec.Crypto.Mode == KeyMode.Threshold ? "threshold" : "shared-key",
         FederationSpecKeys.Threshold => spec.Crypto.Mode != KeyMode.Threshold ? "(shared-key mode)"

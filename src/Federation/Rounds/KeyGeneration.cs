@@ -29,7 +29,11 @@ public sealed record KeyGenerationStep(
     ImmutableArray<RoundCommand> Commands,
     KeyGenerationStatus Status,
     string? FailureReason = null,
-    EquatableArray<(string HospitalId, string Reason)> Excluded = default);
+    EquatableArray<(string HospitalId, string Reason)> Excluded = default)
+{
+    /// <summary>Messages the sub-machine ignored (out of order, repeated), by source: counted in the round's figures.</summary>
+    public EquatableArray<(string Source, string What)> Ignored { get; init; }
+}
 
 /// <summary>
 /// The seam where the collective key is made before round 0 (or confirmed before a resumed round): a sub-machine the
@@ -119,13 +123,46 @@ public sealed record ConfirmKeyShares(EquatableArray<string> Parties, EquatableA
 public sealed record ExcludeHospital(string HospitalId, string Reason) : RoundCommand;
 
 /// <summary>A party reports that it holds its threshold key share.</summary>
-public sealed record PartyHoldsKey(string HospitalId) : IKeyGenerationEvent;
+/// <param name="HospitalId">The party.</param>
+/// <param name="KeyId">The id of the collective key it combined its share for, when the protocol forms one; it must be
+/// the key announced in <see cref="CollectiveKeyFormed"/>, or key generation fails.</param>
+public sealed record PartyHoldsKey(string HospitalId, string? KeyId = null) : IKeyGenerationEvent;
 
-/// <summary>A party answers <see cref="ConfirmKeyShares"/>.</summary>
+/// <summary>A party answers <see cref="ConfirmKeyShares"/>. A party that no longer holds its share is excluded for good,
+/// also outside a resumption (a party that rejoined after a restart of its own).</summary>
 public sealed record KeyShareConfirmed(string HospitalId, bool Holds, string Reason) : IKeyGenerationEvent;
 
-/// <summary>What <see cref="AllPartiesKeyGeneration"/> journals: the key's parties and threshold.</summary>
-public sealed record ThresholdKeyRecord(EquatableArray<string> Parties, int Threshold);
+/// <summary>
+/// The collective public key was formed from the parties' revealed shares (by the coordinator's relay, which checks the
+/// commitments and sums the shares off the machine): it is what checkpoints journal and what parties must combine for.
+/// </summary>
+public sealed record CollectiveKeyFormed(CollectiveKey Key) : IKeyGenerationEvent;
+
+/// <summary>A party's signed commitment to its public-key share arrived (the relay checked that it comes from that party).</summary>
+public sealed record ShareCommitted(string HospitalId) : IKeyGenerationEvent;
+
+/// <summary>A party's reveal arrived and matches its commitment (the relay checked both).</summary>
+public sealed record ShareRevealed(string HospitalId) : IKeyGenerationEvent;
+
+/// <summary>Every party committed: send each reachable party every signed commitment.</summary>
+public sealed record RelayCommitments(EquatableArray<string> Parties) : RoundCommand;
+
+/// <summary>Every party revealed: send each reachable party every signed reveal, and form the collective key from them
+/// (answer with <see cref="CollectiveKeyFormed"/>, or <see cref="KeyGenerationAborted"/> if the shares do not sum).</summary>
+public sealed record RelayRevealsAndFormKey(EquatableArray<string> Parties) : RoundCommand;
+
+/// <summary>Key generation cannot complete (a party refused it, a reveal broke its commitment, the shares did not sum).</summary>
+public sealed record KeyGenerationAborted(string Reason) : IKeyGenerationEvent;
+
+/// <summary>The collective key as public, journalled material: its session, its id and the serialized public key.</summary>
+public sealed record CollectiveKey(string SessionId, string KeyId, EquatableArray<byte> PublicKey);
+
+/// <summary>What <see cref="AllPartiesKeyGeneration"/> journals: the key's parties and threshold, and the collective key once formed.</summary>
+public sealed record ThresholdKeyRecord(EquatableArray<string> Parties, int Threshold)
+{
+    /// <summary>The collective key, when the protocol forms one (null for the minimal protocol).</summary>
+    public CollectiveKey? Key { get; init; }
+}
 
 /// <summary>
 /// The minimal threshold key-generation sub-machine: the reachable hospitals become the parties, and the key is ready
@@ -156,11 +193,20 @@ public sealed record AllPartiesKeyGeneration(int Threshold, TimeSpan Timeout) : 
     /// <summary>Whether parties are being asked to confirm their shares.</summary>
     public bool Resuming { get; init; }
 
+    /// <summary>The collective key, once formed (<see cref="CollectiveKeyFormed"/>) or restored from a checkpoint.</summary>
+    public CollectiveKey? Key { get; init; }
+
+    /// <summary>Parties whose signed commitment arrived in the generation under way (commit-then-reveal).</summary>
+    public ImmutableSortedSet<string> Committed { get; init; } = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
+
+    /// <summary>Parties whose reveal arrived and matched its commitment.</summary>
+    public ImmutableSortedSet<string> Revealed { get; init; } = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
+
     /// <inheritdoc />
     public bool ParticipantsFixed => true;
 
     /// <inheritdoc />
-    public object? CheckpointMaterial => KeyExists ? new ThresholdKeyRecord(Parties, Threshold) : null;
+    public object? CheckpointMaterial => KeyExists ? new ThresholdKeyRecord(Parties, Threshold) { Key = Key } : null;
 
     /// <inheritdoc />
     public string? RegistrationRefusal(string hospitalId) =>
@@ -173,7 +219,7 @@ public sealed record AllPartiesKeyGeneration(int Threshold, TimeSpan Timeout) : 
     /// <inheritdoc />
     public KeyGenerationStep Begin(KeyGenerationContext context)
     {
-        var next = this with { Parties = context.ReachableHospitals, Holding = Holding.Clear() };
+        var next = this with { Parties = context.ReachableHospitals, Holding = Holding.Clear(), Key = null, Committed = Committed.Clear(), Revealed = Revealed.Clear() };
         return new KeyGenerationStep(next,
         [
             new Publish(new Decision(context.Round, $"threshold key generation: {context.ReachableHospitals.Length} parties, any {Threshold} can decrypt")),
@@ -190,7 +236,7 @@ public sealed record AllPartiesKeyGeneration(int Threshold, TimeSpan Timeout) : 
             return Failed($"cannot resume the checkpoint of round {checkpoint.Round}: it records no collective threshold key; delete the checkpoint journal to start a new federation");
         if (key.Threshold != Threshold)
             return Failed($"cannot resume the checkpoint of round {checkpoint.Round}: its collective key needs {key.Threshold} parties to decrypt, this federation is configured for {Threshold}");
-        return new KeyGenerationStep(this with { Parties = key.Parties, KeyExists = true }, [], KeyGenerationStatus.Pending);
+        return new KeyGenerationStep(this with { Parties = key.Parties, KeyExists = true, Key = key.Key }, [], KeyGenerationStatus.Pending);
     }
 
     /// <inheritdoc />
@@ -224,6 +270,46 @@ public sealed record AllPartiesKeyGeneration(int Threshold, TimeSpan Timeout) : 
     {
         switch (message)
         {
+            case ShareCommitted committed when !KeyExists && Key is null && Parties.Contains(committed.HospitalId):
+                if (Committed.Contains(committed.HospitalId))
+                    return Ignore(committed.HospitalId, $"second commitment from {committed.HospitalId}: the first one stands");
+                var withCommitment = this with { Committed = Committed.Add(committed.HospitalId) };
+                return withCommitment.Committed.Count < Parties.Length
+                    ? new KeyGenerationStep(withCommitment, [], KeyGenerationStatus.Pending)
+                    : new KeyGenerationStep(withCommitment,
+                    [
+                        new Publish(new Decision(context.Round, $"all {Parties.Length} parties committed to their public-key shares; relaying the signed commitments")),
+                        new RelayCommitments(Parties),
+                    ], KeyGenerationStatus.Pending);
+
+            case ShareRevealed revealed when !KeyExists && Key is null && Parties.Contains(revealed.HospitalId):
+                if (Committed.Count < Parties.Length)
+                    return Ignore(revealed.HospitalId, $"reveal from {revealed.HospitalId} before every party committed");
+                if (Revealed.Contains(revealed.HospitalId))
+                    return Ignore(revealed.HospitalId, $"second reveal from {revealed.HospitalId}: the first one stands");
+                var withReveal = this with { Revealed = Revealed.Add(revealed.HospitalId) };
+                return withReveal.Revealed.Count < Parties.Length
+                    ? new KeyGenerationStep(withReveal, [], KeyGenerationStatus.Pending)
+                    : new KeyGenerationStep(withReveal,
+                    [
+                        new Publish(new Decision(context.Round, $"all {Parties.Length} parties revealed their committed shares; relaying the signed reveals")),
+                        new RelayRevealsAndFormKey(Parties),
+                    ], KeyGenerationStatus.Pending);
+
+            case ShareCommitted or ShareRevealed:
+                var party = message is ShareCommitted c ? c.HospitalId : ((ShareRevealed)message).HospitalId;
+                return Ignore(party, $"a key-generation message from {party} outside key generation or from no party of it");
+
+            case CollectiveKeyFormed formed when !KeyExists && Key is null:
+                return new KeyGenerationStep(this with { Key = formed.Key }, [], KeyGenerationStatus.Pending);
+
+            case KeyGenerationAborted aborted when !KeyExists:
+                return Failed(aborted.Reason);
+
+            case PartyHoldsKey held when !KeyExists && Parties.Contains(held.HospitalId) && held.KeyId is { } keyId && keyId != Key?.KeyId:
+                return Failed($"{held.HospitalId} combined a key share for key {keyId}, the key it computed from the signed shares, "
+                    + $"not for the collective key {Key?.KeyId ?? "(not yet formed)"} this coordinator computed");
+
             case PartyHoldsKey held when !KeyExists && Parties.Contains(held.HospitalId):
                 var holding = Holding.Add(held.HospitalId);
                 if (holding.Count < Parties.Length)
@@ -248,6 +334,11 @@ public sealed record AllPartiesKeyGeneration(int Threshold, TimeSpan Timeout) : 
                     ? next.FinishResumption(context, []) with { Excluded = excluded }
                     : new KeyGenerationStep(next, [], KeyGenerationStatus.Pending, Excluded: excluded);
 
+            case KeyShareConfirmed { Holds: false } lost when KeyExists && !Resuming && Parties.Contains(lost.HospitalId) && !Lost.ContainsKey(lost.HospitalId):
+                // A party that rejoined without its share (it restarted and lost it) can never decrypt under the key again.
+                return new KeyGenerationStep(this with { Lost = Lost.SetItem(lost.HospitalId, lost.Reason) }, [], KeyGenerationStatus.Ready,
+                    Excluded: [(lost.HospitalId, lost.Reason)]);
+
             default:
                 return Unchanged(KeyExists && !Resuming ? KeyGenerationStatus.Ready : KeyGenerationStatus.Pending);
         }
@@ -257,7 +348,10 @@ public sealed record AllPartiesKeyGeneration(int Threshold, TimeSpan Timeout) : 
     public KeyGenerationStep TimedOut(KeyGenerationContext context)
     {
         if (!Resuming)
-            return KeyExists ? Unchanged(KeyGenerationStatus.Ready) : Failed($"key generation incomplete after {Timeout}: {Holding.Count} of {Parties.Length} parties hold their threshold key");
+            return KeyExists
+                ? Unchanged(KeyGenerationStatus.Ready)
+                : Failed($"key generation incomplete after {Timeout}: " + (Committed.IsEmpty ? string.Empty : $"{Committed.Count} commitments, {Revealed.Count} reveals, ")
+                    + $"{Holding.Count} of {Parties.Length} parties hold their threshold key");
 
         // A party still registered but silent is treated as having lost its share.
         var silent = Awaiting.Where(context.ReachableHospitals.Contains).ToList();
@@ -288,6 +382,9 @@ public sealed record AllPartiesKeyGeneration(int Threshold, TimeSpan Timeout) : 
     }
 
     private KeyGenerationStep Unchanged(KeyGenerationStatus status) => new(this, [], status);
+
+    private KeyGenerationStep Ignore(string source, string what) =>
+        new KeyGenerationStep(this, [], KeyExists && !Resuming ? KeyGenerationStatus.Ready : KeyGenerationStatus.Pending) { Ignored = [(source, what)] };
 
     private KeyGenerationStep Failed(string reason) => new(this, [], KeyGenerationStatus.Failed, reason);
 }

@@ -10,7 +10,9 @@ namespace FederatedHe.Federation.Rounds;
 public abstract record RoundEvent;
 
 /// <summary>A hospital proved its id (or the federation takes ids on trust) and was admitted: new, or rejoining from a new address.</summary>
-public sealed record HospitalRegistered(string HospitalId) : RoundEvent;
+/// <param name="HospitalId">The hospital.</param>
+/// <param name="Origin">Where it registered from (its node's address), for the decision log; null if not known.</param>
+public sealed record HospitalRegistered(string HospitalId, string? Origin = null) : RoundEvent;
 
 /// <summary>A hospital left the cluster or stopped: dropped from the federation.</summary>
 public sealed record HospitalLeft(string HospitalId, string Why) : RoundEvent;

@@ -84,7 +84,7 @@ public sealed class RoundMachine
 
         switch (message)
         {
-            case HospitalRegistered registered: Register(step, registered.HospitalId); break;
+            case HospitalRegistered registered: Register(step, registered.HospitalId, registered.Origin); break;
             case HospitalLeft left: Leave(step, left); break;
             case HospitalUnreachable unreachable: MarkReachability(step, unreachable.HospitalId, reachable: false); break;
             case HospitalReachable reachable: MarkReachability(step, reachable.HospitalId, reachable: true); break;
@@ -106,10 +106,10 @@ public sealed class RoundMachine
         return step.Result();
     }
 
-    private void Register(Step step, string hospitalId)
+    private void Register(Step step, string hospitalId, string? origin)
     {
         step.State = step.State with { Hospitals = step.State.Hospitals.SetItem(hospitalId, true) };
-        step.Decide(step.State.Round, $"registered {hospitalId} ({step.State.Hospitals.Count} hospitals)");
+        step.Decide(step.State.Round, $"registered {hospitalId}{(origin is null ? string.Empty : $" from {origin}")} ({step.State.Hospitals.Count} hospitals)");
         var phase = step.State.Phase;
         if (phase == RoundPhase.Registering)
         {
@@ -152,6 +152,8 @@ public sealed class RoundMachine
     {
         step.State = step.State with { KeyGeneration = keyStep.Next };
         step.EmitAll(keyStep.Commands);
+        foreach (var (source, what) in keyStep.Ignored)
+            step.Ignore(source, what);
         foreach (var (hospitalId, reason) in keyStep.Excluded)
         {
             step.State = step.State with { Hospitals = step.State.Hospitals.Remove(hospitalId) };
