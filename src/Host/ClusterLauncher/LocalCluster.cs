@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using FederatedHe.Actors.Configuration;
 using FederatedHe.Host.Hosting;
 using FederatedHe.Actors.Spec;
+using FederatedHe.Testing;
 
 namespace FederatedHe.Host.ClusterLauncher;
 

@@ -3,7 +3,7 @@ using Akka.Remote;
 using Akka.Remote.Transport;
 using System.Reflection;
 
-namespace FederatedHe.Host.Simulation;
+namespace FederatedHe.Testing;
 
 /// <summary>
 /// Network faults on live nodes through Akka.Remote's own chaos transport adapters: the failure injector
