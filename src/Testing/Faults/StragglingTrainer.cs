@@ -23,7 +23,8 @@ public sealed class StragglingTrainer : ReceiveActor
 
     private readonly ILoggingAdapter _log = Context.GetLogger();
 
-    private StragglingTrainer(Props worker, TimeSpan delay)
+    /// <summary>Starts the worker from <paramref name="worker"/> as its child; public because Akka creates actors through a public constructor.</summary>
+    public StragglingTrainer(Props worker, TimeSpan delay)
     {
         var inner = Context.ActorOf(worker, "worker");
         Receive<SlowDownTraining>(slow =>
