@@ -139,16 +139,22 @@ internal static class NodeCommand
     {
         public NodeProgress(TaskCompletionSource<bool> finished)
         {
-            // `fedhe cluster up` reads these two lines to strike a fault schedule's faults at their moment.
-            Receive<RoundStarted>(r => AnsiConsole.MarkupLine(
+            // For people; `fedhe cluster up` follows the milestone lines (NodeProgressLine) written after each.
+            Receive<RoundStarted>(r => Milestone(r,
                 $"round {r.RoundId} started with {r.Participants.Count} participants (attempt {r.Attempt})"));
-            Receive<AggregateDistributed>(a => AnsiConsole.MarkupLine(
+            Receive<AggregateDistributed>(a => Milestone(a,
                 $"round {a.RoundId} aggregate distributed to {a.Recipients.Count} hospitals"));
-            Receive<RoundCompleted>(r => AnsiConsole.MarkupLine(
+            Receive<RoundCompleted>(r => Milestone(r,
                 $"round {r.RoundId}: {r.Contributors.Count} updates, {r.Dropouts.Count} dropouts, {r.Attempts} attempts" +
                 (r.Evaluation is { } e ? $", hospitals report accuracy {e.Accuracy:P2}" : string.Empty)));
             Receive<FederationCompleted>(c => finished.TrySetResult(c.Succeeded));
             Receive<FederationFinished>(f => finished.TrySetResult(f.Succeeded));
+        }
+
+        private static void Milestone(IFederationEvent federationEvent, string text)
+        {
+            AnsiConsole.MarkupLine(text);
+            Console.Out.WriteLine(NodeProgressLine.Format(federationEvent));
         }
 
         protected override void PreStart()

@@ -136,10 +136,14 @@ public static partial class LocalCluster
                     aggregatorUp.TrySetResult();
                     status(line);
                 }
-                else if (RoundLine().Match(line) is { Success: true } round)
+                else if (NodeProgressLine.TryParse(line, out var milestone))
                 {
-                    if (int.Parse(round.Groups[1].ValueSpan, CultureInfo.InvariantCulture) > 0)
+                    if (milestone is { Event: NodeProgressLine.RoundCompletedEvent, Round: > 0 })
                         Interlocked.Increment(ref roundsCompleted);
+                }
+                else if (RoundLine().IsMatch(line))
+                {
+                    // Only echoed: rounds are followed by the milestone lines above.
                     status($"aggregator: {line}");
                 }
                 else if (line.StartsWith(NodeFaultControl.Prefix, StringComparison.Ordinal))
