@@ -108,7 +108,8 @@ public static partial class LocalCluster
                 transport.Add("--no-tls");
             }
 
-            if (faults is not null)
+            // A spec-wide training delay is a fault too: a node applies it only with --fault-control.
+            if (faults is not null || spec.Faults.TrainingDelay > TimeSpan.Zero)
                 transport.Add("--fault-control");
 
             var aggregatorUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
