@@ -1,5 +1,8 @@
 using System.CommandLine;
+using Akka.Configuration;
 using FederatedHe.Host.Cli;
+using FederatedHe.Host.Hosting;
+using FederatedHe.Testing;
 using Spectre.Console;
 
 namespace FederatedHe.Host;
@@ -13,7 +16,8 @@ public static class Program
         {
             DemoCommand.Create(),
             SimulateCommand.Create(),
-            NodeCommand.Create(),
+            // The node's only link to the harness, used only under --fault-control (see NodeFaultHooks).
+            NodeCommand.Create(new NodeFaultHooks(ConfigurationFactory.ParseString(NetworkChaos.TransportAdapters), StragglingTrainer.Decorate, NodeFaultControl.RunAsync)),
             KeygenCommand.Create(),
             CertsCommand.Create(),
             BaselineCommand.Create(),

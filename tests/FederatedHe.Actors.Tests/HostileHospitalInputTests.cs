@@ -75,7 +75,7 @@ public sealed class HostileHospitalInputTests : TestKit
             new FedAvgStrategy(new FedAvgOptions { LocalTraining = new TrainingOptions { Epochs = 1, BatchSize = 8, LearningRate = 0.05 } }), 1);
         var settings = FederationSettings.Create(Sys);
         var hospital = Sys.ActorOf(HospitalActor.Props(new HospitalData("hospital-1", Train, SyntheticDataset(8, "evaluation")), plan, crypto,
-            _coordinator.Ref, settings, observer: null, identity, trust), "hospital-1");
+            _coordinator.Ref, settings, decorateTrainer: null, identity, trust), "hospital-1");
         _coordinator.ExpectMsg<RegisterHospital>();
         _coordinator.Reply(new RegisterHospitalResponse("hospital-1", true, "accepted"));
         return hospital;

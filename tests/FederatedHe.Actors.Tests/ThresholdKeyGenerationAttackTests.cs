@@ -336,7 +336,7 @@ public sealed class ThresholdKeyGenerationAttackTests : TestKit
         return Parties.Select(id =>
         {
             var hospital = Sys.ActorOf(HospitalActor.Props(new HospitalData(id, Dataset(24, "train"), Dataset(8, "evaluation")), plan,
-                HospitalCrypto.WithThreshold(Threshold), _coordinator.Ref, settings, observer: null, _identities.For(id), _identities.Trust), id);
+                HospitalCrypto.WithThreshold(Threshold), _coordinator.Ref, settings, decorateTrainer: null, _identities.For(id), _identities.Trust), id);
             _coordinator.ExpectMsg<RegisterHospital>(r => r.HospitalId == id);
             _coordinator.Reply(new RegisterHospitalResponse(id, true, "accepted"));
             return hospital;

@@ -36,7 +36,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     private CryptoPoolClient? _crypto;
     private IActorRef? _cryptoPool;
     private int _cryptoPools;
-    private readonly IHospitalObserver? _observer;
+    private readonly Func<Props, Props>? _decorateTrainer;
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ChunkAssembler _assembler;
     private readonly RefusalTally _refusals = new();
@@ -65,7 +65,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     private double _decryptionMs;
 
     public HospitalActor(HospitalData data, HospitalTrainingPlan plan, HospitalCrypto crypto, IActorRef coordinator,
-        FederationSettings settings, IHospitalObserver? observer, NodeIdentity? identity, RegistrationTrust? trust)
+        FederationSettings settings, Func<Props, Props>? decorateTrainer, NodeIdentity? identity, RegistrationTrust? trust)
     {
         _data = data;
         _identity = identity;
@@ -75,7 +75,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         _settings = settings;
         _parameterSetId = crypto.Parameters.Id.ToString();
         _coordinator = coordinator;
-        _observer = observer;
+        _decorateTrainer = decorateTrainer;
         _assembler = new ChunkAssembler(settings.TransferLimits(FederatedHe.Crypto.Rlwe.Ciphertext.MaxSerializedSize(crypto.Parameters)));
         _globalParameters = ModelFactory.InitialParameters(plan.Model, data.Train.FeatureCount, plan.InitialisationSeed);
         _parameterCount = _globalParameters.Length;
@@ -94,7 +94,6 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         Receive<LocalEvaluationCompleted>(Handle);
         Receive<LocalWorkFailed>(f => _log.Error("{0}: round {1}: {2}", _data.HospitalId, f.Round, f.Reason));
         ReceiveThresholdMessages();
-        ReceiveFaultMessages();
         Receive<Status.Failure>(f =>
         {
             _aggregatesInFlight = Math.Max(0, _aggregatesInFlight - 1);
@@ -119,12 +118,14 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     public ITimerScheduler Timers { get; set; } = null!;
 
     public static Props Props(HospitalData data, HospitalTrainingPlan plan, HospitalCrypto crypto, IActorRef coordinator,
-        FederationSettings settings, IHospitalObserver? observer, NodeIdentity? identity = null, RegistrationTrust? trust = null) =>
-        Akka.Actor.Props.Create(() => new HospitalActor(data, plan, crypto, coordinator, settings, observer, identity, trust));
+        FederationSettings settings, Func<Props, Props>? decorateTrainer, NodeIdentity? identity = null, RegistrationTrust? trust = null) =>
+        Akka.Actor.Props.Create(() => new HospitalActor(data, plan, crypto, coordinator, settings, decorateTrainer, identity, trust));
 
     protected override void PreStart()
     {
-        _trainer = Context.ActorOf(LocalTrainingWorker.Props(_data.HospitalId, _plan.Model), "trainer");
+        // The hosting process may wrap the worker (the harness's straggler does): the hospital itself has no fault code.
+        var trainer = LocalTrainingWorker.Props(_data.HospitalId, _plan.Model);
+        _trainer = Context.ActorOf(_decorateTrainer?.Invoke(trainer) ?? trainer, FederationNode.HospitalTrainerName);
         if (_cryptoSetup.SharedKeys is { } keys)
             StartCryptoPool(keys);
         else
@@ -258,7 +259,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
             return;
         }
 
-        TrainLocallyAfterAnyDelay(new TrainLocally(instruction));
+        _trainer.Tell(new TrainLocally(instruction));
     }
 
     private void Handle(LocalTrainingCompleted completed)
@@ -271,7 +272,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         var vector = new double[weighted.Length + 1];
         weighted.CopyTo(vector, 0);
         vector[^1] = update.SampleCount;
-        _observer?.UpdateSent(_data.HospitalId, update.Round, update.Parameters, update.SampleCount);
+        Context.System.EventStream.Publish(new HospitalEvents.LocalUpdateTrained(_data.HospitalId, update.Round, update.Parameters, update.SampleCount));
         EncryptAndSend(update.Round, PayloadKind.ModelUpdate, vector);
     }
 
@@ -423,7 +424,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
             }
 
             _assembler.DiscardBefore(decrypted.Round + 1, PayloadKind.AggregatedModel);
-            _observer?.AggregateDecrypted(_data.HospitalId, decrypted.Round, values);
+            Context.System.EventStream.Publish(new HospitalEvents.AggregateDecrypted(_data.HospitalId, decrypted.Round, values));
             _globalParameters = global;
             _globalRound = decrypted.Round;
             SaveModel();
@@ -495,7 +496,6 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     {
         var round = evaluated.Evaluation.Round;
         var metrics = evaluated.Evaluation.Metrics;
-        _observer?.GlobalModelEvaluated(_data.HospitalId, round, metrics);
         _coordinator.Tell(new EvaluationReported(round, _data.HospitalId, _data.Evaluation.SampleCount,
             metrics.Accuracy, metrics.LogLoss, metrics.RocAuc, new HospitalTimings(_trainingMs, _encryptionMs, _decryptionMs)));
     }

@@ -40,23 +40,33 @@ public sealed record HospitalData(string HospitalId, Dataset Train, Dataset Eval
 public sealed record HospitalTrainingPlan(ModelSpec Model, IFederatedStrategy Strategy, int InitialisationSeed);
 
 /// <summary>
-/// Sees a hospital's plaintext side (local only, never over the wire): the simulation harness uses it to
-/// compute a plaintext shadow FedAvg of the very same updates. Implementations must be thread-safe.
+/// What a hospital publishes on its own node's event stream. Local only: an event stream never crosses the network and
+/// the types are on no serializer's allow-list. The plaintext they carry is the hospital's own, already in its process;
+/// a subscriber there (the in-process harness's shadow FedAvg, an operator's audit of its own hospital) learns nothing
+/// the process does not hold. Published by reference: subscribers must not change the arrays.
 /// </summary>
-public interface IHospitalObserver
+public static class HospitalEvents
 {
-    /// <summary>A hospital encrypted and sent its update for a round.</summary>
-    void UpdateSent(string hospitalId, int round, ReadOnlySpan<float> parameters, int sampleCount);
+    /// <summary>The hospital trained its update for <paramref name="Round"/> and is about to encrypt and send it.</summary>
+    /// <param name="HospitalId">The hospital.</param>
+    /// <param name="Round">The round.</param>
+    /// <param name="Parameters">Its locally trained model, in plaintext.</param>
+    /// <param name="SampleCount">The samples it trained on (the update's FedAvg weight).</param>
+    public sealed record LocalUpdateTrained(string HospitalId, int Round, float[] Parameters, int SampleCount) : INoSerializationVerificationNeeded;
 
-    /// <summary>A hospital decrypted a round's aggregate: Σ n_i·w_i followed by Σ n_i.</summary>
-    void AggregateDecrypted(string hospitalId, int round, ReadOnlySpan<double> aggregate);
-
-    /// <summary>A hospital evaluated a round's global model on its own held-out data.</summary>
-    void GlobalModelEvaluated(string hospitalId, int round, EvaluationMetrics metrics);
+    /// <summary>The hospital decrypted and accepted the aggregate of <paramref name="Round"/>.</summary>
+    /// <param name="HospitalId">The hospital.</param>
+    /// <param name="Round">The round.</param>
+    /// <param name="Values">Σ n_i·w_i followed by Σ n_i, as decrypted.</param>
+    public sealed record AggregateDecrypted(string HospitalId, int Round, double[] Values) : INoSerializationVerificationNeeded;
 }
 
-/// <summary>Messages between a hospital and its local training worker (same process only, never serialized).</summary>
-internal static class LocalTrainingProtocol
+/// <summary>
+/// Messages between a hospital and its local training worker (same process only, never serialized). Public so that a
+/// decorator around the worker's props (<c>decorateTrainer</c> of <c>FederationNode.StartHospital</c>)
+/// can be written outside this assembly, as the harness's straggler is; the worker replies to its message's sender.
+/// </summary>
+public static class LocalTrainingProtocol
 {
     /// <summary>The hospital's data, scaled with the federation's global statistics.</summary>
     public sealed record PrepareData(Dataset ScaledTrain, Dataset ScaledEvaluation) : INoSerializationVerificationNeeded;
@@ -70,14 +80,4 @@ internal static class LocalTrainingProtocol
     public sealed record LocalEvaluationCompleted(ClientEvaluation Evaluation) : INoSerializationVerificationNeeded;
 
     public sealed record LocalWorkFailed(int Round, string Reason) : INoSerializationVerificationNeeded;
-}
-
-/// <summary>
-/// Faults a hospital's own process can inject into it, for fault-injection experiments. Local only: the types are
-/// on no serializer's allow-list, so no peer can send them.
-/// </summary>
-public static class HospitalFaultProtocol
-{
-    /// <summary>From now on, each local training takes <paramref name="Delay"/> longer (a straggler); zero ends it.</summary>
-    public sealed record SlowDownTraining(TimeSpan Delay) : INoSerializationVerificationNeeded;
 }

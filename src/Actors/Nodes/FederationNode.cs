@@ -38,6 +38,9 @@ public static class FederationNode
     /// <summary>The hospital actor's name under /user on a hospital node.</summary>
     public const string HospitalActorName = "hospital";
 
+    /// <summary>The name of a hospital's local training child, or of the decorator its hosting process wraps around it.</summary>
+    public const string HospitalTrainerName = "trainer";
+
     /// <summary>
     /// The configuration of one node: its role, host and port, and seed nodes, over the given
     /// configuration (e.g. hocon/cluster.conf with a node file), over the actors' reference config.
@@ -91,17 +94,20 @@ public static class FederationNode
     /// <param name="spec">The federation.</param>
     /// <param name="crypto">The hospital's CKKS setup (shared keys, or threshold parameters).</param>
     /// <param name="data">Its data, from <see cref="FederationData.ForHospital(FederationSpec, string)"/>.</param>
-    /// <param name="observer">Sees the hospital's plaintext side (simulations only), or null.</param>
+    /// <param name="decorateTrainer">
+    /// Wraps the props of the hospital's local training worker, or null: how a hosting process adds behaviour from outside
+    /// the hospital (the harness's straggler delays <see cref="LocalTrainingProtocol.TrainLocally"/>). A production node passes none.
+    /// </param>
     /// <param name="identity">The hospital's certificate and key, or null where ids are taken on trust.</param>
     /// <param name="trust">The federation's CA and roster, against which it verifies the other parties (threshold mode needs it).</param>
     /// <exception cref="ArgumentException">The keys are for the other mode, the identity names another id, or threshold mode lacks an identity or trust.</exception>
     public static IActorRef StartHospital(ActorSystem system, FederationSpec spec, HospitalCrypto crypto, HospitalData data,
-        IHospitalObserver? observer = null, NodeIdentity? identity = null, RegistrationTrust? trust = null)
+        Func<Props, Props>? decorateTrainer = null, NodeIdentity? identity = null, RegistrationTrust? trust = null)
     {
         // One intra-op thread for local training, whichever way the federation runs: in one process several hospitals share
         // the cores, and a hospital on its own process must then sum in the same order to reach the same model bit for bit.
         TorchSharp.torch.set_num_threads(1);
-        return StartHospital(system, spec.ToFederationSettings(), crypto, data, TrainingPlan(spec), observer, identity, trust);
+        return StartHospital(system, spec.ToFederationSettings(), crypto, data, TrainingPlan(spec), decorateTrainer, identity, trust);
     }
 
     /// <summary>
@@ -160,7 +166,10 @@ public static class FederationNode
     /// <param name="crypto">The hospital's CKKS setup.</param>
     /// <param name="data">The hospital's id and data.</param>
     /// <param name="plan">How the hospital trains.</param>
-    /// <param name="observer">Sees the hospital's plaintext side (simulations only), or null.</param>
+    /// <param name="decorateTrainer">
+    /// Wraps the props of the hospital's local training worker, or null: how a hosting process adds behaviour from outside
+    /// the hospital (the harness's straggler delays <see cref="LocalTrainingProtocol.TrainLocally"/>). A production node passes none.
+    /// </param>
     /// <param name="identity">
     /// The hospital's certificate and key, with which it proves its id when the coordinator challenges it;
     /// null where the federation takes ids on trust (shared-key mode only).
@@ -174,7 +183,7 @@ public static class FederationNode
     /// without an identity and a trust.
     /// </exception>
     public static IActorRef StartHospital(ActorSystem system, FederationSettings settings, HospitalCrypto crypto,
-        HospitalData data, HospitalTrainingPlan plan, IHospitalObserver? observer = null, NodeIdentity? identity = null, RegistrationTrust? trust = null)
+        HospitalData data, HospitalTrainingPlan plan, Func<Props, Props>? decorateTrainer = null, NodeIdentity? identity = null, RegistrationTrust? trust = null)
     {
         if ((settings.Mode == KeyMode.Threshold) != (crypto.Threshold is not null))
             throw new ArgumentException($"hospital {data.HospitalId}: the federation runs in {settings.Mode} mode, the keys given are for the other mode", nameof(crypto));
@@ -187,6 +196,6 @@ public static class FederationNode
         if (trust is not null && !NodeCertificateChain.IsAuthority(trust.Authority))
             throw new ArgumentException($"hospital {data.HospitalId}: {trust.Authority.Subject} is not a CA certificate", nameof(trust));
         var coordinator = CoordinatorProxy(system);
-        return system.ActorOf(HospitalActor.Props(data, plan, crypto, coordinator, settings, observer, identity, trust), HospitalActorName);
+        return system.ActorOf(HospitalActor.Props(data, plan, crypto, coordinator, settings, decorateTrainer, identity, trust), HospitalActorName);
     }
 }

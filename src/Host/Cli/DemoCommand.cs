@@ -1,5 +1,5 @@
 using System.CommandLine;
-using FederatedHe.Host.Simulation;
+using FederatedHe.Testing;
 
 namespace FederatedHe.Host.Cli;
 

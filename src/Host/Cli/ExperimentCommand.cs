@@ -1,6 +1,6 @@
 using System.CommandLine;
 using FederatedHe.Actors.Spec;
-using FederatedHe.Host.Simulation;
+using FederatedHe.Testing;
 using Spectre.Console;
 
 namespace FederatedHe.Host.Cli;

@@ -7,7 +7,6 @@ using FederatedHe.Actors.Hospitals;
 using FederatedHe.Actors.Nodes;
 using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Hosting;
-using FederatedHe.Host.Simulation;
 using FederatedHe.Host.Security;
 using Spectre.Console;
 using static FederatedHe.Actors.Protocol.FederationEvents;
@@ -18,7 +17,8 @@ namespace FederatedHe.Host.Cli;
 /// <summary>`fedhe node`: one federation node as its own process.</summary>
 internal static class NodeCommand
 {
-    public static Command Create()
+    /// <param name="faultHooks">The harness's fault injection for <c>--fault-control</c>, or null where the program offers none.</param>
+    public static Command Create(NodeFaultHooks? faultHooks)
     {
         var role = new Option<string>("--role") { Description = "aggregator or hospital", Required = true };
         role.AcceptOnlyFromAmong(FederationRoles.Aggregator, FederationRoles.Hospital);
@@ -64,8 +64,14 @@ internal static class NodeCommand
             var clusterPath = File.Exists(clusterFile) ? clusterFile : ProjectFiles.ClusterConfigPath;
             var transport = result.GetValue(plaintext) ? Config.Empty : NodeTransport.TlsConfig(clusterPath);
             var nodeSettings = bound.NodeConfig.WithFallback(transport).WithFallback(ProjectFiles.LoadHocon(clusterPath));
-            if (result.GetValue(faultControl))
-                nodeSettings = ConfigurationFactory.ParseString(NetworkChaos.TransportAdapters).WithFallback(nodeSettings);
+            // Fault injection comes from outside the node's code, and only with --fault-control.
+            var faults = result.GetValue(faultControl)
+                ? faultHooks ?? throw new ArgumentException("--fault-control: this fedhe program has no fault injection")
+                : null;
+            if (faults is null && federation.Faults.TrainingDelay > TimeSpan.Zero)
+                throw new ArgumentException($"{FederationSpecKeys.TrainingDelay} = {federation.Faults.TrainingDelay} makes this node a straggler, a fault: run it with --fault-control");
+            if (faults is not null)
+                nodeSettings = faults.TransportSettings.WithFallback(nodeSettings);
             var seeds = result.GetValue(seedNodes) is { Length: > 0 } given ? given : null;
             var effective = FederationNode.NodeConfig(federation, nodeRole,
                 result.GetValue(hostname) ?? nodeSettings.GetString("akka.remote.dot-netty.tcp.hostname", "127.0.0.1"),
@@ -111,14 +117,13 @@ internal static class NodeCommand
             }
             else
             {
-                FederationNode.StartHospital(system, federation, crypto!, hospitalData!, identity: tls?.Identity, trust: tls?.Trust);
+                FederationNode.StartHospital(system, federation, crypto!, hospitalData!, faults?.DecorateTrainer(federation.Faults.TrainingDelay),
+                    tls?.Identity, tls?.Trust);
                 AnsiConsole.MarkupLine($"{Markup.Escape(nodeId)} up at {Akka.Cluster.Cluster.Get(system).SelfAddress} with {hospitalData!.Train.SampleCount} training samples");
             }
 
             using var stopFaultControl = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var faultCommands = result.GetValue(faultControl)
-                ? NodeFaultControl.RunAsync(Console.In, system, Console.Out.WriteLine, stopFaultControl.Token)
-                : Task.CompletedTask;
+            var faultCommands = faults?.RunAsync(Console.In, system, Console.Out.WriteLine, stopFaultControl.Token) ?? Task.CompletedTask;
             using var registration = cancellationToken.Register(() => finished.TrySetResult(false));
             var succeeded = await finished.Task.ConfigureAwait(false);
             await stopFaultControl.CancelAsync().ConfigureAwait(false);
@@ -134,16 +139,22 @@ internal static class NodeCommand
     {
         public NodeProgress(TaskCompletionSource<bool> finished)
         {
-            // `fedhe cluster up` reads these two lines to strike a fault schedule's faults at their moment.
-            Receive<RoundStarted>(r => AnsiConsole.MarkupLine(
+            // For people; `fedhe cluster up` follows the milestone lines (NodeProgressLine) written after each.
+            Receive<RoundStarted>(r => Milestone(r,
                 $"round {r.RoundId} started with {r.Participants.Count} participants (attempt {r.Attempt})"));
-            Receive<AggregateDistributed>(a => AnsiConsole.MarkupLine(
+            Receive<AggregateDistributed>(a => Milestone(a,
                 $"round {a.RoundId} aggregate distributed to {a.Recipients.Count} hospitals"));
-            Receive<RoundCompleted>(r => AnsiConsole.MarkupLine(
+            Receive<RoundCompleted>(r => Milestone(r,
                 $"round {r.RoundId}: {r.Contributors.Count} updates, {r.Dropouts.Count} dropouts, {r.Attempts} attempts" +
                 (r.Evaluation is { } e ? $", hospitals report accuracy {e.Accuracy:P2}" : string.Empty)));
             Receive<FederationCompleted>(c => finished.TrySetResult(c.Succeeded));
             Receive<FederationFinished>(f => finished.TrySetResult(f.Succeeded));
+        }
+
+        private static void Milestone(IFederationEvent federationEvent, string text)
+        {
+            AnsiConsole.MarkupLine(text);
+            Console.Out.WriteLine(NodeProgressLine.Format(federationEvent));
         }
 
         protected override void PreStart()

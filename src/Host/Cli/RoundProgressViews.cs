@@ -1,5 +1,5 @@
 using System.Globalization;
-using FederatedHe.Host.Simulation;
+using FederatedHe.Testing;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 

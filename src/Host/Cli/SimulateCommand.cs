@@ -1,6 +1,6 @@
 using System.CommandLine;
 using FederatedHe.Actors.Spec;
-using FederatedHe.Host.Simulation;
+using FederatedHe.Testing;
 
 namespace FederatedHe.Host.Cli;
 

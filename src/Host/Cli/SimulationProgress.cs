@@ -2,7 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using FederatedHe.Actors.Configuration;
 using FederatedHe.Host.Reports;
-using FederatedHe.Host.Simulation;
+using FederatedHe.Testing;
 using Spectre.Console;
 
 namespace FederatedHe.Host.Cli;

@@ -6,6 +6,7 @@ using FederatedHe.Training.Federation;
 using FederatedHe.Training.Local;
 using FederatedHe.Training.Models;
 using Spectre.Console;
+using FederatedHe.Actors.Configuration;
 
 namespace FederatedHe.Host.Cli;
 

@@ -2,7 +2,8 @@ using System.Globalization;
 using System.Text.RegularExpressions;
 using System.Threading.Channels;
 using FederatedHe.Actors.Spec;
-using FederatedHe.Host.Simulation;
+using FederatedHe.Host.Hosting;
+using FederatedHe.Testing;
 
 namespace FederatedHe.Host.ClusterLauncher;
 
@@ -35,14 +36,11 @@ internal sealed partial class ClusterFaultSchedule : INetworkLinks
         _status = status;
     }
 
-    /// <summary>Reads one line of the aggregator's output; a round milestone queues the faults due at it.</summary>
+    /// <summary>Reads one line of the aggregator's output; a round milestone (<see cref="NodeProgressLine"/>) queues the faults due at it.</summary>
     public void OnAggregatorLine(string line)
     {
-        if (MilestoneLine().Match(line) is { Success: true } match)
-        {
-            var round = int.Parse(match.Groups[1].ValueSpan, CultureInfo.InvariantCulture);
-            _moments.Writer.TryWrite((round, match.Groups[2].Value == "started" ? FaultMoment.RoundStarted : FaultMoment.AggregateDistributed));
-        }
+        if (NodeProgressLine.TryParse(line, out var milestone) && milestone.Event is NodeProgressLine.RoundStartedEvent or NodeProgressLine.AggregateDistributedEvent)
+            _moments.Writer.TryWrite((milestone.Round, milestone.Event == NodeProgressLine.RoundStartedEvent ? FaultMoment.RoundStarted : FaultMoment.AggregateDistributed));
     }
 
     /// <summary>Strikes faults as their moments come, and keeps network faults in force, until cancelled.</summary>
@@ -139,6 +137,4 @@ internal sealed partial class ClusterFaultSchedule : INetworkLinks
 
     private static string Fraction(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
-    [GeneratedRegex(@"^round (\d+) (started|aggregate distributed)")]
-    private static partial Regex MilestoneLine();
 }

@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using FederatedHe.Actors.Configuration;
 using FederatedHe.Host.Hosting;
 using FederatedHe.Actors.Spec;
+using FederatedHe.Testing;
 
 namespace FederatedHe.Host.ClusterLauncher;
 
@@ -107,7 +108,8 @@ public static partial class LocalCluster
                 transport.Add("--no-tls");
             }
 
-            if (faults is not null)
+            // A spec-wide training delay is a fault too: a node applies it only with --fault-control.
+            if (faults is not null || spec.Faults.TrainingDelay > TimeSpan.Zero)
                 transport.Add("--fault-control");
 
             var aggregatorUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -135,10 +137,14 @@ public static partial class LocalCluster
                     aggregatorUp.TrySetResult();
                     status(line);
                 }
-                else if (RoundLine().Match(line) is { Success: true } round)
+                else if (NodeProgressLine.TryParse(line, out var milestone))
                 {
-                    if (int.Parse(round.Groups[1].ValueSpan, CultureInfo.InvariantCulture) > 0)
+                    if (milestone is { Event: NodeProgressLine.RoundCompletedEvent, Round: > 0 })
                         Interlocked.Increment(ref roundsCompleted);
+                }
+                else if (RoundLine().IsMatch(line))
+                {
+                    // Only echoed: rounds are followed by the milestone lines above.
                     status($"aggregator: {line}");
                 }
                 else if (line.StartsWith(NodeFaultControl.Prefix, StringComparison.Ordinal))

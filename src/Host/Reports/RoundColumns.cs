@@ -1,4 +1,4 @@
-using FederatedHe.Host.Simulation;
+using FederatedHe.Testing;
 
 namespace FederatedHe.Host.Reports;
 

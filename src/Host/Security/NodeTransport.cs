@@ -5,7 +5,7 @@ using Akka.Configuration;
 using FederatedHe.Actors.Nodes;
 using FederatedHe.Actors.Security;
 using FederatedHe.Host.Hosting;
-using FederatedHe.Host.Simulation;
+using FederatedHe.Actors.Configuration;
 
 namespace FederatedHe.Host.Security;
 
@@ -57,13 +57,26 @@ internal static class NodeTransport
         // Seeds are given as akka.tcp addresses; the node's transport decides the scheme they really listen on.
         var seeds = effective.GetStringList("akka.cluster.seed-nodes", [])
             .Select(s => tls is null ? s : ClusterTls.SecureSeed(s))
-            .Select(s => NetworkChaos.IsEnabled(effective) ? NetworkChaos.SeedThroughAdapters(s) : s);
+            .Select(s => ThroughAppliedAdapters(s, effective));
         var config = ConfigurationFactory.ParseString($"akka.cluster.seed-nodes = [{string.Join(", ", seeds.Select(s => $"\"{s}\""))}]")
             .WithFallback(effective);
         if (tls is null)
             return ActorSystem.Create(FederationNode.SystemName, config);
 
         return ActorSystem.Create(FederationNode.SystemName, ClusterTls.Setup(config, tls.Certificate, tls.Authority, tls.Roster, tls.NodeId));
+    }
+    /// <summary>
+    /// A seed's address as the node's transport names it: each adapter applied to the TCP transport (Akka's throttler and
+    /// failure injector under <c>--fault-control</c>) adds its scheme, <c>akka.tcp</c> becoming <c>akka.trttl.gremlin.tcp</c>.
+    /// Akka's own adapters are named by their schemes.
+    /// </summary>
+    private static string ThroughAppliedAdapters(string seed, Config effective)
+    {
+        var adapters = effective.GetStringList("akka.remote.dot-netty.tcp.applied-adapters", []);
+        if (adapters.Count == 0 || !seed.StartsWith("akka.", StringComparison.Ordinal))
+            return seed;
+        var prefix = "akka." + string.Join('.', adapters) + ".";
+        return seed.StartsWith(prefix, StringComparison.Ordinal) ? seed : prefix + seed["akka.".Length..];
     }
 }
 

@@ -1,6 +1,6 @@
 using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Cli;
-using FederatedHe.Host.Simulation;
+using FederatedHe.Testing;
 using FederatedHe.Training.Evaluation;
 using Spectre.Console;
 

@@ -2,7 +2,7 @@ using FederatedHe.Actors.Persistence;
 using FederatedHe.Actors.Spec;
 using FederatedHe.Crypto.Ckks;
 using FederatedHe.Host.ClusterLauncher;
-using FederatedHe.Host.Simulation;
+using FederatedHe.Testing;
 using FederatedHe.IntegrationTests.Experiments;
 
 namespace FederatedHe.IntegrationTests.ClusterLauncher;

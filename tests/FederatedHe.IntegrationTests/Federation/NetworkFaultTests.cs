@@ -1,5 +1,5 @@
 using FederatedHe.Actors.Spec;
-using FederatedHe.Host.Simulation;
+using FederatedHe.Testing;
 
 namespace FederatedHe.IntegrationTests.Federation;
 

@@ -1,6 +1,6 @@
 using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.Spec;
-using FederatedHe.Host.Simulation;
+using FederatedHe.Testing;
 
 namespace FederatedHe.IntegrationTests.Federation;
 

@@ -4,7 +4,7 @@ using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.Persistence;
 using FederatedHe.Actors.Spec;
 using FederatedHe.Crypto.Multiparty;
-using FederatedHe.Host.Simulation;
+using FederatedHe.Testing;
 using Xunit.Abstractions;
 
 namespace FederatedHe.IntegrationTests.Persistence;

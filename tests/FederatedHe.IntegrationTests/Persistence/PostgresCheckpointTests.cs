@@ -1,7 +1,7 @@
 using Akka.Configuration;
 using FederatedHe.Actors.Persistence;
 using FederatedHe.Actors.Spec;
-using FederatedHe.Host.Simulation;
+using FederatedHe.Testing;
 
 namespace FederatedHe.IntegrationTests.Persistence;
 

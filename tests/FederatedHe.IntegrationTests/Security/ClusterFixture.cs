@@ -9,6 +9,7 @@ using FederatedHe.Actors.Nodes;
 using FederatedHe.Actors.Security;
 using FederatedHe.Host.Hosting;
 using FederatedHe.Host.Security;
+using FederatedHe.Actors.Configuration;
 
 namespace FederatedHe.IntegrationTests.Security;
 

@@ -4,9 +4,10 @@ using Akka.Configuration;
 using FederatedHe.Actors.Nodes;
 using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Hosting;
-using FederatedHe.Host.Simulation;
+using FederatedHe.Testing;
 using FederatedHe.IntegrationTests.Federation;
 using static FederatedHe.Actors.Protocol.FederationProtocol;
+using FederatedHe.Actors.Configuration;
 
 namespace FederatedHe.IntegrationTests.Security;
 

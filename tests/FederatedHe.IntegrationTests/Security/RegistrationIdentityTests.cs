@@ -44,7 +44,7 @@ public sealed class RegistrationIdentityTests(ClusterCertificates certificates) 
         await Cluster.Get(impostorNode).JoinAsync(address).WaitAsync(TimeSpan.FromSeconds(30));
         var impostorAddress = Cluster.Get(impostorNode).SelfAddress;
         impostorNode.ActorOf(HospitalActor.Props(HospitalData("hospital-1"), Plan, Crypto, FederationNode.CoordinatorProxy(impostorNode), settings,
-            observer: null, identity: NodeIdentity.FromCertificate(certificates.Hospital2)), "hospital");
+            decorateTrainer: null, identity: NodeIdentity.FromCertificate(certificates.Hospital2)), "hospital");
         await Nodes.WaitUntilAsync(() => decisions.Any(d => d.StartsWith($"refused hospital-1 from {impostorAddress}", StringComparison.Ordinal)),
             TimeSpan.FromSeconds(60), "the coordinator refuses the impostor");
 

@@ -1,9 +1,9 @@
 using Akka.Configuration;
 
-namespace FederatedHe.Host.Hosting;
+namespace FederatedHe.Actors.Configuration;
 
 /// <summary>Finds the files the program ships with (data/, hocon/) from the working directory or the install directory.</summary>
-internal static class ProjectFiles
+public static class ProjectFiles
 {
     /// <summary>The default data set.</summary>
     public static string DefaultDataPath => Locate(Path.Combine("data", "wdbc.csv"));
@@ -52,7 +52,7 @@ internal static class ProjectFiles
 }
 
 /// <summary>A configuration file is missing or malformed.</summary>
-internal sealed class ConfigurationFileException(string path, string problem) : Exception($"{path}: {problem}")
+public sealed class ConfigurationFileException(string path, string problem) : Exception($"{path}: {problem}")
 {
     /// <summary>The file.</summary>
     public string FilePath { get; } = path;

@@ -1,9 +1,8 @@
 using System.Net;
 using System.Security.Cryptography;
 using System.Security.Cryptography.X509Certificates;
-using FederatedHe.Actors.Security;
 
-namespace FederatedHe.Host.Security;
+namespace FederatedHe.Actors.Security;
 
 /// <summary>
 /// A local certificate authority for one federation: a self-signed CA and one certificate per node,

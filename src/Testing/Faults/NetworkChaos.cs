@@ -3,7 +3,7 @@ using Akka.Remote;
 using Akka.Remote.Transport;
 using System.Reflection;
 
-namespace FederatedHe.Host.Simulation;
+namespace FederatedHe.Testing;
 
 /// <summary>
 /// Network faults on live nodes through Akka.Remote's own chaos transport adapters: the failure injector
@@ -23,21 +23,6 @@ public static class NetworkChaos
     /// refills 100 times faster than the rate it is given; a rate is divided by this to mean bytes per second.
     /// </summary>
     internal const double TokenBucketRefillError = 100;
-
-    /// <summary>Whether a node's configuration puts the chaos adapters into its transport.</summary>
-    public static bool IsEnabled(Akka.Configuration.Config config) =>
-        config.GetStringList("akka.remote.dot-netty.tcp.applied-adapters", []).Contains(FailureInjectorTransportAdapter.FailureInjectorSchemeIdentifier);
-
-    /// <summary>
-    /// The address a seed node listens on when it runs the chaos adapters: they add their schemes to the protocol
-    /// (<c>akka.tcp</c> becomes <c>akka.trttl.gremlin.tcp</c>, <c>akka.ssl.tcp</c> becomes <c>akka.trttl.gremlin.ssl.tcp</c>).
-    /// </summary>
-    public static string SeedThroughAdapters(string address) =>
-        address.StartsWith("akka.", StringComparison.Ordinal) && !address.StartsWith(AdaptedPrefix, StringComparison.Ordinal)
-            ? AdaptedPrefix + address["akka.".Length..]
-            : address;
-
-    private const string AdaptedPrefix = "akka.trttl.gremlin.";
 
     /// <summary>Makes <paramref name="node"/> lose <paramref name="outbound"/> of the frames it sends to and <paramref name="inbound"/> of those it receives from <paramref name="peer"/>.</summary>
     /// <exception cref="InvalidOperationException">The node's transport has no failure injector (it was started without <see cref="TransportAdapters"/>).</exception>

@@ -1,6 +1,6 @@
 using FederatedHe.Actors.Spec;
 
-namespace FederatedHe.Host.Simulation;
+namespace FederatedHe.Testing;
 
 /// <summary>
 /// The links of a running federation as network faults see them: nodes by name (<c>aggregator</c>, <c>hospital-k</c>),

@@ -13,14 +13,13 @@ using FederatedHe.Actors.Spec;
 using FederatedHe.Crypto.Ckks;
 using FederatedHe.Crypto.Multiparty;
 using FederatedHe.Crypto.Rlwe;
-using FederatedHe.Host.Hosting;
 using FederatedHe.Training.Data;
 using FederatedHe.Training.Evaluation;
 using FederatedHe.Training.Federation;
 using FederatedHe.Training.Models;
 using static FederatedHe.Actors.Protocol.FederationEvents;
 
-namespace FederatedHe.Host.Simulation;
+namespace FederatedHe.Testing;
 
 /// <summary>What one round of a simulated federation achieved and cost.</summary>
 /// <param name="Round">Round number (0 is the standardisation round).</param>
@@ -123,6 +122,10 @@ public static class FederationSimulation
             spec = spec.WithPersistence(new PersistenceSettings(true, Path.Combine(temporaryState, "aggregator.db"), Path.Combine(temporaryState, "hospitals")));
         var nodeSettings = NodeSettings(options, spec);
         var shadow = new ShadowFedAvg();
+        // Hospitals are wrapped in the straggler decorator only when the spec makes one: otherwise they run exactly as on a node.
+        var decorateTrainer = spec.Faults.TrainingDelay > TimeSpan.Zero || spec.Faults.Schedule.Any(f => f.Kind == FaultKind.SlowHospital)
+            ? StragglingTrainer.Decorate(spec.Faults.TrainingDelay)
+            : null;
         var events = Channel.CreateUnbounded<IFederationEvent>();
         var systems = new List<ActorSystem>();
         var rounds = new List<SimulationRound>();
@@ -140,8 +143,11 @@ public static class FederationSimulation
             systems.AddRange(hospitals);
             await Task.WhenAll(hospitals.Select(h => Cluster.Get(h).JoinAsync(aggregatorAddress, cancellationToken))).ConfigureAwait(false);
             for (var i = 0; i < hospitals.Count; i++)
-                FederationNode.StartHospital(hospitals[i], spec, hospitalCrypto, federationData.ForHospital(i, hospitalIds[i]), shadow,
+            {
+                shadow.Watch(hospitals[i]);
+                FederationNode.StartHospital(hospitals[i], spec, hospitalCrypto, federationData.ForHospital(i, hospitalIds[i]), decorateTrainer,
                     identities?.For(hospitalIds[i]), identities?.Trust);
+            }
 
             var hospitalSystems = hospitalIds.Select((id, i) => KeyValuePair.Create(id, hospitals[i])).ToDictionary(StringComparer.Ordinal);
             var nodes = new SimulatedNodes(aggregator, hospitalSystems, StartAggregatorAsync, StartHospitalAsync);
@@ -200,7 +206,8 @@ public static class FederationSimulation
                 FederationNode.NodeConfig(spec, FederationRoles.Hospital, "127.0.0.1", 0, [], nodeSettings));
             systems.Add(system);
             await Cluster.Get(system).JoinAsync(seed, cancellationToken).ConfigureAwait(false);
-            FederationNode.StartHospital(system, spec, hospitalCrypto, federationData.ForHospital(index, id), shadow, identities?.For(id), identities?.Trust);
+            shadow.Watch(system);
+            FederationNode.StartHospital(system, spec, hospitalCrypto, federationData.ForHospital(index, id), decorateTrainer, identities?.For(id), identities?.Trust);
             return system;
         }
         EvaluationMetrics? centralized = null, plaintextFedAvg = null;
@@ -251,7 +258,7 @@ public static class FederationSimulation
                     await nodes.NetworkFaults.ApplyAsync(nodes, DateTime.UtcNow).ConfigureAwait(false);
                     break;
                 case FaultKind.SlowHospital when nodes.Hospitals.TryGetValue(fault.Target, out var system):
-                    system.ActorSelection("/user/" + FederationNode.HospitalActorName).Tell(new HospitalFaultProtocol.SlowDownTraining(fault.Delay));
+                    system.ActorSelection(StragglingTrainer.TrainerPath).Tell(new StragglingTrainer.SlowDownTraining(fault.Delay));
                     break;
                 case FaultKind.KillHospital when nodes.Hospitals.Remove(fault.Target, out var system):
                     // Its node then leaves the cluster, which the coordinator sees as the member's removal.

@@ -1,11 +1,9 @@
 using System.Globalization;
 using System.Threading.Channels;
 using Akka.Actor;
-using FederatedHe.Actors.Hospitals;
 using FederatedHe.Actors.Nodes;
-using FederatedHe.Host.Simulation;
 
-namespace FederatedHe.Host.Hosting;
+namespace FederatedHe.Testing;
 
 /// <summary>A fault-control command that cannot be carried out, with what is wrong with it.</summary>
 public sealed class FaultCommandException(string message) : Exception(message);
@@ -13,7 +11,8 @@ public sealed class FaultCommandException(string message) : Exception(message);
 /// <summary>
 /// <c>fedhe node --fault-control</c>: fault-injection commands, one per line on standard input, so that
 /// <c>fedhe cluster up</c> can run an experiment's fault schedule on separate processes. The node applies them to its
-/// own transport (Akka's failure-injector and throttler adapters) or to its own hospital actor:
+/// own transport (Akka's failure-injector and throttler adapters) or to the <see cref="StragglingTrainer"/> its process
+/// wrapped around its hospital's training worker (which `fedhe node --fault-control` does):
 /// <list type="bullet">
 /// <item><c>drop PEER OUTBOUND INBOUND</c>: lose those fractions of the frames sent to and received from PEER (an Akka address);</item>
 /// <item><c>throttle PEER off|blackhole|BYTES-PER-SECOND</c>: what happens to the frames sent to PEER;</item>
@@ -132,8 +131,8 @@ public static class NodeFaultControl
             {
                 if (!int.TryParse(millisecondsText, NumberStyles.None, CultureInfo.InvariantCulture, out var milliseconds))
                     throw new FaultCommandException($"'{millisecondsText}' is not a whole number of milliseconds");
-                system.ActorSelection($"/user/{FederationNode.HospitalActorName}")
-                    .Tell(new HospitalFaultProtocol.SlowDownTraining(TimeSpan.FromMilliseconds(milliseconds)));
+                system.ActorSelection(StragglingTrainer.TrainerPath)
+                    .Tell(new StragglingTrainer.SlowDownTraining(TimeSpan.FromMilliseconds(milliseconds)));
                 return $"each local training now takes {milliseconds} ms longer";
             }
 

@@ -1,29 +1,37 @@
 using System.Collections.Concurrent;
+using Akka.Actor;
 using FederatedHe.Actors.Hospitals;
-using FederatedHe.Training.Evaluation;
 using FederatedHe.Training.Federation;
 
-namespace FederatedHe.Host.Simulation;
+namespace FederatedHe.Testing;
 
 /// <summary>
 /// Watches every hospital's plaintext side in a simulation and recomputes FedAvg in plaintext from the
-/// very same updates, so an aggregation bug cannot hide behind encryption. Thread-safe: hospitals call
-/// it from their own threads.
+/// very same updates, so an aggregation bug cannot hide behind encryption. It listens, from outside the hospitals, to the
+/// <see cref="HospitalEvents"/> each publishes on its own node's event stream (<see cref="Watch"/>); the hospitals do not
+/// know it exists. Thread-safe: the hospital nodes' listeners call it from their own threads.
 /// </summary>
-internal sealed class ShadowFedAvg : IHospitalObserver
+internal sealed class ShadowFedAvg
 {
     private readonly ConcurrentDictionary<(int Round, string Hospital), ClientUpdate> _updates = new();
     private readonly ConcurrentDictionary<(int Round, string Hospital), double[]> _aggregates = new();
 
-    public void UpdateSent(string hospitalId, int round, ReadOnlySpan<float> parameters, int sampleCount) =>
-        _updates[(round, hospitalId)] = new ClientUpdate(hospitalId, round, parameters.ToArray(), sampleCount, 0, TimeSpan.Zero);
-
-    public void AggregateDecrypted(string hospitalId, int round, ReadOnlySpan<double> aggregate) =>
-        _aggregates[(round, hospitalId)] = aggregate.ToArray();
-
-    public void GlobalModelEvaluated(string hospitalId, int round, EvaluationMetrics metrics)
+    /// <summary>
+    /// Listens to the hospital events on <paramref name="hospitalNode"/>'s event stream. Subscribed before this returns,
+    /// so a hospital started on the node afterwards is seen from its first update.
+    /// </summary>
+    public void Watch(ActorSystem hospitalNode)
     {
+        var listener = hospitalNode.ActorOf(Props.Create(() => new Listener(this)), "shadow-fedavg");
+        hospitalNode.EventStream.Subscribe(listener, typeof(HospitalEvents.LocalUpdateTrained));
+        hospitalNode.EventStream.Subscribe(listener, typeof(HospitalEvents.AggregateDecrypted));
     }
+
+    private void UpdateTrained(HospitalEvents.LocalUpdateTrained update) =>
+        _updates[(update.Round, update.HospitalId)] = new ClientUpdate(update.HospitalId, update.Round, update.Parameters.ToArray(), update.SampleCount, 0, TimeSpan.Zero);
+
+    private void AggregateDecrypted(HospitalEvents.AggregateDecrypted aggregate) =>
+        _aggregates[(aggregate.Round, aggregate.HospitalId)] = aggregate.Values.ToArray();
 
     /// <summary>
     /// Compares a round's decrypted aggregates with plaintext FedAvg over the contributors' updates.
@@ -63,6 +71,16 @@ internal sealed class ShadowFedAvg : IHospitalObserver
             _updates.TryRemove(key, out _);
         foreach (var key in _aggregates.Keys.Where(k => k.Round < round))
             _aggregates.TryRemove(key, out _);
+    }
+
+    /// <summary>Hands a hospital node's events to the shadow.</summary>
+    private sealed class Listener : ReceiveActor
+    {
+        public Listener(ShadowFedAvg shadow)
+        {
+            Receive<HospitalEvents.LocalUpdateTrained>(shadow.UpdateTrained);
+            Receive<HospitalEvents.AggregateDecrypted>(shadow.AggregateDecrypted);
+        }
     }
 }
 

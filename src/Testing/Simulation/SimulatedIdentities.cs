@@ -1,8 +1,7 @@
 using System.Security.Cryptography.X509Certificates;
 using FederatedHe.Actors.Security;
-using FederatedHe.Host.Security;
 
-namespace FederatedHe.Host.Simulation;
+namespace FederatedHe.Testing;
 
 /// <summary>
 /// Throw-away identities for an in-process federation: a CA made for the run, a certificate for every hospital, and a

@@ -1,0 +1,65 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using static FederatedHe.Actors.Protocol.FederationEvents;
+
+namespace FederatedHe.Host.Hosting;
+
+/// <summary>
+/// The aggregator node's round milestones as machine-readable lines on its standard output: <see cref="Prefix"/>, then one
+/// JSON object. <c>fedhe cluster up</c> follows rounds by them (counts completed rounds, strikes a fault schedule's faults
+/// at their moment), so the human lines printed beside them are free to change.
+/// </summary>
+public static class NodeProgressLine
+{
+    /// <summary>What every milestone line starts with.</summary>
+    public const string Prefix = "fedhe-progress: ";
+
+    /// <summary>The coordinator started (or retried) a round.</summary>
+    public const string RoundStartedEvent = "round-started";
+
+    /// <summary>The coordinator handed a round's aggregate to the hospitals.</summary>
+    public const string AggregateDistributedEvent = "aggregate-distributed";
+
+    /// <summary>A round completed.</summary>
+    public const string RoundCompletedEvent = "round-completed";
+
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+
+    /// <summary>The milestone line for a coordinator event, or null if the event is not a milestone.</summary>
+    public static string? Format(IFederationEvent federationEvent)
+    {
+        Milestone? milestone = federationEvent switch
+        {
+            RoundStarted started => new(RoundStartedEvent, started.RoundId, Attempt: started.Attempt),
+            AggregateDistributed distributed => new(AggregateDistributedEvent, distributed.RoundId),
+            RoundCompleted completed => new(RoundCompletedEvent, completed.RoundId, completed.Contributors.Count, completed.Dropouts.Count),
+            _ => null,
+        };
+        return milestone is null ? null : Prefix + JsonSerializer.Serialize(milestone, Json);
+    }
+
+    /// <summary>Reads a milestone line; false for any other line (a malformed milestone included).</summary>
+    public static bool TryParse(string line, out Milestone milestone)
+    {
+        milestone = null!;
+        if (!line.StartsWith(Prefix, StringComparison.Ordinal))
+            return false;
+        try
+        {
+            milestone = JsonSerializer.Deserialize<Milestone>(line.AsSpan(Prefix.Length), Json)!;
+            return milestone is { Event: not null };
+        }
+        catch (JsonException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>One milestone.</summary>
+    /// <param name="Event">One of the <c>…Event</c> names.</param>
+    /// <param name="Round">The round.</param>
+    /// <param name="Contributors">Completed rounds: the updates aggregated.</param>
+    /// <param name="Dropouts">Completed rounds: the hospitals that did not contribute.</param>
+    /// <param name="Attempt">Started rounds: the collection attempt (1 = first).</param>
+    public sealed record Milestone(string Event, int Round, int? Contributors = null, int? Dropouts = null, int? Attempt = null);
+}
