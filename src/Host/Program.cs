@@ -25,16 +25,19 @@ public static class Program
             EvaluateCommand.Create(),
         };
 
+        using var termination = new ProcessTermination();
         try
         {
             // Typed errors are reported below as one clear line; anything else is a bug and keeps its stack trace.
-            var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
-            return await root.Parse(args).InvokeAsync(invocation).ConfigureAwait(false);
+            // Signals are ours (ProcessTermination), not System.CommandLine's: a command gets the token and its exit code is the signal's.
+            var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
+            var exitCode = await root.Parse(args).InvokeAsync(invocation, termination.Token).ConfigureAwait(false);
+            return termination.ExitCode ?? exitCode;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (termination.Token.IsCancellationRequested)
         {
-            AnsiConsole.MarkupLine("[yellow]cancelled[/]");
-            return 130;
+            Console.Error.WriteLine("cancelled");
+            return termination.ExitCode ?? ProcessTermination.InterruptedExitCode;
         }
         catch (Exception exception) when (UserError.Describe(exception) is { } message)
         {

@@ -18,6 +18,9 @@ namespace FederatedHe.Host.Cli;
 /// <summary>`fedhe node`: one federation node as its own process.</summary>
 internal static class NodeCommand
 {
+    /// <summary>How long a stopping node waits for its coordinated shutdown (leaving the cluster) before it exits anyway.</summary>
+    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(10);
+
     public static Command Create()
     {
         var role = new Option<string>("--role") { Description = "aggregator or hospital", Required = true };
@@ -123,7 +126,11 @@ internal static class NodeCommand
             var succeeded = await finished.Task.ConfigureAwait(false);
             await stopFaultControl.CancelAsync().ConfigureAwait(false);
             await faultCommands.ConfigureAwait(false);
-            await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance).ConfigureAwait(false);
+            // Leave the cluster in order (the others see the node leave, not fail), but never wait on it for long:
+            // a signalled node must be gone within seconds even if its peers are unreachable.
+            var shutdown = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
+            await Task.WhenAny(shutdown, Task.Delay(ShutdownTimeout, CancellationToken.None)).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
             return succeeded ? 0 : 1;
         });
         return command;

@@ -1,0 +1,52 @@
+using System.Globalization;
+using FederatedHe.IntegrationTests.Experiments;
+
+namespace FederatedHe.IntegrationTests.Cli;
+
+/// <summary>`fedhe node` as an operator runs it: it stops on a signal, promptly, with the shell's exit code.</summary>
+[Collection(FederationRunsCollection.Name)]
+public sealed class NodeLifecycleTests : IDisposable
+{
+    private static readonly TimeSpan Startup = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(15);
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("fedhe-node-lifecycle-").FullName;
+
+    [Theory]
+    [InlineData(15, 143)]
+    [InlineData(2, 130)]
+    public async Task An_aggregator_exits_within_seconds_of_a_signal_with_the_signals_exit_code(int signal, int expectedExitCode)
+    {
+        using var node = FedheChild.Start(AggregatorArguments(FreePorts.One()));
+        await node.WaitForLineAsync("aggregator up at", Startup);
+
+        node.Signal(signal);
+
+        Assert.Equal(expectedExitCode, await node.WaitForExitAsync(Prompt));
+    }
+
+    [Fact]
+    public async Task A_hospital_exits_within_seconds_of_SIGTERM_with_exit_code_143()
+    {
+        var keys = Path.Combine(_directory, "keys");
+        Assert.Equal(0, (await Models.FedheProcess.RunAsync("keygen", "--out", keys)).ExitCode);
+        var ports = FreePorts.Block(2);
+        using var node = FedheChild.Start("node", "--role", "hospital", "--hospital-id", "hospital-1", "--spec", SpecPath(),
+            "--no-tls", "--keys", keys, "--port", Port(ports + 1), "--seed-node", $"akka.tcp://federation@127.0.0.1:{ports}");
+        await node.WaitForLineAsync("hospital-1 up at", Startup);
+
+        node.Signal(15);
+
+        Assert.Equal(143, await node.WaitForExitAsync(Prompt));
+    }
+
+    internal static string[] AggregatorArguments(int port) =>
+        ["node", "--role", "aggregator", "--spec", SpecPath(), "--no-tls", "--port", Port(port),
+         "--seed-node", $"akka.tcp://federation@127.0.0.1:{Port(port)}"];
+
+    internal static string SpecPath() => RepositoryFiles.Path("experiments", "wdbc-4-hospitals.conf");
+
+    private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
