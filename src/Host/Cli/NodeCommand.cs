@@ -102,6 +102,7 @@ internal static class NodeCommand
                 }
             }
 
+            RequireFreePort(effective);
             using var system = NodeTransport.Start(effective, tls);
             var finished = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             system.ActorOf(Props.Create(() => new NodeProgress(finished)), "node-progress");
@@ -134,6 +135,36 @@ internal static class NodeCommand
             return succeeded ? 0 : 1;
         });
         return command;
+    }
+
+    /// <summary>
+    /// Refuses, before Akka starts, a port another program (or node) holds: Akka would otherwise fail deep inside its
+    /// transport with an unhandled AggregateException.
+    /// </summary>
+    /// <exception cref="ArgumentException">The node's host and port cannot be bound.</exception>
+    private static void RequireFreePort(Config effective)
+    {
+        var hostname = effective.GetString("akka.remote.dot-netty.tcp.hostname", "127.0.0.1");
+        var port = effective.GetInt("akka.remote.dot-netty.tcp.port", 0);
+        if (port == 0)
+            return;
+        var addresses = System.Net.IPAddress.TryParse(hostname, out var literal) ? [literal] : System.Net.Dns.GetHostAddresses(hostname);
+        foreach (var address in addresses)
+        {
+            var listener = new System.Net.Sockets.TcpListener(address, port);
+            try
+            {
+                listener.Start();
+            }
+            catch (System.Net.Sockets.SocketException exception)
+            {
+                throw new ArgumentException($"--port {port}: {hostname}:{port} cannot be used ({exception.Message}); is another node or program on it?", exception);
+            }
+            finally
+            {
+                listener.Stop();
+            }
+        }
     }
 
     /// <summary>Prints the coordinator's rounds (on the aggregator) and notices the federation's end (on every node).</summary>

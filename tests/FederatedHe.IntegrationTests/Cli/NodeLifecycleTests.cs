@@ -40,6 +40,42 @@ public sealed class NodeLifecycleTests : IDisposable
         Assert.Equal(143, await node.WaitForExitAsync(Prompt));
     }
 
+    [Fact]
+    public async Task A_second_aggregator_on_a_taken_port_is_refused_with_one_line_naming_the_port()
+    {
+        var port = FreePorts.One();
+        using var first = FedheChild.Start(AggregatorArguments(port));
+        await first.WaitForLineAsync("aggregator up at", Startup);
+
+        var second = await Models.FedheProcess.RunAsync(AggregatorArguments(port));
+
+        Assert.NotEqual(0, second.ExitCode);
+        Assert.Contains($"error: --port {port}: 127.0.0.1:{port} cannot be used", second.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", second.StandardOutput + second.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("aggregator up at", second.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_port_held_by_another_program_is_refused_with_one_line_and_no_crash()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+
+            var node = await Models.FedheProcess.RunAsync(AggregatorArguments(port));
+
+            Assert.Equal(2, node.ExitCode);
+            Assert.Contains($"--port {port}", node.StandardOutput, StringComparison.Ordinal);
+            Assert.DoesNotContain("Exception", node.StandardOutput + node.StandardError, StringComparison.Ordinal);
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
     internal static string[] AggregatorArguments(int port) =>
         ["node", "--role", "aggregator", "--spec", SpecPath(), "--no-tls", "--port", Port(port),
          "--seed-node", $"akka.tcp://federation@127.0.0.1:{Port(port)}"];
