@@ -26,5 +26,19 @@ public sealed class SimulateLifecycleTests : IDisposable
         Assert.Contains("cancelled after", File.ReadAllText(Path.Combine(report, "summary.md")), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task A_federation_that_ends_in_order_ends_silently_without_warnings_or_stack_traces()
+    {
+        var run = await Models.FedheProcess.RunAsync("simulate", "--hospitals", "4", "--rounds", "3", "--no-baselines");
+
+        var output = run.StandardOutput + run.StandardError;
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("completed 3 rounds", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("registering with its successor", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("[ERROR]", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("[WARNING]", output, StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }
