@@ -103,8 +103,19 @@ internal static class NodeCommand
             }
 
             RequireFreePort(effective);
-            using var system = NodeTransport.Start(effective, tls);
             var finished = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            // A seed whose certificate this node refuses can never be joined: that is the node's error, not a warning to retry on forever.
+            var seedEndpoints = effective.GetStringList("akka.cluster.seed-nodes", []).Select(Endpoint).ToHashSet(StringComparer.Ordinal);
+            string? untrustedSeed = null;
+            void OnRefused(string peer, PeerCertificateCheck check)
+            {
+                if (!seedEndpoints.Contains(Endpoint(peer)) || finished.Task.IsCompleted)
+                    return;
+                untrustedSeed = $"the seed node {peer} was refused ({check.Verdict}): {check.Detail}";
+                finished.TrySetResult(false);
+            }
+
+            using var system = NodeTransport.Start(effective, tls, OnRefused);
             system.ActorOf(Props.Create(() => new NodeProgress(finished)), "node-progress");
 
             if (nodeRole == FederationRoles.Aggregator)
@@ -132,10 +143,16 @@ internal static class NodeCommand
             var shutdown = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
             await Task.WhenAny(shutdown, Task.Delay(ShutdownTimeout, CancellationToken.None)).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
+            if (untrustedSeed is not null)
+                throw new TlsConfigurationException(nodeId, untrustedSeed);
             return succeeded ? 0 : 1;
         });
         return command;
     }
+
+    /// <summary>"host:port" of an Akka address or a transport's peer address, whatever its scheme.</summary>
+    private static string Endpoint(string address) =>
+        address.Contains('@', StringComparison.Ordinal) ? address[(address.LastIndexOf('@') + 1)..].TrimEnd('/') : address;
 
     /// <summary>
     /// Refuses, before Akka starts, a port another program (or node) holds: Akka would otherwise fail deep inside its

@@ -76,6 +76,27 @@ public sealed class NodeLifecycleTests : IDisposable
         }
     }
 
+    [Fact]
+    public async Task A_hospital_with_a_certificate_from_another_CA_exits_with_the_refusal_as_its_error()
+    {
+        string Certs(string name) => Path.Combine(_directory, name);
+        Assert.Equal(0, (await Models.FedheProcess.RunAsync("certs", "--out", Certs("ours"), "--nodes", "aggregator,hospital-1")).ExitCode);
+        Assert.Equal(0, (await Models.FedheProcess.RunAsync("certs", "--out", Certs("theirs"), "--nodes", "aggregator,hospital-1")).ExitCode);
+        var keys = Path.Combine(_directory, "keys");
+        Assert.Equal(0, (await Models.FedheProcess.RunAsync("keygen", "--out", keys)).ExitCode);
+        var ports = FreePorts.Block(2);
+        var seed = $"akka.tcp://federation@127.0.0.1:{ports}";
+        using var aggregator = FedheChild.Start("node", "--role", "aggregator", "--spec", SpecPath(), "--certs", Certs("ours"), "--port", Port(ports), "--seed-node", seed);
+        await aggregator.WaitForLineAsync("aggregator up at", Startup);
+
+        using var hospital = FedheChild.Start("node", "--role", "hospital", "--hospital-id", "hospital-1", "--spec", SpecPath(), "--certs", Certs("theirs"),
+            "--keys", keys, "--port", Port(ports + 1), "--seed-node", seed);
+
+        Assert.Equal(2, await hospital.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        var error = Assert.Single(hospital.Output.Split('\n'), line => line.StartsWith("error: ", StringComparison.Ordinal));
+        Assert.Contains($"the seed node ssl.tcp://federation@127.0.0.1:{ports} was refused (UntrustedChain)", error, StringComparison.Ordinal);
+    }
+
     internal static string[] AggregatorArguments(int port) =>
         ["node", "--role", "aggregator", "--spec", SpecPath(), "--no-tls", "--port", Port(port),
          "--seed-node", $"akka.tcp://federation@127.0.0.1:{Port(port)}"];
