@@ -29,21 +29,58 @@ public static class Program
             EvaluateCommand.Create(),
         };
 
+        using var termination = new ProcessTermination();
         try
         {
             // Typed errors are reported below as one clear line; anything else is a bug and keeps its stack trace.
-            var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false };
-            return await root.Parse(args).InvokeAsync(invocation).ConfigureAwait(false);
+            // Signals are ours (ProcessTermination), not System.CommandLine's: a command gets the token and its exit code is the signal's.
+            var invocation = new InvocationConfiguration { EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null };
+            var parsed = root.Parse(args);
+            if (parsed.Errors.Count > 0)
+            {
+                // System.CommandLine's own messages name .NET types and come with the whole help: one line per error instead.
+                foreach (var error in parsed.Errors)
+                    WriteError(ParseErrorText(error.Message));
+                Console.Out.WriteLine("add --help for the options");
+                return 2;
+            }
+
+            var exitCode = await parsed.InvokeAsync(invocation, termination.Token).ConfigureAwait(false);
+            return termination.ExitCode ?? exitCode;
         }
-        catch (OperationCanceledException)
+        catch (OperationCanceledException) when (termination.Token.IsCancellationRequested)
         {
-            AnsiConsole.MarkupLine("[yellow]cancelled[/]");
-            return 130;
+            Console.Error.WriteLine("cancelled");
+            return termination.ExitCode ?? ProcessTermination.InterruptedExitCode;
         }
         catch (Exception exception) when (UserError.Describe(exception) is { } message)
         {
-            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+            WriteError(message);
             return 2;
         }
+    }
+
+    /// <summary>An error for the user as one line: never wrapped at the console's width when the output goes to a file or a pipe.</summary>
+    internal static void WriteError(string message)
+    {
+        if (Console.IsOutputRedirected)
+            Console.Out.WriteLine($"error: {message}");
+        else
+            AnsiConsole.MarkupLine($"[red]error:[/] {Markup.Escape(message)}");
+    }
+
+    /// <summary>A parse error in the user's words: "--rounds: 'abc' is not a whole number" rather than a .NET type name.</summary>
+    internal static string ParseErrorText(string message)
+    {
+        var match = System.Text.RegularExpressions.Regex.Match(message, "^Cannot parse argument '(.*)' for (?:option|argument) '(.*)' as expected type '(.*)'\\.?$");
+        if (!match.Success)
+            return message;
+        var type = match.Groups[3].Value;
+        var expected = type.Contains("Int32", StringComparison.Ordinal) || type.Contains("Int64", StringComparison.Ordinal) ? "a whole number"
+            : type.Contains("Double", StringComparison.Ordinal) || type.Contains("Single", StringComparison.Ordinal) ? "a number"
+            : type.Contains("Boolean", StringComparison.Ordinal) ? "true or false"
+            : type.Contains("TimeSpan", StringComparison.Ordinal) ? "a duration"
+            : "a valid value";
+        return $"{match.Groups[2].Value}: '{match.Groups[1].Value}' is not {expected}";
     }
 }

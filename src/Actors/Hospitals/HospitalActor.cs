@@ -110,6 +110,10 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
             }
 
             _log.Info("{0}: federation finished at round {1}: {2}", _data.HospitalId, f.RoundId, f.Status);
+            // An orderly end: the coordinator's node stopping now is its shutdown, not a crash to register with a successor after.
+            if (_watchedCoordinator is not null)
+                Context.Unwatch(_watchedCoordinator);
+            _watchedCoordinator = null;
             Context.System.EventStream.Publish(f); // lets the hosting process know it may stop
         });
         Receive<IControlMessage>(m => Refuse($"{m.GetType().Name}, which a hospital does not accept, from {Sender.Path}"));

@@ -15,9 +15,10 @@ internal static class CertsCommand
         var nodes = new Option<string>("--nodes") { Description = "Comma-separated node ids, e.g. aggregator,hospital-1,hospital-2 (ids starting with 'aggregator' get that role)", Required = true };
         var hosts = new Option<string>("--hosts") { Description = "Comma-separated host names and IP addresses every certificate also names", DefaultValueFactory = _ => "127.0.0.1,localhost" };
         var days = new Option<int>("--days") { Description = "Validity of the CA and the certificates, in days", DefaultValueFactory = _ => 365 };
+        var force = new Option<bool>("--force") { Description = "Replace a CA already in --out, removing its node certificates (.p12, .crt) and roster" };
         var command = new Command("certs", $"Generate a local CA and a TLS certificate per node for mutual TLS between nodes (PKCS#12 password: ${ClusterTlsSettings.PasswordVariable}, else none)")
         {
-            output, nodes, hosts, days,
+            output, nodes, hosts, days, force,
         };
         command.SetAction(result =>
         {
@@ -35,6 +36,14 @@ internal static class CertsCommand
             var hostNames = Split(result.GetValue(hosts)!);
             var directory = result.GetValue(output)!;
             var password = Environment.GetEnvironmentVariable(ClusterTlsSettings.PasswordVariable);
+            // A CA replaced under running nodes cuts them off; its old node certificates must not linger beside the new CA.
+            if (File.Exists(Path.Combine(directory, CertificateFiles.AuthorityCertificateFile)) || File.Exists(Path.Combine(directory, CertificateFiles.AuthorityKeyFile)))
+            {
+                if (!result.GetValue(force))
+                    throw new ArgumentException($"--out {directory}: already holds a CA ({CertificateFiles.AuthorityCertificateFile}); give --force to replace it and its certificates, or another --out");
+                foreach (var stale in Directory.EnumerateFiles(directory).Where(IsCertificateFile).ToList())
+                    File.Delete(stale);
+            }
 
             using var authority = ClusterCertificateAuthority.Create(validity);
             var issued = new Dictionary<string, X509Certificate2>(StringComparer.Ordinal);
@@ -61,6 +70,10 @@ internal static class CertsCommand
         });
         return command;
     }
+
+    private static bool IsCertificateFile(string path) =>
+        Path.GetExtension(path) is ".p12" or ".crt" or ".key"
+        || Path.GetFileName(path) == CertificateFiles.RosterFile;
 
     private static string[] Split(string list) =>
         list.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);

@@ -46,14 +46,24 @@ internal static class ExperimentCommand
         var check = new Command("check", "Validate experiment specs without running them") { checkSpec };
         check.SetAction(result =>
         {
+            // Every file is checked, so that one run names every bad spec, not only the first.
+            var failed = 0;
             foreach (var path in result.GetValue(checkSpec)!)
             {
-                var spec = FederationSpecBinder.Load(path).Spec;
-                AnsiConsole.MarkupLine($"[green]ok[/] {Markup.Escape(path)}: {Markup.Escape(spec.Experiment.Name)}, {spec.Federation.Hospitals} hospitals, " +
-                                       $"{spec.Federation.Rounds} rounds, {spec.Training.Model}, {spec.Data.Partition} partition, {spec.Faults.Schedule.Count} faults");
+                try
+                {
+                    var spec = FederationSpecBinder.Load(path).Spec;
+                    AnsiConsole.MarkupLine($"[green]ok[/] {Markup.Escape(path)}: {Markup.Escape(spec.Experiment.Name)}, {spec.Federation.Hospitals} hospitals, " +
+                                           $"{spec.Federation.Rounds} rounds, {spec.Training.Model}, {spec.Data.Partition} partition, {spec.Faults.Schedule.Count} faults");
+                }
+                catch (Exception exception) when (UserError.Describe(exception) is { } message)
+                {
+                    failed++;
+                    Program.WriteError(message);
+                }
             }
 
-            return 0;
+            return failed == 0 ? 0 : 2;
         });
 
         return new Command("experiment", "Experiments described by federation specs (see experiments/)") { run, check };

@@ -17,6 +17,9 @@ namespace FederatedHe.Host.Cli;
 /// <summary>`fedhe node`: one federation node as its own process.</summary>
 internal static class NodeCommand
 {
+    /// <summary>How long a stopping node waits for its coordinated shutdown (leaving the cluster) before it exits anyway.</summary>
+    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(10);
+
     /// <param name="faultHooks">The harness's fault injection for <c>--fault-control</c>, or null where the program offers none.</param>
     public static Command Create(NodeFaultHooks? faultHooks)
     {
@@ -105,8 +108,20 @@ internal static class NodeCommand
                 }
             }
 
-            using var system = NodeTransport.Start(effective, tls);
+            RequireFreePort(effective);
             var finished = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
+            // A seed whose certificate this node refuses can never be joined: that is the node's error, not a warning to retry on forever.
+            var seedEndpoints = effective.GetStringList("akka.cluster.seed-nodes", []).Select(Endpoint).ToHashSet(StringComparer.Ordinal);
+            string? untrustedSeed = null;
+            void OnRefused(string peer, PeerCertificateCheck check)
+            {
+                if (!seedEndpoints.Contains(Endpoint(peer)) || finished.Task.IsCompleted)
+                    return;
+                untrustedSeed = $"the seed node {peer} was refused ({check.Verdict}): {check.Detail}";
+                finished.TrySetResult(false);
+            }
+
+            using var system = NodeTransport.Start(effective, tls, OnRefused);
             system.ActorOf(Props.Create(() => new NodeProgress(finished)), "node-progress");
 
             if (nodeRole == FederationRoles.Aggregator)
@@ -128,10 +143,50 @@ internal static class NodeCommand
             var succeeded = await finished.Task.ConfigureAwait(false);
             await stopFaultControl.CancelAsync().ConfigureAwait(false);
             await faultCommands.ConfigureAwait(false);
-            await CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClrExitReason.Instance).ConfigureAwait(false);
+            // Leave the cluster in order (the others see the node leave, not fail), but never wait on it for long:
+            // a signalled node must be gone within seconds even if its peers are unreachable.
+            var shutdown = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
+            await Task.WhenAny(shutdown, Task.Delay(ShutdownTimeout, CancellationToken.None)).ConfigureAwait(false);
+            cancellationToken.ThrowIfCancellationRequested();
+            if (untrustedSeed is not null)
+                throw new TlsConfigurationException(nodeId, untrustedSeed);
             return succeeded ? 0 : 1;
         });
         return command;
+    }
+
+    /// <summary>"host:port" of an Akka address or a transport's peer address, whatever its scheme.</summary>
+    private static string Endpoint(string address) =>
+        address.Contains('@', StringComparison.Ordinal) ? address[(address.LastIndexOf('@') + 1)..].TrimEnd('/') : address;
+
+    /// <summary>
+    /// Refuses, before Akka starts, a port another program (or node) holds: Akka would otherwise fail deep inside its
+    /// transport with an unhandled AggregateException.
+    /// </summary>
+    /// <exception cref="ArgumentException">The node's host and port cannot be bound.</exception>
+    private static void RequireFreePort(Config effective)
+    {
+        var hostname = effective.GetString("akka.remote.dot-netty.tcp.hostname", "127.0.0.1");
+        var port = effective.GetInt("akka.remote.dot-netty.tcp.port", 0);
+        if (port == 0)
+            return;
+        var addresses = System.Net.IPAddress.TryParse(hostname, out var literal) ? [literal] : System.Net.Dns.GetHostAddresses(hostname);
+        foreach (var address in addresses)
+        {
+            var listener = new System.Net.Sockets.TcpListener(address, port);
+            try
+            {
+                listener.Start();
+            }
+            catch (System.Net.Sockets.SocketException exception)
+            {
+                throw new ArgumentException($"--port {port}: {hostname}:{port} cannot be used ({exception.Message}); is another node or program on it?", exception);
+            }
+            finally
+            {
+                listener.Stop();
+            }
+        }
     }
 
     /// <summary>Prints the coordinator's rounds (on the aggregator) and notices the federation's end (on every node).</summary>

@@ -38,6 +38,8 @@ internal static class SimulateCommand
     public static async Task<int> RunAsync(SimulationOptions options, CancellationToken cancellationToken, string? outputRoot = null)
     {
         var started = DateTime.UtcNow;
+        if (outputRoot is not null)
+            RequireWritableDirectory(outputRoot, "--out");
         var result = await SimulationProgress.RunAsync(options, cancellationToken).ConfigureAwait(false);
         if (outputRoot is not null)
         {
@@ -46,5 +48,22 @@ internal static class SimulateCommand
         }
 
         return result.Succeeded ? 0 : 1;
+    }
+
+    /// <summary>Refuses, before anything runs, a report directory that cannot be created or written: the results must not be lost at the end.</summary>
+    /// <exception cref="ArgumentException">The directory cannot be created or written to.</exception>
+    public static void RequireWritableDirectory(string directory, string option)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+            var probe = Path.Combine(directory, $".fedhe-write-test-{Environment.ProcessId}");
+            File.WriteAllBytes(probe, []);
+            File.Delete(probe);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException or NotSupportedException)
+        {
+            throw new ArgumentException($"{option} {directory}: cannot write there ({exception.Message})", exception);
+        }
     }
 }

@@ -19,11 +19,32 @@ internal static class SimulationProgress
     /// <summary>Shortest time between two redraws of the live view; the last round is always drawn.</summary>
     public static readonly TimeSpan RedrawInterval = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>Runs a simulation, showing its progress, then a summary beside the baselines.</summary>
-    /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    /// <summary>
+    /// Runs a simulation, showing its progress, then a summary beside the baselines. Cancelled (Ctrl-C), it stops every
+    /// node and returns the rounds completed so far as a failed result, so that a report can still be written.
+    /// </summary>
     public static async Task<SimulationResult> RunAsync(SimulationOptions options, CancellationToken cancellationToken)
     {
-        Task<SimulationResult> Federation(Action<SimulationRound> onRound) => FederationSimulation.RunAsync(options, onRound, cancellationToken);
+        var completed = new List<SimulationRound>();
+        var clock = Stopwatch.StartNew();
+        async Task<SimulationResult> Federation(Action<SimulationRound> onRound)
+        {
+            try
+            {
+                return await FederationSimulation.RunAsync(options, round =>
+                {
+                    completed.Add(round);
+                    onRound(round);
+                }, cancellationToken).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // FederationSimulation has terminated its nodes on the way out; what ran is still worth a report.
+                return new SimulationResult(false, $"cancelled after {completed.Count} of {options.Spec.Federation.Rounds} rounds",
+                    completed, null, null, clock.Elapsed);
+            }
+        }
+
         return Console.IsOutputRedirected
             ? await RunPlainAsync(options, Console.Out, Federation).ConfigureAwait(false)
             : await RunLiveAsync(options, AnsiConsole.Console, Federation).ConfigureAwait(false);

@@ -31,7 +31,13 @@ internal sealed class SpecOptions
         options.AddText("--data", FederationSpecKeys.DataFile, "CSV data set");
         options.Add<int>("--epochs", FederationSpecKeys.Epochs, "Local epochs per round");
         options.Add<double>("--learning-rate", FederationSpecKeys.LearningRate, "Local learning rate");
-        options.AddText("--preset", FederationSpecKeys.CryptoPreset, "CKKS (threshold mode: threshold) parameter preset");
+        options.AddText("--preset", FederationSpecKeys.CryptoPreset,
+            // Names only (nameof): building the parameter sets just to list them would cost every command's start.
+            "CKKS parameter preset: " + string.Join(", ", nameof(FederatedHe.Crypto.Ckks.CkksPresets.Params128BitLogN13FedAvg),
+                nameof(FederatedHe.Crypto.Ckks.CkksPresets.Params128BitLogN13LogQ101), nameof(FederatedHe.Crypto.Ckks.CkksPresets.Params128BitLogN14LogQ101),
+                nameof(FederatedHe.Crypto.Ckks.CkksPresets.Params128BitLogN12LogQ60Aggregation)) +
+            "; threshold mode: " + string.Join(", ", nameof(FederatedHe.Crypto.Multiparty.ThresholdPresets.Params128BitLogN13LogQ160Threshold),
+                nameof(FederatedHe.Crypto.Multiparty.ThresholdPresets.Params128BitLogN14LogQ160Threshold)));
         options.Model = new Option<string?>("--model") { Description = "logistic-regression or mlp:16,8 (fedhe.training.model and hidden-layers)" };
         return options;
     }

@@ -67,6 +67,9 @@ public sealed class ClusterPeerValidator
         _roster = roster;
     }
 
+    /// <summary>Told of every refused peer (its address as the transport names it), e.g. so that a node can stop when its seed is untrusted.</summary>
+    public Action<string, PeerCertificateCheck>? Refused { get; init; }
+
     /// <summary>The callback to hand to <see cref="DotNettySslSetup"/>.</summary>
     public CertificateValidationCallback Callback => (certificate, _, peer, errors, log) =>
     {
@@ -76,7 +79,10 @@ public sealed class ClusterPeerValidator
         if (check.IsAccepted)
             log.Debug("TLS peer {0} is {1}", peer, check.NodeId);
         else
+        {
             log.Warning("TLS peer {0} refused ({1}): {2}", peer, check.Verdict, check.Detail);
+            Refused?.Invoke(peer?.ToString() ?? string.Empty, check);
+        }
         return check.IsAccepted;
     };
 

@@ -88,9 +88,10 @@ public static class ClusterTls
     /// with a validator that admits only peers holding certificates from the cluster's CA (and the roster).
     /// </summary>
     /// <exception cref="TlsConfigurationException">The node's own certificate would be refused by its peers.</exception>
-    public static ActorSystemSetup Setup(Config config, X509Certificate2 nodeCertificate, X509Certificate2 authority, MembershipRoster? roster, string? expectedNodeId = null)
+    public static ActorSystemSetup Setup(Config config, X509Certificate2 nodeCertificate, X509Certificate2 authority, MembershipRoster? roster, string? expectedNodeId = null,
+        Action<string, PeerCertificateCheck>? onRefused = null)
     {
-        var validator = new ClusterPeerValidator(authority, roster);
+        var validator = new ClusterPeerValidator(authority, roster) { Refused = onRefused };
         // Fail at start-up, not at the first handshake, if peers would refuse this node.
         var own = validator.Check(nodeCertificate);
         if (!own.IsAccepted)

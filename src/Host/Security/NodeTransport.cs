@@ -52,7 +52,7 @@ internal static class NodeTransport
     /// TLS scheme; without (<paramref name="tls"/> null), plain TCP.
     /// </summary>
     /// <exception cref="TlsConfigurationException">The certificate does not fit this node.</exception>
-    public static ActorSystem Start(Config effective, NodeTlsMaterial? tls)
+    public static ActorSystem Start(Config effective, NodeTlsMaterial? tls, Action<string, PeerCertificateCheck>? onRefused = null)
     {
         // Seeds are given as akka.tcp addresses; the node's transport decides the scheme they really listen on.
         var seeds = effective.GetStringList("akka.cluster.seed-nodes", [])
@@ -63,7 +63,7 @@ internal static class NodeTransport
         if (tls is null)
             return ActorSystem.Create(FederationNode.SystemName, config);
 
-        return ActorSystem.Create(FederationNode.SystemName, ClusterTls.Setup(config, tls.Certificate, tls.Authority, tls.Roster, tls.NodeId));
+        return ActorSystem.Create(FederationNode.SystemName, ClusterTls.Setup(config, tls.Certificate, tls.Authority, tls.Roster, tls.NodeId, onRefused));
     }
     /// <summary>
     /// A seed's address as the node's transport names it: each adapter applied to the TCP transport (Akka's throttler and

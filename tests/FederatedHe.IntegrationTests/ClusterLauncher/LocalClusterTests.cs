@@ -20,7 +20,7 @@ public sealed class LocalClusterTests : IDisposable
         {
             Spec = FederationSpec.Default.WithHospitals(2).WithRounds(2).WithQuorum(2),
             LogDirectory = _logs,
-            BasePort = 47153,
+            BasePort = FreePorts.Block(8),
             Timeout = TimeSpan.FromMinutes(2),
         };
 
@@ -49,7 +49,7 @@ public sealed class LocalClusterTests : IDisposable
             // Far more rounds than the test waits for: only cancellation can end it.
             Spec = FederationSpec.Default.WithHospitals(2).WithRounds(10_000).WithQuorum(2),
             LogDirectory = _logs,
-            BasePort = 47253,
+            BasePort = FreePorts.Block(8),
             Timeout = TimeSpan.FromMinutes(2),
         };
 
@@ -65,12 +65,12 @@ public sealed class LocalClusterTests : IDisposable
     }
 
     [Fact]
-    public async Task A_terminated_cluster_up_command_kills_every_node_and_exits_130()
+    public async Task A_terminated_cluster_up_command_kills_every_node_and_exits_143()
     {
         var program = FedheCommandLine.Current();
         var info = new System.Diagnostics.ProcessStartInfo(program.FileName) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in program.LeadingArguments.Concat(
-                     ["cluster", "up", "--hospitals", "2", "--rounds", "10000", "--base-port", "47353", "--logs", _logs]))
+                     ["cluster", "up", "--hospitals", "2", "--rounds", "10000", "--base-port", FreePorts.Block(8).ToString(System.Globalization.CultureInfo.InvariantCulture), "--logs", _logs]))
             info.ArgumentList.Add(argument);
         using var launcher = System.Diagnostics.Process.Start(info)!;
         var roundOne = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -90,7 +90,7 @@ public sealed class LocalClusterTests : IDisposable
                 await terminate.WaitForExitAsync();
             await launcher.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
 
-            Assert.Equal(130, launcher.ExitCode);
+            Assert.Equal(143, launcher.ExitCode);
             Assert.Empty(ProcessesMentioning(_logs + "/"));
         }
         finally
@@ -109,13 +109,13 @@ public sealed class LocalClusterTests : IDisposable
         var restartedLogs = Path.Combine(_logs, "restarted");
         var uninterrupted = await LocalCluster.RunAsync(new LocalClusterPlan
         {
-            Spec = federation, LogDirectory = uninterruptedLogs, BasePort = 47453, Timeout = TimeSpan.FromMinutes(3), UseTls = false,
+            Spec = federation, LogDirectory = uninterruptedLogs, BasePort = FreePorts.Block(8), Timeout = TimeSpan.FromMinutes(3), UseTls = false,
         });
         var restarted = await LocalCluster.RunAsync(new LocalClusterPlan
         {
             Spec = federation.WithFaults([new SimulatedFault(2, FaultMoment.RoundStarted, FaultKind.RestartAggregator, SimulatedFault.Aggregator)]),
             LogDirectory = restartedLogs,
-            BasePort = 47553,
+            BasePort = FreePorts.Block(8),
             Timeout = TimeSpan.FromMinutes(3),
         });
 
@@ -143,6 +143,7 @@ public sealed class LocalClusterTests : IDisposable
     [Fact]
     public async Task A_spec_fault_schedule_runs_on_the_processes_a_hospital_killed_with_kill_9_restarts_and_rejoins_while_links_lose_frames_and_a_straggler_slows()
     {
+        var basePort = FreePorts.Block(8);
         var plan = new LocalClusterPlan
         {
             Spec = FederationSpec.Default.WithHospitals(3).WithRounds(5).WithQuorum(3).WithTimeouts(collect: TimeSpan.FromSeconds(10)).WithFaults(
@@ -153,7 +154,7 @@ public sealed class LocalClusterTests : IDisposable
                     new SimulatedFault(3, FaultMoment.RoundStarted, FaultKind.SlowHospital, "hospital-2") { Delay = TimeSpan.FromSeconds(1) },
                 ]),
             LogDirectory = _logs,
-            BasePort = 47653,
+            BasePort = basePort,
             Timeout = TimeSpan.FromMinutes(3),
         };
         var lines = new List<string>();
@@ -167,8 +168,8 @@ public sealed class LocalClusterTests : IDisposable
         Assert.Contains("resumed with the global model of round", File.ReadAllText(hospital3[1].LogPath), StringComparison.Ordinal);
         Assert.Contains("round 5: 3 updates", File.ReadAllText(Path.Combine(_logs, "aggregator.log")), StringComparison.Ordinal);
         var hospital1Log = File.ReadAllText(Path.Combine(_logs, "hospital-1.log"));
-        Assert.Contains("fault-control: losing 20 % of frames sent to akka.tcp://federation@127.0.0.1:47653 and 20 % of those received from it", hospital1Log, StringComparison.Ordinal);
-        Assert.Contains("fault-control: losing 0 % of frames sent to akka.tcp://federation@127.0.0.1:47653 and 0 % of those received from it", hospital1Log, StringComparison.Ordinal);
+        Assert.Contains($"fault-control: losing 20 % of frames sent to akka.tcp://federation@127.0.0.1:{basePort} and 20 % of those received from it", hospital1Log, StringComparison.Ordinal);
+        Assert.Contains($"fault-control: losing 0 % of frames sent to akka.tcp://federation@127.0.0.1:{basePort} and 0 % of those received from it", hospital1Log, StringComparison.Ordinal);
         Assert.Contains("fault-control: each local training now takes 1000 ms longer", File.ReadAllText(Path.Combine(_logs, "hospital-2.log")), StringComparison.Ordinal);
         Assert.Contains(lines, line => line.StartsWith("fault: round 2 (aggregate-distributed): restart-hospital hospital-3", StringComparison.Ordinal));
         Assert.Empty(ProcessesMentioning(_logs + "/"));

@@ -1,0 +1,59 @@
+using FederatedHe.IntegrationTests.Experiments;
+using FederatedHe.IntegrationTests.Models;
+
+namespace FederatedHe.IntegrationTests.Cli;
+
+/// <summary>Every mistake on the command line is refused up front, in the user's words: one line, non-zero exit, no .NET.</summary>
+public sealed class CommandLineErrorTests
+{
+    public static TheoryData<string[], string> Mistakes() => new()
+    {
+        { ["simulate", "--hospitals", "0"], "--hospitals" },
+        { ["simulate", "--rounds", "abc"], "--rounds: 'abc' is not a whole number" },
+        { ["simulate", "--preset", "Nonexistent"], "'Nonexistent' is not a CKKS preset; known: Params128BitLogN13FedAvg" },
+        { ["simulate", "--threshold", "10", "--hospitals", "3"], "fedhe.crypto.threshold" },
+        { ["simulate", "--out", "/proc/foo", "--rounds", "1"], "--out /proc/foo: cannot write there" },
+        { ["node", "--role", "hospital", "--spec", RepositoryFiles.Path("experiments", "wdbc-4-hospitals.conf"), "--hospital-id", "hospital-1", "--no-tls"],
+            "--keys is required for a hospital" },
+        { ["cluster", "up", "--spec", RepositoryFiles.Path("experiments", "wdbc-unreliable-network.conf"), "--hospitals", "2", "--quorum", "2"],
+            "'hospital-4' is not one of hospital-1 … hospital-2" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Mistakes))]
+    public async Task A_mistake_is_one_line_naming_the_option_with_exit_code_2_before_anything_runs(string[] arguments, string expected)
+    {
+        var run = await FedheProcess.RunAsync(arguments);
+
+        var output = run.StandardOutput + run.StandardError;
+        Assert.Equal(2, run.ExitCode);
+        var error = Assert.Single(output.Split('\n'), line => line.StartsWith("error: ", StringComparison.Ordinal));
+        Assert.Contains(expected, error, StringComparison.Ordinal);
+        Assert.DoesNotContain("System.", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("(Parameter", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Usage:", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("[INFO]", output, StringComparison.Ordinal); // Akka never started
+        Assert.DoesNotContain("round ", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Experiment_check_names_every_bad_file_not_only_the_first()
+    {
+        var run = await FedheProcess.RunAsync("experiment", "check", "missing-a.conf", RepositoryFiles.Path("experiments", "wdbc-mlp.conf"), "missing-c.conf");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains("error: missing-a.conf", run.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("ok ", run.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("error: missing-c.conf", run.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Help_lists_the_presets()
+    {
+        var run = await FedheProcess.RunAsync("simulate", "--help");
+
+        Assert.Contains("Params128BitLogN13LogQ101", run.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("Params128BitLogN13LogQ160Threshold", run.StandardOutput, StringComparison.Ordinal);
+    }
+}

@@ -1,0 +1,109 @@
+using System.Globalization;
+using FederatedHe.IntegrationTests.Experiments;
+
+namespace FederatedHe.IntegrationTests.Cli;
+
+/// <summary>`fedhe node` as an operator runs it: it stops on a signal, promptly, with the shell's exit code.</summary>
+[Collection(FederationRunsCollection.Name)]
+public sealed class NodeLifecycleTests : IDisposable
+{
+    private static readonly TimeSpan Startup = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan Prompt = TimeSpan.FromSeconds(15);
+
+    private readonly string _directory = Directory.CreateTempSubdirectory("fedhe-node-lifecycle-").FullName;
+
+    [Theory]
+    [InlineData(15, 143)]
+    [InlineData(2, 130)]
+    public async Task An_aggregator_exits_within_seconds_of_a_signal_with_the_signals_exit_code(int signal, int expectedExitCode)
+    {
+        using var node = FedheChild.Start(AggregatorArguments(FreePorts.One()));
+        await node.WaitForLineAsync("aggregator up at", Startup);
+
+        node.Signal(signal);
+
+        Assert.Equal(expectedExitCode, await node.WaitForExitAsync(Prompt));
+    }
+
+    [Fact]
+    public async Task A_hospital_exits_within_seconds_of_SIGTERM_with_exit_code_143()
+    {
+        var keys = Path.Combine(_directory, "keys");
+        Assert.Equal(0, (await Models.FedheProcess.RunAsync("keygen", "--out", keys)).ExitCode);
+        var ports = FreePorts.Block(2);
+        using var node = FedheChild.Start("node", "--role", "hospital", "--hospital-id", "hospital-1", "--spec", SpecPath(),
+            "--no-tls", "--keys", keys, "--port", Port(ports + 1), "--seed-node", $"akka.tcp://federation@127.0.0.1:{ports}");
+        await node.WaitForLineAsync("hospital-1 up at", Startup);
+
+        node.Signal(15);
+
+        Assert.Equal(143, await node.WaitForExitAsync(Prompt));
+    }
+
+    [Fact]
+    public async Task A_second_aggregator_on_a_taken_port_is_refused_with_one_line_naming_the_port()
+    {
+        var port = FreePorts.One();
+        using var first = FedheChild.Start(AggregatorArguments(port));
+        await first.WaitForLineAsync("aggregator up at", Startup);
+
+        var second = await Models.FedheProcess.RunAsync(AggregatorArguments(port));
+
+        Assert.NotEqual(0, second.ExitCode);
+        Assert.Contains($"error: --port {port}: 127.0.0.1:{port} cannot be used", second.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", second.StandardOutput + second.StandardError, StringComparison.Ordinal);
+        Assert.DoesNotContain("aggregator up at", second.StandardOutput, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_port_held_by_another_program_is_refused_with_one_line_and_no_crash()
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+
+            var node = await Models.FedheProcess.RunAsync(AggregatorArguments(port));
+
+            Assert.Equal(2, node.ExitCode);
+            Assert.Contains($"--port {port}", node.StandardOutput, StringComparison.Ordinal);
+            Assert.DoesNotContain("Exception", node.StandardOutput + node.StandardError, StringComparison.Ordinal);
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    [Fact]
+    public async Task A_hospital_with_a_certificate_from_another_CA_exits_with_the_refusal_as_its_error()
+    {
+        string Certs(string name) => Path.Combine(_directory, name);
+        Assert.Equal(0, (await Models.FedheProcess.RunAsync("certs", "--out", Certs("ours"), "--nodes", "aggregator,hospital-1")).ExitCode);
+        Assert.Equal(0, (await Models.FedheProcess.RunAsync("certs", "--out", Certs("theirs"), "--nodes", "aggregator,hospital-1")).ExitCode);
+        var keys = Path.Combine(_directory, "keys");
+        Assert.Equal(0, (await Models.FedheProcess.RunAsync("keygen", "--out", keys)).ExitCode);
+        var ports = FreePorts.Block(2);
+        var seed = $"akka.tcp://federation@127.0.0.1:{ports}";
+        using var aggregator = FedheChild.Start("node", "--role", "aggregator", "--spec", SpecPath(), "--certs", Certs("ours"), "--port", Port(ports), "--seed-node", seed);
+        await aggregator.WaitForLineAsync("aggregator up at", Startup);
+
+        using var hospital = FedheChild.Start("node", "--role", "hospital", "--hospital-id", "hospital-1", "--spec", SpecPath(), "--certs", Certs("theirs"),
+            "--keys", keys, "--port", Port(ports + 1), "--seed-node", seed);
+
+        Assert.Equal(2, await hospital.WaitForExitAsync(TimeSpan.FromSeconds(60)));
+        var error = Assert.Single(hospital.Output.Split('\n'), line => line.StartsWith("error: ", StringComparison.Ordinal));
+        Assert.Contains($"the seed node ssl.tcp://federation@127.0.0.1:{ports} was refused (UntrustedChain)", error, StringComparison.Ordinal);
+    }
+
+    internal static string[] AggregatorArguments(int port) =>
+        ["node", "--role", "aggregator", "--spec", SpecPath(), "--no-tls", "--port", Port(port),
+         "--seed-node", $"akka.tcp://federation@127.0.0.1:{Port(port)}"];
+
+    internal static string SpecPath() => RepositoryFiles.Path("experiments", "wdbc-4-hospitals.conf");
+
+    private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}

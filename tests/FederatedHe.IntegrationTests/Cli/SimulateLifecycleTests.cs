@@ -1,0 +1,44 @@
+using FederatedHe.IntegrationTests.Experiments;
+
+namespace FederatedHe.IntegrationTests.Cli;
+
+/// <summary>`fedhe simulate` under an operator's hand: Ctrl-C stops it and keeps what ran.</summary>
+[Collection(FederationRunsCollection.Name)]
+public sealed class SimulateLifecycleTests : IDisposable
+{
+    private readonly string _directory = Directory.CreateTempSubdirectory("fedhe-simulate-lifecycle-").FullName;
+
+    [Fact]
+    public async Task Ctrl_C_stops_a_simulation_promptly_with_exit_code_130_and_writes_the_partial_report()
+    {
+        var runs = Path.Combine(_directory, "runs");
+        // Far more rounds than the test waits for: only Ctrl-C can end it.
+        using var simulation = FedheChild.Start("simulate", "--rounds", "100000", "--no-baselines", "--out", runs);
+        await simulation.WaitForLineAsync("Each hospital and the aggregator", TimeSpan.FromSeconds(60));
+        await Task.Delay(TimeSpan.FromSeconds(8));
+
+        simulation.Signal(2);
+
+        Assert.Equal(130, await simulation.WaitForExitAsync(TimeSpan.FromSeconds(25)));
+        Assert.DoesNotContain("completed 100000 rounds", simulation.Output, StringComparison.Ordinal);
+        var report = Assert.Single(Directory.GetDirectories(runs));
+        Assert.True(File.Exists(Path.Combine(report, "rounds.csv")), simulation.Output);
+        Assert.Contains("cancelled after", File.ReadAllText(Path.Combine(report, "summary.md")), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_federation_that_ends_in_order_ends_silently_without_warnings_or_stack_traces()
+    {
+        var run = await Models.FedheProcess.RunAsync("simulate", "--hospitals", "4", "--rounds", "3", "--no-baselines");
+
+        var output = run.StandardOutput + run.StandardError;
+        Assert.Equal(0, run.ExitCode);
+        Assert.Contains("completed 3 rounds", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("registering with its successor", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("[ERROR]", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("[WARNING]", output, StringComparison.Ordinal);
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+}
