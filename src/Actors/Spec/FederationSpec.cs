@@ -264,6 +264,14 @@ public sealed record DataSpec(string File, string? LabelColumn, double TestFract
 {
     /// <summary>Whether every hospital brings its own file (<c>fedhe.data.hospitals</c>) instead of a share of <see cref="File"/>.</summary>
     public bool HasHospitalFiles => HospitalFiles.Count > 0;
+
+    /// <summary>Value equality, the file list compared item by item (a record would compare the list's reference).</summary>
+    public bool Equals(DataSpec? other) =>
+        other is not null && File == other.File && LabelColumn == other.LabelColumn && TestFraction.Equals(other.TestFraction)
+        && Partition == other.Partition && Alpha.Equals(other.Alpha) && HospitalFiles.SequenceEqual(other.HospitalFiles) && TestFile == other.TestFile;
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(File, LabelColumn, TestFraction, Partition, Alpha, HospitalFiles.Count, TestFile);
 }
 
 /// <summary>A hospital node's own data, when it does not take its share of <see cref="DataSpec"/>.</summary>
