@@ -45,6 +45,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
 
     // With fedhe.persistence on, the latest decrypted global model survives a restart of this process.
     private readonly HospitalModelFile? _modelFile;
+    private readonly string _modelDirectory;
     private IActorRef? _watchedCoordinator;
 
     private IActorRef _trainer = ActorRefs.Nobody;
@@ -82,6 +83,10 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         var persistence = PersistenceSettings.Create(Context.System.Settings.Config);
         if (persistence.Enabled)
             _modelFile = new HospitalModelFile(persistence.HospitalDirectory, data.HospitalId);
+        // The final model file goes to fedhe.hospital.model-directory, else the hospital directory, persistence on or off.
+        _modelDirectory = Context.System.Settings.Config.GetString("fedhe.hospital.model-directory", string.Empty) is { Length: > 0 } directory
+            ? directory
+            : persistence.HospitalDirectory;
 
         ReceiveRegistrationMessages();
         Receive<CollectFeatureStatistics>(Handle);
@@ -114,6 +119,8 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
             if (_watchedCoordinator is not null)
                 Context.Unwatch(_watchedCoordinator);
             _watchedCoordinator = null;
+            if (f.Succeeded)
+                WriteFinalModel();
             Context.System.EventStream.Publish(f); // lets the hosting process know it may stop
         });
         Receive<IControlMessage>(m => Refuse($"{m.GetType().Name}, which a hospital does not accept, from {Sender.Path}"));
@@ -397,6 +404,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
                 return;
             }
 
+            _globalStatistics = statistics;
             _scaledTrain = standardizer.Apply(_data.Train);
             _scaledEvaluation = standardizer.Apply(_data.Evaluation);
             _trainer.Tell(new PrepareData(_scaledTrain, _scaledEvaluation));
@@ -500,6 +508,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     {
         var round = evaluated.Evaluation.Round;
         var metrics = evaluated.Evaluation.Metrics;
+        _lastEvaluation = evaluated.Evaluation;
         _coordinator.Tell(new EvaluationReported(round, _data.HospitalId, _data.Evaluation.SampleCount,
             metrics.Accuracy, metrics.LogLoss, metrics.RocAuc, new HospitalTimings(_trainingMs, _encryptionMs, _decryptionMs)));
     }

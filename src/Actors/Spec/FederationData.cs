@@ -14,11 +14,23 @@ namespace FederatedHe.Actors.Spec;
 /// <param name="Evaluation">Each hospital's share of the common test set, by index.</param>
 public sealed record FederationData(Dataset All, HoldoutSplit Split, IReadOnlyList<Dataset> Train, IReadOnlyList<Dataset> Evaluation)
 {
-    /// <summary>Reads the spec's data file and divides it.</summary>
-    /// <exception cref="DatasetFormatException">The file is malformed.</exception>
-    /// <exception cref="FederationSpecException">The file cannot be found.</exception>
+    /// <summary>
+    /// Reads the spec's data and divides it: each hospital's own file (<c>fedhe.data.hospitals</c>), or shares of the one data file.
+    /// Every file is loaded and, with own files, every schema compared before anything is trained.
+    /// </summary>
+    /// <exception cref="DatasetFormatException">A file is malformed (the exception names its file, line and column).</exception>
+    /// <exception cref="FederationSpecException">A file cannot be found, or a hospital's file (or the test file) differs in schema.</exception>
     /// <exception cref="ArgumentException">The data cannot give every hospital its minimum.</exception>
-    public static FederationData Load(FederationSpec spec) => Divide(LoadCsv(spec.Data.File, spec.Data.LabelColumn, FederationSpecKeys.DataFile), spec);
+    public static FederationData Load(FederationSpec spec)
+    {
+        if (spec.Data.HasHospitalFiles)
+            return LoadHospitalFiles(spec);
+        var all = LoadCsv(spec.Data.File, spec.Data.LabelColumn, FederationSpecKeys.DataFile);
+        if (LoadTestFile(spec) is not { } test)
+            return Divide(all, spec);
+        EnsureSameSchema(all.Schema, spec.Data.File, test, FederationSpecKeys.TestData, $"the test file {spec.Data.TestFile}");
+        return Divide(all, new HoldoutSplit(all, test), spec);
+    }
 
     /// <summary>Divides a data set as the spec says.</summary>
     /// <exception cref="ArgumentException">The data cannot give every hospital its minimum.</exception>
@@ -26,7 +38,13 @@ public sealed record FederationData(Dataset All, HoldoutSplit Split, IReadOnlyLi
     {
         var seed = spec.Federation.Seed;
         var hospitals = spec.Federation.Hospitals;
-        var split = DatasetSplits.StratifiedHoldout(all, spec.Data.TestFraction, seed);
+        return Divide(all, DatasetSplits.StratifiedHoldout(all, spec.Data.TestFraction, seed), spec);
+    }
+
+    private static FederationData Divide(Dataset all, HoldoutSplit split, FederationSpec spec)
+    {
+        var seed = spec.Federation.Seed;
+        var hospitals = spec.Federation.Hospitals;
         var train = spec.Data.Partition switch
         {
             PartitionScheme.Iid => DatasetPartitioner.Iid(split.Train, hospitals, seed),
@@ -50,13 +68,85 @@ public sealed record FederationData(Dataset All, HoldoutSplit Split, IReadOnlyLi
     public static HospitalData ForHospital(FederationSpec spec, string hospitalId)
     {
         if (spec.Hospital.DataFile.Length > 0)
+            return OwnData(spec, hospitalId, spec.Hospital.DataFile, FederationSpecKeys.HospitalData);
+        if (spec.Data.HasHospitalFiles)
         {
-            var own = LoadCsv(spec.Hospital.DataFile, spec.Data.LabelColumn, FederationSpecKeys.HospitalData);
-            var ownSplit = DatasetSplits.StratifiedHoldout(own, spec.Data.TestFraction, spec.Federation.Seed);
-            return new HospitalData(hospitalId, ownSplit.Train, ownSplit.Test);
+            // A hospital node reads its own file (and the common test file) only: the other hospitals' files are not here.
+            var index = HospitalIndex(spec, hospitalId);
+            return OwnData(spec, hospitalId, spec.Data.HospitalFiles[index], $"{FederationSpecKeys.HospitalFiles}[{index}]");
         }
 
         return Load(spec).ForHospital(HospitalIndex(spec, hospitalId), hospitalId);
+    }
+
+    private static HospitalData OwnData(FederationSpec spec, string hospitalId, string file, string key)
+    {
+        var own = LoadCsv(file, spec.Data.LabelColumn, key);
+        var (train, evaluation) = Evaluate(own, spec, LoadTestFile(spec), file);
+        return new HospitalData(hospitalId, train, evaluation);
+    }
+
+    // With a common test file a hospital trains on all of its file and scores the model on all of the test file; without
+    // one, it holds out a stratified share of its own file (seeded, so every run mode holds out the same rows).
+    private static (Dataset Train, Dataset Evaluation) Evaluate(Dataset own, FederationSpec spec, Dataset? test, string file)
+    {
+        if (test is null)
+        {
+            var split = DatasetSplits.StratifiedHoldout(own, spec.Data.TestFraction, spec.Federation.Seed);
+            return (split.Train, split.Test);
+        }
+
+        EnsureSameSchema(own.Schema, file, test, FederationSpecKeys.TestData, $"the test file {spec.Data.TestFile}");
+        return (own, test);
+    }
+
+    private static FederationData LoadHospitalFiles(FederationSpec spec)
+    {
+        var files = spec.Data.HospitalFiles;
+        var test = LoadTestFile(spec);
+        var own = files.Select((file, i) => LoadCsv(file, spec.Data.LabelColumn, $"{FederationSpecKeys.HospitalFiles}[{i}]")).ToList();
+
+        // Compared before round 0: hospitals whose columns differ would standardise and train on different features.
+        var reference = own[0].Schema;
+        for (var i = 1; i < own.Count; i++)
+            EnsureSameSchema(reference, $"{FederationSpec.HospitalId(0)}'s {files[0]}", own[i], $"{FederationSpecKeys.HospitalFiles}[{i}]",
+                $"{FederationSpec.HospitalId(i)}'s {files[i]}");
+
+        var divided = own.Select((data, i) => Evaluate(data, spec, test, files[i])).ToList();
+        var train = divided.Select(d => d.Train).ToList();
+        var evaluation = divided.Select(d => d.Evaluation).ToList();
+        var trainAll = Concatenate(train, "hospitals' training data");
+        var testAll = test ?? Concatenate(evaluation, "hospitals' held-out data");
+        return new FederationData(Concatenate(own, "hospitals' files"), new HoldoutSplit(trainAll, testAll), train, evaluation);
+    }
+
+    /// <summary>
+    /// Refuses <paramref name="other"/> unless its schema is <paramref name="reference"/>'s, in one line naming
+    /// <paramref name="who"/> and the first differing column ("here" is <paramref name="who"/>, "there" the reference file).
+    /// </summary>
+    private static void EnsureSameSchema(DatasetSchema reference, string referenceFile, Dataset other, string key, string who)
+    {
+        if (other.Schema.FirstDifference(reference) is { } difference)
+            throw new FederationSpecException(key, $"{who} does not match {referenceFile}: {difference}");
+    }
+
+    // The common test file may hold one class only (a site may be given, say, only its benign follow-ups to score):
+    // accuracy and log-loss are defined on it, and ROC AUC is reported as undefined rather than refused.
+    private static Dataset? LoadTestFile(FederationSpec spec) => spec.Data.TestFile.Length == 0
+        ? null
+        : LoadCsv(spec.Data.TestFile, spec.Data.LabelColumn, FederationSpecKeys.TestData, requireBothClasses: false);
+
+    private static Dataset Concatenate(IReadOnlyList<Dataset> parts, string source)
+    {
+        var features = new List<float>();
+        var labels = new List<int>();
+        foreach (var part in parts)
+        {
+            features.AddRange(part.Features.ToArray());
+            labels.AddRange(part.Labels.ToArray());
+        }
+
+        return Dataset.Create(features.ToArray(), labels.ToArray(), parts[0].FeatureNames, source, parts[0].LabelColumn);
     }
 
     /// <summary>The share at <paramref name="index"/>, for the hospital <paramref name="hospitalId"/>.</summary>
@@ -77,9 +167,9 @@ public sealed record FederationData(Dataset All, HoldoutSplit Split, IReadOnlyLi
                 $"share {index} of hospital '{hospitalId}' is outside 0 … {spec.Federation.Hospitals - 1} (fedhe.federation.hospitals = {spec.Federation.Hospitals})");
     }
 
-    private static Dataset LoadCsv(string file, string? labelColumn, string key)
+    private static Dataset LoadCsv(string file, string? labelColumn, string key, bool requireBothClasses = true)
     {
         var path = SpecFiles.Find(file, null) ?? throw new FederationSpecException(key, $"'{file}' was found neither under the working nor the install directory");
-        return CsvDatasetLoader.Load(path, new CsvDatasetOptions { LabelColumn = labelColumn });
+        return CsvDatasetLoader.Load(path, new CsvDatasetOptions { LabelColumn = labelColumn, RequireBothClasses = requireBothClasses });
     }
 }

@@ -195,6 +195,8 @@ public sealed record FederationSpec(
 
         if (Training.Model is MlpSpec { HiddenLayerSizes.Count: 0 })
             yield return (FederationSpecKeys.HiddenLayers, "an mlp needs at least one hidden layer, e.g. [16, 8]");
+        if (Data.HasHospitalFiles && Data.HospitalFiles.Count != f.Hospitals)
+            yield return (FederationSpecKeys.HospitalFiles, $"names {Data.HospitalFiles.Count} files but fedhe.federation.hospitals = {f.Hospitals}: give one file per hospital, in order");
         if (Data.TestFraction is <= 0 or >= 1 || !double.IsFinite(Data.TestFraction))
             yield return (FederationSpecKeys.TestFraction, $"must be strictly between 0 and 1, got {Data.TestFraction}");
         foreach (var (fault, i) in Faults.Schedule.Select((fault, i) => (fault, i)))
@@ -256,12 +258,38 @@ public sealed record TrainingSpec(ModelSpec Model, int Epochs, int BatchSize, Op
 /// <param name="TestFraction">Fraction held out (stratified) as the common test set.</param>
 /// <param name="Partition">How the rest is divided among the hospitals.</param>
 /// <param name="Alpha">Dirichlet concentration of the skewed partitions.</param>
-public sealed record DataSpec(string File, string? LabelColumn, double TestFraction, PartitionScheme Partition, double Alpha);
+/// <param name="HospitalFiles">
+/// Each hospital's own CSV, in hospital order (hospital-k reads the k-th), absolute once bound; empty to partition <paramref name="File"/>.
+/// </param>
+/// <param name="TestFile">
+/// The common evaluation CSV every hospital scores the global model on (all of it, locally), or empty: each hospital then
+/// holds out <paramref name="TestFraction"/> of its own file, or, without <paramref name="HospitalFiles"/>, the common test
+/// set is held out of <paramref name="File"/> as before. With a test file and no hospital files, all of <paramref name="File"/> is partitioned.
+/// </param>
+public sealed record DataSpec(string File, string? LabelColumn, double TestFraction, PartitionScheme Partition, double Alpha,
+    IReadOnlyList<string> HospitalFiles, string TestFile)
+{
+    /// <summary>Whether every hospital brings its own file (<c>fedhe.data.hospitals</c>) instead of a share of <see cref="File"/>.</summary>
+    public bool HasHospitalFiles => HospitalFiles.Count > 0;
+
+    /// <summary>Value equality, the file list compared item by item (a record would compare the list's reference).</summary>
+    public bool Equals(DataSpec? other) =>
+        other is not null && File == other.File && LabelColumn == other.LabelColumn && TestFraction.Equals(other.TestFraction)
+        && Partition == other.Partition && Alpha.Equals(other.Alpha) && HospitalFiles.SequenceEqual(other.HospitalFiles) && TestFile == other.TestFile;
+
+    /// <inheritdoc />
+    public override int GetHashCode() => HashCode.Combine(File, LabelColumn, TestFraction, Partition, Alpha, HospitalFiles.Count, TestFile);
+}
 
 /// <summary>A hospital node's own data, when it does not take its share of <see cref="DataSpec"/>.</summary>
 /// <param name="DataFile">Its own CSV (it then holds out <see cref="DataSpec.TestFraction"/> of it), or empty for its share.</param>
 /// <param name="Index">Which share (from 0), or null to take it from the id <c>hospital-k</c>.</param>
-public sealed record HospitalNodeSpec(string DataFile, int? Index);
+/// <param name="ModelDirectory">Where the hospital writes its model file at the end, or empty for the persistence hospital directory.</param>
+public sealed record HospitalNodeSpec(string DataFile, int? Index, string ModelDirectory = "")
+{
+    /// <summary>The directory in force for model files: <see cref="ModelDirectory"/>, else <paramref name="hospitalDirectory"/>.</summary>
+    public string EffectiveModelDirectory(string hospitalDirectory) => ModelDirectory.Length > 0 ? ModelDirectory : hospitalDirectory;
+}
 
 /// <summary>Bounds on what a peer can make a node buffer while reassembling encrypted vectors.</summary>
 public sealed record TransferSpec(int MaxChunksPerVector, int MaxOpenVectors, int MaxOpenVectorsPerParticipant);
@@ -302,8 +330,11 @@ public static class FederationSpecKeys
     public const string TestFraction = "fedhe.data.test-fraction";
     public const string PartitionScheme = "fedhe.data.partition.scheme";
     public const string PartitionAlpha = "fedhe.data.partition.alpha";
+    public const string HospitalFiles = "fedhe.data.hospitals";
+    public const string TestData = "fedhe.data.test";
     public const string HospitalData = "fedhe.hospital.data";
     public const string HospitalIndex = "fedhe.hospital.index";
+    public const string ModelDirectory = "fedhe.hospital.model-directory";
     public const string PersistenceEnabled = "fedhe.persistence.enabled";
     public const string SqlitePath = "fedhe.persistence.sqlite-path";
     public const string HospitalDirectory = "fedhe.persistence.hospital-directory";
@@ -319,7 +350,7 @@ public static class FederationSpecKeys
     [
         Name, Description, Hospitals, Rounds, Quorum, RegistrationTimeout, CollectTimeout, EvaluateTimeout, MaxAttempts, FractionFit, Seed,
         Mode, CryptoPreset, Threshold, PoolSize, Model, HiddenLayers, Epochs, BatchSize, Optimizer, LearningRate, ProximalMu,
-        DataFile, LabelColumn, TestFraction, PartitionScheme, PartitionAlpha, HospitalData, HospitalIndex,
+        DataFile, LabelColumn, TestFraction, PartitionScheme, PartitionAlpha, HospitalFiles, TestData, HospitalData, HospitalIndex, ModelDirectory,
         PersistenceEnabled, SqlitePath, HospitalDirectory, MaxChunksPerVector, MaxOpenVectors, MaxOpenVectorsPerParticipant,
         TrainingDelay, FaultSchedule,
     ];

@@ -255,7 +255,8 @@ public static class FederationSpecBinder
                 crypto,
                 Training(),
                 Data(),
-                new HospitalNodeSpec(File(FederationSpecKeys.HospitalData, allowEmpty: true), AutoInt(FederationSpecKeys.HospitalIndex, 0, 999)),
+                new HospitalNodeSpec(File(FederationSpecKeys.HospitalData, allowEmpty: true), AutoInt(FederationSpecKeys.HospitalIndex, 0, 999),
+                    String(FederationSpecKeys.ModelDirectory)),
                 new PersistenceSettings(Bool(FederationSpecKeys.PersistenceEnabled), String(FederationSpecKeys.SqlitePath), String(FederationSpecKeys.HospitalDirectory)),
                 new TransferSpec(Int(FederationSpecKeys.MaxChunksPerVector, 1, int.MaxValue), Int(FederationSpecKeys.MaxOpenVectors, 1, int.MaxValue),
                     Int(FederationSpecKeys.MaxOpenVectorsPerParticipant, 1, int.MaxValue)),
@@ -324,7 +325,51 @@ public static class FederationSpecBinder
             if (fraction >= 1)
                 throw Error(FederationSpecKeys.TestFraction, $"must be strictly between 0 and 1, got {fraction.ToString(CultureInfo.InvariantCulture)}");
             return new DataSpec(File(FederationSpecKeys.DataFile, allowEmpty: false), AutoString(FederationSpecKeys.LabelColumn), fraction, scheme,
-                Double(FederationSpecKeys.PartitionAlpha, positive: true));
+                Double(FederationSpecKeys.PartitionAlpha, positive: true), HospitalFiles(), File(FederationSpecKeys.TestData, allowEmpty: true));
+        }
+
+        /// <summary>
+        /// <c>fedhe.data.hospitals</c>: a list of CSV files, one per hospital in order, each found as <see cref="File"/> finds one;
+        /// or a single directory (as a one-element list or a plain string), whose <c>*.csv</c> files are taken in ordinal order.
+        /// </summary>
+        private List<string> HospitalFiles()
+        {
+            var key = FederationSpecKeys.HospitalFiles;
+            if (!HasPath(_merged, key))
+                return [];
+            var value = _merged.GetValue(key);
+            List<string> given = IsList(value)
+                ? [.. value.GetArray().Select(item => item.GetString() ?? string.Empty)]
+                : value.GetString() is { Length: > 0 } single ? [single] : [];
+            if (given.Count == 0)
+                return [];
+            var origin = Origin(key);
+            if (given.Count == 1 && FindDirectory(given[0], origin.Source.Directory) is { } directory)
+            {
+                var files = Directory.GetFiles(directory, "*.csv").Order(StringComparer.Ordinal).ToList();
+                return files.Count > 0 ? files : throw Error(key, $"the directory '{directory}' holds no .csv file");
+            }
+
+            var found = new List<string>();
+            foreach (var (file, i) in given.Select((file, i) => (file, i)))
+            {
+                if (file.Length == 0)
+                    throw Error($"{key}[{i}]", "is empty: name a CSV file");
+                found.Add(SpecFiles.Find(file, origin.Source.Directory)
+                    ?? throw Error($"{key}[{i}]", $"'{file}' was found neither " + (origin.Source.Directory is null ? string.Empty : "beside the spec (or a parent directory) nor ")
+                                                 + "under the working or install directory"));
+            }
+
+            return found;
+        }
+
+        private static string? FindDirectory(string path, string? anchor)
+        {
+            if (Path.IsPathRooted(path))
+                return Directory.Exists(path) ? path : null;
+            return new[] { anchor, Environment.CurrentDirectory }.OfType<string>()
+                .Select(start => Path.GetFullPath(Path.Combine(start, path)))
+                .FirstOrDefault(Directory.Exists);
         }
 
         /// <summary>

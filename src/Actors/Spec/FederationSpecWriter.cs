@@ -61,8 +61,10 @@ public static class FederationSpecWriter
         Line($"    label-column = {(d.LabelColumn is null ? "auto" : Quote(d.LabelColumn))}");
         Line($"    test-fraction = {Double(d.TestFraction)}");
         Line($"    partition {{ scheme = {SchemeName(d.Partition)}, alpha = {Double(d.Alpha)} }}");
+        Line($"    hospitals = [{string.Join(", ", d.HospitalFiles.Select(Quote))}]");
+        Line($"    test = {Quote(d.TestFile)}");
         Line("  }");
-        Line($"  hospital {{ data = {Quote(spec.Hospital.DataFile)}, index = {Auto(spec.Hospital.Index)} }}");
+        Line($"  hospital {{ data = {Quote(spec.Hospital.DataFile)}, index = {Auto(spec.Hospital.Index)}, model-directory = {Quote(spec.Hospital.ModelDirectory)} }}");
         Line("  persistence {");
         Line($"    enabled = {(spec.Persistence.Enabled ? "on" : "off")}");
         Line($"    sqlite-path = {Quote(spec.Persistence.SqlitePath)}");
@@ -123,6 +125,11 @@ public static class FederationSpecWriter
         FederationSpecKeys.TestFraction => Double(spec.Data.TestFraction),
         FederationSpecKeys.PartitionScheme => SchemeName(spec.Data.Partition),
         FederationSpecKeys.PartitionAlpha => Double(spec.Data.Alpha),
+        FederationSpecKeys.HospitalFiles => spec.Data.HasHospitalFiles ? $"[{string.Join(", ", spec.Data.HospitalFiles)}]" : "[] (shares of fedhe.data.file)",
+        FederationSpecKeys.TestData => spec.Data.TestFile.Length > 0 ? spec.Data.TestFile
+            : spec.Data.HasHospitalFiles ? "(each hospital holds out test-fraction of its own file)" : "(held out of fedhe.data.file by test-fraction)",
+        FederationSpecKeys.ModelDirectory => spec.Hospital.ModelDirectory.Length > 0 ? spec.Hospital.ModelDirectory
+            : $"{spec.Persistence.HospitalDirectory} (fedhe.persistence.hospital-directory)",
         FederationSpecKeys.HospitalData => spec.Hospital.DataFile.Length == 0 ? "(its share of fedhe.data)" : spec.Hospital.DataFile,
         FederationSpecKeys.HospitalIndex => spec.Hospital.Index is { } index ? Int(index) : "auto (k - 1 for hospital-k)",
         FederationSpecKeys.PersistenceEnabled => spec.Persistence.Enabled ? "on" : "off",

@@ -26,6 +26,9 @@ internal static class ClusterCommand
         {
             var federation = FederationSpecBinder.Load(result.GetValue(spec), specOptions.Overrides(result)).Spec;
             var options = federation.Federation;
+            // Every hospital's file is on this machine: load them all and compare their schemas before any process starts.
+            if (federation.Data.HasHospitalFiles)
+                _ = FederationData.Load(federation);
             if (federation.Faults.Schedule.Count > 0)
                 AnsiConsole.MarkupLine($"[yellow]fault schedule ({federation.Faults.Schedule.Count}):[/] {Markup.Escape(string.Join("; ", federation.Faults.Schedule.Select(FaultNames.Describe)))}");
             var name = federation.Experiment.Name.Length > 0 ? federation.Experiment.Name : "local";

@@ -39,6 +39,7 @@ internal static class NodeCommand
         var specOptions = new SpecOptions();
         specOptions.AddText("--data", FederationSpecKeys.HospitalData, "This hospital's own CSV instead of its share of the spec's data");
         specOptions.Add<int>("--hospital-index", FederationSpecKeys.HospitalIndex, "Which share of the spec's data, from 0");
+        specOptions.AddText("--test-data", FederationSpecKeys.TestData, "Common evaluation CSV this hospital scores the global model on");
         var certificates = NodeTransport.CertificatesOption();
         var plaintext = NodeTransport.PlaintextOption();
         var faultControl = new Option<bool>("--fault-control")

@@ -29,6 +29,8 @@ internal sealed class SpecOptions
         options.Add<double>("--alpha", FederationSpecKeys.PartitionAlpha, "Dirichlet concentration for skewed partitions");
         options.Add<int>("--seed", FederationSpecKeys.Seed, "Seed for split, partition, model and training");
         options.AddText("--data", FederationSpecKeys.DataFile, "CSV data set");
+        options.AddList("--hospital-data", FederationSpecKeys.HospitalFiles, "Each hospital's own CSV, in order (a.csv,b.csv,…), or a directory of them");
+        options.AddText("--test-data", FederationSpecKeys.TestData, "Common evaluation CSV every hospital scores the global model on");
         options.Add<int>("--epochs", FederationSpecKeys.Epochs, "Local epochs per round");
         options.Add<double>("--learning-rate", FederationSpecKeys.LearningRate, "Local learning rate");
         options.AddText("--preset", FederationSpecKeys.CryptoPreset,
@@ -65,6 +67,16 @@ internal sealed class SpecOptions
     {
         var option = new Option<string?>(name) { Description = $"{description} ({key})" };
         _keyed.Add((option, key, result => result.GetValue(option) is { } value ? (quote ? FederationSpecWriter.Quote(value) : value) : null));
+        return option;
+    }
+
+    /// <summary>A comma-separated option overriding the list <paramref name="key"/>, each item quoted.</summary>
+    public Option<string?> AddList(string name, string key, string description)
+    {
+        var option = new Option<string?>(name) { Description = $"{description} ({key})" };
+        _keyed.Add((option, key, result => result.GetValue(option) is { } value
+            ? $"[{string.Join(", ", value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Select(FederationSpecWriter.Quote))}]"
+            : null));
         return option;
     }
 

@@ -1,0 +1,156 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+using FederatedHe.Actors.Spec;
+using FederatedHe.Host;
+using FederatedHe.Host.Reports;
+using FederatedHe.IntegrationTests.Experiments;
+using FederatedHe.IntegrationTests.Models;
+using FederatedHe.Training.Models;
+using Xunit.Abstractions;
+
+namespace FederatedHe.IntegrationTests.Spec;
+
+/// <summary>
+/// Hospitals that bring their own files: four disjoint training files of different sizes cut from data/wdbc.csv and a
+/// common stratified test file. `experiment run` and `cluster up` both complete with the same test-file accuracy every
+/// round, every hospital keeps a model file, and `fedhe predict` with it on the test file reproduces that accuracy.
+/// </summary>
+[Collection(FederationRunsCollection.Name)]
+public sealed partial class OwnDataTests(ITestOutputHelper output) : IDisposable
+{
+    private const int Hospitals = 4;
+    private const int Rounds = 3;
+
+    private readonly string _root = Directory.CreateTempSubdirectory("fedhe-own-data-").FullName;
+
+    [Fact(Timeout = 900_000)]
+    public async Task Four_hospitals_on_their_own_files_agree_in_process_and_on_the_cluster_and_each_keeps_a_model_that_predicts_the_reported_accuracy()
+    {
+        var (trainFiles, testFile) = CutFiles();
+        var specPath = Path.Combine(_root, "own-data.conf");
+        await File.WriteAllTextAsync(specPath, $$"""
+            fedhe {
+              federation { hospitals = {{Hospitals}}, rounds = {{Rounds}}, quorum = {{Hospitals}}, seed = 5 }
+              data {
+                hospitals = [{{string.Join(", ", trainFiles.Select(FederationSpecWriter.Quote))}}]
+                test = {{FederationSpecWriter.Quote(testFile)}}
+              }
+            }
+            """);
+        var inProcessModels = Path.Combine(_root, "in-process-models");
+        var clusterLogs = Path.Combine(_root, "cluster");
+
+        var inProcessExit = await Program.Main(
+        [
+            "experiment", "run", specPath, "--out", Path.Combine(_root, "runs"), "--no-baselines",
+            "--set", $"fedhe.hospital.model-directory={FederationSpecWriter.Quote(inProcessModels)}",
+        ]);
+        var clusterExit = await Program.Main(["cluster", "up", "--spec", specPath, "--logs", clusterLogs, "--base-port", "47953"]);
+        Assert.Equal((0, 0), (inProcessExit, clusterExit));
+
+        var inProcessAccuracy = InProcessAccuracy(Assert.Single(Directory.GetDirectories(Path.Combine(_root, "runs"))));
+        var clusterAccuracy = ClusterAccuracy(Path.Combine(clusterLogs, "aggregator.log"));
+        output.WriteLine($"test-file accuracy per round: {string.Join(", ", inProcessAccuracy)} (in process) vs {string.Join(", ", clusterAccuracy)} (cluster)");
+        Assert.Equal(Rounds, inProcessAccuracy.Count);
+        Assert.Equal(inProcessAccuracy, clusterAccuracy);
+
+        foreach (var (directory, mode) in new[] { (inProcessModels, "in process"), (Path.Combine(clusterLogs, "state", "hospitals"), "cluster") })
+        {
+            foreach (var id in FederationSpec.Default.WithHospitals(Hospitals).HospitalIds)
+            {
+                var path = Path.Combine(directory, $"{id}.fedhe-model.json");
+                var model = ModelFile.Read(path);
+                Assert.Equal(Rounds, model.Provenance.Rounds);
+                var predictions = Path.Combine(_root, $"{mode}-{id}-predictions.csv");
+                Assert.Equal(0, await Program.Main(["predict", "--model", path, "--data", testFile, "--out", predictions]));
+                var predicted = PredictedAccuracy(predictions, testFile);
+                output.WriteLine($"{mode} {id}: predict on the test file {predicted:P2}; recorded {model.Provenance.FinalMetrics?.Accuracy:P2}");
+                Assert.Equal(inProcessAccuracy[^1], (predicted * 100).ToString("F2", CultureInfo.InvariantCulture));
+                Assert.Equal(predicted, model.Provenance.FinalMetrics!.Accuracy, 12);
+            }
+        }
+    }
+
+    [Fact(Timeout = 300_000)]
+    public async Task A_hospital_file_with_a_different_column_stops_the_federation_before_round_0_naming_the_hospital_and_the_column()
+    {
+        var (trainFiles, testFile) = CutFiles();
+        var lines = File.ReadAllLines(trainFiles[2]);
+        lines[0] = lines[0].Replace("area_mean", "area_avg", StringComparison.Ordinal);
+        File.WriteAllLines(trainFiles[2], lines);
+        var models = Path.Combine(_root, "models");
+
+        var outcome = await FedheProcess.RunAsync("simulate", "--hospitals", "4", "--rounds", "2",
+            "--hospital-data", string.Join(",", trainFiles), "--test-data", testFile, "--out", Path.Combine(_root, "runs"), "--no-baselines",
+            "--set", $"fedhe.hospital.model-directory={FederationSpecWriter.Quote(models)}");
+
+        output.WriteLine(outcome.StandardOutput + outcome.StandardError);
+        Assert.NotEqual(0, outcome.ExitCode);
+        // One error line (the console wraps it at its width when redirected, so the wrapped lines are joined again).
+        var text = outcome.StandardOutput + outcome.StandardError;
+        var line = string.Join(" ", text[text.IndexOf("error:", StringComparison.Ordinal)..]
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Single(Regex.Matches(text, "error:"));
+        Assert.Contains("hospital-3's", line, StringComparison.Ordinal);
+        Assert.Contains("'area_avg'", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("round 1", text, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(models) && Directory.EnumerateFiles(models).Any(), "nothing is trained, so no model file is written");
+    }
+
+    public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    /// <summary>
+    /// A stratified common test file (every fifth row of each class) and four disjoint training files holding 10, 20, 30
+    /// and 40 % of the rest of each class, so every file has both classes and the hospitals differ in size.
+    /// </summary>
+    private (string[] Train, string Test) CutFiles()
+    {
+        var lines = File.ReadAllLines(RepositoryFiles.Path("data", "wdbc.csv"));
+        var header = lines[0];
+        var label = Array.IndexOf(header.Split(','), "diagnosis");
+        var test = new List<string>();
+        var train = Enumerable.Range(0, Hospitals).Select(_ => new List<string>()).ToArray();
+        foreach (var rows in lines.Skip(1).Where(l => l.Length > 0).GroupBy(l => l.Split(',')[label]))
+        {
+            var all = rows.ToList();
+            test.AddRange(all.Where((_, i) => i % 5 == 0));
+            var rest = all.Where((_, i) => i % 5 != 0).ToList();
+            var cuts = new[] { 0.0, 0.1, 0.3, 0.6, 1.0 }.Select(f => (int)Math.Round(f * rest.Count)).ToArray();
+            for (var h = 0; h < Hospitals; h++)
+                train[h].AddRange(rest.Skip(cuts[h]).Take(cuts[h + 1] - cuts[h]));
+        }
+
+        var directory = Directory.CreateDirectory(Path.Combine(_root, "data")).FullName;
+        var trainFiles = train.Select((rows, h) => Write(Path.Combine(directory, $"site-{(char)('a' + h)}.csv"), header, rows)).ToArray();
+        return (trainFiles, Write(Path.Combine(directory, "common-test.csv"), header, test));
+    }
+
+    private static string Write(string path, string header, IEnumerable<string> rows)
+    {
+        File.WriteAllLines(path, rows.Prepend(header));
+        return path;
+    }
+
+    private static double PredictedAccuracy(string predictionsCsv, string testFile)
+    {
+        var predicted = File.ReadAllLines(predictionsCsv).Skip(1).Select(l => l.Split(',')[2]).ToList();
+        var test = File.ReadAllLines(testFile);
+        var label = Array.IndexOf(test[0].Split(','), "diagnosis");
+        var actual = test.Skip(1).Where(l => l.Length > 0).Select(l => l.Split(',')[label]).ToList();
+        Assert.Equal(actual.Count, predicted.Count);
+        return actual.Zip(predicted).Count(p => p.Item1 == p.Item2) / (double)actual.Count;
+    }
+
+    private static List<string> InProcessAccuracy(string runDirectory)
+    {
+        var lines = File.ReadAllLines(Path.Combine(runDirectory, RunReport.RoundsCsv));
+        var column = Array.IndexOf(lines[0].Split(','), "federated_accuracy");
+        return [.. lines.Skip(1).Select(line => (double.Parse(line.Split(',')[column], CultureInfo.InvariantCulture) * 100).ToString("F2", CultureInfo.InvariantCulture))];
+    }
+
+    private static List<string> ClusterAccuracy(string aggregatorLog) =>
+        [.. File.ReadAllLines(aggregatorLog).Select(line => AccuracyLine().Match(line)).Where(m => m.Success && m.Groups[1].Value != "0").Select(m => m.Groups[2].Value)];
+
+    [GeneratedRegex(@"^round (\d+): .*hospitals report accuracy ([0-9.]+) ?%")]
+    private static partial Regex AccuracyLine();
+}
