@@ -45,11 +45,11 @@ public sealed partial class OwnDataTests(ITestOutputHelper output) : IDisposable
             "experiment", "run", specPath, "--out", Path.Combine(_root, "runs"), "--no-baselines",
             "--set", $"fedhe.hospital.model-directory={FederationSpecWriter.Quote(inProcessModels)}",
         ]);
-        var clusterExit = await Program.Main(["cluster", "up", "--spec", specPath, "--logs", clusterLogs, "--base-port", "47953"]);
+        var clusterExit = await Program.Main(["cluster", "up", "--spec", specPath, "--logs", clusterLogs, "--base-port", FreePorts.Block(Hospitals + 1).ToString(CultureInfo.InvariantCulture)]);
         Assert.Equal((0, 0), (inProcessExit, clusterExit));
 
-        var inProcessAccuracy = InProcessAccuracy(Assert.Single(Directory.GetDirectories(Path.Combine(_root, "runs"))));
-        var clusterAccuracy = ClusterAccuracy(Path.Combine(clusterLogs, "aggregator.log"));
+        var inProcessAccuracy = RoundAccuracies.InProcess(Assert.Single(Directory.GetDirectories(Path.Combine(_root, "runs"))));
+        var clusterAccuracy = RoundAccuracies.Cluster(Path.Combine(clusterLogs, "aggregator.log"));
         output.WriteLine($"test-file accuracy per round: {string.Join(", ", inProcessAccuracy)} (in process) vs {string.Join(", ", clusterAccuracy)} (cluster)");
         Assert.Equal(Rounds, inProcessAccuracy.Count);
         Assert.Equal(inProcessAccuracy, clusterAccuracy);
@@ -140,17 +140,4 @@ public sealed partial class OwnDataTests(ITestOutputHelper output) : IDisposable
         Assert.Equal(actual.Count, predicted.Count);
         return actual.Zip(predicted).Count(p => p.Item1 == p.Item2) / (double)actual.Count;
     }
-
-    private static List<string> InProcessAccuracy(string runDirectory)
-    {
-        var lines = File.ReadAllLines(Path.Combine(runDirectory, RunReport.RoundsCsv));
-        var column = Array.IndexOf(lines[0].Split(','), "federated_accuracy");
-        return [.. lines.Skip(1).Select(line => (double.Parse(line.Split(',')[column], CultureInfo.InvariantCulture) * 100).ToString("F2", CultureInfo.InvariantCulture))];
-    }
-
-    private static List<string> ClusterAccuracy(string aggregatorLog) =>
-        [.. File.ReadAllLines(aggregatorLog).Select(line => AccuracyLine().Match(line)).Where(m => m.Success && m.Groups[1].Value != "0").Select(m => m.Groups[2].Value)];
-
-    [GeneratedRegex(@"^round (\d+): .*hospitals report accuracy ([0-9.]+) ?%")]
-    private static partial Regex AccuracyLine();
 }

@@ -64,8 +64,8 @@ public sealed partial class RunModeAcceptanceTests(ITestOutputHelper output) : I
             largest = Math.Max(largest, inProcess.Parameters.Zip(cluster.Parameters, (a, b) => Math.Abs((double)a - b)).Max());
         }
 
-        var inProcessAccuracy = InProcessAccuracy(Assert.Single(Directory.GetDirectories(Path.Combine(_root, "runs"), $"*-{scheme}")));
-        var clusterAccuracy = ClusterAccuracy(Path.Combine(clusterLogs, "aggregator.log"));
+        var inProcessAccuracy = RoundAccuracies.InProcess(Assert.Single(Directory.GetDirectories(Path.Combine(_root, "runs"), $"*-{scheme}")));
+        var clusterAccuracy = RoundAccuracies.Cluster(Path.Combine(clusterLogs, "aggregator.log"));
         output.WriteLine($"{scheme}: largest |in-process - cluster| over every hospital's final model = {largest:E2}; " +
                          $"accuracy per round {string.Join(", ", inProcessAccuracy)} (in process) vs {string.Join(", ", clusterAccuracy)} (cluster); " +
                          $"experiment run {inProcessTime.TotalSeconds:F1} s, cluster up {clusterTime.TotalSeconds:F1} s");
@@ -81,16 +81,4 @@ public sealed partial class RunModeAcceptanceTests(ITestOutputHelper output) : I
         ?? throw new InvalidOperationException($"{hospitalId} saved no model under {directory}");
 
     /// <summary>The hospitals' sample-weighted accuracy of rounds 1 … N from the run report, as the aggregator logs it (percent, two decimals).</summary>
-    private static List<string> InProcessAccuracy(string runDirectory)
-    {
-        var lines = File.ReadAllLines(Path.Combine(runDirectory, RunReport.RoundsCsv));
-        var column = Array.IndexOf(lines[0].Split(','), "federated_accuracy");
-        return [.. lines.Skip(1).Select(line => (double.Parse(line.Split(',')[column], CultureInfo.InvariantCulture) * 100).ToString("F2", CultureInfo.InvariantCulture))];
-    }
-
-    private static List<string> ClusterAccuracy(string aggregatorLog) =>
-        [.. File.ReadAllLines(aggregatorLog).Select(line => AccuracyLine().Match(line)).Where(m => m.Success && m.Groups[1].Value != "0").Select(m => m.Groups[2].Value)];
-
-    [GeneratedRegex(@"^round (\d+): .*hospitals report accuracy ([0-9.]+) ?%")]
-    private static partial Regex AccuracyLine();
 }
