@@ -113,7 +113,12 @@ public sealed class LocalClusterTests : IDisposable
         });
         var restarted = await LocalCluster.RunAsync(new LocalClusterPlan
         {
-            Spec = federation.WithFaults([new SimulatedFault(2, FaultMoment.RoundStarted, FaultKind.RestartAggregator, SimulatedFault.Aggregator)]),
+            // hospital-1 straggles from round 1 on, so round 2 lasts seconds and the kill lands inside it however late the launcher strikes.
+            Spec = federation.WithFaults(
+                [
+                    new SimulatedFault(1, FaultMoment.RoundStarted, FaultKind.SlowHospital, "hospital-1") { Delay = TimeSpan.FromSeconds(3) },
+                    new SimulatedFault(2, FaultMoment.RoundStarted, FaultKind.RestartAggregator, SimulatedFault.Aggregator),
+                ]),
             LogDirectory = restartedLogs,
             BasePort = FreePorts.Block(8),
             Timeout = TimeSpan.FromMinutes(3),
@@ -125,7 +130,7 @@ public sealed class LocalClusterTests : IDisposable
         Assert.Equal([true, false], aggregators.Select(n => n.KilledByFault));
         Assert.Equal(0, aggregators[1].ExitCode);
         var resumedLog = File.ReadAllText(aggregators[1].LogPath);
-        Assert.Contains("the federation resumes at round 2", resumedLog, StringComparison.Ordinal);
+        Assert.True(resumedLog.Contains("the federation resumes at round 2", StringComparison.Ordinal), resumedLog);
         Assert.DoesNotContain("round 1: 3 updates", resumedLog, StringComparison.Ordinal);
         Assert.Contains("round 4: 3 updates", resumedLog, StringComparison.Ordinal);
 
