@@ -78,6 +78,9 @@ public sealed record SimulationResult(
 /// </summary>
 public static class FederationSimulation
 {
+    /// <summary>Hospitals that join the cluster together; the next ones join once these are up.</summary>
+    private const int JoinBatchSize = 10;
+
     /// <summary>How long each node may take to leave the cluster and stop at the end.</summary>
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(20);
 
@@ -144,12 +147,20 @@ public static class FederationSimulation
             var hospitals = hospitalIds.Select(_ => FederationNode.CreateSystem(
                 FederationNode.NodeConfig(spec, FederationRoles.Hospital, "127.0.0.1", 0, [], nodeSettings))).ToList();
             systems.AddRange(hospitals);
-            await Task.WhenAll(hospitals.Select(h => Cluster.Get(h).JoinAsync(aggregatorAddress, cancellationToken))).ConfigureAwait(false);
-            for (var i = 0; i < hospitals.Count; i++)
+            // A few at a time, each batch starting its hospitals (which then register) once it is up: a hundred nodes joining
+            // at once flooded the shared cores with handshakes and gossip until heartbeats were late and the split-brain
+            // resolver, seeing the cluster unstable, downed every node.
+            for (var first = 0; first < hospitals.Count; first += JoinBatchSize)
             {
-                shadow.Watch(hospitals[i]);
-                FederationNode.StartHospital(hospitals[i], spec, hospitalCrypto, federationData.ForHospital(i, hospitalIds[i]), decorateTrainer,
-                    identities?.For(hospitalIds[i]), identities?.Trust);
+                var batch = Enumerable.Range(first, Math.Min(JoinBatchSize, hospitals.Count - first)).ToList();
+                await Task.WhenAll(batch.Select(i => Cluster.Get(hospitals[i]).JoinAsync(aggregatorAddress, cancellationToken))).ConfigureAwait(false);
+                RequireRunning(systems, hospitalIds.Count);
+                foreach (var i in batch)
+                {
+                    shadow.Watch(hospitals[i]);
+                    FederationNode.StartHospital(hospitals[i], spec, hospitalCrypto, federationData.ForHospital(i, hospitalIds[i]), decorateTrainer,
+                        identities?.For(hospitalIds[i]), identities?.Trust);
+                }
             }
 
             var hospitalSystems = hospitalIds.Select((id, i) => KeyValuePair.Create(id, hospitals[i])).ToDictionary(StringComparer.Ordinal);
@@ -308,6 +319,17 @@ public static class FederationSimulation
         nodes.Aggregator = await nodes.StartAggregator(port, seed).ConfigureAwait(false);
     }
 
+    /// <summary>Fails with the reason when a node stopped while the federation was being set up (the cluster downed it).</summary>
+    /// <exception cref="FederationSimulationException">A node is no longer running.</exception>
+    private static void RequireRunning(List<ActorSystem> systems, int hospitals)
+    {
+        var stopped = systems.Count(s => s.WhenTerminated.IsCompleted);
+        if (stopped > 0)
+            throw new FederationSimulationException($"{stopped} of the {systems.Count} in-process nodes were stopped while joining the cluster "
+                + $"(their heartbeats came too late on {Environment.ProcessorCount} cores, so the cluster downed them); "
+                + $"run fewer than {hospitals} hospitals in one process, or the federation as processes with `fedhe cluster up`");
+    }
+
     /// <summary>
     /// Stops the nodes as an orderly federation ends: the hospitals first, each leaving the cluster while the aggregator
     /// (the leader) is still there to remove it, then the aggregator. Stopped all at once, every node lost its peers
@@ -339,9 +361,16 @@ public static class FederationSimulation
     private static Config NodeSettings(SimulationOptions options, FederationSpec spec)
     {
         var logging = ConfigurationFactory.ParseString($"akka.loglevel = {options.LogLevel}");
+        // Every node of the process has its own transport: one socket thread each way (Akka's default is two) carries
+        // loopback traffic of this size, and keeps a hundred nodes from holding four hundred threads.
+        var sockets = ConfigurationFactory.ParseString("""
+            akka.remote.dot-netty.tcp.server-socket-worker-pool { pool-size-min = 1, pool-size-max = 1 }
+            akka.remote.dot-netty.tcp.client-socket-worker-pool { pool-size-min = 1, pool-size-max = 1 }
+            """);
         // Akka's chaos transport adapters sit in the stack only when a network fault is scheduled: they cost a hop per frame.
         var transport = spec.Faults.Schedule.Any(f => f.IsNetworkFault) ? ConfigurationFactory.ParseString(NetworkChaos.TransportAdapters) : Config.Empty;
         return logging
+            .WithFallback(sockets)
             .WithFallback(transport)
             .WithFallback(options.ExtraConfig ?? Config.Empty)
             .WithFallback(ProjectFiles.LoadHocon(ProjectFiles.ClusterConfigPath));
