@@ -84,6 +84,19 @@ public static class FederationSimulation
     /// <summary>How long each node may take to leave the cluster and stop at the end.</summary>
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(20);
 
+    /// <summary>
+    /// Checks, before anything starts or is printed, what a run would refuse: the options, the spec and the data (every
+    /// file loads, with one schema and both classes). The run loads the data again; the files are small next to a federation.
+    /// </summary>
+    /// <exception cref="FederationSpecException">The spec is invalid.</exception>
+    /// <exception cref="DatasetFormatException">A data file is malformed.</exception>
+    /// <exception cref="ArgumentException">An option is invalid.</exception>
+    public static void Check(SimulationOptions options)
+    {
+        options.Validate();
+        _ = FederationData.Load(options.Spec);
+    }
+
     /// <summary>Runs the federation to its end and reports each round as it completes.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     /// <exception cref="DatasetFormatException">The data file is malformed.</exception>
@@ -139,7 +152,9 @@ public static class FederationSimulation
         FederationCompleted? completion;
         try
         {
-            var aggregator = await StartAggregatorAsync(0, null).ConfigureAwait(false);
+            // The coordinator starts once every hospital is in the cluster: its registration timeout then measures registration,
+            // not how long a hundred nodes of one process take to join on few cores.
+            var aggregator = await StartAggregatorNodeAsync(0, null).ConfigureAwait(false);
             var aggregatorAddress = Cluster.Get(aggregator).SelfAddress;
             if (options.OnAggregatorStarted is { } onAggregatorStarted)
                 await onAggregatorStarted(aggregatorAddress).ConfigureAwait(false);
@@ -147,20 +162,20 @@ public static class FederationSimulation
             var hospitals = hospitalIds.Select(_ => FederationNode.CreateSystem(
                 FederationNode.NodeConfig(spec, FederationRoles.Hospital, "127.0.0.1", 0, [], nodeSettings))).ToList();
             systems.AddRange(hospitals);
-            // A few at a time, each batch starting its hospitals (which then register) once it is up: a hundred nodes joining
-            // at once flooded the shared cores with handshakes and gossip until heartbeats were late and the split-brain
-            // resolver, seeing the cluster unstable, downed every node.
-            for (var first = 0; first < hospitals.Count; first += JoinBatchSize)
+            // A few at a time: a hundred nodes joining at once flooded the shared cores with handshakes and gossip until
+            // heartbeats were late and the split-brain resolver, seeing the cluster unstable, downed every node.
+            foreach (var batch in hospitals.Chunk(JoinBatchSize))
             {
-                var batch = Enumerable.Range(first, Math.Min(JoinBatchSize, hospitals.Count - first)).ToList();
-                await Task.WhenAll(batch.Select(i => Cluster.Get(hospitals[i]).JoinAsync(aggregatorAddress, cancellationToken))).ConfigureAwait(false);
+                await Task.WhenAll(batch.Select(h => Cluster.Get(h).JoinAsync(aggregatorAddress, cancellationToken))).ConfigureAwait(false);
                 RequireRunning(systems, hospitalIds.Count);
-                foreach (var i in batch)
-                {
-                    shadow.Watch(hospitals[i]);
-                    FederationNode.StartHospital(hospitals[i], spec, hospitalCrypto, federationData.ForHospital(i, hospitalIds[i]), decorateTrainer,
-                        identities?.For(hospitalIds[i]), identities?.Trust);
-                }
+            }
+
+            StartCoordinator(aggregator);
+            for (var i = 0; i < hospitals.Count; i++)
+            {
+                shadow.Watch(hospitals[i]);
+                FederationNode.StartHospital(hospitals[i], spec, hospitalCrypto, federationData.ForHospital(i, hospitalIds[i]), decorateTrainer,
+                    identities?.For(hospitalIds[i]), identities?.Trust);
             }
 
             var hospitalSystems = hospitalIds.Select((id, i) => KeyValuePair.Create(id, hospitals[i])).ToDictionary(StringComparer.Ordinal);
@@ -199,16 +214,28 @@ public static class FederationSimulation
 
         var federationTime = clock.Elapsed;
 
-        // An aggregator node on the given port (0: any), joining the cluster through the seed (null: itself).
+        // An aggregator node on the given port (0: any), joining the cluster through the seed (null: itself), with its coordinator.
         async Task<ActorSystem> StartAggregatorAsync(int port, Address? seed)
+        {
+            var system = await StartAggregatorNodeAsync(port, seed).ConfigureAwait(false);
+            StartCoordinator(system);
+            return system;
+        }
+
+        // The aggregator's node in the cluster, its coordinator not yet started.
+        async Task<ActorSystem> StartAggregatorNodeAsync(int port, Address? seed)
         {
             var system = FederationNode.CreateSystem(
                 FederationNode.NodeConfig(spec, FederationRoles.Aggregator, "127.0.0.1", port, [], nodeSettings));
             systems.Add(system);
             await Cluster.Get(system).JoinAsync(seed ?? Cluster.Get(system).SelfAddress, cancellationToken).ConfigureAwait(false);
+            return system;
+        }
+
+        void StartCoordinator(ActorSystem system)
+        {
             system.ActorOf(Props.Create(() => new EventForwarder(events.Writer)), "simulation-events");
             FederationNode.StartAggregator(system, spec, identities?.Trust);
-            return system;
         }
 
         // A hospital node (again) with the given id, its data and the shared plan, joining through the seed.

@@ -42,5 +42,19 @@ public sealed class SimulateLifecycleTests : IDisposable
         Assert.DoesNotContain("Exception", output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Fifty_hospitals_in_one_process_complete_a_round_on_a_two_core_machine()
+    {
+        // Before: the hundred nodes' joins at once made heartbeats late, the split-brain resolver downed every node and the
+        // harness died with an unhandled "Cannot create child while terminating" (exit 134) after megabytes of traces.
+        var run = await Models.FedheProcess.RunAsync(TimeSpan.FromMinutes(8), "simulate", "--hospitals", "50", "--rounds", "1", "--no-baselines");
+
+        var output = run.StandardOutput + run.StandardError;
+        Assert.True(run.ExitCode == 0, output[..Math.Min(output.Length, 4000)]);
+        Assert.Contains("completed 1 rounds", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("[ERROR]", output, StringComparison.Ordinal);
+        Assert.DoesNotContain("Unhandled", output, StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_directory, recursive: true);
 }
