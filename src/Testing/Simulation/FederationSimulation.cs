@@ -78,6 +78,9 @@ public sealed record SimulationResult(
 /// </summary>
 public static class FederationSimulation
 {
+    /// <summary>Most hospitals one process runs per core (measured on 2 cores; see <see cref="RequireCapacity"/>).</summary>
+    public const int HospitalsPerCore = 25;
+
     /// <summary>Hospitals that join the cluster together; the next ones join once these are up.</summary>
     private const int JoinBatchSize = 10;
 
@@ -94,7 +97,23 @@ public static class FederationSimulation
     public static void Check(SimulationOptions options)
     {
         options.Validate();
+        RequireCapacity(options.Spec.Federation.Hospitals);
         _ = FederationData.Load(options.Spec);
+    }
+
+    /// <summary>
+    /// Refuses more hospitals than this machine's cores can keep in one cluster in one process. Every node heartbeats its
+    /// peers and gossips the membership each second and handshakes with every peer it meets: on 2 cores shared with other
+    /// work, 50 hospitals ran and 100 never converged (handshakes and heartbeats timed out until nodes were gated or downed).
+    /// </summary>
+    /// <exception cref="FederationSimulationException">More hospitals than <see cref="HospitalsPerCore"/> per core.</exception>
+    public static void RequireCapacity(int hospitals)
+    {
+        var most = HospitalsPerCore * Environment.ProcessorCount;
+        if (hospitals > most)
+            throw new FederationSimulationException($"--hospitals {hospitals}: one process runs at most {most} hospitals on {Environment.ProcessorCount} cores "
+                + $"({HospitalsPerCore} per core: each is a cluster node that heartbeats and gossips every second); run the federation as processes "
+                + "with `fedhe cluster up`, or on a machine with more cores");
     }
 
     /// <summary>Runs the federation to its end and reports each round as it completes.</summary>
@@ -105,6 +124,7 @@ public static class FederationSimulation
         CancellationToken cancellationToken = default)
     {
         options.Validate();
+        RequireCapacity(options.Spec.Federation.Hospitals);
         var spec = options.Spec;
         var (parameters, threshold) = spec.ResolveCrypto();
 

@@ -1,3 +1,4 @@
+using FederatedHe.Testing;
 using FederatedHe.IntegrationTests.Experiments;
 
 namespace FederatedHe.IntegrationTests.Cli;
@@ -43,17 +44,33 @@ public sealed class SimulateLifecycleTests : IDisposable
     }
 
     [Fact]
-    public async Task Fifty_hospitals_in_one_process_complete_a_round_on_a_two_core_machine()
+    public async Task As_many_hospitals_as_one_process_allows_here_up_to_fifty_complete_a_round()
     {
-        // Before: the hundred nodes' joins at once made heartbeats late, the split-brain resolver downed every node and the
+        // Before: a hundred nodes joining at once made heartbeats late, the split-brain resolver downed every node and the
         // harness died with an unhandled "Cannot create child while terminating" (exit 134) after megabytes of traces.
-        var run = await Models.FedheProcess.RunAsync(TimeSpan.FromMinutes(8), "simulate", "--hospitals", "50", "--rounds", "1", "--no-baselines");
+        var hospitals = Math.Min(50, FederationSimulation.HospitalsPerCore * Environment.ProcessorCount);
+        var run = await Models.FedheProcess.RunAsync(TimeSpan.FromMinutes(8), "simulate", "--hospitals", $"{hospitals}", "--rounds", "1", "--no-baselines");
 
         var output = run.StandardOutput + run.StandardError;
         Assert.True(run.ExitCode == 0, output[..Math.Min(output.Length, 4000)]);
         Assert.Contains("completed 1 rounds", output, StringComparison.Ordinal);
         Assert.DoesNotContain("[ERROR]", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task More_hospitals_than_one_process_can_run_here_are_refused_in_one_line_before_anything_starts()
+    {
+        var hospitals = FederationSimulation.HospitalsPerCore * Environment.ProcessorCount + 1;
+        if (hospitals > 1000)
+            return; // a machine of more than 40 cores: the spec's own limit (1000 hospitals, tested elsewhere) refuses first
+
+        var run = await Models.FedheProcess.RunAsync("simulate", "--hospitals", $"{hospitals}", "--rounds", "2");
+
+        Assert.Equal(2, run.ExitCode);
+        var output = (run.StandardOutput + run.StandardError).Trim();
+        Assert.StartsWith($"error: --hospitals {hospitals}: one process runs at most {hospitals - 1} hospitals", output, StringComparison.Ordinal);
+        Assert.Single(output.Split('\n'));
     }
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
