@@ -17,7 +17,7 @@ public static class Program
             DemoCommand.Create(),
             SimulateCommand.Create(),
             // The node's only link to the harness, used only under --fault-control (see NodeFaultHooks).
-            NodeCommand.Create(new NodeFaultHooks(ConfigurationFactory.ParseString(NetworkChaos.TransportAdapters), StragglingTrainer.Decorate, NodeFaultControl.RunAsync)),
+            NodeCommand.Create(new NodeFaultHooks(ConfigurationFactory.ParseString(NetworkChaos.TransportAdapters), StragglingTrainer.DecorateFor, NodeFaultControl.RunAsync)),
             KeygenCommand.Create(),
             CertsCommand.Create(),
             BaselineCommand.Create(),

@@ -133,7 +133,7 @@ internal static class NodeCommand
             }
             else
             {
-                FederationNode.StartHospital(system, federation, crypto!, hospitalData!, faults?.DecorateTrainer(federation.Faults.TrainingDelay),
+                FederationNode.StartHospital(system, federation, crypto!, hospitalData!, faults?.DecorateTrainer(federation, nodeId),
                     tls?.Identity, tls?.Trust);
                 AnsiConsole.MarkupLine($"{Markup.Escape(nodeId)} up at {Akka.Cluster.Cluster.Get(system).SelfAddress} with {hospitalData!.Train.SampleCount} training samples");
             }
@@ -203,7 +203,14 @@ internal static class NodeCommand
             Receive<RoundCompleted>(r => Milestone(r,
                 $"round {r.RoundId}: {r.Contributors.Count} updates, {r.Dropouts.Count} dropouts, {r.Attempts} attempts" +
                 (r.Evaluation is { } e ? $", hospitals report accuracy {e.Accuracy:P2}" : string.Empty)));
-            Receive<FederationCompleted>(c => finished.TrySetResult(c.Succeeded));
+            Receive<KeyGenerationStarted>(k => Milestone(k, $"all {k.Hospitals} hospitals registered; key generation begins"));
+            Receive<DeadlinePassed>(d => Milestone(d,
+                $"round {d.RoundId}: the {(d.Evaluation ? "evaluation" : "collection")} deadline of attempt {d.Attempt} passed"));
+            Receive<FederationCompleted>(c =>
+            {
+                Console.Out.WriteLine(NodeProgressLine.Format(c));
+                finished.TrySetResult(c.Succeeded);
+            });
             Receive<FederationFinished>(f => finished.TrySetResult(f.Succeeded));
         }
 
@@ -219,6 +226,8 @@ internal static class NodeCommand
             Context.System.EventStream.Subscribe(Self, typeof(AggregateDistributed));
             Context.System.EventStream.Subscribe(Self, typeof(RoundCompleted));
             Context.System.EventStream.Subscribe(Self, typeof(FederationCompleted));
+            Context.System.EventStream.Subscribe(Self, typeof(KeyGenerationStarted));
+            Context.System.EventStream.Subscribe(Self, typeof(DeadlinePassed));
             Context.System.EventStream.Subscribe(Self, typeof(FederationFinished));
         }
     }
