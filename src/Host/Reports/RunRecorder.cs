@@ -59,3 +59,17 @@ internal sealed class RunRecorder(FederationSpec spec)
         }
     }
 }
+
+/// <summary>`fedhe node --report`: the aggregator's report, from the events it saw (see <see cref="Hosting.NodeRunReportWriter"/>).</summary>
+internal static class NodeRunReport
+{
+    /// <inheritdoc cref="Hosting.NodeRunReportWriter"/>
+    public static void Write(string directory, FederationSpec spec, IReadOnlyList<(IFederationEvent Event, TimeSpan At)> events, TimeSpan elapsed, bool succeeded)
+    {
+        var recorder = new RunRecorder(spec);
+        foreach (var (federationEvent, at) in events)
+            recorder.Record(federationEvent, at);
+        var name = spec.Experiment.Name.Length > 0 ? spec.Experiment.Name : "node";
+        RunReport.Write(directory, name, new SimulationOptions { Spec = spec }, recorder.Result(elapsed, succeeded, succeeded ? "the node stopped" : "the node stopped before the federation ended"));
+    }
+}
