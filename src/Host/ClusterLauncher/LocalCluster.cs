@@ -224,9 +224,10 @@ public static partial class LocalCluster
 
             var outcomes = await StopAll(processes).ConfigureAwait(false);
             var succeeded = outcomes.All(o => o.Succeeded);
-            var report = recorder.Result(clock.Elapsed, succeeded, ending);
+            var elapsed = clock.Elapsed;
+            var report = recorder.Result(elapsed, succeeded, ending);
             RunReport.Write(logs, plan.Name, new SimulationOptions { Spec = spec }, report, writeSpec: false);
-            return new ClusterOutcome(succeeded, ending, outcomes, roundsCompleted, logs, clock.Elapsed) { Report = report };
+            return new ClusterOutcome(succeeded, ending, outcomes, roundsCompleted, logs, elapsed) { Report = report };
         }
         catch
         {

@@ -1,6 +1,8 @@
 using System.Globalization;
 using FederatedHe.Actors.Spec;
 using FederatedHe.Testing;
+using FederatedHe.Training.Evaluation;
+using static FederatedHe.Actors.Protocol.FederationEvents;
 using ScottPlot;
 
 namespace FederatedHe.Host.Reports;
@@ -73,35 +75,31 @@ internal static class RunPlots
     /// the hospitals' own pooled figure and the worst hospital's own figure drawn last, over the others; the centralised
     /// baseline as a dotted line; dropouts, retries and faults as vertical marks.
     /// </summary>
-    internal static RunPlotData AccuracyData(string name, FederationSpec spec, SimulationResult result)
-    {
-        var series = new List<PlotSeries>();
-        Add(series, result.Rounds.Select(r => (r.Round, r.Test?.Accuracy)), "encrypted federation (whole test set)",
-            EncryptedColor, LinePattern.Solid, 2.5f, MarkerShape.FilledCircle, 9);
-        Add(series, result.PlaintextFedAvgRounds.Select(r => (r.Round, (double?)r.Test.Accuracy)), "plaintext FedAvg (same partition, per round)",
-            FedAvgColor, LinePattern.Dashed, 2, MarkerShape.FilledSquare, 5);
-        Add(series, result.Rounds.Select(r => (r.Round, r.FederatedAccuracy)), "hospitals' own held-out data (pooled)",
-            HospitalsColor, LinePattern.Solid, 1.5f, MarkerShape.OpenTriangleUp, 10);
-        Add(series, result.Rounds.Select(r => (r.Round, SiteFigures.Worst(r.Sites, s => s.Accuracy, lowest: true)?.Value)),
-            "worst hospital (its own held-out data)", WorstSiteColor, LinePattern.Dotted, 2, MarkerShape.OpenDiamond, 9);
-        return new RunPlotData($"{name}: accuracy per round", "accuracy", series,
+    internal static RunPlotData AccuracyData(string name, FederationSpec spec, SimulationResult result) =>
+        new($"{name}: accuracy per round", "accuracy",
+            Curves(result, m => m.Accuracy, r => r.FederatedAccuracy, s => s.Accuracy, worstIsLowest: true),
             Baselines(("centralised", result.CentralizedBaseline?.Accuracy)), Events(spec, result), RoundTicks(spec, result));
-    }
 
     /// <summary>Log-loss per round, with the same curves, styles and marks as <see cref="AccuracyData"/> (the worst hospital is the highest).</summary>
-    internal static RunPlotData LossData(string name, FederationSpec spec, SimulationResult result)
+    internal static RunPlotData LossData(string name, FederationSpec spec, SimulationResult result) =>
+        new($"{name}: log-loss per round", "log-loss",
+            Curves(result, m => m.LogLoss, r => SiteFigures.Pooled(r.Sites, s => s.LogLoss), s => s.LogLoss, worstIsLowest: false),
+            Baselines(("centralised", result.CentralizedBaseline?.LogLoss)), Events(spec, result), RoundTicks(spec, result));
+
+    /// <summary>The four curves of a metric, in drawing order: encrypted federation, plaintext FedAvg, the hospitals pooled, the worst hospital.</summary>
+    private static List<PlotSeries> Curves(SimulationResult result, Func<EvaluationMetrics, double> onTestSet, Func<SimulationRound, double?> pooled,
+        Func<SiteEvaluation, double> perSite, bool worstIsLowest)
     {
         var series = new List<PlotSeries>();
-        Add(series, result.Rounds.Select(r => (r.Round, r.Test?.LogLoss)), "encrypted federation (whole test set)",
+        Add(series, result.Rounds.Select(r => (r.Round, r.Test is { } m ? onTestSet(m) : (double?)null)), "encrypted federation (whole test set)",
             EncryptedColor, LinePattern.Solid, 2.5f, MarkerShape.FilledCircle, 9);
-        Add(series, result.PlaintextFedAvgRounds.Select(r => (r.Round, (double?)r.Test.LogLoss)), "plaintext FedAvg (same partition, per round)",
+        Add(series, result.PlaintextFedAvgRounds.Select(r => (r.Round, (double?)onTestSet(r.Test))), "plaintext FedAvg (same partition, per round)",
             FedAvgColor, LinePattern.Dashed, 2, MarkerShape.FilledSquare, 5);
-        Add(series, result.Rounds.Select(r => (r.Round, SiteFigures.Pooled(r.Sites, s => s.LogLoss))), "hospitals' own held-out data (pooled)",
+        Add(series, result.Rounds.Select(r => (r.Round, pooled(r))), "hospitals' own held-out data (pooled)",
             HospitalsColor, LinePattern.Solid, 1.5f, MarkerShape.OpenTriangleUp, 10);
-        Add(series, result.Rounds.Select(r => (r.Round, SiteFigures.Worst(r.Sites, s => s.LogLoss, lowest: false)?.Value)),
+        Add(series, result.Rounds.Select(r => (r.Round, SiteFigures.Worst(r.Sites, perSite, worstIsLowest)?.Value)),
             "worst hospital (its own held-out data)", WorstSiteColor, LinePattern.Dotted, 2, MarkerShape.OpenDiamond, 9);
-        return new RunPlotData($"{name}: log-loss per round", "log-loss", series,
-            Baselines(("centralised", result.CentralizedBaseline?.LogLoss)), Events(spec, result), RoundTicks(spec, result));
+        return series;
     }
 
     /// <summary>
