@@ -164,7 +164,8 @@ internal static class RunPlots
             line.LinePattern = pattern;
             line.LineWidth = 1.5f;
             line.LabelText = mark.Label;
-            line.LabelOppositeAxis = true;
+            // Faults are labelled at the top, dropouts and retries at the bottom: a fault and the dropout it causes share a round.
+            line.LabelOppositeAxis = mark.Kind == RoundEventKind.Fault;
             line.LabelFontSize = 10;
             line.LabelBackgroundColor = color.WithAlpha(0.15);
             line.LabelFontColor = Colors.Black;
