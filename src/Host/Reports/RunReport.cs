@@ -198,8 +198,9 @@ public static class RunReport
         line($"| selected hospitals that did not contribute (hospital-rounds) | {rounds.Sum(r => r.Dropouts.Count)} |");
         line($"| retries | {rounds.Sum(RoundColumns.Retries)} |");
         line($"| ignored messages | {rounds.Sum(r => r.IgnoredMessages)} |");
+        // A run that ended before any hospital evaluated (it failed early) has no worst site.
         var worstEver = rounds.Select(r => (r.Round, Worst: SiteFigures.Worst(r.Sites, s => s.Accuracy, lowest: true)))
-            .Where(r => r.Worst is not null).MinBy(r => r.Worst!.Value.Value);
+            .Where(r => r.Worst is not null).OrderBy(r => r.Worst!.Value.Value).FirstOrDefault();
         if (worstEver.Worst is { } lowest)
             line(F($"| lowest accuracy of any hospital in any round | {lowest.Value * 100:F2}% ({lowest.HospitalId}, round {worstEver.Round}) |"));
         line(string.Empty);

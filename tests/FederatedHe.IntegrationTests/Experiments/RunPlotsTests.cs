@@ -83,6 +83,28 @@ public sealed class RunPlotsTests
     }
 
     [Fact]
+    public void A_run_that_ended_before_any_round_still_gets_its_whole_report_saying_it_failed()
+    {
+        var directory = Directory.CreateTempSubdirectory("fedhe-empty-report-").FullName;
+        try
+        {
+            var failed = new SimulationResult(false, "only 1 of 3 hospitals registered within 00:00:30", [], null, null, TimeSpan.FromSeconds(31));
+
+            RunReport.Write(directory, "test", new SimulationOptions { Spec = Spec }, failed);
+
+            var summary = File.ReadAllText(Path.Combine(directory, RunReport.SummaryFile));
+            Assert.Contains("\n**Failed**: only 1 of 3 hospitals registered within 00:00:30.\n", summary, StringComparison.Ordinal);
+            Assert.Contains("| dropouts (hospital-rounds) | 0 |", summary, StringComparison.Ordinal);
+            Assert.Single(File.ReadAllLines(Path.Combine(directory, RunReport.SitesCsv)));
+            Assert.True(File.Exists(Path.Combine(directory, RunReport.AccuracyPng)));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
     public void The_loss_plot_marks_the_worst_hospital_as_the_highest_loss_and_both_plots_are_written_as_PNG()
     {
         var directory = Directory.CreateTempSubdirectory("fedhe-plots-").FullName;

@@ -42,7 +42,7 @@ public sealed class ScheduledKillTests : IDisposable
         inbox.Send(trainer, new EvaluateLocally(3, [0f]));
         inbox.Send(trainer, Train(4));
 
-        Assert.Throws<TimeoutException>(() => inbox.Receive(Silence));
+        AssertSilent(inbox);
     }
 
     [Fact]
@@ -55,7 +55,7 @@ public sealed class ScheduledKillTests : IDisposable
 
         inbox.Send(trainer, new EvaluateLocally(4, [0f]));
 
-        Assert.Throws<TimeoutException>(() => inbox.Receive(Silence));
+        AssertSilent(inbox);
     }
 
     [Fact]
@@ -68,6 +68,14 @@ public sealed class ScheduledKillTests : IDisposable
             inbox.Send(trainer, Train(round));
             Assert.Equal(round, Assert.IsType<TrainLocally>(inbox.Receive(TimeSpan.FromSeconds(5))).Instruction.Round);
         }
+    }
+
+    /// <summary>Nothing reaches the worker (Inbox signals its deadline with a TimeoutException, at times wrapped).</summary>
+    private static void AssertSilent(Inbox inbox)
+    {
+        var thrown = Record.Exception(() => inbox.Receive(Silence));
+        Assert.True(thrown is TimeoutException or AggregateException { InnerException: TimeoutException },
+            thrown is null ? "the worker was sent a message" : thrown.ToString());
     }
 
     public void Dispose() => _system.Terminate().Wait(TimeSpan.FromSeconds(10));
