@@ -79,10 +79,22 @@ public sealed record FederationData(Dataset All, HoldoutSplit Split, IReadOnlyLi
         return Load(spec).ForHospital(HospitalIndex(spec, hospitalId), hospitalId);
     }
 
+    /// <remarks>
+    /// A file that cannot be read fails the node at once (the loader names file, line and column). A readable file that
+    /// cannot be trained on (one class only, columns unlike the common test file's) does not: the hospital registers with
+    /// <see cref="HospitalData.Problem"/>, so that the coordinator stops the whole federation before round 0 naming it,
+    /// instead of the others waiting for a hospital that left.
+    /// </remarks>
     private static HospitalData OwnData(FederationSpec spec, string hospitalId, string file, string key)
     {
-        var own = LoadCsv(file, spec.Data.LabelColumn, key);
-        var (train, evaluation) = Evaluate(own, spec, LoadTestFile(spec), file);
+        var own = LoadCsv(file, spec.Data.LabelColumn, key, requireBothClasses: false);
+        var test = LoadTestFile(spec);
+        var positives = own.Labels.ToArray().Count(label => label == 1);
+        if (positives == 0 || positives == own.SampleCount)
+            return new HospitalData(hospitalId, own, test ?? own, "its training file holds one class only; a training file needs both classes");
+        if (test is not null && own.Schema.FirstDifference(test.Schema) is { } difference)
+            return new HospitalData(hospitalId, own, test, $"its training file does not match the common test file: {difference}");
+        var (train, evaluation) = Evaluate(own, spec, test, file);
         return new HospitalData(hospitalId, train, evaluation);
     }
 

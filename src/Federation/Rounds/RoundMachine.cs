@@ -57,13 +57,24 @@ public sealed class RoundMachine
         return step.Result();
     }
 
-    /// <summary>Why a hospital may not register now, or null: the federation finished, or the threshold key excludes it.</summary>
-    public static string? RegistrationRefusal(RoundMachineState state, string hospitalId)
+    /// <summary>
+    /// Why a hospital may not register now, or null: the federation finished, the threshold key excludes it, or the
+    /// federation has started and the hospital's data cannot be used or are not of the schema the others agreed on.
+    /// </summary>
+    public static string? RegistrationRefusal(RoundMachineState state, string hospitalId, HospitalDataDescription? data = null)
     {
         ArgumentNullException.ThrowIfNull(state);
-        return state.Phase == RoundPhase.Finished
-            ? $"the federation has finished: {state.Outcome?.Status}"
-            : state.KeyGeneration.RegistrationRefusal(hospitalId);
+        if (state.Phase == RoundPhase.Finished)
+            return $"the federation has finished: {state.Outcome?.Status}";
+        if (state.AgreedData is { } agreed && data is not null)
+        {
+            if (data.Problem is { } problem)
+                return $"{hospitalId} cannot take part: {problem}";
+            if (data.FirstDifference(agreed, []) is { } difference)
+                return $"{hospitalId}'s data do not match the federation's: {difference}";
+        }
+
+        return state.KeyGeneration.RegistrationRefusal(hospitalId);
     }
 
     /// <summary>One step: the next state and the commands to carry out.</summary>
@@ -84,7 +95,7 @@ public sealed class RoundMachine
 
         switch (message)
         {
-            case HospitalRegistered registered: Register(step, registered.HospitalId, registered.Origin); break;
+            case HospitalRegistered registered: Register(step, registered.HospitalId, registered.Origin, registered.Data); break;
             case HospitalLeft left: Leave(step, left); break;
             case HospitalUnreachable unreachable: MarkReachability(step, unreachable.HospitalId, reachable: false); break;
             case HospitalReachable reachable: MarkReachability(step, reachable.HospitalId, reachable: true); break;
@@ -106,13 +117,25 @@ public sealed class RoundMachine
         return step.Result();
     }
 
-    private void Register(Step step, string hospitalId, string? origin)
+    private void Register(Step step, string hospitalId, string? origin, HospitalDataDescription? data)
     {
-        step.State = step.State with { Hospitals = step.State.Hospitals.SetItem(hospitalId, true) };
+        step.State = step.State with
+        {
+            Hospitals = step.State.Hospitals.SetItem(hospitalId, true),
+            DataDescriptions = data is null ? step.State.DataDescriptions : step.State.DataDescriptions.SetItem(hospitalId, data),
+        };
         step.Decide(step.State.Round, $"registered {hospitalId}{(origin is null ? string.Empty : $" from {origin}")} ({step.State.Hospitals.Count} hospitals)");
         var phase = step.State.Phase;
         if (phase == RoundPhase.Registering)
         {
+            // A hospital that cannot use its file stops the federation before anything is trained; waiting for it would
+            // only end in a round that never gathers its quorum.
+            if (data?.Problem is { } problem)
+            {
+                Finish(step, succeeded: false, $"{hospitalId} cannot take part: {problem}");
+                return;
+            }
+
             TryStartFederation(step);
             return;
         }
@@ -141,7 +164,20 @@ public sealed class RoundMachine
         if (state.Recovering || state.Phase != RoundPhase.Registering || state.Hospitals.Count < _settings.MinHospitals)
             return;
 
+        // The preflight: hospitals whose files differ in columns, their order or the label would standardise and train on
+        // different features, so the federation does not start; the schema most hospitals hold is taken as the intended one.
+        var described = state.DataDescriptions.Where(d => state.Hospitals.ContainsKey(d.Key)).ToDictionary(d => d.Key, d => d.Value, StringComparer.Ordinal);
+        var (agreed, disagreements) = HospitalDataDescription.Compare(described);
+        if (disagreements.Count > 0)
+        {
+            Finish(step, succeeded: false, "the hospitals' data do not agree, so the federation does not start: "
+                + string.Join("; ", disagreements.Select(d => $"{d.HospitalId}'s {d.Difference}")));
+            return;
+        }
+
         step.Emit(new CancelTimer(TimerKind.Registration));
+        step.State = step.State with { AgreedData = agreed };
+        state = step.State;
         step.State = state with { Phase = RoundPhase.KeyGeneration };
         var context = KeyContext(step.State);
         ApplyKeyStep(step, state.ResumeAfter is null ? state.KeyGeneration.Begin(context) : state.KeyGeneration.Resume(context));

@@ -136,6 +136,8 @@ internal static class NodeCommand
                 FederationNode.StartHospital(system, federation, crypto!, hospitalData!, faults?.DecorateTrainer(federation.Faults.TrainingDelay),
                     tls?.Identity, tls?.Trust);
                 AnsiConsole.MarkupLine($"{Markup.Escape(nodeId)} up at {Akka.Cluster.Cluster.Get(system).SelfAddress} with {hospitalData!.Train.SampleCount} training samples");
+                if (hospitalData.Problem is { } problem)
+                    AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(nodeId)} {Markup.Escape(problem)}: it registers only to have the coordinator stop the federation[/]");
             }
 
             using var stopFaultControl = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
