@@ -83,6 +83,8 @@ internal sealed partial class HospitalActor
         else
         {
             _log.Error("{0}: the coordinator refused registration: {1}", _data.HospitalId, response.Reason);
+            // A refusal is final (the hospital does not ask again): the hosting process stops, with the coordinator's reason.
+            Context.System.EventStream.Publish(new FederationFinished(0, false, $"the coordinator refused registration: {response.Reason}"));
         }
     }
 }

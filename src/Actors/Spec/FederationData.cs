@@ -116,7 +116,7 @@ public sealed record FederationData(Dataset All, HoldoutSplit Split, IReadOnlyLi
     {
         var files = spec.Data.HospitalFiles;
         var test = LoadTestFile(spec);
-        var own = files.Select((file, i) => LoadCsv(file, spec.Data.LabelColumn, $"{FederationSpecKeys.HospitalFiles}[{i}]")).ToList();
+        var own = files.Select((file, i) => LoadHospitalCsv(file, spec.Data.LabelColumn, i)).ToList();
 
         // Compared before round 0: hospitals whose columns differ would standardise and train on different features.
         var reference = own[0].Schema;
@@ -130,6 +130,20 @@ public sealed record FederationData(Dataset All, HoldoutSplit Split, IReadOnlyLi
         var trainAll = Concatenate(train, "hospitals' training data");
         var testAll = test ?? Concatenate(evaluation, "hospitals' held-out data");
         return new FederationData(Concatenate(own, "hospitals' files"), new HoldoutSplit(trainAll, testAll), train, evaluation);
+    }
+
+    // A hospital's file refused by the loader (one class, a bad cell) is named by its hospital as well as its file, line and column.
+    private static Dataset LoadHospitalCsv(string file, string? labelColumn, int index)
+    {
+        var key = $"{FederationSpecKeys.HospitalFiles}[{index}]";
+        try
+        {
+            return LoadCsv(file, labelColumn, key);
+        }
+        catch (DatasetFormatException exception)
+        {
+            throw new FederationSpecException(null, null, key, $"{FederationSpec.HospitalId(index)}'s file: {exception.Message}", exception);
+        }
     }
 
     /// <summary>

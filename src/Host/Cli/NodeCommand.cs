@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.CompilerServices;
 using Akka.Actor;
 using Akka.Configuration;
 using FederatedHe.Actors.Configuration;
@@ -123,7 +124,8 @@ internal static class NodeCommand
             }
 
             using var system = NodeTransport.Start(effective, tls, OnRefused);
-            system.ActorOf(Props.Create(() => new NodeProgress(finished)), "node-progress");
+            var failure = new StrongBox<string?>();
+            system.ActorOf(Props.Create(() => new NodeProgress(finished, failure)), "node-progress");
 
             if (nodeRole == FederationRoles.Aggregator)
             {
@@ -153,6 +155,9 @@ internal static class NodeCommand
             cancellationToken.ThrowIfCancellationRequested();
             if (untrustedSeed is not null)
                 throw new TlsConfigurationException(nodeId, untrustedSeed);
+            // Why the federation failed, in the one line every node prints (e.g. the preflight naming a hospital and column).
+            if (!succeeded && failure.Value is { } why)
+                Program.WriteError($"{nodeId}: the federation failed: {why}");
             return succeeded ? 0 : 1;
         });
         return command;
@@ -195,7 +200,7 @@ internal static class NodeCommand
     /// <summary>Prints the coordinator's rounds (on the aggregator) and notices the federation's end (on every node).</summary>
     private sealed class NodeProgress : ReceiveActor
     {
-        public NodeProgress(TaskCompletionSource<bool> finished)
+        public NodeProgress(TaskCompletionSource<bool> finished, StrongBox<string?> failure)
         {
             // For people; `fedhe cluster up` follows the milestone lines (NodeProgressLine) written after each.
             Receive<RoundStarted>(r => Milestone(r,
@@ -205,8 +210,15 @@ internal static class NodeCommand
             Receive<RoundCompleted>(r => Milestone(r,
                 $"round {r.RoundId}: {r.Contributors.Count} updates, {r.Dropouts.Count} dropouts, {r.Attempts} attempts" +
                 (r.Evaluation is { } e ? $", hospitals report accuracy {e.Accuracy:P2}" : string.Empty)));
-            Receive<FederationCompleted>(c => finished.TrySetResult(c.Succeeded));
-            Receive<FederationFinished>(f => finished.TrySetResult(f.Succeeded));
+            Receive<FederationCompleted>(c => Finish(c.Succeeded, c.Status));
+            Receive<FederationFinished>(f => Finish(f.Succeeded, f.Status));
+
+            void Finish(bool succeeded, string status)
+            {
+                if (!succeeded && !finished.Task.IsCompleted)
+                    failure.Value ??= status;
+                finished.TrySetResult(succeeded);
+            }
         }
 
         private static void Milestone(IFederationEvent federationEvent, string text)
