@@ -6,7 +6,7 @@ set -euo pipefail
 rounds="${1:-1000}"
 work="${2:-$(mktemp -d -t fedhe-long-run-XXXXXX)}"
 repo="$(cd "$(dirname "$0")/../.." && pwd)"
-fedhe="$repo/src/Host/bin/Release/net10.0/fedhe"
+fedhe="${FEDHE:-$repo/src/Host/bin/Release/net10.0/fedhe}"
 mkdir -p "$work"
 start=$(date +%s.%N)
 "$fedhe" simulate --rounds "$rounds" --out "$work/runs" >"$work/output.txt" 2>&1
