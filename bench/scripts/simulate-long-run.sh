@@ -15,7 +15,7 @@ start=$(date +%s.%N)
 "$fedhe" simulate --rounds "$rounds" --out "$work/runs" "$@" >"$work/output.txt" 2>&1
 end=$(date +%s.%N)
 csv="$(ls -d "$work"/runs/*/ | head -1)rounds.csv"
-# round_ms is the coordinator's wall time of each round (round 0, the feature statistics, included).
+# round_ms is the coordinator's wall time of each training round (rounds.csv holds rounds 1…R; round 0 is not in it).
 column=$(head -1 "$csv" | tr ',' '\n' | grep -nx round_ms | cut -d: -f1)
 rounds_s=$(tail -n +2 "$csv" | cut -d, -f"$column" | awk '{ s += $1 } END { printf "%.1f", s / 1000 }')
 wall_s=$(echo "$end - $start" | bc -l)
