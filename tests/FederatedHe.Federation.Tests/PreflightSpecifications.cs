@@ -90,20 +90,33 @@ public sealed class PreflightSpecifications
     }
 
     [Fact]
-    public void A_hospital_that_cannot_use_its_file_stops_the_federation_as_it_registers_naming_it_and_the_problem()
+    public void A_hospital_that_cannot_use_its_file_stops_the_federation_before_round_zero_naming_it_and_the_problem_once_all_have_registered()
     {
         var driver = new MachineDriver();
         RegisterWith(driver, "hospital-1", Schema());
-
         RegisterWith(driver, "hospital-2", Schema(problem: "its training file holds one class only; a training file needs both classes"));
+        Assert.Equal(RoundPhase.Registering, driver.State.Phase); // the others still register, so that every node hears why
+
+        RegisterWith(driver, "hospital-3", Schema());
 
         Assert.Equal(RoundPhase.Finished, driver.State.Phase);
         var finished = driver.Single<FinishFederation>();
         Assert.Equal((false, "hospital-2 cannot take part: its training file holds one class only; a training file needs both classes"),
             (finished.Succeeded, finished.Status));
-        Assert.Contains("hospital-2", finished.Hospitals);
+        Assert.Equal(Hospitals(3), finished.Hospitals);
         Assert.Empty(driver.History.OfType<RequestUpdates>());
         Assert.Contains(CancelAllTimers.Instance, driver.Last);
+    }
+
+    [Fact]
+    public void A_hospital_problem_is_the_reason_given_when_the_registration_timer_fires_before_all_have_registered()
+    {
+        var driver = new MachineDriver();
+        RegisterWith(driver, "hospital-2", Schema(problem: "its training file holds one class only"));
+
+        driver.On(new TimerFired(new RoundTimer(TimerKind.Registration, 0, 0)));
+
+        Assert.Equal("hospital-2 cannot take part: its training file holds one class only", driver.Single<FinishFederation>().Status);
     }
 
     [Fact]

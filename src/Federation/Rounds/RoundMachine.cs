@@ -128,13 +128,10 @@ public sealed class RoundMachine
         var phase = step.State.Phase;
         if (phase == RoundPhase.Registering)
         {
-            // A hospital that cannot use its file stops the federation before anything is trained; waiting for it would
-            // only end in a round that never gathers its quorum.
+            // A hospital that cannot use its file keeps the federation from starting; the others still register, so
+            // that every node hears why when the registrations are in (or the registration timer fires).
             if (data?.Problem is { } problem)
-            {
-                Finish(step, succeeded: false, $"{hospitalId} cannot take part: {problem}");
-                return;
-            }
+                step.Decide(0, $"{hospitalId} cannot take part: {problem}; the federation will not start");
 
             TryStartFederation(step);
             return;
@@ -167,6 +164,12 @@ public sealed class RoundMachine
         // The preflight: hospitals whose files differ in columns, their order or the label would standardise and train on
         // different features, so the federation does not start; the schema most hospitals hold is taken as the intended one.
         var described = state.DataDescriptions.Where(d => state.Hospitals.ContainsKey(d.Key)).ToDictionary(d => d.Key, d => d.Value, StringComparer.Ordinal);
+        if (DataProblems(state) is { } problems)
+        {
+            Finish(step, succeeded: false, problems);
+            return;
+        }
+
         var (agreed, disagreements) = HospitalDataDescription.Compare(described);
         if (disagreements.Count > 0)
         {
@@ -181,6 +184,16 @@ public sealed class RoundMachine
         step.State = state with { Phase = RoundPhase.KeyGeneration };
         var context = KeyContext(step.State);
         ApplyKeyStep(step, state.ResumeAfter is null ? state.KeyGeneration.Begin(context) : state.KeyGeneration.Resume(context));
+    }
+
+    /// <summary>What the registered hospitals that cannot use their files said, as one sentence, or null when none did.</summary>
+    private static string? DataProblems(RoundMachineState state)
+    {
+        var problems = state.DataDescriptions
+            .Where(d => d.Value.Problem is not null && state.Hospitals.ContainsKey(d.Key))
+            .Select(d => $"{d.Key} cannot take part: {d.Value.Problem}")
+            .ToList();
+        return problems.Count == 0 ? null : string.Join("; ", problems);
     }
 
     /// <summary>Takes a key-generation step; when it completes the phase, the federation starts or resumes.</summary>
@@ -383,8 +396,8 @@ public sealed class RoundMachine
         switch (timer.Kind)
         {
             case TimerKind.Registration when state.Phase == RoundPhase.Registering:
-                Finish(step, succeeded: false,
-                    $"only {state.Hospitals.Count} of {_settings.MinHospitals} hospitals registered within {_settings.RegistrationTimeout}");
+                Finish(step, succeeded: false, DataProblems(state)
+                    ?? $"only {state.Hospitals.Count} of {_settings.MinHospitals} hospitals registered within {_settings.RegistrationTimeout}");
                 break;
             case TimerKind.KeyGeneration when state.Phase == RoundPhase.KeyGeneration:
                 ApplyKeyStep(step, state.KeyGeneration.TimedOut(KeyContext(state)));

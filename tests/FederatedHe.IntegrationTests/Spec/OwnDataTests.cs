@@ -146,7 +146,9 @@ public sealed partial class OwnDataTests(ITestOutputHelper output) : IDisposable
                 var error = Assert.Single(node.Output.Split('\n'), line => line.StartsWith("error: ", StringComparison.Ordinal));
                 Assert.Contains(expected, error, StringComparison.Ordinal);
                 Assert.DoesNotContain("round 0 started", node.Output, StringComparison.Ordinal);
-                Assert.DoesNotContain("   at ", node.Output, StringComparison.Ordinal); // no stack trace
+                // No stack trace of ours (Akka.Remote's shutdown disassociation warnings still carry one in some runs: issue 14 item 8).
+                Assert.DoesNotContain("   at FederatedHe.", node.Output, StringComparison.Ordinal);
+                Assert.DoesNotContain("Unhandled exception", node.Output, StringComparison.Ordinal);
             }
         }
         finally
