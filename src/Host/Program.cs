@@ -28,6 +28,7 @@ public static class Program
             TrainCommand.Create(),
             PredictCommand.Create(),
             EvaluateCommand.Create(),
+            RunsCommand.Create(),
         };
 
         using var termination = new ProcessTermination();

@@ -16,7 +16,7 @@ namespace FederatedHe.Actors.Hospitals;
 internal sealed partial class HospitalActor
 {
     /// <summary>The file name of a hospital's final model, in the model directory.</summary>
-    public static string FinalModelFileName(string hospitalId) => $"{hospitalId}.fedhe-model.json";
+    public static string FinalModelFileName(string hospitalId) => Spec.FederationSpec.ModelFileName(hospitalId);
 
     private FeatureStatistics? _globalStatistics;
     private ClientEvaluation? _lastEvaluation;

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using FederatedHe.Actors.Protocol;
 using FederatedHe.Actors.Security;
 using static FederatedHe.Actors.Protocol.FederationProtocol;
 
@@ -35,7 +36,8 @@ internal sealed partial class HospitalActor
             return;
         if (++_registrationAttempts % 15 == 0)
             _log.Warning("{0}: no answer from the coordinator after {1} registration attempts; still trying", _data.HospitalId, _registrationAttempts);
-        _coordinator.Tell(new RegisterHospital(_data.HospitalId, _parameterSetId));
+        // The schema (never values) travels with the registration, for the coordinator's preflight before round 0.
+        _coordinator.Tell(new RegisterHospital(_data.HospitalId, _parameterSetId, DataDescription.Of(_data.Train.Schema, _data.Problem)));
         Timers.StartSingleTimer(RegistrationTimerKey, Register.Instance, RegistrationRetry);
     }
 
@@ -81,6 +83,8 @@ internal sealed partial class HospitalActor
         else
         {
             _log.Error("{0}: the coordinator refused registration: {1}", _data.HospitalId, response.Reason);
+            // A refusal is final (the hospital does not ask again): the hosting process stops, with the coordinator's reason.
+            Context.System.EventStream.Publish(new FederationFinished(0, false, $"the coordinator refused registration: {response.Reason}"));
         }
     }
 }

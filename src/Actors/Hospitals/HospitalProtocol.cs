@@ -31,7 +31,12 @@ public sealed record HospitalCrypto(CkksParameters Parameters, CkksKeyMaterial? 
 /// <param name="HospitalId">The hospital's id in the federation's roster.</param>
 /// <param name="Train">The hospital's training partition, unscaled (global statistics scale it).</param>
 /// <param name="Evaluation">The hospital's own held-out data for evaluating global models.</param>
-public sealed record HospitalData(string HospitalId, Dataset Train, Dataset Evaluation);
+/// <param name="Problem">
+/// Why the hospital's own file cannot be used (one class only, columns unlike the common test file's), in words made of
+/// column names and fixed text, never values: the hospital registers with it so that the coordinator stops the federation
+/// before round 0 naming it, rather than the hospital leaving and the federation waiting for it. Null when the data are usable.
+/// </param>
+public sealed record HospitalData(string HospitalId, Dataset Train, Dataset Evaluation, string? Problem = null);
 
 /// <summary>
 /// How a hospital trains: the model, the round policy (whose <c>ConfigureFit</c> hook gives each round's local

@@ -43,6 +43,9 @@ public sealed record FederationSpec(
     /// <summary>The id of the hospital that holds partition <paramref name="index"/> (from 0).</summary>
     public static string HospitalId(int index) => $"hospital-{index + 1}";
 
+    /// <summary>The file name of a hospital's final model file in its model directory (<see cref="HospitalNodeSpec.EffectiveModelDirectory"/>).</summary>
+    public static string ModelFileName(string hospitalId) => $"{hospitalId}.fedhe-model.json";
+
     /// <summary>The quorum in force: the configured one, or every hospital but one (at least 1).</summary>
     public int EffectiveQuorum => Federation.Quorum ?? Math.Max(1, Federation.Hospitals - 1);
 

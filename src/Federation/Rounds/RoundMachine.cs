@@ -57,13 +57,24 @@ public sealed class RoundMachine
         return step.Result();
     }
 
-    /// <summary>Why a hospital may not register now, or null: the federation finished, or the threshold key excludes it.</summary>
-    public static string? RegistrationRefusal(RoundMachineState state, string hospitalId)
+    /// <summary>
+    /// Why a hospital may not register now, or null: the federation finished, the threshold key excludes it, or the
+    /// federation has started and the hospital's data cannot be used or are not of the schema the others agreed on.
+    /// </summary>
+    public static string? RegistrationRefusal(RoundMachineState state, string hospitalId, HospitalDataDescription? data = null)
     {
         ArgumentNullException.ThrowIfNull(state);
-        return state.Phase == RoundPhase.Finished
-            ? $"the federation has finished: {state.Outcome?.Status}"
-            : state.KeyGeneration.RegistrationRefusal(hospitalId);
+        if (state.Phase == RoundPhase.Finished)
+            return $"the federation has finished: {state.Outcome?.Status}";
+        if (state.AgreedData is { } agreed && data is not null)
+        {
+            if (data.Problem is { } problem)
+                return $"{hospitalId} cannot take part: {problem}";
+            if (data.FirstDifference(agreed, []) is { } difference)
+                return $"{hospitalId}'s data do not match the federation's: {difference}";
+        }
+
+        return state.KeyGeneration.RegistrationRefusal(hospitalId);
     }
 
     /// <summary>One step: the next state and the commands to carry out.</summary>
@@ -84,7 +95,7 @@ public sealed class RoundMachine
 
         switch (message)
         {
-            case HospitalRegistered registered: Register(step, registered.HospitalId, registered.Origin); break;
+            case HospitalRegistered registered: Register(step, registered.HospitalId, registered.Origin, registered.Data); break;
             case HospitalLeft left: Leave(step, left); break;
             case HospitalUnreachable unreachable: MarkReachability(step, unreachable.HospitalId, reachable: false); break;
             case HospitalReachable reachable: MarkReachability(step, reachable.HospitalId, reachable: true); break;
@@ -106,13 +117,22 @@ public sealed class RoundMachine
         return step.Result();
     }
 
-    private void Register(Step step, string hospitalId, string? origin)
+    private void Register(Step step, string hospitalId, string? origin, HospitalDataDescription? data)
     {
-        step.State = step.State with { Hospitals = step.State.Hospitals.SetItem(hospitalId, true) };
+        step.State = step.State with
+        {
+            Hospitals = step.State.Hospitals.SetItem(hospitalId, true),
+            DataDescriptions = data is null ? step.State.DataDescriptions : step.State.DataDescriptions.SetItem(hospitalId, data),
+        };
         step.Decide(step.State.Round, $"registered {hospitalId}{(origin is null ? string.Empty : $" from {origin}")} ({step.State.Hospitals.Count} hospitals)");
         var phase = step.State.Phase;
         if (phase == RoundPhase.Registering)
         {
+            // A hospital that cannot use its file keeps the federation from starting; the others still register, so
+            // that every node hears why when the registrations are in (or the registration timer fires).
+            if (data?.Problem is { } problem)
+                step.Decide(0, $"{hospitalId} cannot take part: {problem}; the federation will not start");
+
             TryStartFederation(step);
             return;
         }
@@ -141,11 +161,40 @@ public sealed class RoundMachine
         if (state.Recovering || state.Phase != RoundPhase.Registering || state.Hospitals.Count < _settings.MinHospitals)
             return;
 
+        // The preflight: hospitals whose files differ in columns, their order or the label would standardise and train on
+        // different features, so the federation does not start; the schema most hospitals hold is taken as the intended one.
+        var described = state.DataDescriptions.Where(d => state.Hospitals.ContainsKey(d.Key)).ToDictionary(d => d.Key, d => d.Value, StringComparer.Ordinal);
+        if (DataProblems(state) is { } problems)
+        {
+            Finish(step, succeeded: false, problems);
+            return;
+        }
+
+        var (agreed, disagreements) = HospitalDataDescription.Compare(described);
+        if (disagreements.Count > 0)
+        {
+            Finish(step, succeeded: false, "the hospitals' data do not agree, so the federation does not start: "
+                + string.Join("; ", disagreements.Select(d => $"{d.HospitalId}'s {d.Difference}")));
+            return;
+        }
+
         step.Emit(new CancelTimer(TimerKind.Registration));
+        step.State = step.State with { AgreedData = agreed };
+        state = step.State;
         step.State = state with { Phase = RoundPhase.KeyGeneration };
         step.Emit(new Publish(new KeyGenerationStarted(state.ResumeAfter ?? 0, state.Hospitals.Count)));
         var context = KeyContext(step.State);
         ApplyKeyStep(step, state.ResumeAfter is null ? state.KeyGeneration.Begin(context) : state.KeyGeneration.Resume(context));
+    }
+
+    /// <summary>What the registered hospitals that cannot use their files said, as one sentence, or null when none did.</summary>
+    private static string? DataProblems(RoundMachineState state)
+    {
+        var problems = state.DataDescriptions
+            .Where(d => d.Value.Problem is not null && state.Hospitals.ContainsKey(d.Key))
+            .Select(d => $"{d.Key} cannot take part: {d.Value.Problem}")
+            .ToList();
+        return problems.Count == 0 ? null : string.Join("; ", problems);
     }
 
     /// <summary>Takes a key-generation step; when it completes the phase, the federation starts or resumes.</summary>
@@ -348,8 +397,8 @@ public sealed class RoundMachine
         switch (timer.Kind)
         {
             case TimerKind.Registration when state.Phase == RoundPhase.Registering:
-                Finish(step, succeeded: false,
-                    $"only {state.Hospitals.Count} of {_settings.MinHospitals} hospitals registered within {_settings.RegistrationTimeout}");
+                Finish(step, succeeded: false, DataProblems(state)
+                    ?? $"only {state.Hospitals.Count} of {_settings.MinHospitals} hospitals registered within {_settings.RegistrationTimeout}");
                 break;
             case TimerKind.KeyGeneration when state.Phase == RoundPhase.KeyGeneration:
                 ApplyKeyStep(step, state.KeyGeneration.TimedOut(KeyContext(state)));

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Runtime.CompilerServices;
 using Akka.Actor;
 using Akka.Configuration;
 using FederatedHe.Actors.Configuration;
@@ -143,7 +144,8 @@ internal static class NodeCommand
                 lock (seen)
                     seen.Add((e, clock.Elapsed));
             };
-            system.ActorOf(Props.Create(() => new NodeProgress(finished, onEvent)), "node-progress");
+            var failure = new StrongBox<string?>();
+            system.ActorOf(Props.Create(() => new NodeProgress(finished, onEvent, failure)), "node-progress");
 
             if (nodeRole == FederationRoles.Aggregator)
             {
@@ -156,6 +158,8 @@ internal static class NodeCommand
                 FederationNode.StartHospital(system, federation, crypto!, hospitalData!, faults?.DecorateTrainer(federation, nodeId),
                     tls?.Identity, tls?.Trust);
                 AnsiConsole.MarkupLine($"{Markup.Escape(nodeId)} up at {Akka.Cluster.Cluster.Get(system).SelfAddress} with {hospitalData!.Train.SampleCount} training samples");
+                if (hospitalData.Problem is { } problem)
+                    AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(nodeId)} {Markup.Escape(problem)}: it registers only to have the coordinator stop the federation[/]");
             }
 
             using var stopFaultControl = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -178,6 +182,9 @@ internal static class NodeCommand
             cancellationToken.ThrowIfCancellationRequested();
             if (untrustedSeed is not null)
                 throw new TlsConfigurationException(nodeId, untrustedSeed);
+            // Why the federation failed, in the one line every node prints (e.g. the preflight naming a hospital and column).
+            if (!succeeded && failure.Value is { } why)
+                Program.WriteError($"{nodeId}: the federation failed: {why}");
             return succeeded ? 0 : 1;
         });
         return command;
@@ -239,7 +246,7 @@ internal static class NodeCommand
     {
         private readonly Action<IFederationEvent> _seen;
 
-        public NodeProgress(TaskCompletionSource<bool> finished, Action<IFederationEvent> seen)
+        public NodeProgress(TaskCompletionSource<bool> finished, Action<IFederationEvent> seen, StrongBox<string?> failure)
         {
             _seen = seen;
             // For people; `fedhe cluster up` follows the milestone lines (NodeProgressLine) written after each.
@@ -257,9 +264,16 @@ internal static class NodeCommand
             {
                 _seen(c);
                 Console.Out.WriteLine(NodeProgressLine.Format(c));
-                finished.TrySetResult(c.Succeeded);
+                Finish(c.Succeeded, c.Status);
             });
-            Receive<FederationFinished>(f => finished.TrySetResult(f.Succeeded));
+            Receive<FederationFinished>(f => Finish(f.Succeeded, f.Status));
+
+            void Finish(bool succeeded, string status)
+            {
+                if (!succeeded && !finished.Task.IsCompleted)
+                    failure.Value ??= status;
+                finished.TrySetResult(succeeded);
+            }
         }
 
         private void Milestone(IFederationEvent federationEvent, string text)
