@@ -46,6 +46,9 @@ public static class FederationEvents
         FederatedEvaluation? Evaluation,
         FederationProtocol.HospitalTimings Timings) : IFederationEvent
     {
+        /// <summary>The differential privacy spent once this round is released (ε, δ, budget), or null without DP.</summary>
+        public FederatedHe.Federation.Rounds.PrivacySpent? Privacy { get; init; }
+
         /// <summary>Ciphertext bytes per plaintext value of one hospital's update.</summary>
         public double CiphertextBytesPerValue =>
             Contributors.Count == 0 ? 0 : (double)CiphertextBytesReceived / Contributors.Count / VectorLength;

@@ -96,6 +96,9 @@ public sealed record RoundCompleted(
 {
     /// <summary>Collection attempts beyond the first.</summary>
     public int Retries => Attempts - 1;
+
+    /// <summary>The differential privacy spent once this round is released, or null without a privacy budget (and in round 0).</summary>
+    public PrivacySpent? Privacy { get; init; }
 }
 
 /// <summary>A round could not be aggregated within its attempts; the federation stops.</summary>

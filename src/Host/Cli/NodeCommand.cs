@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using Akka.Actor;
 using Akka.Configuration;
@@ -202,8 +203,13 @@ internal static class NodeCommand
                 $"round {a.RoundId} aggregate distributed to {a.Recipients.Count} hospitals"));
             Receive<RoundCompleted>(r => Milestone(r,
                 $"round {r.RoundId}: {r.Contributors.Count} updates, {r.Dropouts.Count} dropouts, {r.Attempts} attempts" +
-                (r.Evaluation is { } e ? $", hospitals report accuracy {e.Accuracy:P2}" : string.Empty)));
-            Receive<FederationCompleted>(c => finished.TrySetResult(c.Succeeded));
+                (r.Evaluation is { } e ? $", hospitals report accuracy {e.Accuracy:P2}" : string.Empty) +
+                (r.Privacy is { } p ? string.Create(CultureInfo.InvariantCulture, $", privacy spent ε={p.Epsilon:0.###} of {p.TargetEpsilon:0.###}") : string.Empty)));
+            Receive<FederationCompleted>(c =>
+            {
+                AnsiConsole.MarkupLine($"federation {(c.Succeeded ? "finished" : "failed")} at round {c.RoundId}: {Markup.Escape(c.Status)}");
+                finished.TrySetResult(c.Succeeded);
+            });
             Receive<FederationFinished>(f => finished.TrySetResult(f.Succeeded));
         }
 

@@ -67,7 +67,7 @@ internal sealed class RoundWindow(int totalRounds, int capacity = RoundWindow.De
     private readonly Queue<SimulationRound> _recent = new();
 
     /// <summary>Headers of the table's columns; times are per round and in milliseconds.</summary>
-    public static readonly string[] Headers = ["round", "acc %", "loss", "AUC", "hosp", "drop", "train ms", "HE ms", "Δ plain"];
+    public static readonly string[] Headers = ["round", "acc %", "loss", "AUC", "hosp", "drop", "train ms", "HE ms", "Δ plain", "ε"];
 
     /// <summary>The run's progress and pace.</summary>
     public RoundClock Clock { get; } = new(totalRounds);
@@ -104,7 +104,8 @@ internal sealed class RoundWindow(int totalRounds, int capacity = RoundWindow.De
                 round.Dropouts.Count.ToString(CultureInfo.InvariantCulture),
                 round.TrainingMs.ToString("F1", CultureInfo.InvariantCulture),
                 (round.EncryptionMs + round.AggregationMs + round.DecryptionMs).ToString("F1", CultureInfo.InvariantCulture),
-                RoundText.Number(round.ModelErrorVersusPlaintextFedAvg, "0.0E+00"));
+                RoundText.Number(round.ModelErrorVersusPlaintextFedAvg, "0.0E+00"),
+                RoundText.Number(round.Privacy?.Epsilon, "0.###"));
         }
         return table;
     }
@@ -122,7 +123,7 @@ internal sealed class RoundWindow(int totalRounds, int capacity = RoundWindow.De
     public IRenderable Build() => new Rows(
         new Markup(ProgressMarkup()),
         BuildTable(),
-        new Markup($"[grey]last {Capacity} rounds; HE = encrypt + aggregate + decrypt; Δ plain vs plaintext FedAvg[/]"));
+        new Markup($"[grey]last {Capacity} rounds; HE = encrypt + aggregate + decrypt; Δ plain vs plaintext FedAvg; ε spent (with fedhe.privacy)[/]"));
 }
 
 /// <summary>
@@ -137,7 +138,7 @@ internal sealed class PlainRoundLog(TextWriter output, int totalRounds)
     private static readonly (string Name, int Width)[] Columns =
     [
         ("round", 5), ("accuracy", 9), ("log_loss", 9), ("auc", 7), ("hospitals", 10), ("train_ms", 9), ("encrypt_ms", 11),
-        ("aggregate_ms", 13), ("decrypt_ms", 11), ("bytes_per_param", 16), ("model_error", 12), ("elapsed", 9), ("eta", 9), ("dropouts", 0),
+        ("aggregate_ms", 13), ("decrypt_ms", 11), ("bytes_per_param", 16), ("model_error", 12), ("elapsed", 9), ("eta", 9), ("epsilon", 9), ("dropouts", 0),
     ];
 
     private readonly RoundClock _clock = new(totalRounds);
@@ -164,6 +165,7 @@ internal sealed class PlainRoundLog(TextWriter output, int totalRounds)
             RoundText.Number(round.ModelErrorVersusPlaintextFedAvg, "0.00E+00"),
             RoundClock.Format(_clock.Elapsed),
             RoundClock.Format(_clock.Remaining),
+            RoundText.Number(round.Privacy?.Epsilon, "0.###"),
             round.Dropouts.Count == 0 ? "-" : string.Join(",", round.Dropouts),
         ];
         output.WriteLine(string.Concat(cells.Select((cell, i) => cell.PadLeft(Columns[i].Width == 0 ? cell.Length + 1 : Columns[i].Width))));

@@ -32,7 +32,8 @@ public static class NodeProgressLine
         {
             RoundStarted started => new(RoundStartedEvent, started.RoundId, Attempt: started.Attempt),
             AggregateDistributed distributed => new(AggregateDistributedEvent, distributed.RoundId),
-            RoundCompleted completed => new(RoundCompletedEvent, completed.RoundId, completed.Contributors.Count, completed.Dropouts.Count),
+            RoundCompleted completed => new(RoundCompletedEvent, completed.RoundId, completed.Contributors.Count, completed.Dropouts.Count,
+                Epsilon: completed.Privacy?.Epsilon),
             _ => null,
         };
         return milestone is null ? null : Prefix + JsonSerializer.Serialize(milestone, Json);
@@ -61,5 +62,6 @@ public static class NodeProgressLine
     /// <param name="Contributors">Completed rounds: the updates aggregated.</param>
     /// <param name="Dropouts">Completed rounds: the hospitals that did not contribute.</param>
     /// <param name="Attempt">Started rounds: the collection attempt (1 = first).</param>
-    public sealed record Milestone(string Event, int Round, int? Contributors = null, int? Dropouts = null, int? Attempt = null);
+    /// <param name="Epsilon">Completed rounds with differential privacy: the ε spent once the round was released.</param>
+    public sealed record Milestone(string Event, int Round, int? Contributors = null, int? Dropouts = null, int? Attempt = null, double? Epsilon = null);
 }

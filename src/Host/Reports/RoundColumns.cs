@@ -34,6 +34,8 @@ internal static class RoundColumns
         new("decryption_ms", r => r.DecryptionMs),
         new("model_error_vs_plaintext_fedavg", r => r.ModelErrorVersusPlaintextFedAvg),
         new("aggregate_ckks_error", r => r.AggregateCkksError),
+        // Differential privacy spent once the round was released (fedhe.privacy; empty without DP).
+        new("epsilon", r => r.Privacy?.Epsilon),
     ];
 
     /// <summary>Ciphertext bytes through the aggregator in a round: updates received plus aggregates sent.</summary>

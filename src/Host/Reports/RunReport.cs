@@ -144,6 +144,8 @@ public static class RunReport
              (spec.Crypto.Mode == FederatedHe.Actors.Configuration.KeyMode.Threshold ? $" ({spec.EffectiveThreshold}-of-{spec.Federation.Hospitals})" : string.Empty));
         if (spec.Faults.Schedule.Count > 0)
             line($"- fault schedule: {string.Join("; ", spec.Faults.Schedule.Select(FaultNames.Describe))}");
+        if (PrivacyLine(spec, rounds) is { } privacy)
+            line(privacy);
         line(string.Empty);
 
         line("| run | accuracy | AUC | log-loss |");
@@ -173,6 +175,16 @@ public static class RunReport
         static string Row(string label, EvaluationMetrics? m) => m is null
             ? $"| {label} | n/a | n/a | n/a |"
             : F($"| {label} | {m.Accuracy * 100:F2}% | {m.RocAuc:F4} | {m.LogLoss:F4} |");
+    }
+
+    /// <summary>The summary's line on differential privacy: mode, protected unit, ε spent of the budget; null without DP.</summary>
+    internal static string? PrivacyLine(FederationSpec spec, IReadOnlyList<SimulationRound> rounds)
+    {
+        if (spec.PrivacyPlan() is not { } plan)
+            return null;
+        var spent = rounds.LastOrDefault(r => r.Privacy is not null)?.Privacy?.Epsilon ?? 0;
+        return F($"- differential privacy: {FederationSpecWriter.PrivacyModeName(spec.Privacy.Mode)} mode ({plan.Mechanism}); protects {plan.ProtectedUnit}; ")
+               + F($"ε = {spent:0.###} spent of target {plan.TargetEpsilon:0.###} at δ = {plan.Delta:0.##E+0} (the budget allows {plan.RoundsWithinBudget} of {plan.PlannedRounds} rounds)");
     }
 
     private static string PartitionName(PartitionScheme scheme) => scheme switch
