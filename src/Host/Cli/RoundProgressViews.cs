@@ -67,7 +67,7 @@ internal sealed class RoundWindow(int totalRounds, int capacity = RoundWindow.De
     private readonly Queue<SimulationRound> _recent = new();
 
     /// <summary>Headers of the table's columns; times are per round and in milliseconds.</summary>
-    public static readonly string[] Headers = ["round", "acc %", "loss", "AUC", "hosp", "drop", "train ms", "HE ms", "Δ plain", "ε"];
+    public static readonly string[] Headers = ["round", "acc %", "loss", "AUC", "hosp", "drop", "train ms", "HE ms", "Δ plain"];
 
     /// <summary>The run's progress and pace.</summary>
     public RoundClock Clock { get; } = new(totalRounds);
@@ -104,8 +104,7 @@ internal sealed class RoundWindow(int totalRounds, int capacity = RoundWindow.De
                 round.Dropouts.Count.ToString(CultureInfo.InvariantCulture),
                 round.TrainingMs.ToString("F1", CultureInfo.InvariantCulture),
                 (round.EncryptionMs + round.AggregationMs + round.DecryptionMs).ToString("F1", CultureInfo.InvariantCulture),
-                RoundText.Number(round.ModelErrorVersusPlaintextFedAvg, "0.0E+00"),
-                RoundText.Number(round.Privacy?.Epsilon, "0.###"));
+                RoundText.Number(round.ModelErrorVersusPlaintextFedAvg, "0.0E+00"));
         }
         return table;
     }
@@ -115,6 +114,9 @@ internal sealed class RoundWindow(int totalRounds, int capacity = RoundWindow.De
     {
         var filled = (int)Math.Round(Clock.Fraction * BarWidth);
         var bytes = _recent.Count == 0 ? string.Empty : $" · {_recent.Last().CiphertextBytesPerParameter:F0} B/param";
+        // The privacy spent so far, with fedhe.privacy: the table has no room for another column in 80.
+        if (_recent.Count > 0 && _recent.Last().Privacy is { } privacy)
+            bytes += string.Create(CultureInfo.InvariantCulture, $" · ε {privacy.Epsilon:0.##}/{privacy.TargetEpsilon:0.##}");
         return $"[green]{new string('━', filled)}[/][grey]{new string('─', BarWidth - filled)}[/] " +
                $"{Clock.Completed}/{Clock.TotalRounds} · {RoundClock.Format(Clock.Elapsed)} · ETA {RoundClock.Format(Clock.Remaining)}{bytes}";
     }
@@ -123,7 +125,7 @@ internal sealed class RoundWindow(int totalRounds, int capacity = RoundWindow.De
     public IRenderable Build() => new Rows(
         new Markup(ProgressMarkup()),
         BuildTable(),
-        new Markup($"[grey]last {Capacity} rounds; HE = encrypt + aggregate + decrypt; Δ plain vs plaintext FedAvg; ε spent (with fedhe.privacy)[/]"));
+        new Markup($"[grey]last {Capacity} rounds; HE = encrypt + aggregate + decrypt; Δ plain vs plaintext FedAvg[/]"));
 }
 
 /// <summary>

@@ -50,7 +50,7 @@ public sealed class RunReportTests(ShortExperimentRun run) : IClassFixture<Short
         "round", "accuracy", "log_loss", "auc", "federated_accuracy", "round_ms", "bytes_on_wire", "ciphertext_bytes_received",
         "ciphertext_bytes_sent", "ciphertext_bytes_per_parameter", "contributors", "dropouts", "dropout_ids", "attempts", "retries",
         "ignored_messages", "training_ms", "encryption_ms", "aggregation_ms", "decryption_ms", "model_error_vs_plaintext_fedavg",
-        "aggregate_ckks_error",
+        "aggregate_ckks_error", "epsilon",
     ];
 
     [Fact]
