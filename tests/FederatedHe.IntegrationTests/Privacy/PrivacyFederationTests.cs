@@ -44,7 +44,7 @@ public sealed class PrivacyFederationTests : IDisposable
     public async Task Distributed_mode_decrypts_only_noisy_sums_reports_epsilon_per_hospital_each_round_and_still_learns()
     {
         // Four hospitals with a quorum of three: each hospital's share is over-provisioned for one dropout.
-        var spec = Spec("fedhe.privacy { mode = distributed, noise-multiplier = 0.5, clip-norm = 1, target-epsilon = 500 }")
+        var spec = Spec("fedhe.privacy { mode = distributed, noise-multiplier = 0.5, clip-norm = 1, target-epsilon = 40 }")
             .WithHospitals(4).WithRounds(5);
         var plan = spec.PrivacyPlan()!;
 
