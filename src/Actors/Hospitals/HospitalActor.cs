@@ -284,7 +284,17 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
 
         // Enc(n_i·w_i) and Enc(n_i) in one vector (or, in distributed mode, the clipped update with its noise share): the
         // aggregator learns neither weights nor sample counts.
-        var vector = _encoding.Encode(update.Parameters, update.SampleCount, _globalParameters);
+        double[] vector;
+        try
+        {
+            vector = _encoding.Encode(update.Parameters, update.SampleCount, _globalParameters);
+        }
+        catch (ArgumentException exception)
+        {
+            _log.Error("{0}: round {1}: the update cannot be encoded ({2}); nothing is encrypted or sent this round", _data.HospitalId, update.Round, exception.Message);
+            return;
+        }
+
         Context.System.EventStream.Publish(new HospitalEvents.LocalUpdateTrained(_data.HospitalId, update.Round, update.Parameters, update.SampleCount));
         EncryptAndSend(update.Round, PayloadKind.ModelUpdate, vector);
     }
@@ -425,7 +435,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
             }
             catch (ArgumentException exception)
             {
-                _log.Error("{0}: refused the aggregate of round {1}: {2}; the model of round {3} stays",
+                _log.Error("{0}: the aggregate of round {1} is unusable: {2}; the model of round {3} stays",
                     _data.HospitalId, decrypted.Round, exception.Message, _globalRound);
                 return;
             }

@@ -100,6 +100,41 @@ public sealed class PrivacyFederationTests : IDisposable
         Assert.Equal(["2.406", "3.041"], rows.Skip(1).Select(row => double.Parse(row[epsilon], System.Globalization.CultureInfo.InvariantCulture).ToString("0.###", System.Globalization.CultureInfo.InvariantCulture)));
     }
 
+    [Fact(Timeout = 600_000)]
+    public async Task Cluster_up_stops_before_the_round_that_would_exceed_the_budget_each_node_a_process_with_the_reason_in_the_aggregator_log()
+    {
+        var specPath = Path.Combine(_directory, "cluster-budget.conf");
+        await File.WriteAllTextAsync(specPath, $$"""
+            fedhe {
+              federation { hospitals = 2, rounds = 4, quorum = 2 }
+              data.file = "{{RepositoryFiles.Path("data", "wdbc.csv")}}"
+              privacy { mode = distributed, noise-multiplier = 2, target-epsilon = 3 }
+            }
+            """);
+        var plan = FederationSpecBinder.Load(specPath).Spec.PrivacyPlan()!;
+        Assert.Equal(2, plan.RoundsWithinBudget);
+        var logs = Path.Combine(_directory, "cluster");
+
+        var exit = await FederatedHe.Host.Program.Main(["cluster", "up", "--spec", specPath, "--logs", logs,
+            "--base-port", FreePorts.Block(3).ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+
+        Assert.Equal(0, exit);
+        var log = await File.ReadAllTextAsync(Path.Combine(logs, "aggregator.log"));
+        var unwrapped = log.Replace("\n", string.Empty, StringComparison.Ordinal);
+        Assert.Contains($"privacy budget spent: ε={Figure(plan.EpsilonAfter(2))} of target 3", unwrapped, StringComparison.Ordinal);
+        Assert.Contains($"privacy spent ε={Figure(plan.EpsilonAfter(1))} of 3", unwrapped, StringComparison.Ordinal);
+        Assert.DoesNotContain("round 3 started", unwrapped, StringComparison.Ordinal);
+        // The hospitals ended in order and kept the global model of the last round the budget allowed.
+        foreach (var id in new[] { "hospital-1", "hospital-2" })
+        {
+            var saved = new FederatedHe.Actors.Persistence.HospitalModelFile(Path.Combine(logs, "state", "hospitals"), id)
+                .Load(FederatedHe.Crypto.Ckks.CkksPresets.Params128BitLogN13LogQ101.Id.ToString(), 31);
+            Assert.Equal(2, saved?.Round);
+        }
+    }
+
+    private static string Figure(double value) => value.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+
     [Fact]
     public async Task Wrong_privacy_keys_fail_the_dry_run_with_one_line()
     {
