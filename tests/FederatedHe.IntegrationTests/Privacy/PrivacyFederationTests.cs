@@ -108,7 +108,7 @@ public sealed class PrivacyFederationTests : IDisposable
             fedhe {
               federation { hospitals = 2, rounds = 4, quorum = 2 }
               data.file = "{{RepositoryFiles.Path("data", "wdbc.csv")}}"
-              privacy { mode = distributed, noise-multiplier = 2, target-epsilon = 3 }
+              privacy { mode = distributed, noise-multiplier = 2, target-epsilon = 3.5 }
             }
             """);
         var plan = FederationSpecBinder.Load(specPath).Spec.PrivacyPlan()!;
@@ -121,8 +121,8 @@ public sealed class PrivacyFederationTests : IDisposable
         Assert.Equal(0, exit);
         var log = await File.ReadAllTextAsync(Path.Combine(logs, "aggregator.log"));
         var unwrapped = log.Replace("\n", string.Empty, StringComparison.Ordinal);
-        Assert.Contains($"privacy budget spent: ε={Figure(plan.EpsilonAfter(2))} of target 3", unwrapped, StringComparison.Ordinal);
-        Assert.Contains($"privacy spent ε={Figure(plan.EpsilonAfter(1))} of 3", unwrapped, StringComparison.Ordinal);
+        Assert.Contains($"privacy budget spent: ε={Figure(plan.EpsilonAfter(2))} of target 3.5", unwrapped, StringComparison.Ordinal);
+        Assert.Contains($"privacy spent ε={Figure(plan.EpsilonAfter(1))} of 3.5", unwrapped, StringComparison.Ordinal);
         Assert.DoesNotContain("round 3 started", unwrapped, StringComparison.Ordinal);
         // The hospitals ended in order and kept the global model of the last round the budget allowed.
         foreach (var id in new[] { "hospital-1", "hospital-2" })
