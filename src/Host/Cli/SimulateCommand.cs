@@ -24,12 +24,11 @@ internal static class SimulateCommand
         command.SetAction(async (result, cancellationToken) =>
         {
             var bound = FederationSpecBinder.Load(result.GetValue(spec), specOptions.Overrides(result));
-            if (result.GetValue(dryRun) || bound.Spec.Privacy.Mode != PrivacyMode.None)
+            if (result.GetValue(dryRun))
             {
                 foreach (var line in PrivacyForecast.Lines(bound.Spec))
                     Console.Out.WriteLine(line);
-                if (result.GetValue(dryRun))
-                    return 0;
+                return 0;
             }
 
             var options = new SimulationOptions
