@@ -466,12 +466,14 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         var aggregate = completed.Aggregate;
         _log.Info("round {0}: completed with {1} contributors, {2} dropouts, {3} attempts, {4} ignored messages{5}",
             completed.Round, completed.Contributors.Length, completed.Dropouts.Length, completed.Attempts, completed.IgnoredMessages,
-            evaluation is null ? string.Empty : $", accuracy {evaluation.Accuracy:P2}, log-loss {evaluation.LogLoss:F4}");
+            (evaluation is null ? string.Empty : $", accuracy {evaluation.Accuracy:P2}, log-loss {evaluation.LogLoss:F4}")
+            + (completed.Privacy is { } spent ? $", privacy spent ε={spent.Epsilon:0.###} of {spent.TargetEpsilon:0.###}" : string.Empty));
         Context.System.EventStream.Publish(new RoundCompleted(completed.Round, completed.Contributors.ToList(), completed.Dropouts.ToList(),
             completed.Attempts, completed.IgnoredMessages, aggregate.CiphertextBytesReceived, _bytesSent, aggregate.VectorLength,
             aggregate.AggregationMs, _roundClock.Elapsed.TotalMilliseconds, evaluation, timings)
         {
             Sites = completed.SiteEvaluations.Select(e => new SiteEvaluation(e.HospitalId, e.SampleCount, e.Accuracy, e.LogLoss, e.RocAuc)).ToList(),
+            Privacy = completed.Privacy,
         });
     }
 

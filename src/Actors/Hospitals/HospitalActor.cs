@@ -43,6 +43,9 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     private readonly Dictionary<(int Round, PayloadKind Kind), EncryptedChunk[]> _sent = new();
     private readonly int _parameterCount;
 
+    // FedAvg's weighted sum, or distributed mode's noise shares: how an update is encrypted and an aggregate becomes the model.
+    private readonly UpdateEncoding _encoding;
+
     // With fedhe.persistence on, the latest decrypted global model survives a restart of this process.
     private readonly HospitalModelFile? _modelFile;
     private readonly string _modelDirectory;
@@ -80,6 +83,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         _assembler = new ChunkAssembler(settings.TransferLimits(FederatedHe.Crypto.Rlwe.Ciphertext.MaxSerializedSize(crypto.Parameters)));
         _globalParameters = ModelFactory.InitialParameters(plan.Model, data.Train.FeatureCount, plan.InitialisationSeed);
         _parameterCount = _globalParameters.Length;
+        _encoding = UpdateEncoding.For(plan.DistributedNoise, _parameterCount);
         var persistence = PersistenceSettings.Create(Context.System.Settings.Config);
         if (persistence.Enabled)
             _modelFile = new HospitalModelFile(persistence.HospitalDirectory, data.HospitalId);
@@ -135,7 +139,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         // The hosting process may wrap the worker (the harness's straggler does): the hospital itself has no fault code.
-        var trainer = LocalTrainingWorker.Props(_data.HospitalId, _plan.Model);
+        var trainer = LocalTrainingWorker.Props(_data.HospitalId, _plan.Model, _plan.DpSgd);
         _trainer = Context.ActorOf(_decorateTrainer?.Invoke(trainer) ?? trainer, FederationNode.HospitalTrainerName);
         if (_cryptoSetup.SharedKeys is { } keys)
             StartCryptoPool(keys);
@@ -278,11 +282,19 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         var update = completed.Update;
         _trainingMs = update.Duration.TotalMilliseconds;
 
-        // Enc(n_i·w_i) and Enc(n_i) in one vector: the aggregator learns neither weights nor sample counts.
-        var weighted = FedAvg.Weight(update.Parameters, update.SampleCount);
-        var vector = new double[weighted.Length + 1];
-        weighted.CopyTo(vector, 0);
-        vector[^1] = update.SampleCount;
+        // Enc(n_i·w_i) and Enc(n_i) in one vector (or, in distributed mode, the clipped update with its noise share): the
+        // aggregator learns neither weights nor sample counts.
+        double[] vector;
+        try
+        {
+            vector = _encoding.Encode(update.Parameters, update.SampleCount, _globalParameters);
+        }
+        catch (ArgumentException exception)
+        {
+            _log.Error("{0}: round {1}: the update cannot be encoded ({2}); nothing is encrypted or sent this round", _data.HospitalId, update.Round, exception.Message);
+            return;
+        }
+
         Context.System.EventStream.Publish(new HospitalEvents.LocalUpdateTrained(_data.HospitalId, update.Round, update.Parameters, update.SampleCount));
         EncryptAndSend(update.Round, PayloadKind.ModelUpdate, vector);
     }
@@ -415,22 +427,15 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
             if (decrypted.Round <= _globalRound)
                 return;
             var values = decrypted.Values;
-            var totalSamples = values[_parameterCount];
-            if (!(totalSamples >= 0.5) || values.Length != _parameterCount + 1)
-            {
-                _log.Error("{0}: the aggregate of round {1} is unusable (Σn = {2})", _data.HospitalId, decrypted.Round, totalSamples);
-                return;
-            }
-
             float[] global;
             try
             {
-                // Settled like the statistics, so every hospital and every run of the spec reach the same model bit for bit.
-                global = DecryptedValues.SettledAverage(values.AsSpan(0, _parameterCount), totalSamples);
+                // Settled (or put back on the noise grid), so every hospital and every run of the spec reach the same model bit for bit.
+                global = _encoding.Decode(values, _globalParameters);
             }
             catch (ArgumentException exception)
             {
-                _log.Error("{0}: refused the aggregate of round {1}: {2}; the model of round {3} stays",
+                _log.Error("{0}: the aggregate of round {1} is unusable: {2}; the model of round {3} stays",
                     _data.HospitalId, decrypted.Round, exception.Message, _globalRound);
                 return;
             }

@@ -6,6 +6,7 @@ using FederatedHe.Training.Data;
 using FederatedHe.Training.Evaluation;
 using FederatedHe.Training.Federation;
 using FederatedHe.Training.Models;
+using FederatedHe.Training.Privacy;
 
 namespace FederatedHe.Actors.Hospitals;
 
@@ -42,7 +43,14 @@ public sealed record HospitalData(string HospitalId, Dataset Train, Dataset Eval
 /// How a hospital trains: the model, the round policy (whose <c>ConfigureFit</c> hook gives each round's local
 /// training options, as in the plaintext baseline) and the seed every hospital initialises the first global model from.
 /// </summary>
-public sealed record HospitalTrainingPlan(ModelSpec Model, IFederatedStrategy Strategy, int InitialisationSeed);
+public sealed record HospitalTrainingPlan(ModelSpec Model, IFederatedStrategy Strategy, int InitialisationSeed)
+{
+    /// <summary>Local mode: train with DP-SGD with these options instead of minibatch SGD; null otherwise.</summary>
+    public DpSgdOptions? DpSgd { get; init; }
+
+    /// <summary>Distributed mode: add a share of the sum's noise to the clipped update before encryption; null otherwise.</summary>
+    public DistributedNoiseSettings? DistributedNoise { get; init; }
+}
 
 /// <summary>
 /// What a hospital publishes on its own node's event stream. Local only: an event stream never crosses the network and

@@ -85,13 +85,20 @@ public static class FederationNode
         NodeConfig(role, hostname, port, seedNodes,
             ConfigurationFactory.ParseString(FederationSpecWriter.Write(spec)).WithFallback(nodeSettings ?? Config.Empty));
 
-    /// <summary>How every hospital of <paramref name="spec"/> trains: its model, FedAvg (FedProx when μ &gt; 0) and the seed.</summary>
+    /// <summary>
+    /// How every hospital of <paramref name="spec"/> trains: its model, FedAvg (FedProx when μ &gt; 0), the seed, and its
+    /// differential privacy (DP-SGD in local mode, noise shares in distributed mode).
+    /// </summary>
     public static HospitalTrainingPlan TrainingPlan(FederationSpec spec)
     {
         var training = spec.TrainingOptions;
         var options = new FedAvgOptions { LocalTraining = training };
         IFederatedStrategy strategy = training.ProximalMu > 0 ? new FedProxStrategy(options, training.ProximalMu) : new FedAvgStrategy(options);
-        return new HospitalTrainingPlan(spec.Training.Model, strategy, spec.Federation.Seed);
+        return new HospitalTrainingPlan(spec.Training.Model, strategy, spec.Federation.Seed)
+        {
+            DpSgd = spec.DpSgdOptions,
+            DistributedNoise = spec.DistributedNoise,
+        };
     }
 
     /// <summary>Starts the aggregator of <paramref name="spec"/>: its CKKS parameters come from the spec's preset.</summary>

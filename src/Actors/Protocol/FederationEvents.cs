@@ -60,6 +60,9 @@ public static class FederationEvents
         /// <summary>Each hospital's own evaluation of the round's model, in hospital order; empty when none arrived.</summary>
         public IReadOnlyList<SiteEvaluation> Sites { get; init; } = [];
 
+        /// <summary>The differential privacy spent once this round is released (ε, δ, budget), or null without DP.</summary>
+        public FederatedHe.Federation.Rounds.PrivacySpent? Privacy { get; init; }
+
         /// <summary>Ciphertext bytes per plaintext value of one hospital's update.</summary>
         public double CiphertextBytesPerValue =>
             Contributors.Count == 0 ? 0 : (double)CiphertextBytesReceived / Contributors.Count / VectorLength;

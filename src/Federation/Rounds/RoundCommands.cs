@@ -110,6 +110,9 @@ public sealed record RoundCompleted(
 
     /// <summary>Every hospital's own evaluation of the round's model, in hospital order (empty in round 0): the worst site beside the pool.</summary>
     public EquatableArray<EvaluationReport> SiteEvaluations { get; init; } = [];
+
+    /// <summary>The differential privacy spent once this round is released, or null without a privacy budget (and in round 0).</summary>
+    public PrivacySpent? Privacy { get; init; }
 }
 
 /// <summary>A round could not be aggregated within its attempts; the federation stops.</summary>

@@ -24,16 +24,19 @@ public sealed class RoundMachine
     private readonly IFederationStrategy _strategy;
     private readonly IKeyGenerationPhase _keyGeneration;
     private readonly IDecryptionCommitteePhase _committee;
+    private readonly IPrivacyBudget? _privacy;
 
     /// <summary>Creates the machine.</summary>
     /// <param name="settings">The round numbers.</param>
     /// <param name="strategy">The round policy; wrap it in <see cref="EncryptedAggregation"/> for an aggregator that sums ciphertexts.</param>
     /// <param name="keyGeneration">The key-generation sub-machine's initial state; <see cref="SharedKeySetup.Instance"/> in shared-key mode.</param>
     /// <param name="committee">The decryption-committee sub-machine's initial state; <see cref="NoDecryptionCommittee.Instance"/> in shared-key mode.</param>
+    /// <param name="privacy">The differential-privacy budget, or null without DP: each concluded round then reports its ε, and the
+    /// federation finishes before a round that would exceed the budget.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
     public RoundMachine(RoundMachineSettings settings, IFederationStrategy strategy, IKeyGenerationPhase? keyGeneration = null,
-        IDecryptionCommitteePhase? committee = null)
+        IDecryptionCommitteePhase? committee = null, IPrivacyBudget? privacy = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(strategy);
@@ -41,6 +44,7 @@ public sealed class RoundMachine
         _strategy = strategy;
         _keyGeneration = keyGeneration ?? SharedKeySetup.Instance;
         _committee = committee ?? NoDecryptionCommittee.Instance;
+        _privacy = privacy;
     }
 
     /// <summary>The initial state and commands: registration opens (and, with checkpoints, recovery is awaited).</summary>
@@ -251,6 +255,12 @@ public sealed class RoundMachine
 
     private void StartRound(Step step, int round)
     {
+        if (round >= 1 && _privacy is { } budget && budget.EpsilonAfter(round) > budget.TargetEpsilon)
+        {
+            StopForPrivacyBudget(step, round, budget);
+            return;
+        }
+
         var state = step.State;
         var available = state.ReachableHospitals;
         var selected = round == 0 ? available : _strategy.ConfigureFit(round, available);
@@ -495,7 +505,30 @@ public sealed class RoundMachine
         CheckpointThen(step, state.Round >= _settings.Rounds ? AfterCheckpoint.Finish : AfterCheckpoint.StartNextRound);
     }
 
-    private static void PublishRoundCompleted(Step step, PooledEvaluation? evaluation)
+    /// <summary>
+    /// Ends the federation before <paramref name="round"/>, whose release would spend more than the budget. After at least one
+    /// training round this is a planned, successful end (the hospitals keep the last global model); a budget that affords no
+    /// training round at all fails the federation.
+    /// </summary>
+    private static void StopForPrivacyBudget(Step step, int round, IPrivacyBudget budget)
+    {
+        var next = budget.EpsilonAfter(round);
+        var spent = budget.EpsilonAfter(round - 1);
+        var delta = budget.Delta.ToString("0.##E+0", System.Globalization.CultureInfo.InvariantCulture);
+        if (round == 1)
+        {
+            Finish(step, succeeded: false,
+                $"privacy budget too small: one training round would spend ε={Figure(next)} (δ={delta}), above the target {Figure(budget.TargetEpsilon)}; no training round ran");
+            return;
+        }
+
+        Finish(step, succeeded: true,
+            $"privacy budget spent: ε={Figure(spent)} of target {Figure(budget.TargetEpsilon)} (δ={delta}) after round {round - 1}; round {round} would bring it to ε={Figure(next)}");
+    }
+
+    private static string Figure(double value) => value.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+
+    private void PublishRoundCompleted(Step step, PooledEvaluation? evaluation)
     {
         var state = step.State;
         var timings = state.Evaluations.Values.Select(e => e.Timings).ToList();
@@ -503,8 +536,11 @@ public sealed class RoundMachine
             ? new ReportedTimings(0, 0, 0)
             : new ReportedTimings(timings.Average(t => t.TrainingMs), timings.Average(t => t.EncryptionMs), timings.Average(t => t.DecryptionMs));
         var dropouts = state.Expected.Except(state.Contributors).ToImmutableArray();
+        var privacy = state.Round >= 1 && _privacy is { } budget
+            ? new PrivacySpent(budget.EpsilonAfter(state.Round), budget.Delta, budget.TargetEpsilon)
+            : null;
         step.Emit(new Publish(new RoundCompleted(state.Round, state.Contributors, dropouts, state.Attempt, state.Ignored,
-            state.Aggregate!, evaluation, meanTimings) { SiteEvaluations = [.. state.Evaluations.Values] }));
+            state.Aggregate!, evaluation, meanTimings) { SiteEvaluations = [.. state.Evaluations.Values], Privacy = privacy }));
     }
 
     /// <summary>

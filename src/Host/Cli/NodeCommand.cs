@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.CommandLine;
 using System.Runtime.CompilerServices;
 using Akka.Actor;
@@ -256,13 +257,16 @@ internal static class NodeCommand
                 $"round {a.RoundId} aggregate distributed to {a.Recipients.Count} hospitals"));
             Receive<RoundCompleted>(r => Milestone(r,
                 $"round {r.RoundId}: {r.Contributors.Count} updates, {r.Dropouts.Count} dropouts, {r.Attempts} attempts" +
-                (r.Evaluation is { } e ? $", hospitals report accuracy {e.Accuracy:P2}" : string.Empty)));
+                (r.Evaluation is { } e ? $", hospitals report accuracy {e.Accuracy:P2}" : string.Empty) +
+                (r.Privacy is { } p ? string.Create(CultureInfo.InvariantCulture, $", privacy spent ε={p.Epsilon:0.###} of {p.TargetEpsilon:0.###}") : string.Empty)));
             Receive<KeyGenerationStarted>(k => Milestone(k, $"all {k.Hospitals} hospitals registered; key generation begins"));
             Receive<DeadlinePassed>(d => Milestone(d,
                 $"round {d.RoundId}: the {(d.Evaluation ? "evaluation" : "collection")} deadline of attempt {d.Attempt} passed"));
             Receive<FederationCompleted>(c =>
             {
                 _seen(c);
+                if (c.Succeeded)
+                    AnsiConsole.MarkupLine($"federation finished at round {c.RoundId}: {Markup.Escape(c.Status)}");
                 Console.Out.WriteLine(NodeProgressLine.Format(c));
                 Finish(c.Succeeded, c.Status);
             });

@@ -14,15 +14,23 @@ internal static class SimulateCommand
         var noBaselines = new Option<bool>("--no-baselines") { Description = "Skip the centralised and plaintext FedAvg baselines" };
         var verbose = new Option<bool>("--verbose") { Description = "Show the nodes' Akka log (every coordinator decision) at INFO level" };
         var output = new Option<string?>("--out") { Description = "Write a run report (CSV, JSONL, plots, summary.md) to a new directory under this one, e.g. runs/" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Check the spec and print the differential privacy (ε per round and in total) it will spend, without running" };
 
         var command = new Command("simulate", "Run the encrypted federation in one process: an aggregator and N hospitals as actor systems over loopback TCP")
         {
-            spec, noBaselines, verbose, output,
+            spec, noBaselines, verbose, output, dryRun,
         };
         specOptions.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
             var bound = FederationSpecBinder.Load(result.GetValue(spec), specOptions.Overrides(result));
+            if (result.GetValue(dryRun))
+            {
+                foreach (var line in PrivacyForecast.Lines(bound.Spec))
+                    Console.Out.WriteLine(line);
+                return 0;
+            }
+
             var options = new SimulationOptions
             {
                 Spec = bound.Spec,

@@ -50,6 +50,7 @@ public static class NodeProgressLine
             RoundCompleted completed => new(RoundCompletedEvent, completed.RoundId, completed.Contributors.Count, completed.Dropouts.Count)
             {
                 Completed = completed,
+                Epsilon = completed.Privacy?.Epsilon,
             },
             KeyGenerationStarted started => new(KeyGenerationStartedEvent, started.RoundId, Hospitals: started.Hospitals),
             DeadlinePassed deadline => new(DeadlinePassedEvent, deadline.RoundId, Attempt: deadline.Attempt) { Evaluation = deadline.Evaluation },
@@ -105,6 +106,9 @@ public static class NodeProgressLine
 
         /// <summary>The federation's end: whether it succeeded.</summary>
         public bool? Succeeded { get; init; }
+
+        /// <summary>Completed rounds with differential privacy: the ε spent once the round was released.</summary>
+        public double? Epsilon { get; init; }
 
         /// <summary>The federation's end: its status line.</summary>
         public string? Status { get; init; }

@@ -44,6 +44,8 @@ internal static class RoundColumns
         new("worst_site_accuracy_id", r => SiteFigures.Worst(r.Sites, s => s.Accuracy, lowest: true)?.HospitalId),
         new("worst_site_auc", r => SiteFigures.Worst(r.Sites, s => s.RocAuc, lowest: true)?.Value),
         new("worst_site_log_loss", r => SiteFigures.Worst(r.Sites, s => s.LogLoss, lowest: false)?.Value),
+        // Differential privacy spent once the round was released (fedhe.privacy; empty without DP).
+        new("epsilon", r => r.Privacy?.Epsilon),
     ];
 
     /// <summary>The columns of sites.csv: one row per hospital and round, each hospital's own evaluation of the round's model.</summary>

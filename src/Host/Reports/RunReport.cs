@@ -167,6 +167,8 @@ public static class RunReport
              (spec.Crypto.Mode == FederatedHe.Actors.Configuration.KeyMode.Threshold ? $" ({spec.EffectiveThreshold}-of-{spec.Federation.Hospitals})" : string.Empty));
         if (spec.Faults.Schedule.Count > 0)
             line($"- fault schedule: {string.Join("; ", spec.Faults.Schedule.Select(FaultNames.Describe))}");
+        if (PrivacyLine(spec, rounds) is { } privacy)
+            line(privacy);
         line(string.Empty);
 
         var lastSites = rounds.LastOrDefault(r => r.Sites.Count > 0);
@@ -253,6 +255,16 @@ public static class RunReport
         if (!result.Succeeded)
             return $"**Failed**: {status}.";
         return status.Length == 0 ? "Completed." : $"{char.ToUpperInvariant(status[0])}{status[1..]}.";
+    }
+
+    /// <summary>The summary's line on differential privacy: mode, protected unit, ε spent of the budget; null without DP.</summary>
+    internal static string? PrivacyLine(FederationSpec spec, IReadOnlyList<SimulationRound> rounds)
+    {
+        if (spec.PrivacyPlan() is not { } plan)
+            return null;
+        var spent = rounds.LastOrDefault(r => r.Privacy is not null)?.Privacy?.Epsilon ?? 0;
+        return F($"- differential privacy: {FederationSpecWriter.PrivacyModeName(spec.Privacy.Mode)} mode ({plan.Mechanism}); protects {plan.ProtectedUnit}; ")
+               + F($"ε = {spent:0.###} spent of target {plan.TargetEpsilon:0.###} at δ = {plan.Delta:0.##E+0} (the budget allows {plan.RoundsWithinBudget} of {plan.PlannedRounds} rounds)");
     }
 
     private static string PartitionName(PartitionScheme scheme) => scheme switch

@@ -51,7 +51,7 @@ public sealed class RunReportTests(ShortExperimentRun run) : IClassFixture<Short
         "ciphertext_bytes_sent", "ciphertext_bytes_per_parameter", "contributors", "dropouts", "dropout_ids", "attempts", "retries",
         "ignored_messages", "training_ms", "encryption_ms", "aggregation_ms", "decryption_ms", "model_error_vs_plaintext_fedavg",
         "aggregate_ckks_error", "precision", "recall", "f1", "absent", "absent_ids", "sites_reporting", "worst_site_accuracy",
-        "worst_site_accuracy_id", "worst_site_auc", "worst_site_log_loss",
+        "worst_site_accuracy_id", "worst_site_auc", "worst_site_log_loss", "epsilon",
     ];
 
     [Fact]
