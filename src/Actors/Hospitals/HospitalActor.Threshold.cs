@@ -11,6 +11,7 @@ using FederatedHe.Training.Models;
 using PublicKey = FederatedHe.Crypto.Rlwe.PublicKey;
 using static FederatedHe.Actors.Hospitals.ThresholdKeyHolder;
 using static FederatedHe.Actors.Protocol.FederationProtocol;
+using Core = FederatedHe.Federation.Hospitals;
 
 namespace FederatedHe.Actors.Hospitals;
 
@@ -45,13 +46,15 @@ internal sealed partial class HospitalActor
     private string? _thresholdKeyId;
     private PublicKey? _restoredCollectiveKey;
     private string _noThresholdKeyReason = "key generation has not run";
-    private bool _restoringThresholdKey;
+
+    // The decrypted global statistics a restarted hospital saved, replayed through the path of a fused aggregate.
+    private double[]? _savedStatistics;
 
     // Set when a fused aggregate carried the trace of a crafted ciphertext: the collective key may be exposed, so this
     // hospital never encrypts under it again (a new key generation clears it).
     private string? _thresholdKeyRetired;
 
-    /// <summary>Starts the key holder; with persistence on, asks it for the saved key first and registers once it answers.</summary>
+    /// <summary>Starts the key holder; with persistence on, asks it for the saved key first (the machine registers once it answers).</summary>
     private void StartThresholdParty()
     {
         var persistence = PersistenceSettings.Create(Context.System.Settings.Config);
@@ -61,7 +64,6 @@ internal sealed partial class HospitalActor
             return;
 
         // Registration waits: the coordinator asks a party about its key share as soon as it registers.
-        _restoringThresholdKey = true;
         _keyHolder.Tell(RestoreKey.Instance);
     }
 
@@ -70,8 +72,6 @@ internal sealed partial class HospitalActor
         ReceiveKeyGenerationMessages();
         Receive<BeginKeyGeneration>(Handle);
         Receive<DecryptionCommittee>(Handle);
-        Receive<KeyRestored>(Handle);
-        Receive<KeyNotRestored>(Handle);
         Receive<ResumeThresholdKey>(Handle);
         Receive<DecryptionSharesReady>(Handle);
         Receive<KeyExposureSuspected>(Handle);
@@ -87,22 +87,24 @@ internal sealed partial class HospitalActor
         });
     }
 
+    /// <summary>Loading the saved key share answers only while the hospital waits for it, before it registers.</summary>
+    private void ReceiveKeyRestore()
+    {
+        Receive<KeyRestored>(Handle);
+        Receive<KeyNotRestored>(Handle);
+    }
+
     private void Handle(BeginKeyGeneration begin)
     {
-        if (!FromCoordinator(begin))
-            return;
-        if (_cryptoSetup.Threshold is null)
-        {
-            Refuse($"threshold key generation session {begin.SessionId}: this hospital runs in shared-key mode");
-            return;
-        }
-        if (KeyGenerationProblem(begin) is { } problem)
-        {
-            Refuse($"key generation session {begin.SessionId}: {problem}");
-            return;
-        }
+        var refusal = _cryptoSetup.Threshold is null
+            ? $"threshold key generation session {begin.SessionId}: this hospital runs in shared-key mode"
+            : KeyGenerationProblem(begin) is { } problem ? $"key generation session {begin.SessionId}: {problem}" : null;
+        Apply(new Core.KeyGenerationRequested(Source(), Describe(begin), refusal), begin);
+    }
 
-        OnCoordinatorContact();
+    /// <summary>The machine accepted <paramref name="begin"/> from the coordinator: take the party's place and start its part.</summary>
+    private void BeginKeyGenerationAsParty(BeginKeyGeneration begin)
+    {
         var index = Array.IndexOf(begin.Parties, _data.HospitalId);
 
         _parties = begin.Parties;
@@ -116,7 +118,6 @@ internal sealed partial class HospitalActor
         _noThresholdKeyReason = $"key generation {begin.SessionId} has not completed";
         _scaledTrain = null;
         _scaledEvaluation = null;
-        _globalRound = 0;
         _globalParameters = ModelFactory.InitialParameters(_plan.Model, _data.Train.FeatureCount, _plan.InitialisationSeed);
         _log.Info("{0}: key generation {1} as party {2} of {3}, threshold {4}", _data.HospitalId, begin.SessionId, _partyId, _parties.Length, begin.Threshold);
         BeginKeyGenerationRun(begin);
@@ -154,7 +155,7 @@ internal sealed partial class HospitalActor
 
         // A decryption share: keep it only if it belongs to the round's current committee. The cheap bounds come
         // first, so a party flooding shares for absurd chunk counts or many rounds costs no parsing.
-        if (chunk.RoundId <= _globalRound && chunk.RoundId > 0)
+        if (chunk.RoundId <= _state.GlobalRound && chunk.RoundId > 0)
             return; // for a round we have moved past
         if (chunk.ChunkCount <= 0 || chunk.ChunkCount > _settings.MaxChunksPerVector || chunk.ChunkIndex < 0 || chunk.ChunkIndex >= chunk.ChunkCount)
         {
@@ -212,16 +213,9 @@ internal sealed partial class HospitalActor
             ? partyId == _partyId
             : ActorPath.TryParse(_partyPaths[partyId - 1], out var path) && path.Address.Equals(Sender.Path.Address);
 
+    /// <summary>The machine hands an assembled aggregate to the committee: contribute this party's shares and fuse when all are in.</summary>
     private void OnThresholdAggregate(AssembledVector aggregate)
     {
-        if (aggregate.Kind == PayloadKind.AggregatedStatistics && _scaledTrain is not null)
-        {
-            // Re-sent to a hospital that already has the statistics (a resumed coordinator catches everyone up): the
-            // committee decrypted round 0 long ago and will not again, so there is nothing to wait for.
-            _aggregatesInFlight--;
-            return;
-        }
-
         _thresholdAggregates[aggregate.RoundId] = aggregate;
         _thresholdClock.Restart();
         ContributeDecryptionShares(aggregate.RoundId);
@@ -297,7 +291,7 @@ internal sealed partial class HospitalActor
     {
         _fusing.Remove((suspected.Round, suspected.Attempt));
         if (_thresholdAggregates.Remove(suspected.Round))
-            _aggregatesInFlight = Math.Max(0, _aggregatesInFlight - 1);
+            Apply(Core.AggregateDecryptionFailed.Instance);
         _decryptionShares.Remove(suspected.Round);
         if (_thresholdKeyRetired is not null)
             return;
@@ -311,7 +305,6 @@ internal sealed partial class HospitalActor
 
     private void Handle(KeyRestored restored)
     {
-        _restoringThresholdKey = false;
         _parties = restored.Parties;
         _partyPaths = restored.Parties.Select(_ => string.Empty).ToArray();
         _partyId = restored.PartyId;
@@ -319,20 +312,19 @@ internal sealed partial class HospitalActor
         _restoredCollectiveKey = restored.CollectivePublicKey;
         _log.Info("{0}: loaded its share of the collective key {1} (party {2} of {3}, threshold {4}) from {5}", _data.HospitalId,
             restored.KeyId, restored.PartyId, restored.Parties.Length, restored.Threshold, restored.FilePath);
-        RestoreStatistics();
-        RegisterNow();
+        _savedStatistics = LoadSavedStatistics();
+        Apply(new Core.KeyRestoreEnded(_savedStatistics is not null));
     }
 
     private void Handle(KeyNotRestored notRestored)
     {
-        _restoringThresholdKey = false;
         _noThresholdKeyReason = notRestored.Reason;
         if (notRestored.FileMissing)
             _log.Info("{0}: no saved threshold key ({1}); it takes part in the next key generation", _data.HospitalId, notRestored.Reason);
         else
             _log.Error("{0}: refused its saved threshold key: {1}. It cannot decrypt under that collective key; the coordinator resumes "
                 + "without it if enough parties remain", _data.HospitalId, notRestored.Reason);
-        RegisterNow();
+        Apply(new Core.KeyRestoreEnded(false));
     }
 
     /// <summary>The coordinator confirms the collective key and tells where the parties are now; answer whether this party holds its share.</summary>
@@ -340,7 +332,7 @@ internal sealed partial class HospitalActor
     {
         if (!SentFromCoordinatorNode)
         {
-            Refuse($"key resumption of round {resume.RoundId} from {Sender.Path}, which is not the coordinator's node {_coordinatorNode}");
+            Refuse($"key resumption of round {resume.RoundId} from {Sender.Path}, which is not the coordinator's node {_state.CoordinatorNode}");
             return;
         }
 
@@ -376,12 +368,11 @@ internal sealed partial class HospitalActor
     /// </summary>
     private void ForgetUnconcludedRounds()
     {
-        bool Unconcluded(int round) => round > _globalRound;
-        foreach (var round in _thresholdAggregates.Keys.Where(Unconcluded).ToList())
-        {
+        bool Unconcluded(int round) => round > _state.GlobalRound;
+        var dropped = _thresholdAggregates.Keys.Where(Unconcluded).ToList();
+        foreach (var round in dropped)
             _thresholdAggregates.Remove(round);
-            _aggregatesInFlight = Math.Max(0, _aggregatesInFlight - 1);
-        }
+        Apply(new Core.UnconcludedAggregatesDropped(dropped.Count));
 
         foreach (var round in _committees.Keys.Where(Unconcluded).ToList())
             _committees.Remove(round);
@@ -405,24 +396,22 @@ internal sealed partial class HospitalActor
         }
     }
 
-    /// <summary>A restarted hospital standardises its data with the saved global statistics: round 0 is not decrypted twice.</summary>
-    private void RestoreStatistics()
+    /// <summary>
+    /// The global statistics saved before a restart, or null: a restarted hospital standardises its data with them, so
+    /// round 0 is not decrypted twice (the machine replays them through the path of a fused aggregate).
+    /// </summary>
+    private double[]? LoadSavedStatistics()
     {
-        if (_modelFile is null || _scaledTrain is not null)
-            return;
+        if (_modelFile is null || _state.StatisticsKnown)
+            return null;
         try
         {
-            if (_modelFile.LoadStatistics(_parameterSetId, FeatureStatistics.VectorLength(_data.Train.FeatureCount)) is not { } values)
-                return;
-
-            // Through the same path as a freshly fused aggregate, so the same checks and standardisation apply.
-            _aggregatesInFlight++;
-            Self.Tell(new VectorDecrypted(0, PayloadKind.AggregatedStatistics, values, 0));
-            _log.Info("{0}: loaded the global statistics", _data.HospitalId);
+            return _modelFile.LoadStatistics(_parameterSetId, FeatureStatistics.VectorLength(_data.Train.FeatureCount));
         }
         catch (Exception e) when (e is InvalidDataException or IOException)
         {
             _log.Error("{0}: ignored the saved global statistics: {1}", _data.HospitalId, e.Message);
+            return null;
         }
     }
 
