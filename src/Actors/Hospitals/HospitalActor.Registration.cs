@@ -1,6 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
-using FederatedHe.Federation.Hospitals;
+using FederatedHe.Federation.Participation;
 using FederatedHe.Actors.Security;
 using static FederatedHe.Actors.Protocol.FederationProtocol;
 

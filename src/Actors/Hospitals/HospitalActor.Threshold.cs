@@ -11,7 +11,7 @@ using FederatedHe.Training.Models;
 using PublicKey = FederatedHe.Crypto.Rlwe.PublicKey;
 using static FederatedHe.Actors.Hospitals.ThresholdKeyHolder;
 using static FederatedHe.Actors.Protocol.FederationProtocol;
-using Core = FederatedHe.Federation.Hospitals;
+using Core = FederatedHe.Federation.Participation;
 
 namespace FederatedHe.Actors.Hospitals;
 

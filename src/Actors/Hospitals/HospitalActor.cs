@@ -9,13 +9,13 @@ using FederatedHe.Actors.Nodes;
 using FederatedHe.Actors.Persistence;
 using FederatedHe.Actors.Security;
 using FederatedHe.Actors.Transfer;
-using FederatedHe.Federation.Hospitals;
+using FederatedHe.Federation.Participation;
 using FederatedHe.Training.Data;
 using FederatedHe.Training.Federation;
 using FederatedHe.Training.Models;
 using static FederatedHe.Actors.Hospitals.LocalTrainingProtocol;
 using static FederatedHe.Actors.Protocol.FederationProtocol;
-using Core = FederatedHe.Federation.Hospitals;
+using Core = FederatedHe.Federation.Participation;
 
 namespace FederatedHe.Actors.Hospitals;
 

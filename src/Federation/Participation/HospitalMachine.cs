@@ -1,9 +1,10 @@
 using System.Collections.Immutable;
 
-namespace FederatedHe.Federation.Hospitals;
+namespace FederatedHe.Federation.Participation;
 
 /// <summary>The next state and the commands to carry out, in order.</summary>
-public sealed record HospitalTransition(HospitalState State, ImmutableArray<HospitalCommand> Commands);
+/// <remarks>Compared by value, so that the same step from the same state is seen to give the same result.</remarks>
+public sealed record HospitalTransition(HospitalState State, EquatableArray<HospitalCommand> Commands);
 
 /// <summary>What the hospital machine needs to know about its hospital.</summary>
 /// <param name="Threshold">Threshold mode: aggregates are decrypted by a committee of parties, not by this hospital alone.</param>
@@ -41,10 +42,10 @@ public sealed class HospitalMachine(HospitalMachineSettings settings)
     {
         var state = new HospitalState(HospitalPhase.RestoringKey, null, 0, false, savedModelRound, -1, null, 0, null);
         if (Settings.RestoresKeyFirst)
-            return new HospitalTransition(state, []);
+            return new HospitalTransition(state, default);
         var commands = ImmutableArray.CreateBuilder<HospitalCommand>();
         state = Register(state with { Phase = HospitalPhase.Registering }, commands);
-        return new HospitalTransition(state, commands.ToImmutable());
+        return new HospitalTransition(state, new EquatableArray<HospitalCommand>(commands.ToImmutable()));
     }
 
     /// <summary>The next state and commands after <paramref name="message"/>.</summary>
@@ -73,7 +74,7 @@ public sealed class HospitalMachine(HospitalMachineSettings settings)
             FederationEnded ended => OnFederationEnded(state, ended, commands),
             _ => throw new ArgumentException($"the hospital machine does not know the event {message.GetType().Name}", nameof(message)),
         };
-        return new HospitalTransition(next, commands.ToImmutable());
+        return new HospitalTransition(next, new EquatableArray<HospitalCommand>(commands.ToImmutable()));
     }
 
     private static HospitalState Emit(HospitalState state, ImmutableArray<HospitalCommand>.Builder commands, HospitalCommand command)

@@ -1,4 +1,4 @@
-namespace FederatedHe.Federation.Hospitals;
+namespace FederatedHe.Federation.Participation;
 
 /// <summary>What the hospital machine asks the actor to do, in order.</summary>
 public abstract record HospitalCommand;

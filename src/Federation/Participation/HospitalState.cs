@@ -1,4 +1,4 @@
-namespace FederatedHe.Federation.Hospitals;
+namespace FederatedHe.Federation.Participation;
 
 /// <summary>Where a hospital stands with the coordinator; the actor has one behaviour per phase.</summary>
 public enum HospitalPhase

@@ -1,4 +1,4 @@
-namespace FederatedHe.Federation.Hospitals;
+namespace FederatedHe.Federation.Participation;
 
 /// <summary>What happened to a hospital: a message, a timer, or the result of work it asked for.</summary>
 public abstract record HospitalEvent;
