@@ -44,9 +44,6 @@ internal sealed partial class HospitalActor
     private PublicKey? _restoredCollectiveKey;
     private string _noThresholdKeyReason = "key generation has not run";
 
-    // The decrypted global statistics a restarted hospital saved, replayed through the path of a fused aggregate.
-    private double[]? _savedStatistics;
-
     // Set when a fused aggregate carried the trace of a crafted ciphertext: the collective key may be exposed, so this
     // hospital never encrypts under it again (a new key generation clears it).
     private string? _thresholdKeyRetired;
@@ -275,8 +272,8 @@ internal sealed partial class HospitalActor
         _restoredCollectiveKey = restored.CollectivePublicKey;
         _log.Info("{0}: loaded its share of the collective key {1} (party {2} of {3}, threshold {4}) from {5}", _data.HospitalId,
             restored.KeyId, restored.PartyId, restored.Parties.Length, restored.Threshold, restored.FilePath);
-        _savedStatistics = LoadSavedStatistics();
-        Apply(new Core.KeyRestoreEnded(_savedStatistics is not null));
+        var savedStatistics = LoadSavedStatistics();
+        Apply(new Core.KeyRestoreEnded(savedStatistics is not null), savedStatistics);
     }
 
     private void Handle(KeyNotRestored notRestored)

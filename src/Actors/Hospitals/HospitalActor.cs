@@ -176,6 +176,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         Receive<IControlMessage>(m => Refuse($"{m.GetType().Name}, which a hospital does not accept, from {Sender.Path}"));
     }
 
+    /// <summary>Carries out one command; <paramref name="current"/> is what the event came with (the message, the assembled aggregate, saved values).</summary>
     private void Execute(HospitalCommand command, object? current)
     {
         switch (command)
@@ -237,10 +238,10 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
                 Assemble((EncryptedChunk)current!);
                 break;
             case DecryptAggregate:
-                DecryptWithPool(_assembled!);
+                DecryptWithPool((AssembledVector)current!);
                 break;
             case DecryptWithCommittee:
-                OnThresholdAggregate(_assembled!);
+                OnThresholdAggregate((AssembledVector)current!);
                 break;
             case AdoptAggregate adopt:
                 Adopt((VectorDecrypted)current!, adopt);
@@ -249,8 +250,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
                 _trainer.Tell(new EvaluateLocally(evaluate.Round, _globalParameters));
                 break;
             case ReplaySavedStatistics:
-                Self.Tell(new VectorDecrypted(0, PayloadKind.AggregatedStatistics, _savedStatistics!, 0));
-                _savedStatistics = null;
+                Self.Tell(new VectorDecrypted(0, PayloadKind.AggregatedStatistics, (double[])current!, 0));
                 _log.Info("{0}: loaded the global statistics", _data.HospitalId);
                 break;
             case StartKeyGeneration:
@@ -414,9 +414,6 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         Apply(new AggregateChunkArrived(Source(checkRole: false), kind, chunk.Kind.ToString(), chunk.RoundId), chunk);
     }
 
-    // The aggregate the assembler just completed, for the machine's decryption command.
-    private AssembledVector? _assembled;
-
     private void Assemble(EncryptedChunk chunk)
     {
         switch (_assembler.Offer(chunk, out var vector))
@@ -425,9 +422,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
                 Refuse($"an aggregate chunk of round {chunk.RoundId}: {_assembler.LastRefusal}");
                 break;
             case ChunkOutcome.Completed:
-                _assembled = vector!;
-                Apply(new AggregateAssembled(vector!.RoundId, AggregateKindOf(vector.Kind)));
-                _assembled = null;
+                Apply(new AggregateAssembled(vector!.RoundId, AggregateKindOf(vector.Kind)), vector);
                 break;
         }
     }
@@ -526,7 +521,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     {
         // A remote message without a sender arrives from dead letters, whose address is this node's own: never the coordinator's.
         if (Sender.IsNobody())
-            return new MessageSource(null, Sender.Path.ToString(), false);
+            return new MessageSource(null, Sender?.Path.ToString() ?? "no sender", false);
         var address = Sender.Path.Address;
         return new MessageSource(address.ToString(), Sender.Path.ToString(), checkRole && IsAggregatorNode(address));
     }
