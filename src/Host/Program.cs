@@ -17,7 +17,8 @@ public static class Program
             DemoCommand.Create(),
             SimulateCommand.Create(),
             // The node's only link to the harness, used only under --fault-control (see NodeFaultHooks).
-            NodeCommand.Create(new NodeFaultHooks(ConfigurationFactory.ParseString(NetworkChaos.TransportAdapters), StragglingTrainer.Decorate, NodeFaultControl.RunAsync)),
+            NodeCommand.Create(new NodeFaultHooks(ConfigurationFactory.ParseString(NetworkChaos.TransportAdapters), StragglingTrainer.DecorateFor, NodeFaultControl.RunAsync),
+                FederatedHe.Host.Reports.NodeRunReport.Write),
             KeygenCommand.Create(),
             CertsCommand.Create(),
             BaselineCommand.Create(),

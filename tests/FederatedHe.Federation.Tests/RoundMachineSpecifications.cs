@@ -320,6 +320,29 @@ public sealed class RoundMachineSpecifications
     }
 
     [Fact]
+    public void Observers_learn_when_key_generation_began_which_deadlines_passed_and_each_hospitals_own_evaluation()
+    {
+        var driver = new MachineDriver();
+        driver.ThroughStatisticsRound(Three);
+        Assert.Equal(new KeyGenerationStarted(0, 3), Assert.Single(driver.Notices<KeyGenerationStarted>()));
+        driver.Arrive(1, "hospital-1", "hospital-2");
+        driver.ExpireCollect();
+        Assert.Equal(new DeadlinePassed(1, 1, TimerKind.Collect), Assert.Single(driver.NoticesOfLastStep<DeadlinePassed>()));
+        if (driver.State.Phase == RoundPhase.Collecting)
+            driver.Arrive(1, "hospital-3");
+        driver.AggregateIsReady(1);
+        driver.On(new EvaluationReported(Report(1, "hospital-2", samples: 300, accuracy: 0.5)));
+        driver.On(new EvaluationReported(Report(1, "hospital-1", samples: 100, accuracy: 0.9)));
+        var attempt = driver.State.Attempt;
+
+        driver.ExpireEvaluate();
+
+        Assert.Equal(new DeadlinePassed(1, attempt, TimerKind.Evaluate), Assert.Single(driver.NoticesOfLastStep<DeadlinePassed>()));
+        var completed = Assert.Single(driver.NoticesOfLastStep<RoundCompleted>());
+        Assert.Equal([("hospital-1", 0.9), ("hospital-2", 0.5)], completed.SiteEvaluations.Select(e => (e.HospitalId, e.Accuracy)));
+    }
+
+    [Fact]
     public void A_nan_auc_from_one_hospital_keeps_the_rounds_pooled_accuracy_and_loss()
     {
         var driver = new MachineDriver();

@@ -437,6 +437,12 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
                 _roundClock.Restart();
                 events.Publish(new RoundStarted(started.Round, started.Attempt, started.Participants.ToList()));
                 break;
+            case Core.KeyGenerationStarted keyGeneration:
+                events.Publish(new KeyGenerationStarted(keyGeneration.Round, keyGeneration.Hospitals));
+                break;
+            case Core.DeadlinePassed deadline:
+                events.Publish(new DeadlinePassed(deadline.Round, deadline.Attempt, deadline.Kind == Core.TimerKind.Evaluate));
+                break;
             case Core.AggregateDistributed distributed:
                 events.Publish(new AggregateDistributed(distributed.Round, distributed.Recipients.ToList()));
                 break;
@@ -463,7 +469,10 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
             evaluation is null ? string.Empty : $", accuracy {evaluation.Accuracy:P2}, log-loss {evaluation.LogLoss:F4}");
         Context.System.EventStream.Publish(new RoundCompleted(completed.Round, completed.Contributors.ToList(), completed.Dropouts.ToList(),
             completed.Attempts, completed.IgnoredMessages, aggregate.CiphertextBytesReceived, _bytesSent, aggregate.VectorLength,
-            aggregate.AggregationMs, _roundClock.Elapsed.TotalMilliseconds, evaluation, timings));
+            aggregate.AggregationMs, _roundClock.Elapsed.TotalMilliseconds, evaluation, timings)
+        {
+            Sites = completed.SiteEvaluations.Select(e => new SiteEvaluation(e.HospitalId, e.SampleCount, e.Accuracy, e.LogLoss, e.RocAuc)).ToList(),
+        });
     }
 
     private void Sum(Core.RequestAggregation aggregation)

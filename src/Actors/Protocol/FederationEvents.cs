@@ -13,6 +13,17 @@ public static class FederationEvents
         int RoundId { get; }
     }
 
+    /// <summary>Every expected hospital registered: key generation begins (instant in shared-key mode), then round 0.</summary>
+    /// <param name="RoundId">0, or the checkpointed round a resumed federation continues after.</param>
+    /// <param name="Hospitals">Hospitals registered.</param>
+    public sealed record KeyGenerationStarted(int RoundId, int Hospitals) : IFederationEvent;
+
+    /// <summary>A round's collection (or evaluation) deadline passed with replies missing.</summary>
+    /// <param name="RoundId">The round.</param>
+    /// <param name="Attempt">The collection attempt whose deadline it was.</param>
+    /// <param name="Evaluation">True for the evaluations' deadline, false for the updates'.</param>
+    public sealed record DeadlinePassed(int RoundId, int Attempt, bool Evaluation) : IFederationEvent;
+
     /// <summary>A round began collecting updates (or, in round 0, feature statistics).</summary>
     public sealed record RoundStarted(int RoundId, int Attempt, IReadOnlyList<string> Participants) : IFederationEvent;
 
@@ -46,6 +57,9 @@ public static class FederationEvents
         FederatedEvaluation? Evaluation,
         FederationProtocol.HospitalTimings Timings) : IFederationEvent
     {
+        /// <summary>Each hospital's own evaluation of the round's model, in hospital order; empty when none arrived.</summary>
+        public IReadOnlyList<SiteEvaluation> Sites { get; init; } = [];
+
         /// <summary>Ciphertext bytes per plaintext value of one hospital's update.</summary>
         public double CiphertextBytesPerValue =>
             Contributors.Count == 0 ? 0 : (double)CiphertextBytesReceived / Contributors.Count / VectorLength;
@@ -53,6 +67,9 @@ public static class FederationEvents
 
     /// <summary>The hospitals' reports on a round's global model, weighted by their sample counts.</summary>
     public sealed record FederatedEvaluation(int Reports, int SampleCount, double Accuracy, double LogLoss, double RocAuc);
+
+    /// <summary>One hospital's evaluation of a round's model on its own held-out (or the common test) data.</summary>
+    public sealed record SiteEvaluation(string HospitalId, int SampleCount, double Accuracy, double LogLoss, double RocAuc);
 
     /// <summary>A round could not reach quorum within its attempts; the federation stops.</summary>
     public sealed record RoundFailed(int RoundId, int Attempts, int Received, int Quorum, string Reason) : IFederationEvent;

@@ -103,6 +103,14 @@ public sealed record FederationSpec(
         FractionFit = Federation.FractionFit,
     };
 
+    /// <summary>
+    /// The hospitals a round would select were every hospital of the federation available (all of them unless
+    /// fraction-fit is below 1): the yardstick by which reports count the hospitals missing from a round.
+    /// </summary>
+    public IReadOnlyList<string> ExpectedParticipants(int round) =>
+        round == 0 ? HospitalIds : new FederatedHe.Federation.Strategies.FederatedAveraging(
+            FederatedHe.Actors.Coordination.FederationCore.StrategyOptions(ToFederationSettings())).ConfigureFit(round, HospitalIds);
+
     /// <summary>A copy with another number of hospitals.</summary>
     /// <exception cref="FederationSpecException">The result is invalid (e.g. the quorum now exceeds the hospitals).</exception>
     public FederationSpec WithHospitals(int hospitals) => (this with { Federation = Federation with { Hospitals = hospitals } }).Validate();

@@ -69,6 +69,17 @@ public abstract record FederationNotice(int Round);
 /// <summary>A decision, for the log.</summary>
 public sealed record Decision(int Round, string Text) : FederationNotice(Round);
 
+/// <summary>Every hospital expected has registered: key generation begins (instant in shared-key mode), then round 0.</summary>
+/// <param name="Round">The round the federation (re)starts from: 0, or the checkpointed round it resumes after.</param>
+/// <param name="Hospitals">Hospitals registered.</param>
+public sealed record KeyGenerationStarted(int Round, int Hospitals) : FederationNotice(Round);
+
+/// <summary>A round's deadline passed with replies missing: the machine decides (retry, aggregate with a quorum, fail) at this moment.</summary>
+/// <param name="Round">The round.</param>
+/// <param name="Attempt">The collection attempt whose deadline it was.</param>
+/// <param name="Kind">Which deadline: <see cref="TimerKind.Collect"/> or <see cref="TimerKind.Evaluate"/>.</param>
+public sealed record DeadlinePassed(int Round, int Attempt, TimerKind Kind) : FederationNotice(Round);
+
 /// <summary>A round began collecting (attempt 1).</summary>
 public sealed record RoundStarted(int Round, int Attempt, EquatableArray<string> Participants) : FederationNotice(Round);
 
@@ -96,6 +107,9 @@ public sealed record RoundCompleted(
 {
     /// <summary>Collection attempts beyond the first.</summary>
     public int Retries => Attempts - 1;
+
+    /// <summary>Every hospital's own evaluation of the round's model, in hospital order (empty in round 0): the worst site beside the pool.</summary>
+    public EquatableArray<EvaluationReport> SiteEvaluations { get; init; } = [];
 }
 
 /// <summary>A round could not be aggregated within its attempts; the federation stops.</summary>

@@ -143,6 +143,7 @@ public sealed class RoundMachine
 
         step.Emit(new CancelTimer(TimerKind.Registration));
         step.State = state with { Phase = RoundPhase.KeyGeneration };
+        step.Emit(new Publish(new KeyGenerationStarted(state.ResumeAfter ?? 0, state.Hospitals.Count)));
         var context = KeyContext(step.State);
         ApplyKeyStep(step, state.ResumeAfter is null ? state.KeyGeneration.Begin(context) : state.KeyGeneration.Resume(context));
     }
@@ -354,9 +355,11 @@ public sealed class RoundMachine
                 ApplyKeyStep(step, state.KeyGeneration.TimedOut(KeyContext(state)));
                 break;
             case TimerKind.Collect when state.Phase == RoundPhase.Collecting && timer.Round == state.Round && timer.Attempt == state.Attempt:
+                step.Emit(new Publish(new DeadlinePassed(state.Round, state.Attempt, TimerKind.Collect)));
                 DecideOnCollection(step, deadlinePassed: true);
                 break;
             case TimerKind.Evaluate when state.Phase == RoundPhase.Evaluating && timer.Round == state.Round && timer.Attempt == state.Attempt:
+                step.Emit(new Publish(new DeadlinePassed(state.Round, state.Attempt, TimerKind.Evaluate)));
                 step.Decide(state.Round, $"evaluation timeout with {state.Evaluations.Count} of {state.Evaluators.Count} reports");
                 ConcludeRound(step);
                 break;
@@ -452,7 +455,7 @@ public sealed class RoundMachine
             : new ReportedTimings(timings.Average(t => t.TrainingMs), timings.Average(t => t.EncryptionMs), timings.Average(t => t.DecryptionMs));
         var dropouts = state.Expected.Except(state.Contributors).ToImmutableArray();
         step.Emit(new Publish(new RoundCompleted(state.Round, state.Contributors, dropouts, state.Attempt, state.Ignored,
-            state.Aggregate!, evaluation, meanTimings)));
+            state.Aggregate!, evaluation, meanTimings) { SiteEvaluations = [.. state.Evaluations.Values] }));
     }
 
     /// <summary>

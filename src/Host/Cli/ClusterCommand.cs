@@ -56,6 +56,7 @@ internal static class ClusterCommand
             }
 
             AnsiConsole.Write(table);
+            AnsiConsole.MarkupLine($"report written to {Markup.Escape(Path.GetFullPath(logDirectory))} ({RunReport.SummaryFile}, {RunReport.RoundsCsv}, {RunReport.SitesCsv}, plots)");
             AnsiConsole.MarkupLine(outcome.Succeeded
                 ? $"[green]{Markup.Escape(outcome.Status)}[/]: {outcome.RoundsCompleted} rounds in {outcome.Elapsed.TotalSeconds:F1} s"
                 : $"[red]{Markup.Escape(outcome.Status)}[/]; {outcome.Nodes.Count(n => !n.Succeeded)} node(s) failed");

@@ -21,7 +21,8 @@ internal static class NodeCommand
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(10);
 
     /// <param name="faultHooks">The harness's fault injection for <c>--fault-control</c>, or null where the program offers none.</param>
-    public static Command Create(NodeFaultHooks? faultHooks)
+    /// <param name="reportWriter">Writes the aggregator's run report for <c>--report</c>, or null where the program offers none.</param>
+    public static Command Create(NodeFaultHooks? faultHooks, NodeRunReportWriter? reportWriter = null)
     {
         var role = new Option<string>("--role") { Description = "aggregator or hospital", Required = true };
         role.AcceptOnlyFromAmong(FederationRoles.Aggregator, FederationRoles.Hospital);
@@ -48,9 +49,14 @@ internal static class NodeCommand
                           "to run an experiment's fault schedule) and put Akka's failure-injector and throttler adapters into the transport",
         };
 
+        var report = new Option<string?>("--report")
+        {
+            Description = "Aggregator: write the run report (summary.md, rounds.csv, sites.csv, plots; the hospitals' evaluations, never a model) " +
+                          "into this directory when the node stops",
+        };
         var command = new Command("node", "Run one federation node (aggregator or hospital) of a spec in this process until the federation ends or Ctrl-C")
         {
-            role, spec, hostname, port, seedNodes, keys, hospitalId, certificates, plaintext, faultControl,
+            role, spec, hostname, port, seedNodes, keys, hospitalId, certificates, plaintext, faultControl, report,
         };
         specOptions.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
@@ -62,6 +68,13 @@ internal static class NodeCommand
             var nodeId = nodeRole == FederationRoles.Aggregator
                 ? FederationRoles.Aggregator
                 : result.GetValue(hospitalId) ?? throw new ArgumentException("--hospital-id is required for a hospital");
+            var reportDirectory = result.GetValue(report);
+            if (reportDirectory is not null && nodeRole != FederationRoles.Aggregator)
+                throw new ArgumentException("--report: only the aggregator sees the rounds; give it to the aggregator's node");
+            if (reportDirectory is not null && reportWriter is null)
+                throw new ArgumentException("--report: this fedhe program writes no reports");
+            if (reportDirectory is not null)
+                RequireWritableDirectory(reportDirectory);
 
             // The node's own settings: the file's akka.* (and fedhe.tls) keys over TLS (hocon/tls.conf) over the shared cluster file.
             var clusterFile = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(specPath))!, "cluster.conf");
@@ -123,7 +136,14 @@ internal static class NodeCommand
             }
 
             using var system = NodeTransport.Start(effective, tls, OnRefused);
-            system.ActorOf(Props.Create(() => new NodeProgress(finished)), "node-progress");
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var seen = new List<(IFederationEvent Event, TimeSpan At)>();
+            Action<IFederationEvent> onEvent = e =>
+            {
+                lock (seen)
+                    seen.Add((e, clock.Elapsed));
+            };
+            system.ActorOf(Props.Create(() => new NodeProgress(finished, onEvent)), "node-progress");
 
             if (nodeRole == FederationRoles.Aggregator)
             {
@@ -133,7 +153,7 @@ internal static class NodeCommand
             }
             else
             {
-                FederationNode.StartHospital(system, federation, crypto!, hospitalData!, faults?.DecorateTrainer(federation.Faults.TrainingDelay),
+                FederationNode.StartHospital(system, federation, crypto!, hospitalData!, faults?.DecorateTrainer(federation, nodeId),
                     tls?.Identity, tls?.Trust);
                 AnsiConsole.MarkupLine($"{Markup.Escape(nodeId)} up at {Akka.Cluster.Cluster.Get(system).SelfAddress} with {hospitalData!.Train.SampleCount} training samples");
             }
@@ -148,12 +168,36 @@ internal static class NodeCommand
             // a signalled node must be gone within seconds even if its peers are unreachable.
             var shutdown = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
             await Task.WhenAny(shutdown, Task.Delay(ShutdownTimeout, CancellationToken.None)).ConfigureAwait(false);
+            if (reportDirectory is not null)
+            {
+                lock (seen)
+                    reportWriter!(reportDirectory, federation, [.. seen], clock.Elapsed, succeeded);
+                Console.Out.WriteLine($"report written to {Path.GetFullPath(reportDirectory)}");
+            }
+
             cancellationToken.ThrowIfCancellationRequested();
             if (untrustedSeed is not null)
                 throw new TlsConfigurationException(nodeId, untrustedSeed);
             return succeeded ? 0 : 1;
         });
         return command;
+    }
+
+    /// <summary>Refuses, before Akka starts, a report directory that cannot be written: a whole federation must not end in lost results.</summary>
+    /// <exception cref="ArgumentException">The directory cannot be created or written.</exception>
+    private static void RequireWritableDirectory(string directory)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+            var probe = Path.Combine(directory, $".fedhe-write-check-{Environment.ProcessId}");
+            File.WriteAllText(probe, string.Empty);
+            File.Delete(probe);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"--report {directory}: the directory cannot be written ({exception.Message})", exception);
+        }
     }
 
     /// <summary>"host:port" of an Akka address or a transport's peer address, whatever its scheme.</summary>
@@ -193,8 +237,11 @@ internal static class NodeCommand
     /// <summary>Prints the coordinator's rounds (on the aggregator) and notices the federation's end (on every node).</summary>
     private sealed class NodeProgress : ReceiveActor
     {
-        public NodeProgress(TaskCompletionSource<bool> finished)
+        private readonly Action<IFederationEvent> _seen;
+
+        public NodeProgress(TaskCompletionSource<bool> finished, Action<IFederationEvent> seen)
         {
+            _seen = seen;
             // For people; `fedhe cluster up` follows the milestone lines (NodeProgressLine) written after each.
             Receive<RoundStarted>(r => Milestone(r,
                 $"round {r.RoundId} started with {r.Participants.Count} participants (attempt {r.Attempt})"));
@@ -203,12 +250,21 @@ internal static class NodeCommand
             Receive<RoundCompleted>(r => Milestone(r,
                 $"round {r.RoundId}: {r.Contributors.Count} updates, {r.Dropouts.Count} dropouts, {r.Attempts} attempts" +
                 (r.Evaluation is { } e ? $", hospitals report accuracy {e.Accuracy:P2}" : string.Empty)));
-            Receive<FederationCompleted>(c => finished.TrySetResult(c.Succeeded));
+            Receive<KeyGenerationStarted>(k => Milestone(k, $"all {k.Hospitals} hospitals registered; key generation begins"));
+            Receive<DeadlinePassed>(d => Milestone(d,
+                $"round {d.RoundId}: the {(d.Evaluation ? "evaluation" : "collection")} deadline of attempt {d.Attempt} passed"));
+            Receive<FederationCompleted>(c =>
+            {
+                _seen(c);
+                Console.Out.WriteLine(NodeProgressLine.Format(c));
+                finished.TrySetResult(c.Succeeded);
+            });
             Receive<FederationFinished>(f => finished.TrySetResult(f.Succeeded));
         }
 
-        private static void Milestone(IFederationEvent federationEvent, string text)
+        private void Milestone(IFederationEvent federationEvent, string text)
         {
+            _seen(federationEvent);
             AnsiConsole.MarkupLine(text);
             Console.Out.WriteLine(NodeProgressLine.Format(federationEvent));
         }
@@ -219,6 +275,8 @@ internal static class NodeCommand
             Context.System.EventStream.Subscribe(Self, typeof(AggregateDistributed));
             Context.System.EventStream.Subscribe(Self, typeof(RoundCompleted));
             Context.System.EventStream.Subscribe(Self, typeof(FederationCompleted));
+            Context.System.EventStream.Subscribe(Self, typeof(KeyGenerationStarted));
+            Context.System.EventStream.Subscribe(Self, typeof(DeadlinePassed));
             Context.System.EventStream.Subscribe(Self, typeof(FederationFinished));
         }
     }

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using FederatedHe.Actors.Configuration;
 using FederatedHe.Host.Hosting;
+using FederatedHe.Host.Reports;
 using FederatedHe.Actors.Spec;
 using FederatedHe.Testing;
 
@@ -29,7 +30,11 @@ public sealed record NodeOutcome(string Name, int ProcessId, int? ExitCode, stri
 /// <param name="RoundsCompleted">Rounds the aggregator reported completed (round 0, standardisation, excluded).</param>
 /// <param name="LogDirectory">Where the logs are.</param>
 /// <param name="Elapsed">Wall time from the first node's start.</param>
-public sealed record ClusterOutcome(bool Succeeded, string Status, IReadOnlyList<NodeOutcome> Nodes, int RoundsCompleted, string LogDirectory, TimeSpan Elapsed);
+public sealed record ClusterOutcome(bool Succeeded, string Status, IReadOnlyList<NodeOutcome> Nodes, int RoundsCompleted, string LogDirectory, TimeSpan Elapsed)
+{
+    /// <summary>The run report's figures, assembled from the aggregator's milestone lines; written into <see cref="LogDirectory"/>.</summary>
+    public SimulationResult? Report { get; init; }
+}
 
 /// <summary>
 /// Runs a federation as separate `fedhe node` processes on loopback: keys into a temporary directory, the
@@ -76,6 +81,8 @@ public static partial class LocalCluster
         AppDomain.CurrentDomain.ProcessExit += killNodes;
         var clock = System.Diagnostics.Stopwatch.StartNew();
         var roundsCompleted = 0;
+        // The same report as `experiment run` writes, from the aggregator's milestone lines: figures and evaluations, no model.
+        var recorder = new RunRecorder(spec);
         using var stopFaults = CancellationTokenSource.CreateLinkedTokenSource(cancellation.Token);
         var faultLoop = faults?.RunAsync(stopFaults.Token) ?? Task.CompletedTask;
         try
@@ -139,6 +146,8 @@ public static partial class LocalCluster
                 }
                 else if (NodeProgressLine.TryParse(line, out var milestone))
                 {
+                    if (NodeProgressLine.ToEvent(milestone) is { } federationEvent)
+                        recorder.Record(federationEvent, clock.Elapsed);
                     if (milestone is { Event: NodeProgressLine.RoundCompletedEvent, Round: > 0 })
                         Interlocked.Increment(ref roundsCompleted);
                 }
@@ -215,7 +224,10 @@ public static partial class LocalCluster
 
             var outcomes = await StopAll(processes).ConfigureAwait(false);
             var succeeded = outcomes.All(o => o.Succeeded);
-            return new ClusterOutcome(succeeded, ending, outcomes, roundsCompleted, logs, clock.Elapsed);
+            var elapsed = clock.Elapsed;
+            var report = recorder.Result(elapsed, succeeded, ending);
+            RunReport.Write(logs, plan.Name, new SimulationOptions { Spec = spec }, report, writeSpec: false);
+            return new ClusterOutcome(succeeded, ending, outcomes, roundsCompleted, logs, elapsed) { Report = report };
         }
         catch
         {

@@ -33,6 +33,9 @@ public sealed record LocalClusterPlan
     /// <summary>Akka's log level on the nodes; INFO shows every coordinator decision in their logs.</summary>
     public string LogLevel { get; init; } = "INFO";
 
+    /// <summary>The run's name in its report: the spec's experiment name, else "local".</summary>
+    public string Name => Spec.Experiment.Name.Length > 0 ? Spec.Experiment.Name : "local";
+
     /// <summary>The spec file every node is started with, beside the logs.</summary>
     public string SpecPath => Path.Combine(Path.GetFullPath(LogDirectory), "spec.conf");
 

@@ -23,7 +23,21 @@ public static class NodeProgressLine
     /// <summary>A round completed.</summary>
     public const string RoundCompletedEvent = "round-completed";
 
-    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web) { DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull };
+    /// <summary>Every hospital registered; key generation began.</summary>
+    public const string KeyGenerationStartedEvent = "key-generation-started";
+
+    /// <summary>A round's collection or evaluation deadline passed with replies missing.</summary>
+    public const string DeadlinePassedEvent = "deadline-passed";
+
+    /// <summary>The federation ended.</summary>
+    public const string FederationCompletedEvent = "federation-completed";
+
+    // A hospital whose held-out data has one class reports an undefined (NaN) AUC: it travels as "NaN".
+    private static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
+    {
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
 
     /// <summary>The milestone line for a coordinator event, or null if the event is not a milestone.</summary>
     public static string? Format(IFederationEvent federationEvent)
@@ -32,7 +46,14 @@ public static class NodeProgressLine
         {
             RoundStarted started => new(RoundStartedEvent, started.RoundId, Attempt: started.Attempt),
             AggregateDistributed distributed => new(AggregateDistributedEvent, distributed.RoundId),
-            RoundCompleted completed => new(RoundCompletedEvent, completed.RoundId, completed.Contributors.Count, completed.Dropouts.Count),
+            // The round's figures and the hospitals' evaluations (never a model value), for the run report `cluster up` writes.
+            RoundCompleted completed => new(RoundCompletedEvent, completed.RoundId, completed.Contributors.Count, completed.Dropouts.Count)
+            {
+                Completed = completed,
+            },
+            KeyGenerationStarted started => new(KeyGenerationStartedEvent, started.RoundId, Hospitals: started.Hospitals),
+            DeadlinePassed deadline => new(DeadlinePassedEvent, deadline.RoundId, Attempt: deadline.Attempt) { Evaluation = deadline.Evaluation },
+            FederationCompleted done => new(FederationCompletedEvent, done.RoundId) { Succeeded = done.Succeeded, Status = done.Status },
             _ => null,
         };
         return milestone is null ? null : Prefix + JsonSerializer.Serialize(milestone, Json);
@@ -55,11 +76,37 @@ public static class NodeProgressLine
         }
     }
 
+    /// <summary>The coordinator event a milestone line stands for (a started round's participants are not carried), or null.</summary>
+    public static IFederationEvent? ToEvent(Milestone milestone) => milestone.Event switch
+    {
+        RoundStartedEvent => new RoundStarted(milestone.Round, milestone.Attempt ?? 1, []),
+        AggregateDistributedEvent => new AggregateDistributed(milestone.Round, []),
+        RoundCompletedEvent => milestone.Completed,
+        KeyGenerationStartedEvent => new KeyGenerationStarted(milestone.Round, milestone.Hospitals ?? 0),
+        DeadlinePassedEvent => new DeadlinePassed(milestone.Round, milestone.Attempt ?? 1, milestone.Evaluation ?? false),
+        FederationCompletedEvent => new FederationCompleted(milestone.Round, milestone.Succeeded ?? false, milestone.Status ?? string.Empty),
+        _ => null,
+    };
+
     /// <summary>One milestone.</summary>
     /// <param name="Event">One of the <c>…Event</c> names.</param>
     /// <param name="Round">The round.</param>
     /// <param name="Contributors">Completed rounds: the updates aggregated.</param>
     /// <param name="Dropouts">Completed rounds: the hospitals that did not contribute.</param>
-    /// <param name="Attempt">Started rounds: the collection attempt (1 = first).</param>
-    public sealed record Milestone(string Event, int Round, int? Contributors = null, int? Dropouts = null, int? Attempt = null);
+    /// <param name="Attempt">Started rounds and deadlines: the collection attempt (1 = first).</param>
+    /// <param name="Hospitals">Key generation: the hospitals registered.</param>
+    public sealed record Milestone(string Event, int Round, int? Contributors = null, int? Dropouts = null, int? Attempt = null, int? Hospitals = null)
+    {
+        /// <summary>Completed rounds: the coordinator's whole event (figures, evaluations, timings).</summary>
+        public RoundCompleted? Completed { get; init; }
+
+        /// <summary>Deadlines: whether it was the evaluations' deadline.</summary>
+        public bool? Evaluation { get; init; }
+
+        /// <summary>The federation's end: whether it succeeded.</summary>
+        public bool? Succeeded { get; init; }
+
+        /// <summary>The federation's end: its status line.</summary>
+        public string? Status { get; init; }
+    }
 }
