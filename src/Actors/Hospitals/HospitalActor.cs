@@ -322,6 +322,8 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         _sent[(encrypted.Round, encrypted.Kind)] = chunks;
         foreach (var chunk in chunks)
             _coordinator.Tell(chunk);
+        Context.System.EventStream.Publish(new HospitalEvents.UpdateSent(_data.HospitalId, encrypted.Round, encrypted.VectorLength,
+            encrypted.Ciphertexts.Sum(c => (long)c.Length), encrypted.ElapsedMs));
     }
 
     private bool Resend(int round, PayloadKind kind)
@@ -509,8 +511,10 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         var round = evaluated.Evaluation.Round;
         var metrics = evaluated.Evaluation.Metrics;
         _lastEvaluation = evaluated.Evaluation;
+        var timings = new HospitalTimings(_trainingMs, _encryptionMs, _decryptionMs);
         _coordinator.Tell(new EvaluationReported(round, _data.HospitalId, _data.Evaluation.SampleCount,
-            metrics.Accuracy, metrics.LogLoss, metrics.RocAuc, new HospitalTimings(_trainingMs, _encryptionMs, _decryptionMs)));
+            metrics.Accuracy, metrics.LogLoss, metrics.RocAuc, timings));
+        Context.System.EventStream.Publish(new HospitalEvents.EvaluationSent(_data.HospitalId, round, metrics.Accuracy, metrics.LogLoss, metrics.RocAuc, timings));
     }
 
     private sealed class Register : INoSerializationVerificationNeeded

@@ -4,6 +4,7 @@ using Akka.Configuration;
 using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.Coordination;
 using FederatedHe.Actors.CryptoPool;
+using FederatedHe.Actors.Diagnostics;
 using FederatedHe.Actors.Hospitals;
 using FederatedHe.Actors.Persistence;
 using FederatedHe.Actors.Security;
@@ -34,6 +35,7 @@ public static class FederationNode
 
     private const string CoordinatorName = "coordinator";
     private const string CryptoPoolName = "crypto";
+    private const string MetricsObserverName = "metrics";
 
     /// <summary>The hospital actor's name under /user on a hospital node.</summary>
     public const string HospitalActorName = "hospital";
@@ -140,6 +142,7 @@ public static class FederationNode
         // Checked here too, so a wrong file fails the node at start rather than the singleton at every restart.
         if (trust is not null && !NodeCertificateChain.IsAuthority(trust.Authority))
             throw new ArgumentException($"{trust.Authority.Subject} is not a CA certificate", nameof(trust));
+        ObserveMetrics(system, FederationRoles.Aggregator, FederationRoles.Aggregator);
         var pool = system.ActorOf(CryptoWorker.PoolProps(material, settings.EffectiveCryptoPoolSize), CryptoPoolName);
         var parameters = material.Parameters;
         var coordinator = RoundCoordinator.Props(settings, parameters, pool, threshold, trust);
@@ -149,6 +152,13 @@ public static class FederationNode
                 ClusterSingletonManagerSettings.Create(system).WithRole(FederationRoles.Aggregator)),
             CoordinatorName);
     }
+
+    /// <summary>
+    /// Starts the node's metrics observer: it records the <see cref="FederationMetrics"/> meter from the notices the node's actors
+    /// publish, tagged with <paramref name="nodeId"/> and <paramref name="role"/>. Started with every aggregator and hospital.
+    /// </summary>
+    private static void ObserveMetrics(ActorSystem system, string nodeId, string role) =>
+        system.ActorOf(FederationMetricsObserver.Props(nodeId, role), MetricsObserverName);
 
     /// <summary>A proxy to the coordinator singleton, wherever it runs.</summary>
     public static IActorRef CoordinatorProxy(ActorSystem system, string name = "coordinator-proxy") =>
@@ -195,6 +205,7 @@ public static class FederationNode
                 identity is null ? nameof(identity) : nameof(trust));
         if (trust is not null && !NodeCertificateChain.IsAuthority(trust.Authority))
             throw new ArgumentException($"hospital {data.HospitalId}: {trust.Authority.Subject} is not a CA certificate", nameof(trust));
+        ObserveMetrics(system, data.HospitalId, FederationRoles.Hospital);
         var coordinator = CoordinatorProxy(system);
         return system.ActorOf(HospitalActor.Props(data, plan, crypto, coordinator, settings, decorateTrainer, identity, trust), HospitalActorName);
     }

@@ -8,6 +8,9 @@ using FederatedHe.Actors.Nodes;
 using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Hosting;
 using FederatedHe.Host.Security;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Spectre.Console;
 using static FederatedHe.Actors.Protocol.FederationEvents;
 using static FederatedHe.Actors.Protocol.FederationProtocol;
@@ -48,11 +51,14 @@ internal static class NodeCommand
                           "to run an experiment's fault schedule) and put Akka's failure-injector and throttler adapters into the transport",
         };
 
+        var observability = new ObservabilityOptions();
+
         var command = new Command("node", "Run one federation node (aggregator or hospital) of a spec in this process until the federation ends or Ctrl-C")
         {
             role, spec, hostname, port, seedNodes, keys, hospitalId, certificates, plaintext, faultControl,
         };
         specOptions.AddTo(command);
+        observability.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
             var specPath = result.GetValue(spec)!;
@@ -110,6 +116,8 @@ internal static class NodeCommand
             }
 
             RequireFreePort(effective);
+            var logFormat = observability.Format(result);
+            using var metrics = observability.Metrics(result).Start(nodeId);
             var finished = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             // A seed whose certificate this node refuses can never be joined: that is the node's error, not a warning to retry on forever.
             var seedEndpoints = effective.GetStringList("akka.cluster.seed-nodes", []).Select(Endpoint).ToHashSet(StringComparer.Ordinal);
@@ -122,21 +130,31 @@ internal static class NodeCommand
                 finished.TrySetResult(false);
             }
 
-            using var system = NodeTransport.Start(effective, tls, OnRefused);
-            system.ActorOf(Props.Create(() => new NodeProgress(finished)), "node-progress");
+            var (systemConfig, systemSetup) = NodeTransport.Prepare(effective, tls, OnRefused);
+            void StartNode(ActorSystem system, ILogger logger)
+            {
+                var say = NodeOutput(logFormat, logger);
+                system.ActorOf(Props.Create(() => new NodeProgress(finished, say)), "node-progress");
+                if (nodeRole == FederationRoles.Aggregator)
+                {
+                    // Over TLS, hospitals register only by proving with their certificate's key the id the CA issued them.
+                    FederationNode.StartAggregator(system, federation, tls?.Trust);
+                    say($"aggregator up at {Akka.Cluster.Cluster.Get(system).SelfAddress}; waiting for {federation.Federation.Hospitals} hospitals", null);
+                }
+                else
+                {
+                    FederationNode.StartHospital(system, federation, crypto!, hospitalData!, faults?.DecorateTrainer(federation.Faults.TrainingDelay),
+                        tls?.Identity, tls?.Trust);
+                    say($"{nodeId} up at {Akka.Cluster.Cluster.Get(system).SelfAddress} with {hospitalData!.Train.SampleCount} training samples", null);
+                }
+            }
 
-            if (nodeRole == FederationRoles.Aggregator)
-            {
-                // Over TLS, hospitals register only by proving with their certificate's key the id the CA issued them.
-                FederationNode.StartAggregator(system, federation, tls?.Trust);
-                AnsiConsole.MarkupLine($"aggregator up at {Akka.Cluster.Cluster.Get(system).SelfAddress}; waiting for {federation.Federation.Hospitals} hospitals");
-            }
-            else
-            {
-                FederationNode.StartHospital(system, federation, crypto!, hospitalData!, faults?.DecorateTrainer(federation.Faults.TrainingDelay),
-                    tls?.Identity, tls?.Trust);
-                AnsiConsole.MarkupLine($"{Markup.Escape(nodeId)} up at {Akka.Cluster.Cluster.Get(system).SelfAddress} with {hospitalData!.Train.SampleCount} training samples");
-            }
+            // The node runs on the Generic Host (Akka.Hosting); stopping the host runs the actor system's coordinated shutdown.
+            using var host = await FederationNodeHost.StartAsync(systemConfig, systemSetup, nodeId, nodeRole, logFormat, StartNode, cancellationToken)
+                .ConfigureAwait(false);
+            var system = host.Services.GetRequiredService<ActorSystem>();
+            // An actor system that ends by itself (downed, or shut down from inside) stops the host: the node ends as a cancellation would.
+            using var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() => finished.TrySetResult(false));
 
             using var stopFaultControl = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             var faultCommands = faults?.RunAsync(Console.In, system, Console.Out.WriteLine, stopFaultControl.Token) ?? Task.CompletedTask;
@@ -148,6 +166,8 @@ internal static class NodeCommand
             // a signalled node must be gone within seconds even if its peers are unreachable.
             var shutdown = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
             await Task.WhenAny(shutdown, Task.Delay(ShutdownTimeout, CancellationToken.None)).ConfigureAwait(false);
+            using (var stopTimeout = new CancellationTokenSource(ShutdownTimeout))
+                await host.StopAsync(stopTimeout.Token).ConfigureAwait(false);
             cancellationToken.ThrowIfCancellationRequested();
             if (untrustedSeed is not null)
                 throw new TlsConfigurationException(nodeId, untrustedSeed);
@@ -190,11 +210,40 @@ internal static class NodeCommand
         }
     }
 
+    /// <summary>
+    /// How the node says what it is doing (a line for people, and a round milestone for `cluster up` or null): in text mode
+    /// on standard output as before (the milestone as its own <see cref="NodeProgressLine"/>); in JSON mode as a log entry,
+    /// the milestone in its <c>milestone</c> field, so that every line of the node's output is one JSON object.
+    /// </summary>
+    private static Action<string, string?> NodeOutput(LogFormat format, ILogger logger) => format == LogFormat.Json
+        ? (text, milestone) => logger.Log(LogLevel.Information, default, new NodeLine(text, milestone), null, (line, _) => line.Text)
+        : (text, milestone) =>
+        {
+            AnsiConsole.MarkupLine(Markup.Escape(text));
+            if (milestone is not null)
+                Console.Out.WriteLine(milestone);
+        };
+
+    /// <summary>A line of the node's own as a structured log entry: its text, and the round milestone if it is one.</summary>
+    private sealed record NodeLine(string Text, string? Milestone) : IEnumerable<KeyValuePair<string, object?>>
+    {
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+        {
+            if (Milestone is not null)
+                yield return new("milestone", Milestone);
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
     /// <summary>Prints the coordinator's rounds (on the aggregator) and notices the federation's end (on every node).</summary>
     private sealed class NodeProgress : ReceiveActor
     {
-        public NodeProgress(TaskCompletionSource<bool> finished)
+        private readonly Action<string, string?> _say;
+
+        public NodeProgress(TaskCompletionSource<bool> finished, Action<string, string?> say)
         {
+            _say = say;
             // For people; `fedhe cluster up` follows the milestone lines (NodeProgressLine) written after each.
             Receive<RoundStarted>(r => Milestone(r,
                 $"round {r.RoundId} started with {r.Participants.Count} participants (attempt {r.Attempt})"));
@@ -207,11 +256,7 @@ internal static class NodeCommand
             Receive<FederationFinished>(f => finished.TrySetResult(f.Succeeded));
         }
 
-        private static void Milestone(IFederationEvent federationEvent, string text)
-        {
-            AnsiConsole.MarkupLine(text);
-            Console.Out.WriteLine(NodeProgressLine.Format(federationEvent));
-        }
+        private void Milestone(IFederationEvent federationEvent, string text) => _say(text, NodeProgressLine.Format(federationEvent));
 
         protected override void PreStart()
         {

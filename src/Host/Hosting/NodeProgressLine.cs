@@ -42,6 +42,9 @@ public static class NodeProgressLine
     public static bool TryParse(string line, out Milestone milestone)
     {
         milestone = null!;
+        // A node logging JSON (--log-format json) carries the milestone line in its entry's "milestone" field.
+        if (line.StartsWith('{') && MilestoneField(line) is { } embedded)
+            line = embedded;
         if (!line.StartsWith(Prefix, StringComparison.Ordinal))
             return false;
         try
@@ -52,6 +55,22 @@ public static class NodeProgressLine
         catch (JsonException)
         {
             return false;
+        }
+    }
+
+    private static string? MilestoneField(string line)
+    {
+        try
+        {
+            using var entry = JsonDocument.Parse(line);
+            return entry.RootElement.ValueKind == JsonValueKind.Object
+                   && entry.RootElement.TryGetProperty("milestone", out var field) && field.ValueKind == JsonValueKind.String
+                ? field.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
         }
     }
 
