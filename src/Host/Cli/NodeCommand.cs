@@ -131,9 +131,11 @@ internal static class NodeCommand
             }
 
             var (systemConfig, systemSetup) = NodeTransport.Prepare(effective, tls, OnRefused);
+            // The node's own lines (start, rounds, fault commands): plain text, or log entries when the log is JSON.
+            Action<string, string?> say = (text, milestone) => { };
             void StartNode(ActorSystem system, ILogger logger)
             {
-                var say = NodeOutput(logFormat, logger);
+                say = NodeOutput(logFormat, logger);
                 system.ActorOf(Props.Create(() => new NodeProgress(finished, say)), "node-progress");
                 if (nodeRole == FederationRoles.Aggregator)
                 {
@@ -157,7 +159,7 @@ internal static class NodeCommand
             using var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() => finished.TrySetResult(false));
 
             using var stopFaultControl = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var faultCommands = faults?.RunAsync(Console.In, system, Console.Out.WriteLine, stopFaultControl.Token) ?? Task.CompletedTask;
+            var faultCommands = faults?.RunAsync(Console.In, system, line => say(line, null), stopFaultControl.Token) ?? Task.CompletedTask;
             using var registration = cancellationToken.Register(() => finished.TrySetResult(false));
             var succeeded = await finished.Task.ConfigureAwait(false);
             await stopFaultControl.CancelAsync().ConfigureAwait(false);

@@ -61,7 +61,12 @@ internal static class FederationNodeHost
                     loggers.ClearLoggers();
                     loggers.AddLoggerFactory();
                 })
-                .WithActors((system, _) => startNode(system, logger));
+                .WithActors((system, _) =>
+                {
+                    if (logFormat == LogFormat.Json)
+                        QuietAfterLoggersStop(system);
+                    startNode(system, logger);
+                });
             if (setup?.Get<DotNettySslSetup>() is { HasValue: true } ssl)
                 akka.AddSetup(ssl.Value);
         });
@@ -70,6 +75,18 @@ internal static class FederationNodeHost
         await host.StartAsync(cancellationToken).ConfigureAwait(false);
         return host;
     }
+
+    /// <summary>
+    /// Akka stops its logger actors before the actor system's last steps and then prints what is still logged (remoting's
+    /// "shut down", late disassociation warnings) as plain text on standard output. In JSON mode only errors may still be
+    /// printed then; the rest of the shutdown has been logged as JSON already.
+    /// </summary>
+    private static void QuietAfterLoggersStop(ActorSystem system) =>
+        CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "quiet-console-logger", () =>
+        {
+            system.EventStream.SetLogLevel(Akka.Event.LogLevel.ErrorLevel);
+            return Task.FromResult(Akka.Done.Instance);
+        });
 
     /// <summary>A host lifetime that leaves SIGINT/SIGTERM to the command (the Generic Host's console lifetime would take them).</summary>
     private sealed class CommandLifetime : IHostLifetime

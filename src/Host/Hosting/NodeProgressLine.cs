@@ -58,13 +58,18 @@ public static class NodeProgressLine
         }
     }
 
-    private static string? MilestoneField(string line)
+    /// <summary>What a line of a node's output says: the message of a JSON log entry (--log-format json), or the line itself.</summary>
+    public static string Text(string line) => line.StartsWith('{') ? StringField(line, "message") ?? line : line;
+
+    private static string? MilestoneField(string line) => StringField(line, "milestone");
+
+    private static string? StringField(string line, string name)
     {
         try
         {
             using var entry = JsonDocument.Parse(line);
             return entry.RootElement.ValueKind == JsonValueKind.Object
-                   && entry.RootElement.TryGetProperty("milestone", out var field) && field.ValueKind == JsonValueKind.String
+                   && entry.RootElement.TryGetProperty(name, out var field) && field.ValueKind == JsonValueKind.String
                 ? field.GetString()
                 : null;
         }

@@ -138,7 +138,7 @@ public static class FederationSimulation
             if (options.OnAggregatorStarted is { } onAggregatorStarted)
                 await onAggregatorStarted(aggregatorAddress).ConfigureAwait(false);
 
-            var hospitals = hospitalIds.Select(_ => ActorSystem.Create(FederationNode.SystemName,
+            var hospitals = hospitalIds.Select(id => CreateNode(id, FederationRoles.Hospital,
                 FederationNode.NodeConfig(spec, FederationRoles.Hospital, "127.0.0.1", 0, [], nodeSettings))).ToList();
             systems.AddRange(hospitals);
             await Task.WhenAll(hospitals.Select(h => Cluster.Get(h).JoinAsync(aggregatorAddress, cancellationToken))).ConfigureAwait(false);
@@ -186,10 +186,16 @@ public static class FederationSimulation
 
         var federationTime = clock.Elapsed;
 
+        // A node's actor system, with the caller's setup for it if any.
+        ActorSystem CreateNode(string nodeId, string role, Config config) =>
+            options.NodeSetup is { } setup
+                ? ActorSystem.Create(FederationNode.SystemName, setup(nodeId, role).And(BootstrapSetup.Create().WithConfig(config)))
+                : ActorSystem.Create(FederationNode.SystemName, config);
+
         // An aggregator node on the given port (0: any), joining the cluster through the seed (null: itself).
         async Task<ActorSystem> StartAggregatorAsync(int port, Address? seed)
         {
-            var system = ActorSystem.Create(FederationNode.SystemName,
+            var system = CreateNode(FederationRoles.Aggregator, FederationRoles.Aggregator,
                 FederationNode.NodeConfig(spec, FederationRoles.Aggregator, "127.0.0.1", port, [], nodeSettings));
             systems.Add(system);
             await Cluster.Get(system).JoinAsync(seed ?? Cluster.Get(system).SelfAddress, cancellationToken).ConfigureAwait(false);
@@ -202,7 +208,7 @@ public static class FederationSimulation
         async Task<ActorSystem> StartHospitalAsync(string id, Address seed)
         {
             var index = hospitalIds.IndexOf(id);
-            var system = ActorSystem.Create(FederationNode.SystemName,
+            var system = CreateNode(id, FederationRoles.Hospital,
                 FederationNode.NodeConfig(spec, FederationRoles.Hospital, "127.0.0.1", 0, [], nodeSettings));
             systems.Add(system);
             await Cluster.Get(system).JoinAsync(seed, cancellationToken).ConfigureAwait(false);
