@@ -176,6 +176,11 @@ public static class FederationSimulation
                 }
             }
         }
+        catch (ClusterJoinFailedException exception) when (cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled while nodes were still joining: the node they were joining may have stopped already.
+            throw new OperationCanceledException("cancelled while the nodes were joining", exception, cancellationToken);
+        }
         finally
         {
             secretKey?.Dispose();
