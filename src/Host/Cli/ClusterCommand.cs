@@ -28,6 +28,8 @@ internal static class ClusterCommand
         up.SetAction(async (result, cancellationToken) =>
         {
             var federation = FederationSpecBinder.Load(result.GetValue(spec), specOptions.Overrides(result)).Spec;
+            // The collector's address is checked here, once, rather than by every node after it has started.
+            _ = Hosting.NodeMetricsExport.Create(null, result.GetValue(observability.OtlpEndpoint));
             var options = federation.Federation;
             // Every hospital's file is on this machine: load them all and compare their schemas before any process starts.
             if (federation.Data.HasHospitalFiles)
