@@ -11,7 +11,6 @@ using FederatedHe.Host.Security;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Spectre.Console;
 using static FederatedHe.Actors.Protocol.FederationEvents;
 using static FederatedHe.Actors.Protocol.FederationProtocol;
 
@@ -221,7 +220,8 @@ internal static class NodeCommand
         ? (text, milestone) => logger.Log(LogLevel.Information, default, new NodeLine(text, milestone), null, (line, _) => line.Text)
         : (text, milestone) =>
         {
-            AnsiConsole.MarkupLine(Markup.Escape(text));
+            // Plain lines, never wrapped at a console width: `cluster up` and operators' scripts read them whole.
+            Console.Out.WriteLine(text);
             if (milestone is not null)
                 Console.Out.WriteLine(milestone);
         };

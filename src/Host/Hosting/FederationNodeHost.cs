@@ -44,6 +44,9 @@ internal static class FederationNodeHost
             // non-JSON lines among JSON ones.
             if (logFormat == LogFormat.Json)
                 akka.AddHocon("akka.stdout-loglevel = OFF", HoconAddMode.Prepend);
+            // The command stops the node (ProcessTermination's signals, then the coordinated shutdown and the host's stop):
+            // Akka's own process-exit hook would start a second shutdown that ends the host before the signal's exit code is set.
+            akka.AddHocon("akka.coordinated-shutdown.run-by-clr-shutdown-hook = off", HoconAddMode.Prepend);
             akka.AddHocon(config, HoconAddMode.Append)
                 .WithRemoting(new RemoteOptions
                 {
