@@ -36,8 +36,10 @@ internal static class FederationNodeHost
         builder.Services.Configure<ConsoleLifetimeOptions>(options => options.SuppressStatusMessages = true);
         // The process's own signal handling (ProcessTermination: 130/143 and a grace period) stops the node, not the host's.
         builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
+        var (departureFilter, attachDepartureFilter) = FederationNode.OrderlyDepartureFilter();
         builder.Services.AddAkka(FederationNode.SystemName, (akka, services) =>
         {
+            akka.AddSetup(departureFilter);
             var logger = services.GetRequiredService<ILoggerFactory>().CreateLogger("FederatedHe.Node");
             // The node's HOCON underneath; remoting and clustering take their values from it, so HOCON stays the one source.
             // Akka's console fallback logger (used while the logger actor is not running, at start and shutdown) would put
@@ -66,6 +68,7 @@ internal static class FederationNodeHost
                 })
                 .WithActors((system, _) =>
                 {
+                    attachDepartureFilter(system);
                     if (logFormat == LogFormat.Json)
                         QuietAfterLoggersStop(system);
                     startNode(system, logger);
