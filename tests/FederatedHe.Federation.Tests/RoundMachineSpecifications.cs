@@ -205,6 +205,7 @@ public sealed class RoundMachineSpecifications
         driver.On(new UpdateArrived(0, "hospital-1", Shape));
 
         Assert.Equal("late update of round 0 from hospital-1 while Collecting round 1", driver.Single<LogIgnored>().What);
+        Assert.Equal(IgnoredReason.Late, driver.Single<LogIgnored>().Reason);
         Assert.Empty(driver.State.Received);
         driver.CompleteRound(1, Three);
         Assert.Equal(1, driver.Notices<RoundCompleted>().Single(c => c.Round == 1).IgnoredMessages);
@@ -220,6 +221,7 @@ public sealed class RoundMachineSpecifications
         driver.On(new UpdateArrived(1, "hospital-1", Shape));
 
         Assert.StartsWith("duplicate update", driver.Single<LogIgnored>().What);
+        Assert.Equal(IgnoredReason.Duplicate, driver.Single<LogIgnored>().Reason);
         Assert.Equal("duplicate update from hospital-1", driver.State.UpdateRefusal("hospital-1", 1));
         Assert.Single(driver.State.Received);
         Assert.Equal(1, driver.State.Ignored);
@@ -506,8 +508,10 @@ public sealed class RoundMachineSpecifications
 
         driver.On(new AggregateFetchRequested("hospital-1", 0));
         Assert.Equal("request 3 from hospital-1 for the aggregate of round 0: it was re-sent 2 times already", driver.Single<LogIgnored>().What);
+        Assert.Equal(IgnoredReason.OverLimit, driver.Single<LogIgnored>().Reason);
         driver.On(new AggregateFetchRequested("hospital-2", 1));
         Assert.Equal("hospital-2 asked for the aggregate of round 1, which is not held", driver.Single<LogIgnored>().What);
+        Assert.Equal(IgnoredReason.Unexpected, driver.Single<LogIgnored>().Reason);
     }
 
     [Fact]

@@ -142,7 +142,11 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
                 Receive<EvaluationReported>(Handle);
                 break;
             case Core.RoundPhase.Checkpointing:
-                Receive<CheckpointSaved>(saved => Apply(new Core.CheckpointSaved(saved.Round)));
+                Receive<CheckpointSaved>(saved =>
+                {
+                    Context.System.EventStream.Publish(new CheckpointWritten(saved.Round));
+                    Apply(new Core.CheckpointSaved(saved.Round));
+                });
                 break;
             case Core.RoundPhase.Finished:
                 Finished();
@@ -388,7 +392,7 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
                 Publish(publish.Notice);
                 break;
             case Core.LogIgnored ignored:
-                LogIgnored(ignored.Source, ignored.What);
+                LogIgnored(ignored.Source, ignored.What, ignored.Reason);
                 break;
             case Core.FinishFederation finish:
                 _assembler.DiscardBefore(int.MaxValue); // nothing more will be aggregated: release what partial vectors hold
@@ -528,8 +532,9 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     private void Ignore(string what) => Apply(new Core.MessageIgnored(Sender.Path.Address.ToString(), what));
 
     /// <summary>Logs an ignored message, rate-limited by source (the machine counted it).</summary>
-    private void LogIgnored(string source, string what)
+    private void LogIgnored(string source, string what, Core.IgnoredReason reason)
     {
+        Context.System.EventStream.Publish(new MessageIgnored(_state.Round, reason));
         if (_refusals.Record(source, out var count))
         {
             if (count <= _refusals.LogFirst)
@@ -549,8 +554,9 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
 
     private void Decide(int round, string decision)
     {
-        _log.Info("round {0}: {1}", round, decision);
-        Context.System.EventStream.Publish(new CoordinatorDecision(round, decision));
+        // Named placeholders: a structured log sink (fedhe node --log-format json) carries round and attempt as fields.
+        _log.Info("round {RoundId}, attempt {Attempt}: {Decision}", round, _state.Attempt, decision);
+        Context.System.EventStream.Publish(new CoordinatorDecision(round, decision, _state.Attempt));
     }
 
     /// <summary>The participant id the coordinator signs aggregates with.</summary>

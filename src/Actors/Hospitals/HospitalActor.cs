@@ -411,6 +411,8 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
             .ToArray();
         foreach (var chunk in _sentChunks)
             _coordinator.Tell(chunk);
+        Context.System.EventStream.Publish(new HospitalEvents.UpdateSent(_data.HospitalId, encrypted.Round, encrypted.VectorLength,
+            encrypted.Ciphertexts.Sum(c => (long)c.Length), encrypted.ElapsedMs));
     }
 
     private void Handle(EncryptedChunk chunk)
@@ -521,8 +523,10 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         var round = evaluated.Evaluation.Round;
         var metrics = evaluated.Evaluation.Metrics;
         _lastEvaluation = evaluated.Evaluation;
+        var timings = new HospitalTimings(_trainingMs, _encryptionMs, _decryptionMs);
         _coordinator.Tell(new EvaluationReported(round, _data.HospitalId, _data.Evaluation.SampleCount,
-            metrics.Accuracy, metrics.LogLoss, metrics.RocAuc, new HospitalTimings(_trainingMs, _encryptionMs, _decryptionMs)));
+            metrics.Accuracy, metrics.LogLoss, metrics.RocAuc, timings));
+        Context.System.EventStream.Publish(new HospitalEvents.EvaluationSent(_data.HospitalId, round, metrics.Accuracy, metrics.LogLoss, metrics.RocAuc, timings));
     }
 
     /// <summary>Where the current message came from; <paramref name="checkRole"/> asks the cluster whether its node is an aggregator.</summary>

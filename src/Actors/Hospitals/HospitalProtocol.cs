@@ -72,6 +72,24 @@ public static class HospitalEvents
     /// <param name="Round">The round.</param>
     /// <param name="Values">Σ n_i·w_i followed by Σ n_i, as decrypted.</param>
     public sealed record AggregateDecrypted(string HospitalId, int Round, double[] Values) : INoSerializationVerificationNeeded;
+
+    /// <summary>The hospital encrypted its update (or statistics) for <paramref name="Round"/> and sent it: sizes and time only.</summary>
+    /// <param name="HospitalId">The hospital.</param>
+    /// <param name="Round">The round.</param>
+    /// <param name="VectorLength">Plaintext values encrypted (model parameters + 1 sample count, or the statistics).</param>
+    /// <param name="CiphertextBytes">Ciphertext bytes sent to the coordinator.</param>
+    /// <param name="EncryptionMs">Time spent encrypting.</param>
+    public sealed record UpdateSent(string HospitalId, int Round, int VectorLength, long CiphertextBytes, double EncryptionMs) : INoSerializationVerificationNeeded;
+
+    /// <summary>The hospital reported its evaluation of the global model of <paramref name="Round"/> to the coordinator (figures only).</summary>
+    /// <param name="HospitalId">The hospital.</param>
+    /// <param name="Round">The round.</param>
+    /// <param name="Accuracy">Its accuracy on its own held-out data.</param>
+    /// <param name="LogLoss">Its log-loss there.</param>
+    /// <param name="RocAuc">Its ROC-AUC there (NaN for a one-class hold-out).</param>
+    /// <param name="Timings">Its training, encryption and decryption time in the round.</param>
+    public sealed record EvaluationSent(string HospitalId, int Round, double Accuracy, double LogLoss, double RocAuc,
+        Protocol.FederationProtocol.HospitalTimings Timings) : INoSerializationVerificationNeeded;
 }
 
 /// <summary>

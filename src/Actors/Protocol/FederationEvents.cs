@@ -81,5 +81,14 @@ public static class FederationEvents
     public sealed record FederationCompleted(int RoundId, bool Succeeded, string Status) : IFederationEvent;
 
     /// <summary>A decision the coordinator took, for the log and for observers.</summary>
-    public sealed record CoordinatorDecision(int RoundId, string Decision) : IFederationEvent;
+    /// <param name="RoundId">The round it concerns.</param>
+    /// <param name="Decision">What was decided, for people.</param>
+    /// <param name="Attempt">The round's collection attempt when it was taken (1 = first).</param>
+    public sealed record CoordinatorDecision(int RoundId, string Decision, int Attempt = 1) : IFederationEvent;
+
+    /// <summary>The coordinator ignored a message (counted in <see cref="RoundCompleted.IgnoredMessages"/>); only its category, never its content.</summary>
+    public sealed record MessageIgnored(int RoundId, FederatedHe.Federation.Rounds.IgnoredReason Reason) : IFederationEvent;
+
+    /// <summary>The round's checkpoint is durable in the coordinator's journal.</summary>
+    public sealed record CheckpointWritten(int RoundId) : IFederationEvent;
 }

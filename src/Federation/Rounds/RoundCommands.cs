@@ -58,7 +58,32 @@ public sealed record SaveCheckpoint(int Round, int? StatisticsRound, int? ModelR
 public sealed record Publish(FederationNotice Notice) : RoundCommand;
 
 /// <summary>Log (rate-limited, by source) a message the machine ignored; the round's ignored-message count already includes it.</summary>
-public sealed record LogIgnored(string Source, string What) : RoundCommand;
+/// <param name="Source">Who sent it.</param>
+/// <param name="What">What was ignored and why, for people.</param>
+/// <param name="Reason">Why, as a category an observer can count by (metrics); never carries the message's content.</param>
+public sealed record LogIgnored(string Source, string What, IgnoredReason Reason = IgnoredReason.Unexpected) : RoundCommand;
+
+/// <summary>Why a message was ignored, as a small fixed set of categories (metric labels must stay few).</summary>
+public enum IgnoredReason
+{
+    /// <summary>Not a message the federation expects from that sender at all (a stray chunk, an unregistered hospital).</summary>
+    Unexpected,
+
+    /// <summary>For a round or phase that is over.</summary>
+    Late,
+
+    /// <summary>A second copy of something already received.</summary>
+    Duplicate,
+
+    /// <summary>From a hospital the strategy did not select for the round.</summary>
+    NotSelected,
+
+    /// <summary>An update or evaluation that failed validation, or a hospital left out of the sum.</summary>
+    Refused,
+
+    /// <summary>A request beyond a per-round limit (aggregate fetches).</summary>
+    OverLimit,
+}
 
 /// <summary>Tell the hospitals the federation ended and stop federating: afterwards only aggregate fetches are served.</summary>
 public sealed record FinishFederation(int Round, bool Succeeded, string Status, EquatableArray<string> Hospitals) : RoundCommand;

@@ -56,7 +56,7 @@ public sealed record CheckpointSaved(int Round) : RoundEvent;
 public sealed record AggregateFetchRequested(string HospitalId, int Round) : RoundEvent;
 
 /// <summary>The coordinator ignored a message the machine never sees (a stray chunk, an impersonation): counted in the round's figures.</summary>
-public sealed record MessageIgnored(string Source, string What) : RoundEvent;
+public sealed record MessageIgnored(string Source, string What, IgnoredReason Reason = IgnoredReason.Unexpected) : RoundEvent;
 
 /// <summary>Something the federation cannot continue after (the sum failed, the checkpoint journal is unusable).</summary>
 public sealed record FatalError(string Reason) : RoundEvent;

@@ -112,7 +112,7 @@ public sealed class RoundMachine
             case CheckpointRecovered recovered: Recovered(step, recovered.Latest); break;
             case CheckpointSaved saved: Saved(step, saved); break;
             case AggregateFetchRequested fetch: Fetch(step, fetch); break;
-            case MessageIgnored ignored: step.Ignore(ignored.Source, ignored.What); break;
+            case MessageIgnored ignored: step.Ignore(ignored.Source, ignored.What, ignored.Reason); break;
             case FatalError fatal: Finish(step, succeeded: false, fatal.Reason); break;
             case KeyGenerationMessage key: ApplyKeyStep(step, step.State.KeyGeneration.Handle(key.Inner, KeyContext(step.State))); break;
             default: throw new ArgumentException($"the round machine has no rule for {message.GetType().Name}", nameof(message));
@@ -290,7 +290,7 @@ public sealed class RoundMachine
     private static void Assembled(Step step, UpdateAssembled assembled)
     {
         if (step.State.UpdateRefusal(assembled.HospitalId, assembled.Round) is { } refusal)
-            step.Ignore(assembled.HospitalId, refusal);
+            step.Ignore(assembled.HospitalId, refusal, IgnoredReason.Duplicate);
         else
             step.State = step.State with { Validating = step.State.Validating.Add(assembled.HospitalId) };
     }
@@ -301,19 +301,19 @@ public sealed class RoundMachine
         var id = arrived.HospitalId;
         if (state.Phase != RoundPhase.Collecting || arrived.Round != state.Round)
         {
-            step.Ignore(id, $"late update of round {arrived.Round} from {id} while {state.Phase} round {state.Round}");
+            step.Ignore(id, $"late update of round {arrived.Round} from {id} while {state.Phase} round {state.Round}", IgnoredReason.Late);
             return;
         }
 
         if (state.Received.ContainsKey(id) || state.Refused.ContainsKey(id))
         {
-            step.Ignore(id, $"duplicate update of round {arrived.Round} from {id}");
+            step.Ignore(id, $"duplicate update of round {arrived.Round} from {id}", IgnoredReason.Duplicate);
             return;
         }
 
         if (!state.Hospitals.ContainsKey(id) || !state.Expected.Contains(id))
         {
-            step.Ignore(id, $"update of round {arrived.Round} from {id}, which was not asked to train");
+            step.Ignore(id, $"update of round {arrived.Round} from {id}, which was not asked to train", IgnoredReason.NotSelected);
             return;
         }
 
@@ -327,14 +327,14 @@ public sealed class RoundMachine
         var id = refused.HospitalId;
         if (state.Phase != RoundPhase.Collecting || refused.Round != state.Round || state.Received.ContainsKey(id) || state.Refused.ContainsKey(id))
         {
-            step.Ignore(id, $"refused update of round {refused.Round} from {id} while {state.Phase} round {state.Round}: {refused.Reason}");
+            step.Ignore(id, $"refused update of round {refused.Round} from {id} while {state.Phase} round {state.Round}: {refused.Reason}", IgnoredReason.Late);
             return;
         }
 
         // An honest hospital's update is never refused, so it cannot complete: it sits out the round rather than keep
         // everyone waiting until the collect timeout.
         step.State = state with { Refused = state.Refused.Add(id, refused.Reason), Validating = state.Validating.Remove(id) };
-        step.Ignore(id, $"the update of {id}: {refused.Reason}; it sits out round {state.Round}");
+        step.Ignore(id, $"the update of {id}: {refused.Reason}; it sits out round {state.Round}", IgnoredReason.Refused);
         if (!step.State.Received.IsEmpty)
             DecideOnCollection(step, deadlinePassed: false);
     }
@@ -355,7 +355,7 @@ public sealed class RoundMachine
             case FitVerdict.Aggregate aggregate:
                 step.Emit(new CancelTimer(TimerKind.Collect));
                 foreach (var excluded in aggregate.Excluded)
-                    step.Ignore(excluded.HospitalId, excluded.Reason);
+                    step.Ignore(excluded.HospitalId, excluded.Reason, IgnoredReason.Refused);
                 step.State = step.State with { Phase = RoundPhase.Aggregating, Contributors = aggregate.Contributors };
                 step.Decide(state.Round, $"aggregating {aggregate.Contributors.Length} updates ({string.Join(", ", aggregate.Contributors)}): {aggregate.Why}");
                 step.Emit(new RequestAggregation(state.Round, aggregate.Contributors, aggregate.Rule));
@@ -471,19 +471,19 @@ public sealed class RoundMachine
         var id = report.HospitalId;
         if (state.Phase != RoundPhase.Evaluating || report.Round != state.Round || !state.Evaluators.Contains(id) || !state.Hospitals.ContainsKey(id))
         {
-            step.Ignore(id, $"evaluation of round {report.Round} from {id} while {state.Phase} round {state.Round}");
+            step.Ignore(id, $"evaluation of round {report.Round} from {id} while {state.Phase} round {state.Round}", IgnoredReason.Late);
             return;
         }
 
         if (report.Problem() is { } problem)
         {
-            step.Ignore(id, $"evaluation of round {report.Round} from {id}: {problem}");
+            step.Ignore(id, $"evaluation of round {report.Round} from {id}: {problem}", IgnoredReason.Refused);
             return;
         }
 
         if (state.Evaluations.ContainsKey(id))
         {
-            step.Ignore(id, $"second evaluation of round {report.Round} from {id}: the first one stands");
+            step.Ignore(id, $"second evaluation of round {report.Round} from {id}: the first one stands", IgnoredReason.Duplicate);
             return;
         }
 
@@ -631,7 +631,7 @@ public sealed class RoundMachine
         var fetched = state.Fetches.GetValueOrDefault((id, round));
         if (fetched >= _settings.MaxFetchesPerAggregate)
         {
-            step.Ignore(id, $"request {fetched + 1} from {id} for the aggregate of round {round}: it was re-sent {fetched} times already");
+            step.Ignore(id, $"request {fetched + 1} from {id} for the aggregate of round {round}: it was re-sent {fetched} times already", IgnoredReason.OverLimit);
             return;
         }
 
@@ -721,10 +721,10 @@ public sealed class RoundMachine
         public void Decide(int round, string text) => Emit(new Publish(new Decision(round, text)));
 
         /// <summary>Counts an ignored message in the round's figures and has it logged.</summary>
-        public void Ignore(string source, string what)
+        public void Ignore(string source, string what, IgnoredReason reason = IgnoredReason.Unexpected)
         {
             State = State with { Ignored = State.Ignored + 1 };
-            Emit(new LogIgnored(source, what));
+            Emit(new LogIgnored(source, what, reason));
         }
 
         public RoundTransition Result() => new(State, _commands.ToImmutable());

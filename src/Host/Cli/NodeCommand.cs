@@ -10,7 +10,9 @@ using FederatedHe.Actors.Nodes;
 using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Hosting;
 using FederatedHe.Host.Security;
-using Spectre.Console;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using static FederatedHe.Actors.Protocol.FederationEvents;
 using static FederatedHe.Actors.Protocol.FederationProtocol;
 
@@ -56,11 +58,15 @@ internal static class NodeCommand
             Description = "Aggregator: write the run report (summary.md, rounds.csv, sites.csv, plots; the hospitals' evaluations, never a model) " +
                           "into this directory when the node stops",
         };
+
+        var observability = new ObservabilityOptions();
+
         var command = new Command("node", "Run one federation node (aggregator or hospital) of a spec in this process until the federation ends or Ctrl-C")
         {
             role, spec, hostname, port, seedNodes, keys, hospitalId, certificates, plaintext, faultControl, report,
         };
         specOptions.AddTo(command);
+        observability.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
             var specPath = result.GetValue(spec)!;
@@ -125,6 +131,8 @@ internal static class NodeCommand
             }
 
             RequireFreePort(effective);
+            var logFormat = observability.Format(result);
+            using var metrics = observability.Metrics(result).Start(nodeId);
             var finished = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             // A seed whose certificate this node refuses can never be joined: that is the node's error, not a warning to retry on forever.
             var seedEndpoints = effective.GetStringList("akka.cluster.seed-nodes", []).Select(Endpoint).ToHashSet(StringComparer.Ordinal);
@@ -137,7 +145,7 @@ internal static class NodeCommand
                 finished.TrySetResult(false);
             }
 
-            using var system = NodeTransport.Start(effective, tls, OnRefused);
+            var (systemConfig, systemSetup) = NodeTransport.Prepare(effective, tls, OnRefused);
             var clock = System.Diagnostics.Stopwatch.StartNew();
             var seen = new List<(IFederationEvent Event, TimeSpan At)>();
             Action<IFederationEvent> onEvent = e =>
@@ -146,25 +154,37 @@ internal static class NodeCommand
                     seen.Add((e, clock.Elapsed));
             };
             var failure = new StrongBox<string?>();
-            system.ActorOf(Props.Create(() => new NodeProgress(finished, onEvent, failure)), "node-progress");
+            // The node's own lines (start, rounds, fault commands): plain text, or log entries when the log is JSON.
+            Action<string, string?> say = (text, milestone) => { };
+            void StartNode(ActorSystem system, ILogger logger)
+            {
+                say = NodeOutput(logFormat, logger);
+                system.ActorOf(Props.Create(() => new NodeProgress(finished, say, onEvent, failure)), "node-progress");
+                if (nodeRole == FederationRoles.Aggregator)
+                {
+                    // Over TLS, hospitals register only by proving with their certificate's key the id the CA issued them.
+                    FederationNode.StartAggregator(system, federation, tls?.Trust);
+                    say($"aggregator up at {Akka.Cluster.Cluster.Get(system).SelfAddress}; waiting for {federation.Federation.Hospitals} hospitals", null);
+                }
+                else
+                {
+                    FederationNode.StartHospital(system, federation, crypto!, hospitalData!, faults?.DecorateTrainer(federation, nodeId),
+                        tls?.Identity, tls?.Trust);
+                    say($"{nodeId} up at {Akka.Cluster.Cluster.Get(system).SelfAddress} with {hospitalData!.Train.SampleCount} training samples", null);
+                    if (hospitalData.Problem is { } problem)
+                        say($"{nodeId} {problem}: it registers only to have the coordinator stop the federation", null);
+                }
+            }
 
-            if (nodeRole == FederationRoles.Aggregator)
-            {
-                // Over TLS, hospitals register only by proving with their certificate's key the id the CA issued them.
-                FederationNode.StartAggregator(system, federation, tls?.Trust);
-                AnsiConsole.MarkupLine($"aggregator up at {Akka.Cluster.Cluster.Get(system).SelfAddress}; waiting for {federation.Federation.Hospitals} hospitals");
-            }
-            else
-            {
-                FederationNode.StartHospital(system, federation, crypto!, hospitalData!, faults?.DecorateTrainer(federation, nodeId),
-                    tls?.Identity, tls?.Trust);
-                AnsiConsole.MarkupLine($"{Markup.Escape(nodeId)} up at {Akka.Cluster.Cluster.Get(system).SelfAddress} with {hospitalData!.Train.SampleCount} training samples");
-                if (hospitalData.Problem is { } problem)
-                    AnsiConsole.MarkupLine($"[yellow]{Markup.Escape(nodeId)} {Markup.Escape(problem)}: it registers only to have the coordinator stop the federation[/]");
-            }
+            // The node runs on the Generic Host (Akka.Hosting); stopping the host runs the actor system's coordinated shutdown.
+            using var host = await FederationNodeHost.StartAsync(systemConfig, systemSetup, nodeId, nodeRole, logFormat, StartNode, cancellationToken)
+                .ConfigureAwait(false);
+            var system = host.Services.GetRequiredService<ActorSystem>();
+            // An actor system that ends by itself (downed, or shut down from inside) stops the host: the node ends as a cancellation would.
+            using var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() => finished.TrySetResult(false));
 
             using var stopFaultControl = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var faultCommands = faults?.RunAsync(Console.In, system, Console.Out.WriteLine, stopFaultControl.Token) ?? Task.CompletedTask;
+            var faultCommands = faults?.RunAsync(Console.In, system, line => say(line, null), stopFaultControl.Token) ?? Task.CompletedTask;
             using var registration = cancellationToken.Register(() => finished.TrySetResult(false));
             var succeeded = await finished.Task.ConfigureAwait(false);
             await stopFaultControl.CancelAsync().ConfigureAwait(false);
@@ -173,6 +193,8 @@ internal static class NodeCommand
             // a signalled node must be gone within seconds even if its peers are unreachable.
             var shutdown = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
             await Task.WhenAny(shutdown, Task.Delay(ShutdownTimeout, CancellationToken.None)).ConfigureAwait(false);
+            using (var stopTimeout = new CancellationTokenSource(ShutdownTimeout))
+                await host.StopAsync(stopTimeout.Token).ConfigureAwait(false);
             if (reportDirectory is not null)
             {
                 lock (seen)
@@ -242,13 +264,42 @@ internal static class NodeCommand
         }
     }
 
+    /// <summary>
+    /// How the node says what it is doing (a line for people, and a round milestone for `cluster up` or null): in text mode
+    /// on standard output as before (the milestone as its own <see cref="NodeProgressLine"/>); in JSON mode as a log entry,
+    /// the milestone in its <c>milestone</c> field, so that every line of the node's output is one JSON object.
+    /// </summary>
+    private static Action<string, string?> NodeOutput(LogFormat format, ILogger logger) => format == LogFormat.Json
+        ? (text, milestone) => logger.Log(LogLevel.Information, default, new NodeLine(text, milestone), null, (line, _) => line.Text)
+        : (text, milestone) =>
+        {
+            // Plain lines, never wrapped at a console width: `cluster up` and operators' scripts read them whole.
+            Console.Out.WriteLine(text);
+            if (milestone is not null)
+                Console.Out.WriteLine(milestone);
+        };
+
+    /// <summary>A line of the node's own as a structured log entry: its text, and the round milestone if it is one.</summary>
+    private sealed record NodeLine(string Text, string? Milestone) : IEnumerable<KeyValuePair<string, object?>>
+    {
+        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+        {
+            if (Milestone is not null)
+                yield return new("milestone", Milestone);
+        }
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+    }
+
     /// <summary>Prints the coordinator's rounds (on the aggregator) and notices the federation's end (on every node).</summary>
     private sealed class NodeProgress : ReceiveActor
     {
+        private readonly Action<string, string?> _say;
         private readonly Action<IFederationEvent> _seen;
 
-        public NodeProgress(TaskCompletionSource<bool> finished, Action<IFederationEvent> seen, StrongBox<string?> failure)
+        public NodeProgress(TaskCompletionSource<bool> finished, Action<string, string?> say, Action<IFederationEvent> seen, StrongBox<string?> failure)
         {
+            _say = say;
             _seen = seen;
             // For people; `fedhe cluster up` follows the milestone lines (NodeProgressLine) written after each.
             Receive<RoundStarted>(r => Milestone(r,
@@ -265,9 +316,7 @@ internal static class NodeCommand
             Receive<FederationCompleted>(c =>
             {
                 _seen(c);
-                if (c.Succeeded)
-                    AnsiConsole.MarkupLine($"federation finished at round {c.RoundId}: {Markup.Escape(c.Status)}");
-                Console.Out.WriteLine(NodeProgressLine.Format(c));
+                _say(c.Succeeded ? $"federation finished at round {c.RoundId}: {c.Status}" : $"federation failed at round {c.RoundId}", NodeProgressLine.Format(c));
                 Finish(c.Succeeded, c.Status);
             });
             Receive<FederationFinished>(f => Finish(f.Succeeded, f.Status));
@@ -283,8 +332,7 @@ internal static class NodeCommand
         private void Milestone(IFederationEvent federationEvent, string text)
         {
             _seen(federationEvent);
-            AnsiConsole.MarkupLine(text);
-            Console.Out.WriteLine(NodeProgressLine.Format(federationEvent));
+            _say(text, NodeProgressLine.Format(federationEvent));
         }
 
         protected override void PreStart()

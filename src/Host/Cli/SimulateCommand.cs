@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FederatedHe.Actors.Spec;
+using FederatedHe.Host.Hosting;
 using FederatedHe.Testing;
 
 namespace FederatedHe.Host.Cli;
@@ -16,11 +17,18 @@ internal static class SimulateCommand
         var output = new Option<string?>("--out") { Description = "Write a run report (CSV, JSONL, plots, summary.md) to a new directory under this one, e.g. runs/" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Check the spec and print the differential privacy (ε per round and in total) it will spend, without running" };
 
+        var observability = new ObservabilityOptions();
+        observability.LogFormat.Description = "Without this option the nodes' Akka log is printed as before; text or json puts it through ILogger on "
+                                              + "standard error (json: one JSON object per line with nodeId, and roundId and attempt on coordinator decisions)";
+        observability.LogFormat.DefaultValueFactory = null;
+        observability.MetricsPort.Description = "Serve every in-process node's FederatedHe meter (labelled node_id, role) for Prometheus on http://localhost:PORT/metrics";
+
         var command = new Command("simulate", "Run the encrypted federation in one process: an aggregator and N hospitals as actor systems over loopback TCP")
         {
             spec, noBaselines, verbose, output, dryRun,
         };
         specOptions.AddTo(command);
+        observability.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
             var bound = FederationSpecBinder.Load(result.GetValue(spec), specOptions.Overrides(result));
@@ -31,11 +39,16 @@ internal static class SimulateCommand
                 return 0;
             }
 
+
+            using var metrics = observability.Metrics(result).Start("fedhe-simulate");
+            using var logging = result.GetValue(observability.LogFormat) is null ? null : new InProcessNodeLogging(observability.Format(result));
             var options = new SimulationOptions
             {
                 Spec = bound.Spec,
                 ComputeBaselines = !result.GetValue(noBaselines),
                 LogLevel = result.GetValue(verbose) ? "INFO" : "WARNING",
+                NodeSetup = logging is null ? null : logging.NodeSetup,
+                ExtraConfig = logging is null ? null : InProcessNodeLogging.AkkaLoggers,
             };
             return await RunAsync(options, cancellationToken, result.GetValue(output)).ConfigureAwait(false);
         });

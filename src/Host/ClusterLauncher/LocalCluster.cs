@@ -119,6 +119,13 @@ public static partial class LocalCluster
             if (faults is not null || spec.Faults.TrainingDelay > TimeSpan.Zero)
                 transport.Add("--fault-control");
 
+            // Every node logs in the plan's format and exports to the same collector; each has a scrape port of its own.
+            transport.AddRange(["--log-format", plan.LogFormat]);
+            if (plan.OtlpEndpoint is not null)
+                transport.AddRange(["--otlp-endpoint", plan.OtlpEndpoint]);
+            IEnumerable<string> MetricsPort(int node) =>
+                plan.MetricsBasePort is { } metricsBase ? ["--metrics-port", (metricsBase + node).ToString(CultureInfo.InvariantCulture)] : [];
+
             var aggregatorUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var aggregatorArguments = new List<string>
             {
@@ -126,6 +133,7 @@ public static partial class LocalCluster
                 "--port", plan.BasePort.ToString(CultureInfo.InvariantCulture),
             };
             aggregatorArguments.AddRange(transport);
+            aggregatorArguments.AddRange(MetricsPort(0));
             if (spec.Crypto.Mode == KeyMode.SharedKey)
                 aggregatorArguments.AddRange(["--keys", aggregatorKeys]);
 
@@ -136,15 +144,17 @@ public static partial class LocalCluster
                 .Concat(["--seed-node", plan.SeedNode])
                 .ToList();
             aggregatorArguments.AddRange(["--seed-node", plan.SeedNode]);
-            var aggregator = processes.Start("aggregator", aggregatorArguments, (_, line) =>
+            var aggregator = processes.Start("aggregator", aggregatorArguments, (_, output) =>
             {
-                faults?.OnAggregatorLine(line);
+                faults?.OnAggregatorLine(output);
+                // A node logging JSON says the same in each entry's message.
+                var line = NodeProgressLine.Text(output);
                 if (line.StartsWith("aggregator up", StringComparison.Ordinal))
                 {
                     aggregatorUp.TrySetResult();
                     status(line);
                 }
-                else if (NodeProgressLine.TryParse(line, out var milestone))
+                else if (NodeProgressLine.TryParse(output, out var milestone))
                 {
                     if (NodeProgressLine.ToEvent(milestone) is { } federationEvent)
                         recorder.Record(federationEvent, clock.Elapsed);
@@ -184,10 +194,12 @@ public static partial class LocalCluster
                     "--hospital-id", id,
                 };
                 arguments.AddRange(transport);
+                arguments.AddRange(MetricsPort(i + 1));
                 if (spec.Crypto.Mode == KeyMode.SharedKey)
                     arguments.AddRange(["--keys", hospitalKeys]);
-                processes.Start(id, arguments, (node, line) =>
+                processes.Start(id, arguments, (node, output) =>
                 {
+                    var line = NodeProgressLine.Text(output);
                     if (line.StartsWith(node.Name + " up", StringComparison.Ordinal))
                         status(line);
                     else if (line.StartsWith(NodeFaultControl.Prefix, StringComparison.Ordinal))

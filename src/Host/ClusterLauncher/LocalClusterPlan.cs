@@ -36,6 +36,15 @@ public sealed record LocalClusterPlan
     /// <summary>The run's name in its report: the spec's experiment name, else "local".</summary>
     public string Name => Spec.Experiment.Name.Length > 0 ? Spec.Experiment.Name : "local";
 
+    /// <summary>The nodes' <c>--log-format</c>: text or json.</summary>
+    public string LogFormat { get; init; } = "text";
+
+    /// <summary>The aggregator's <c>--metrics-port</c>, hospital k's is this + k; null: no scrape endpoints.</summary>
+    public int? MetricsBasePort { get; init; }
+
+    /// <summary>The nodes' <c>--otlp-endpoint</c>, or null.</summary>
+    public string? OtlpEndpoint { get; init; }
+
     /// <summary>The spec file every node is started with, beside the logs.</summary>
     public string SpecPath => Path.Combine(Path.GetFullPath(LogDirectory), "spec.conf");
 
@@ -57,6 +66,8 @@ public sealed record LocalClusterPlan
         var hospitals = Spec.Federation.Hospitals;
         if (BasePort is < 1024 || BasePort + hospitals > 65535)
             throw new ArgumentOutOfRangeException(nameof(BasePort), BasePort, $"--base-port: ports {BasePort}…{BasePort + hospitals} must lie within 1024…65535");
+        if (MetricsBasePort is { } metrics && (metrics < 1024 || metrics + hospitals > 65535))
+            throw new ArgumentOutOfRangeException(nameof(MetricsBasePort), metrics, $"--metrics-port: ports {metrics}…{metrics + hospitals} must lie within 1024…65535");
         return this;
     }
 

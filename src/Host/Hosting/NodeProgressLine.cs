@@ -64,6 +64,9 @@ public static class NodeProgressLine
     public static bool TryParse(string line, out Milestone milestone)
     {
         milestone = null!;
+        // A node logging JSON (--log-format json) carries the milestone line in its entry's "milestone" field.
+        if (line.StartsWith('{') && MilestoneField(line) is { } embedded)
+            line = embedded;
         if (!line.StartsWith(Prefix, StringComparison.Ordinal))
             return false;
         try
@@ -88,6 +91,27 @@ public static class NodeProgressLine
         FederationCompletedEvent => new FederationCompleted(milestone.Round, milestone.Succeeded ?? false, milestone.Status ?? string.Empty),
         _ => null,
     };
+
+    /// <summary>What a line of a node's output says: the message of a JSON log entry (--log-format json), or the line itself.</summary>
+    public static string Text(string line) => line.StartsWith('{') ? StringField(line, "message") ?? line : line;
+
+    private static string? MilestoneField(string line) => StringField(line, "milestone");
+
+    private static string? StringField(string line, string name)
+    {
+        try
+        {
+            using var entry = JsonDocument.Parse(line);
+            return entry.RootElement.ValueKind == JsonValueKind.Object
+                   && entry.RootElement.TryGetProperty(name, out var field) && field.ValueKind == JsonValueKind.String
+                ? field.GetString()
+                : null;
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
 
     /// <summary>One milestone.</summary>
     /// <param name="Event">One of the <c>…Event</c> names.</param>

@@ -220,7 +220,7 @@ public static class FederationSimulation
             if (options.OnAggregatorStarted is { } onAggregatorStarted)
                 await onAggregatorStarted(aggregatorAddress).ConfigureAwait(false);
 
-            var hospitals = hospitalIds.Select(_ => FederationNode.CreateSystem(
+            var hospitals = hospitalIds.Select(id => CreateNode(id, FederationRoles.Hospital,
                 FederationNode.NodeConfig(spec, FederationRoles.Hospital, "127.0.0.1", 0, [], nodeSettings))).ToList();
             systems.AddRange(hospitals);
             // A few at a time: a hundred nodes joining at once flooded the shared cores with handshakes and gossip until
@@ -268,6 +268,11 @@ public static class FederationSimulation
                 }
             }
         }
+        catch (ClusterJoinFailedException exception) when (cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled while nodes were still joining: the node they were joining may have stopped already.
+            throw new OperationCanceledException("cancelled while the nodes were joining", exception, cancellationToken);
+        }
         finally
         {
             secretKey?.Dispose();
@@ -276,6 +281,12 @@ public static class FederationSimulation
         }
 
         var federationTime = clock.Elapsed;
+
+        // A node's actor system, with the caller's setup for it if any.
+        ActorSystem CreateNode(string nodeId, string role, Config config) =>
+            options.NodeSetup is { } setup
+                ? FederationNode.CreateSystem(setup(nodeId, role).And(BootstrapSetup.Create().WithConfig(config)))
+                : FederationNode.CreateSystem(config);
 
         // An aggregator node on the given port (0: any), joining the cluster through the seed (null: itself), with its coordinator.
         async Task<ActorSystem> StartAggregatorAsync(int port, Address? seed)
@@ -288,7 +299,7 @@ public static class FederationSimulation
         // The aggregator's node in the cluster, its coordinator not yet started.
         async Task<ActorSystem> StartAggregatorNodeAsync(int port, Address? seed)
         {
-            var system = FederationNode.CreateSystem(
+            var system = CreateNode(FederationRoles.Aggregator, FederationRoles.Aggregator,
                 FederationNode.NodeConfig(spec, FederationRoles.Aggregator, "127.0.0.1", port, [], nodeSettings));
             systems.Add(system);
             await Cluster.Get(system).JoinAsync(seed ?? Cluster.Get(system).SelfAddress, cancellationToken).ConfigureAwait(false);
@@ -305,7 +316,7 @@ public static class FederationSimulation
         async Task<ActorSystem> StartHospitalAsync(string id, Address seed)
         {
             var index = hospitalIds.IndexOf(id);
-            var system = FederationNode.CreateSystem(
+            var system = CreateNode(id, FederationRoles.Hospital,
                 FederationNode.NodeConfig(spec, FederationRoles.Hospital, "127.0.0.1", 0, [], nodeSettings));
             systems.Add(system);
             await Cluster.Get(system).JoinAsync(seed, cancellationToken).ConfigureAwait(false);
