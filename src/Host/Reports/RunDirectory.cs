@@ -17,7 +17,7 @@ public sealed record RecordedRound(int Round, double? Accuracy, double? LogLoss,
 /// <param name="Id">The directory's name, which is the run's id (<c>20261202T021500Z-simulate</c>).</param>
 /// <param name="Directory">Its full path.</param>
 /// <param name="Spec">The effective spec (spec.conf).</param>
-/// <param name="Status">How it ended, from summary.md ("Completed: completed 20 rounds", "Failed: …").</param>
+/// <param name="Status">How it ended, from summary.md ("Completed 20 rounds.", "Completed: privacy budget spent: ….", "Failed: …").</param>
 /// <param name="Rounds">Every recorded round, round 0 included.</param>
 /// <param name="ModelFiles">Each hospital's model file path and whether it is there.</param>
 public sealed record RunDirectory(string Id, string Directory, FederationSpec Spec, string Status, IReadOnlyList<RecordedRound> Rounds,
@@ -79,8 +79,8 @@ public sealed record RunDirectory(string Id, string Directory, FederationSpec Sp
             throw new RunDirectoryException($"run {id}: its {RunReport.SpecFile} is unreadable: {exception.Message}");
         }
 
-        var status = File.ReadLines(summaryPath).Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("Completed:", StringComparison.Ordinal) || l.StartsWith("**Failed**:", StringComparison.Ordinal))
-            ?? throw new RunDirectoryException($"run {id}: its {RunReport.SummaryFile} says neither 'Completed:' nor 'Failed:'");
+        var status = File.ReadLines(summaryPath).Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("Completed", StringComparison.Ordinal) || l.StartsWith("**Failed**:", StringComparison.Ordinal))
+            ?? throw new RunDirectoryException($"run {id}: its {RunReport.SummaryFile} says neither 'Completed' nor 'Failed:'");
         var modelDirectory = spec.Hospital.EffectiveModelDirectory(spec.Persistence.HospitalDirectory);
         var models = spec.HospitalIds
             .Select(h => Path.GetFullPath(Path.Combine(modelDirectory, FederationSpec.ModelFileName(h))))

@@ -215,8 +215,8 @@ public static class RunReport
             line("|---|---:|---:|");
             var total = breakdown.Total.TotalSeconds;
             foreach (var (part, time) in breakdown.Parts)
-                line(F($"| {part} | {time.TotalSeconds:F1} s | {(total > 0 ? time.TotalSeconds / total * 100 : 0):F0}% |"));
-            line(F($"| federation time | {total:F1} s | 100% |"));
+                line(F($"| {part} | {time.TotalSeconds:F2} s | {(total > 0 ? time.TotalSeconds / total * 100 : 0):F0}% |"));
+            line(F($"| federation time | {total:F2} s | 100% |"));
             line(string.Empty);
         }
 
@@ -248,13 +248,20 @@ public static class RunReport
         static string Figure(double value) => double.IsFinite(value) ? value.ToString("F4", CultureInfo.InvariantCulture) : "n/a";
     }
 
-    /// <summary>One sentence on how the run ended: "Completed 10 rounds." or "**Failed**: …".</summary>
+    /// <summary>
+    /// One sentence on how the run ended, always opening with "Completed" or "**Failed**:" (fedhe runs reads it):
+    /// "Completed 10 rounds.", "Completed: privacy budget spent: …." or "**Failed**: …".
+    /// </summary>
     internal static string StatusSentence(SimulationResult result)
     {
         var status = result.Status.Trim().TrimEnd('.');
         if (!result.Succeeded)
             return $"**Failed**: {status}.";
-        return status.Length == 0 ? "Completed." : $"{char.ToUpperInvariant(status[0])}{status[1..]}.";
+        if (status.Length == 0)
+            return "Completed.";
+        return status.StartsWith("completed", StringComparison.OrdinalIgnoreCase)
+            ? $"Completed{status["completed".Length..]}."
+            : $"Completed: {status}.";
     }
 
     /// <summary>The summary's line on differential privacy: mode, protected unit, ε spent of the budget; null without DP.</summary>

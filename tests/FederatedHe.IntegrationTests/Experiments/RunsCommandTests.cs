@@ -37,7 +37,7 @@ public sealed class RunsCommandTests(ITestOutputHelper output) : IDisposable
 
         var show = await Runs("show", ids[1]!);
         Assert.Equal(0, show.ExitCode);
-        Assert.Contains("status      Completed: completed 3 rounds", show.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("status      Completed 3 rounds.", show.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("3 hospitals, 3 rounds", show.StandardOutput, StringComparison.Ordinal);
         Assert.Matches(new Regex(@"final\s+accuracy \d+\.\d\d%, AUC \d\.\d{4}, log-loss \d\.\d{4} \(round 3\)"), show.StandardOutput);
         foreach (var hospital in new[] { "hospital-1", "hospital-2", "hospital-3" })
