@@ -1,6 +1,6 @@
 using System.CommandLine;
 using FederatedHe.Actors.Spec;
-using FederatedHe.Testing;
+using FederatedHe.Actors.Harness;
 using Spectre.Console;
 
 namespace FederatedHe.Host.Cli;

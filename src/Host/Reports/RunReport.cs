@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using FederatedHe.Actors.Spec;
-using FederatedHe.Testing;
+using FederatedHe.Actors.Harness;
 using FederatedHe.Training.Data;
 using FederatedHe.Training.Evaluation;
 
