@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using FederatedHe.IntegrationTests.Cli;
 using FederatedHe.IntegrationTests.Experiments;
@@ -124,34 +123,11 @@ public sealed class HarnessPluginTests : IDisposable
         return Path.Combine(program, "fedhe.dll");
     }
 
+    /// <summary>Runs the program; paths under experiments/ are the repository's.</summary>
     private static async Task<(int ExitCode, string Output)> RunAsync(string program, params string[] arguments)
     {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            UseShellExecute = false,
-            WorkingDirectory = RepositoryFiles.Root,
-        };
-        start.ArgumentList.Add(program);
-        foreach (var argument in arguments)
-            start.ArgumentList.Add(argument);
-        using var process = Process.Start(start)!;
-        process.StandardInput.Close();
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"fedhe {string.Join(' ', arguments)} still running after 2 minutes");
-        }
-
-        return (process.ExitCode, await output + await error);
+        var outcome = await Models.FedheProcess.RunProgramAsync(program, TimeSpan.FromMinutes(2),
+            [.. arguments.Select(a => a.StartsWith("experiments/", StringComparison.Ordinal) ? RepositoryFiles.Path(a.Split('/')) : a)]);
+        return (outcome.ExitCode, outcome.StandardOutput + outcome.StandardError);
     }
 }
