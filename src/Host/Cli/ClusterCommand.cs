@@ -34,11 +34,12 @@ internal static class ClusterCommand
             // Every hospital's file is on this machine: load them all and compare their schemas before any process starts.
             if (federation.Data.HasHospitalFiles)
                 _ = FederationData.Load(federation);
-            // The harness runs the fault schedule: where it is missing, that is said before anything is written or started.
             if (federation.Faults.Schedule.Count > 0)
+            {
+                // The harness runs the fault schedule: where it is missing, that is said before anything is written or started.
                 _ = Hosting.HarnessPlugin.Load("cluster up's fault schedule");
-            if (federation.Faults.Schedule.Count > 0)
                 AnsiConsole.MarkupLine($"[yellow]fault schedule ({federation.Faults.Schedule.Count}):[/] {Markup.Escape(string.Join("; ", federation.Faults.Schedule.Select(FaultNames.Describe)))}");
+            }
             var name = federation.Experiment.Name.Length > 0 ? federation.Experiment.Name : "local";
             var logDirectory = result.GetValue(logs) ?? RunReport.CreateRunDirectory("runs", $"cluster-{name}", DateTime.UtcNow);
             var plan = new LocalClusterPlan

@@ -1,6 +1,6 @@
 using System.CommandLine;
-using FederatedHe.Actors.Spec;
 using FederatedHe.Actors.Harness;
+using FederatedHe.Actors.Spec;
 using Spectre.Console;
 
 namespace FederatedHe.Host.Cli;

@@ -1,6 +1,6 @@
 using FederatedHe.Actors.Diagnostics;
-using FederatedHe.Actors.Spec;
 using FederatedHe.Actors.Harness;
+using FederatedHe.Actors.Spec;
 using static FederatedHe.Actors.Protocol.FederationEvents;
 
 namespace FederatedHe.Host.Reports;
