@@ -72,15 +72,21 @@ public sealed class PartyKeyGenerationSpecifications
                     ? new CertificateVerdict(true, "Accepted", "accepted", $"fp-{verify.HospitalId}")
                     : new CertificateVerdict(false, "NotOnRoster", $"{verify.HospitalId}'s certificate is not the roster's", string.Empty),
                 verify.Signature == Sign(verify.Certificate, "commit", verify.Commitment)),
-            VerifyReveal verify => new RevealChecked(verify.Session.SessionId, verify.PartyId, verify.HospitalId, verify.PublicKeyShare, verify.KeyAgreementKey,
-                Commit(verify.PublicKeyShare, verify.KeyAgreementKey),
-                verify.Signature == Sign(verify.Certificate, "reveal", Commit(verify.PublicKeyShare, verify.KeyAgreementKey)),
-                Text(verify.PublicKeyShare).StartsWith("malformed", StringComparison.Ordinal) ? "is malformed: truncated" : null),
+            VerifyReveal verify => CheckReveal(verify),
             ReadAnnouncedKey read => Text(read.PublicKey).StartsWith("key:", StringComparison.Ordinal)
                 ? new AnnouncedKeyRead(read.SessionId, Text(read.PublicKey)["key:".Length..], null)
                 : new AnnouncedKeyRead(read.SessionId, null, "not a public key"),
             _ => null,
         };
+
+        // As the actor does: the signature only of a reveal that matches its commitment, the share only of a signed one.
+        private static RevealChecked CheckReveal(VerifyReveal verify)
+        {
+            var commitment = Commit(verify.PublicKeyShare, verify.KeyAgreementKey);
+            var signed = commitment == verify.Committed && verify.Signature == Sign(verify.Certificate, "reveal", commitment);
+            var problem = signed && Text(verify.PublicKeyShare).StartsWith("malformed", StringComparison.Ordinal) ? "is malformed: truncated" : null;
+            return new RevealChecked(verify.Session.SessionId, verify.PartyId, verify.HospitalId, verify.PublicKeyShare, verify.KeyAgreementKey, commitment, signed, problem);
+        }
 
         public IEnumerable<T> Sent<T>() => Last.OfType<T>();
 
@@ -325,7 +331,8 @@ public sealed class PartyKeyGenerationSpecifications
         var party = new Party().Revealing().Reveal(3);
 
         var verify = Assert.IsType<VerifyReveal>(party.Last[0]);
-        Assert.Equal((3, CertificateOf("hospital-3"), ShareOf(3)), (verify.PartyId, verify.Certificate, verify.PublicKeyShare));
+        Assert.Equal((3, CertificateOf("hospital-3"), Commit(ShareOf(3), KeyAgreementOf(3)), ShareOf(3)),
+            (verify.PartyId, verify.Certificate, verify.Committed, verify.PublicKeyShare));
         Assert.Equal(new VerifiedReveal(ShareOf(3), KeyAgreementOf(3)), party.State.Reveals[2]);
     }
 

@@ -150,18 +150,28 @@ internal sealed partial class HospitalActor
         }
     }
 
-    /// <summary>What a reveal commits to, whether the certificate it committed with signed it, and whether its share fits this session.</summary>
+    /// <summary>
+    /// What a reveal commits to, whether the certificate it committed with signed it, and whether its share fits this session;
+    /// in the machine's order, stopping at the first that fails (a share is parsed only from a reveal that matches and is signed).
+    /// </summary>
     private RevealChecked CheckReveal(VerifyReveal verify)
     {
         var share = verify.PublicKeyShare.Items.ToArray();
         var keyAgreementKey = verify.KeyAgreementKey.Items.ToArray();
         var commitment = KeyGenerationTranscript.Commitment(share, keyAgreementKey);
-        bool signed;
-        using (var certificate = X509CertificateLoader.LoadCertificate(verify.Certificate.Items.ToArray()))
+        var signed = false;
+        string? shareProblem = null;
+        if (verify.Committed.Items.AsSpan().SequenceEqual(commitment))
+        {
+            using var certificate = X509CertificateLoader.LoadCertificate(verify.Certificate.Items.AsSpan());
             signed = NodeCertificateCheck.VerifySignature(certificate, KeyGenerationTranscript.RevealSignedBytes(Transcript(verify.Session), verify.PartyId, commitment),
                 verify.Signature.Items.ToArray());
+            if (signed)
+                shareProblem = RevealedShareProblem(verify.Session, verify.PartyId, share, keyAgreementKey);
+        }
+
         return new RevealChecked(verify.Session.SessionId, verify.PartyId, verify.HospitalId, verify.PublicKeyShare, verify.KeyAgreementKey,
-            [.. commitment], signed, RevealedShareProblem(verify.Session, verify.PartyId, share, keyAgreementKey));
+            [.. commitment], signed, shareProblem);
     }
 
     /// <summary>Why a revealed share cannot be summed with the others (checked against this federation's parameter set), or null.</summary>

@@ -164,7 +164,8 @@ public sealed class PartyKeyGeneration<TSealedShare, TCollectiveKey>
                 ? state
                 : Fail(state, $"{reveal.HospitalId} appears with two different reveals", commands);
 
-        commands.Add(new VerifyReveal(session, party, reveal.HospitalId, reveal.PublicKeyShare, reveal.KeyAgreementKey, reveal.Signature, committed.Certificate));
+        commands.Add(new VerifyReveal(session, party, reveal.HospitalId, reveal.PublicKeyShare, reveal.KeyAgreementKey, reveal.Signature,
+            committed.Commitment, committed.Certificate));
         return state;
     }
 

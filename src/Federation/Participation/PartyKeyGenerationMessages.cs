@@ -44,8 +44,9 @@ public sealed record RevealRelayed(RelayedBy From, string SessionId, string Hosp
 /// <param name="PublicKeyShare">The revealed share.</param>
 /// <param name="KeyAgreementKey">The revealed key-agreement key.</param>
 /// <param name="Commitment">The commitment recomputed from the revealed share and key-agreement key.</param>
-/// <param name="SignatureValid">Whether the committed certificate's key signed the reveal of that commitment.</param>
-/// <param name="ShareProblem">Why the share cannot be summed with the others (malformed, another party's place or common polynomial), or null.</param>
+/// <param name="SignatureValid">Whether the committed certificate's key signed the reveal of that commitment (false when the commitment differs).</param>
+/// <param name="ShareProblem">Why the share cannot be summed with the others (malformed, another party's place or common polynomial), or null
+/// (also when an earlier check failed).</param>
 public sealed record RevealChecked(string SessionId, int PartyId, string HospitalId, EquatableArray<byte> PublicKeyShare, EquatableArray<byte> KeyAgreementKey,
     EquatableArray<byte> Commitment, bool SignatureValid, string? ShareProblem) : PartyKeyGenerationEvent;
 
@@ -85,11 +86,14 @@ public sealed record VerifyCommitment(PartyKeyGenerationSession Session, int Par
 public sealed record SendReveal(PartyKeyGenerationSession Session, OwnContribution Own) : PartyKeyGenerationCommand;
 
 /// <summary>
-/// Recompute a relayed reveal's commitment, check its signature by the certificate the party committed with, and check its
-/// share against the parameter set and session; answer with <see cref="RevealChecked"/> before anything else.
+/// Recompute a relayed reveal's commitment and, only if it is <paramref name="Committed"/>, check its signature by the
+/// certificate the party committed with and then its share against the parameter set and session (a reveal that fails one
+/// check is not put through the next: a garbage share is never parsed); answer with <see cref="RevealChecked"/> before
+/// anything else.
 /// </summary>
 public sealed record VerifyReveal(PartyKeyGenerationSession Session, int PartyId, string HospitalId, EquatableArray<byte> PublicKeyShare,
-    EquatableArray<byte> KeyAgreementKey, EquatableArray<byte> Signature, EquatableArray<byte> Certificate) : PartyKeyGenerationCommand;
+    EquatableArray<byte> KeyAgreementKey, EquatableArray<byte> Signature, EquatableArray<byte> Committed, EquatableArray<byte> Certificate)
+    : PartyKeyGenerationCommand;
 
 /// <summary>
 /// Every reveal is verified: sum the shares into the collective key, derive the pairwise secrets from the key-agreement
