@@ -109,11 +109,9 @@ public sealed class PartyKeyGeneration<TSealedShare, TCollectiveKey>
     private static PartyKeyGenerationState<TSealedShare, TCollectiveKey> OnCommitment(PartyKeyGenerationState<TSealedShare, TCollectiveKey> state,
         CommitmentRelayed commitment, ImmutableArray<PartyKeyGenerationCommand>.Builder commands)
     {
-        if (CurrentSession(state, commitment.From, commitment.SessionId, commitment.HospitalId, "commitment", commands) is not { } session)
-            return state;
         var party = commitment.PartyId;
-        if (PartyProblem(session, party, commitment.HospitalId) is { } wrongParty)
-            return Fail(state, $"a commitment {wrongParty}", commands);
+        if (FromPartyInPlace(ref state, commitment.From, commitment.SessionId, commitment.HospitalId, party, "commitment", commands) is not { } session)
+            return state;
         if (state.Commitments[party - 1] is { } known)
             return known.Commitment == commitment.Commitment ? state : Fail(state, $"{commitment.HospitalId} appears with two different commitments", commands);
 
@@ -152,11 +150,9 @@ public sealed class PartyKeyGeneration<TSealedShare, TCollectiveKey>
     private static PartyKeyGenerationState<TSealedShare, TCollectiveKey> OnReveal(PartyKeyGenerationState<TSealedShare, TCollectiveKey> state,
         RevealRelayed reveal, ImmutableArray<PartyKeyGenerationCommand>.Builder commands)
     {
-        if (CurrentSession(state, reveal.From, reveal.SessionId, reveal.HospitalId, "reveal", commands) is not { } session)
-            return state;
         var party = reveal.PartyId;
-        if (PartyProblem(session, party, reveal.HospitalId) is { } wrongParty)
-            return Fail(state, $"a reveal {wrongParty}", commands);
+        if (FromPartyInPlace(ref state, reveal.From, reveal.SessionId, reveal.HospitalId, party, "reveal", commands) is not { } session)
+            return state;
         if (state.Commitments[party - 1] is not { } committed)
             return Fail(state, $"{reveal.HospitalId} revealed before this hospital saw its signed commitment", commands);
         if (state.Reveals[party - 1] is { } known)
@@ -313,14 +309,27 @@ public sealed class PartyKeyGeneration<TSealedShare, TCollectiveKey>
         return state.Failure is null ? session : null;
     }
 
+    /// <summary>
+    /// The session a party's relayed commitment or reveal belongs to, if it is current and the party is in its place; null
+    /// otherwise, after refusing the message (<see cref="CurrentSession"/>) or failing the session (a party out of its place).
+    /// </summary>
+    private static PartyKeyGenerationSession? FromPartyInPlace(ref PartyKeyGenerationState<TSealedShare, TCollectiveKey> state, RelayedBy from, string sessionId,
+        string hospitalId, int party, string what, ImmutableArray<PartyKeyGenerationCommand>.Builder commands)
+    {
+        if (CurrentSession(state, from, sessionId, hospitalId, what, commands) is not { } session)
+            return null;
+        if (party < 1 || party > session.PartyCount || session.HospitalOf(party) != hospitalId)
+        {
+            state = Fail(state, $"a {what} from {hospitalId} as party {party}, which is not that hospital's place among [{string.Join(", ", session.Parties)}]", commands);
+            return null;
+        }
+
+        return session;
+    }
+
     /// <summary>The session, if <paramref name="sessionId"/> is the one in progress and it has not been refused.</summary>
     private static PartyKeyGenerationSession? Live(PartyKeyGenerationState<TSealedShare, TCollectiveKey> state, string sessionId) =>
         state.Session is { } session && session.SessionId == sessionId && state.Failure is null ? session : null;
-
-    private static string? PartyProblem(PartyKeyGenerationSession session, int party, string hospitalId) =>
-        party < 1 || party > session.PartyCount || session.HospitalOf(party) != hospitalId
-            ? $"from {hospitalId} as party {party}, which is not that hospital's place among [{string.Join(", ", session.Parties)}]"
-            : null;
 
     /// <summary>Refuses the key generation for good (once): the first problem is the one reported.</summary>
     private static PartyKeyGenerationState<TSealedShare, TCollectiveKey> Fail(PartyKeyGenerationState<TSealedShare, TCollectiveKey> state, string problem,
