@@ -1,8 +1,6 @@
 using System.CommandLine;
-using Akka.Configuration;
 using FederatedHe.Host.Cli;
 using FederatedHe.Host.Hosting;
-using FederatedHe.Testing;
 using Spectre.Console;
 
 namespace FederatedHe.Host;
@@ -16,9 +14,8 @@ public static class Program
         {
             DemoCommand.Create(),
             SimulateCommand.Create(),
-            // The node's only link to the harness, used only under --fault-control (see NodeFaultHooks).
-            NodeCommand.Create(new NodeFaultHooks(ConfigurationFactory.ParseString(NetworkChaos.TransportAdapters), StragglingTrainer.DecorateFor, NodeFaultControl.RunAsync),
-                FederatedHe.Host.Reports.NodeRunReport.Write),
+            // The node's only link to the harness, loaded only under --fault-control (see NodeFaultHooks).
+            NodeCommand.Create(() => HarnessPlugin.Load("node --fault-control").NodeFaults, FederatedHe.Host.Reports.NodeRunReport.Write),
             KeygenCommand.Create(),
             CertsCommand.Create(),
             BaselineCommand.Create(),

@@ -1,6 +1,6 @@
 using System.CommandLine;
+using FederatedHe.Actors.Harness;
 using FederatedHe.Actors.Spec;
-using FederatedHe.Testing;
 using Spectre.Console;
 
 namespace FederatedHe.Host.Cli;

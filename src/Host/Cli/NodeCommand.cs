@@ -5,6 +5,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.CryptoPool;
+using FederatedHe.Actors.Harness;
 using FederatedHe.Actors.Hospitals;
 using FederatedHe.Actors.Nodes;
 using FederatedHe.Actors.Spec;
@@ -24,9 +25,9 @@ internal static class NodeCommand
     /// <summary>How long a stopping node waits for its coordinated shutdown (leaving the cluster) before it exits anyway.</summary>
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(10);
 
-    /// <param name="faultHooks">The harness's fault injection for <c>--fault-control</c>, or null where the program offers none.</param>
+    /// <param name="faultHooks">Loads the harness's fault injection for <c>--fault-control</c> (called only then), or null where the program offers none.</param>
     /// <param name="reportWriter">Writes the aggregator's run report for <c>--report</c>, or null where the program offers none.</param>
-    public static Command Create(NodeFaultHooks? faultHooks, NodeRunReportWriter? reportWriter = null)
+    public static Command Create(Func<NodeFaultHooks>? faultHooks, NodeRunReportWriter? reportWriter = null)
     {
         var role = new Option<string>("--role") { Description = "aggregator or hospital", Required = true };
         role.AcceptOnlyFromAmong(FederationRoles.Aggregator, FederationRoles.Hospital);
@@ -91,7 +92,7 @@ internal static class NodeCommand
             var nodeSettings = bound.NodeConfig.WithFallback(transport).WithFallback(ProjectFiles.LoadHocon(clusterPath));
             // Fault injection comes from outside the node's code, and only with --fault-control.
             var faults = result.GetValue(faultControl)
-                ? faultHooks ?? throw new ArgumentException("--fault-control: this fedhe program has no fault injection")
+                ? faultHooks?.Invoke() ?? throw new ArgumentException("--fault-control: this fedhe program has no fault injection")
                 : null;
             if (faults is null && federation.Faults.TrainingDelay > TimeSpan.Zero)
                 throw new ArgumentException($"{FederationSpecKeys.TrainingDelay} = {federation.Faults.TrainingDelay} makes this node a straggler, a fault: run it with --fault-control");

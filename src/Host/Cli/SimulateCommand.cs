@@ -1,7 +1,7 @@
 using System.CommandLine;
+using FederatedHe.Actors.Harness;
 using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Hosting;
-using FederatedHe.Testing;
 
 namespace FederatedHe.Host.Cli;
 

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using FederatedHe.Actors.Configuration;
+using FederatedHe.Actors.Harness;
+using FederatedHe.Host.Hosting;
 using FederatedHe.Host.Reports;
-using FederatedHe.Testing;
 using Spectre.Console;
 
 namespace FederatedHe.Host.Cli;
@@ -25,15 +26,17 @@ internal static class SimulationProgress
     /// </summary>
     public static async Task<SimulationResult> RunAsync(SimulationOptions options, CancellationToken cancellationToken)
     {
+        // The in-process federation is the harness's, loaded only by the commands that run one.
+        var harness = HarnessPlugin.Load("the in-process federation (simulate, demo, experiment run)");
         // Bad input is one error line, never a banner followed by an error.
-        FederationSimulation.Check(options);
+        harness.CheckSimulation(options);
         var completed = new List<SimulationRound>();
         var clock = Stopwatch.StartNew();
         async Task<SimulationResult> Federation(Action<SimulationRound> onRound)
         {
             try
             {
-                return await FederationSimulation.RunAsync(options, round =>
+                return await harness.SimulateAsync(options, round =>
                 {
                     completed.Add(round);
                     onRound(round);

@@ -4,10 +4,10 @@ using System.Runtime.InteropServices;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using FederatedHe.Actors.Configuration;
+using FederatedHe.Actors.Harness;
 using FederatedHe.Host.Hosting;
 using FederatedHe.Host.Reports;
 using FederatedHe.Actors.Spec;
-using FederatedHe.Testing;
 
 namespace FederatedHe.Host.ClusterLauncher;
 
@@ -49,10 +49,13 @@ public static partial class LocalCluster
     /// <param name="onStatus">Receives one line per milestone (a node up, a round completed, a node exited).</param>
     /// <param name="cancellationToken">Cancels the run: every node is killed before this method throws.</param>
     /// <exception cref="ClusterLaunchException">A port is taken, a node cannot be started, or the aggregator does not come up.</exception>
+    /// <exception cref="HarnessMissingException">The spec has a fault schedule and the harness, which runs it, is missing.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; every node has been killed.</exception>
     public static async Task<ClusterOutcome> RunAsync(LocalClusterPlan plan, Action<string>? onStatus = null, CancellationToken cancellationToken = default)
     {
         plan.Validate();
+        // The fault schedule is the harness's, loaded only when the spec has one, and before anything is written or started.
+        var harness = plan.Spec.Faults.Schedule.Count > 0 ? HarnessPlugin.Load("cluster up's fault schedule") : null;
         var program = plan.Program ?? FedheCommandLine.Current();
         var logs = Path.GetFullPath(plan.LogDirectory);
         Directory.CreateDirectory(logs);
@@ -67,9 +70,7 @@ public static partial class LocalCluster
         // The secret key lives only in a temporary directory readable by this user, deleted when the run ends.
         var keyRoot = Directory.CreateTempSubdirectory("fedhe-cluster-keys-").FullName;
         var processes = new ClusterProcesses(program, logs);
-        var faults = spec.Faults.Schedule.Count > 0
-            ? new ClusterFaultSchedule(spec.Faults.Schedule, processes, k => plan.BasePort + k, status)
-            : null;
+        var faults = harness?.ScheduleClusterFaults(spec.Faults.Schedule, new ClusterNodeControl(processes, plan), status);
 
         // SIGINT, SIGTERM or SIGHUP to the launcher cancel the run like the token does, so the nodes are killed first; and if
         // the process exits anyway, its exit handler kills whatever still runs: no node outlives the launcher.
@@ -146,7 +147,9 @@ public static partial class LocalCluster
             aggregatorArguments.AddRange(["--seed-node", plan.SeedNode]);
             var aggregator = processes.Start("aggregator", aggregatorArguments, (_, output) =>
             {
-                faults?.OnAggregatorLine(output);
+                if (faults is not null && NodeProgressLine.TryParse(output, out var moment)
+                    && moment.Event is NodeProgressLine.RoundStartedEvent or NodeProgressLine.AggregateDistributedEvent)
+                    faults.OnMoment(moment.Round, moment.Event == NodeProgressLine.RoundStartedEvent ? FaultMoment.RoundStarted : FaultMoment.AggregateDistributed);
                 // A node logging JSON says the same in each entry's message.
                 var line = NodeProgressLine.Text(output);
                 if (line.StartsWith("aggregator up", StringComparison.Ordinal))
@@ -166,7 +169,7 @@ public static partial class LocalCluster
                     // Only echoed: rounds are followed by the milestone lines above.
                     status($"aggregator: {line}");
                 }
-                else if (line.StartsWith(NodeFaultControl.Prefix, StringComparison.Ordinal))
+                else if (line.StartsWith(NodeFaultHooks.OutputPrefix, StringComparison.Ordinal))
                 {
                     status($"aggregator: {line}");
                 }
@@ -202,7 +205,7 @@ public static partial class LocalCluster
                     var line = NodeProgressLine.Text(output);
                     if (line.StartsWith(node.Name + " up", StringComparison.Ordinal))
                         status(line);
-                    else if (line.StartsWith(NodeFaultControl.Prefix, StringComparison.Ordinal))
+                    else if (line.StartsWith(NodeFaultHooks.OutputPrefix, StringComparison.Ordinal))
                         status($"{node.Name}: {line}");
                 }, keepInputOpen: faults is not null);
             }

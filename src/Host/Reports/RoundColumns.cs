@@ -1,4 +1,4 @@
-using FederatedHe.Testing;
+using FederatedHe.Actors.Harness;
 
 namespace FederatedHe.Host.Reports;
 

@@ -1,6 +1,6 @@
 using System.Globalization;
+using FederatedHe.Actors.Harness;
 using FederatedHe.Actors.Spec;
-using FederatedHe.Testing;
 using FederatedHe.Training.Evaluation;
 using static FederatedHe.Actors.Protocol.FederationEvents;
 using ScottPlot;

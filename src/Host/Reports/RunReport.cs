@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using FederatedHe.Actors.Harness;
 using FederatedHe.Actors.Spec;
-using FederatedHe.Testing;
 using FederatedHe.Training.Data;
 using FederatedHe.Training.Evaluation;
 

@@ -57,6 +57,13 @@ internal sealed class FedheChild : IDisposable
             throw new TimeoutException($"'{text}' not printed within {timeout} (exited: {_process.HasExited}):\n{Output}");
     }
 
+    /// <summary>Writes one line to the child's standard input.</summary>
+    public async Task WriteLineAsync(string line)
+    {
+        await _process.StandardInput.WriteLineAsync(line);
+        await _process.StandardInput.FlushAsync();
+    }
+
     /// <summary>Sends a POSIX signal (2 = SIGINT, 15 = SIGTERM).</summary>
     public void Signal(int signal)
     {

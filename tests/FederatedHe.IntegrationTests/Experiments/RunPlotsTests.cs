@@ -1,6 +1,6 @@
 using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Reports;
-using FederatedHe.Testing;
+using FederatedHe.Actors.Harness;
 using FederatedHe.Training.Evaluation;
 using FederatedHe.Training.Federation;
 using ScottPlot;

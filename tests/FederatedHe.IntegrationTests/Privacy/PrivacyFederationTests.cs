@@ -3,6 +3,7 @@ using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Reports;
 using FederatedHe.IntegrationTests.Experiments;
 using FederatedHe.IntegrationTests.Models;
+using FederatedHe.Actors.Harness;
 using FederatedHe.Testing;
 
 namespace FederatedHe.IntegrationTests.Privacy;

@@ -2,7 +2,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using FederatedHe.Actors.Spec;
 
-namespace FederatedHe.Testing;
+namespace FederatedHe.Actors.Harness;
 
 /// <summary>
 /// One in-process run of a federation spec: an aggregator and N hospitals as separate actor systems over loopback TCP, plus
