@@ -23,7 +23,10 @@ internal static class SimulationProgress
     /// Runs a simulation, showing its progress, then a summary beside the baselines. Cancelled (Ctrl-C), it stops every
     /// node and returns the rounds completed so far as a failed result, so that a report can still be written.
     /// </summary>
-    public static async Task<SimulationResult> RunAsync(SimulationOptions options, CancellationToken cancellationToken)
+    /// <param name="options">The run.</param>
+    /// <param name="cancellationToken">Stops it.</param>
+    /// <param name="record">Called with each round as it concludes, before it is shown (a run directory records it), or null.</param>
+    public static async Task<SimulationResult> RunAsync(SimulationOptions options, CancellationToken cancellationToken, Action<SimulationRound>? record = null)
     {
         // Bad input is one error line, never a banner followed by an error.
         FederationSimulation.Check(options);
@@ -36,6 +39,7 @@ internal static class SimulationProgress
                 return await FederationSimulation.RunAsync(options, round =>
                 {
                     completed.Add(round);
+                    record?.Invoke(round);
                     onRound(round);
                 }, cancellationToken).ConfigureAwait(false);
             }
@@ -133,24 +137,12 @@ internal static class SimulationProgress
         if (final is not null)
             lines.Add(new($"encrypted federation test accuracy: {final.Accuracy:P2} (AUC {final.RocAuc:F4}, log-loss {final.LogLoss:F4})", "bold"));
         if (result.CentralizedBaseline is { } central)
-            lines.Add(new($"centralised baseline test accuracy: {central.Accuracy:P2}"));
+            lines.Add(new($"centralised baseline test accuracy: {central.Accuracy:P2} ({result.CentralizedBaselineEpochs} epochs on the pooled training data)"));
         if (result.PlaintextFedAvgBaseline is { } plain)
-            lines.Add(new($"plaintext FedAvg baseline test accuracy: {plain.Accuracy:P2}"));
+            lines.Add(new($"plaintext FedAvg baseline test accuracy: {plain.Accuracy:P2} (the same updates averaged without encryption)"));
         // Distributed privacy mode's sums carry DP noise by design: no round is compared with plaintext FedAvg there.
         lines.Add(new($"largest |decrypted global model - plaintext FedAvg| over all rounds: {(double.IsNaN(worstError) ? "n/a" : worstError.ToString("E2", CultureInfo.InvariantCulture))}"));
         lines.Add(new("original study: 98.25% centralised, 85.71% with its encrypted federation", "grey"));
         return lines;
-    }
-
-    /// <summary>Writes a run report into a new directory under <paramref name="outputRoot"/> and says where.</summary>
-    public static string WriteReport(string outputRoot, string name, SimulationOptions options, SimulationResult result, DateTime startedUtc)
-    {
-        var directory = RunReport.CreateRunDirectory(outputRoot, name, startedUtc);
-        RunReport.Write(directory, name, options, result);
-        if (Console.IsOutputRedirected)
-            Console.Out.WriteLine($"report written to {directory}");
-        else
-            AnsiConsole.MarkupLine($"report written to [bold]{Markup.Escape(directory)}[/]");
-        return directory;
     }
 }

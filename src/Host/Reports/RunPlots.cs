@@ -93,7 +93,7 @@ internal static class RunPlots
         var series = new List<PlotSeries>();
         Add(series, result.Rounds.Select(r => (r.Round, r.Test is { } m ? onTestSet(m) : (double?)null)), "encrypted federation (whole test set)",
             EncryptedColor, LinePattern.Solid, 2.5f, MarkerShape.FilledCircle, 9);
-        Add(series, result.PlaintextFedAvgRounds.Select(r => (r.Round, (double?)onTestSet(r.Test))), "plaintext FedAvg (same partition, per round)",
+        Add(series, result.PlaintextFedAvgRounds.Select(r => (r.Round, (double?)onTestSet(r.Test))), "plaintext FedAvg (same updates, per round)",
             FedAvgColor, LinePattern.Dashed, 2, MarkerShape.FilledSquare, 5);
         Add(series, result.Rounds.Select(r => (r.Round, pooled(r))), "hospitals' own held-out data (pooled)",
             HospitalsColor, LinePattern.Solid, 1.5f, MarkerShape.OpenTriangleUp, 10);

@@ -126,8 +126,8 @@ public sealed class RunReportTests(ShortExperimentRun run) : IClassFixture<Short
         var summary = File.ReadAllText(Path.Combine(run.RunDirectory, RunReport.SummaryFile));
 
         Assert.Contains("| encrypted federation (final round, whole test set) | ", summary, StringComparison.Ordinal);
-        Assert.Contains("| plaintext FedAvg (same partition) | ", summary, StringComparison.Ordinal);
-        Assert.Contains("| centralised | ", summary, StringComparison.Ordinal);
+        Assert.Contains("| plaintext FedAvg of the same updates (final round, whole test set) | ", summary, StringComparison.Ordinal);
+        Assert.Contains("| centralised (", summary, StringComparison.Ordinal);
         Assert.All(summary.Split('\n').Where(l => l.StartsWith("| plaintext FedAvg", StringComparison.Ordinal) || l.StartsWith("| centralised", StringComparison.Ordinal)),
             row => Assert.DoesNotContain("n/a", row, StringComparison.Ordinal));
         Assert.Contains($"| rounds completed | {ShortExperimentRun.Rounds} of {ShortExperimentRun.Rounds} |", summary, StringComparison.Ordinal);
@@ -208,6 +208,6 @@ public sealed class RunReportTests(ShortExperimentRun run) : IClassFixture<Short
         Assert.True(File.Exists(Path.Combine(directory, RunReport.AccuracyPng)) && File.Exists(Path.Combine(directory, RunReport.LossPng)));
         var spec = FederationSpecBinder.Load(Path.Combine(directory, RunReport.SpecFile)).Spec;
         Assert.Equal((2, 1, (int?)2), (spec.Federation.Hospitals, spec.Federation.Rounds, spec.Federation.Quorum));
-        Assert.Contains("| plaintext FedAvg (same partition) | n/a |", File.ReadAllText(Path.Combine(directory, RunReport.SummaryFile)), StringComparison.Ordinal);
+        Assert.Contains("| plaintext FedAvg of the same updates (final round, whole test set) | n/a |", File.ReadAllText(Path.Combine(directory, RunReport.SummaryFile)), StringComparison.Ordinal);
     }
 }
