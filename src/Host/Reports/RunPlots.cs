@@ -63,6 +63,9 @@ internal static class RunPlots
         [RoundEventKind.Fault] = (Color.FromHex("#000000"), LinePattern.DenselyDashed),
     };
 
+    /// <summary>Most points a curve marks; a longer run's curves are lines only.</summary>
+    internal const int MostMarkedRounds = 100;
+
     /// <summary>Writes accuracy.png.</summary>
     public static void Accuracy(string path, string name, FederationSpec spec, SimulationResult result) => Render(path, AccuracyData(name, spec, result));
 
@@ -180,7 +183,8 @@ internal static class RunPlots
             scatter.Color = series.Color;
             scatter.LineWidth = series.LineWidth;
             scatter.LinePattern = series.Pattern;
-            scatter.MarkerShape = series.Marker;
+            // Past MostMarkedRounds the markers overlap into a band that hides the lines and takes seconds to draw: lines alone.
+            scatter.MarkerShape = series.Rounds.Count <= MostMarkedRounds ? series.Marker : MarkerShape.None;
             scatter.MarkerSize = series.MarkerSize;
         }
 

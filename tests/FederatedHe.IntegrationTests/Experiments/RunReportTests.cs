@@ -51,7 +51,7 @@ public sealed class RunReportTests(ShortExperimentRun run) : IClassFixture<Short
         "ciphertext_bytes_sent", "ciphertext_bytes_per_parameter", "contributors", "dropouts", "dropout_ids", "attempts", "retries",
         "ignored_messages", "training_ms", "encryption_ms", "aggregation_ms", "decryption_ms", "model_error_vs_plaintext_fedavg",
         "aggregate_ckks_error", "precision", "recall", "f1", "absent", "absent_ids", "sites_reporting", "worst_site_accuracy",
-        "worst_site_accuracy_id", "worst_site_auc", "worst_site_log_loss", "epsilon",
+        "worst_site_accuracy_id", "worst_site_auc", "worst_site_log_loss", "epsilon", "session",
     ];
 
     [Fact]
@@ -60,8 +60,15 @@ public sealed class RunReportTests(ShortExperimentRun run) : IClassFixture<Short
         Assert.Equal(0, run.ExitCode);
         Assert.Matches(@"^\d{8}T\d{6}Z-two-hospitals$", Path.GetFileName(run.RunDirectory));
         Assert.Equal(
-            [RunReport.AccuracyPng, RunReport.LossPng, RunReport.RoundsCsv, RunReport.RoundsJsonl, RunReport.SitesCsv, RunReport.SpecFile, RunReport.SummaryFile],
+            [RunReport.AccuracyPng, RunReport.LossPng, RunReport.RoundsCsv, RunReport.RoundsJsonl, RunState.FileName, RunReport.SitesCsv, RunReport.SpecFile,
+                RunReport.SummaryFile],
             Directory.GetFiles(run.RunDirectory).Select(Path.GetFileName).Order());
+        // What a resume needs: the checkpoint journal, each hospital's saved model, the run's key, every round as concluded.
+        var state = Path.Combine(run.RunDirectory, "state");
+        Assert.True(File.Exists(Path.Combine(state, "aggregator.db")));
+        Assert.True(File.Exists(Path.Combine(state, "keys", "secret.key")));
+        Assert.True(File.Exists(Path.Combine(state, "hospitals", "hospital-1.model.json")));
+        Assert.Equal(RunStatus.Completed, RunState.Read(run.RunDirectory)!.Effective);
     }
 
     [Fact]
