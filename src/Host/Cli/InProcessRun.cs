@@ -10,13 +10,14 @@ namespace FederatedHe.Host.Cli;
 
 /// <summary>
 /// An in-process run with a run directory (`experiment run`, `simulate --out`), there from its first moment: the effective
-/// spec, run.json (running, then completed, failed or interrupted), every round as it concludes, and under state/ the
-/// coordinator's checkpoint journal, each hospital's saved global model and the run's shared CKKS key. Killed at any
+/// spec, run.json (running, then completed, failed or interrupted), every round as it concludes, and under state/ the run's
+/// shared CKKS key and, unless the spec checkpoints elsewhere, the coordinator's checkpoint journal and each hospital's
+/// saved global model. Killed at any
 /// moment, it is continued by `fedhe runs resume` from its last checkpointed round with the same spec and seed.
 /// </summary>
 internal static class InProcessRun
 {
-    /// <summary>The run directory's state: journal, hospitals' saved models, keys (owner-only secret key).</summary>
+    /// <summary>The run directory's state: keys (owner-only secret key), and the journal and hospitals' saved models unless the spec puts them elsewhere.</summary>
     public const string StateDirectory = "state";
 
     /// <summary>Starts a new run in a new directory under <paramref name="outputRoot"/>; returns the exit code.</summary>
@@ -30,10 +31,17 @@ internal static class InProcessRun
         RunReport.WriteSpec(directory, spec);
         File.WriteAllText(Path.Combine(directory, RunReport.RoundsJsonl), string.Empty);
         var modelDirectory = Path.GetFullPath(spec.Hospital.EffectiveModelDirectory(spec.Persistence.HospitalDirectory));
-        var state = new RunState(RunStatus.Running, command, options.ComputeBaselines, modelDirectory, []).Begin(started);
-        state.Write(directory);
+        // A spec that checkpoints names where; otherwise the run checkpoints into its own directory, so that resume finds it.
+        var state = Path.Combine(directory, StateDirectory);
+        var checkpoint = spec.Persistence.Enabled
+            ? new RunCheckpoint(Path.GetFullPath(spec.Persistence.SqlitePath), Path.GetFullPath(spec.Persistence.HospitalDirectory))
+            : new RunCheckpoint(Path.Combine(state, "aggregator.db"), Path.Combine(state, "hospitals"));
+        if (!spec.Persistence.Enabled)
+            UseWriteAheadLog(checkpoint.SqlitePath);
+        var runState = new RunState(RunStatus.Running, command, options.ComputeBaselines, modelDirectory, checkpoint, []).Begin(started);
+        runState.Write(directory);
         Say($"run {Path.GetFileName(directory)} in {directory}");
-        return await RunAsync(outputRoot, directory, options with { Spec = spec }, state, [], cancellationToken).ConfigureAwait(false);
+        return await RunAsync(outputRoot, directory, options with { Spec = spec }, runState, [], cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>Continues the interrupted run <paramref name="id"/> under <paramref name="root"/>; returns the exit code.</summary>
@@ -75,20 +83,29 @@ internal static class InProcessRun
         var session = state.Sessions.Count;
         var keys = Path.Combine(stateDirectory, "keys");
         var spec = options.Spec;
-        // The checkpoint journal and the hospitals' saved models live in the run directory, whatever the spec's persistence
-        // says, so that resume finds them; the model files go where the run said at its start.
-        var runSpec = spec.WithPersistence(new PersistenceSettings(true, Path.Combine(stateDirectory, "aggregator.db"), Path.Combine(stateDirectory, "hospitals")))
+        // Always checkpointed, where the run said at its start (as were its model files), so that resume finds them.
+        var runSpec = spec.WithPersistence(new PersistenceSettings(true, state.Checkpoint.SqlitePath, state.Checkpoint.HospitalDirectory))
             with { Hospital = spec.Hospital with { ModelDirectory = state.ModelDirectory } };
-        UseWriteAheadLog(Path.Combine(stateDirectory, "aggregator.db"));
         var journal = new RoundJournal(stateDirectory);
         var roundsJsonl = Path.Combine(directory, RunReport.RoundsJsonl);
         var runOptions = options with { Spec = runSpec, SharedKeys = parameters => SharedKeys(keys, parameters) };
-        var result = await SimulationProgress.RunAsync(runOptions, cancellationToken, round =>
+        SimulationResult result;
+        try
         {
-            var recorded = round with { Session = session };
-            journal.Append(recorded);
-            File.AppendAllText(roundsJsonl, RunReport.Jsonl([recorded]));
-        }).ConfigureAwait(false);
+            result = await SimulationProgress.RunAsync(runOptions, cancellationToken, round =>
+            {
+                var recorded = round with { Session = session };
+                journal.Append(recorded);
+                File.AppendAllText(roundsJsonl, RunReport.Jsonl([recorded]));
+            }).ConfigureAwait(false);
+        }
+        catch (Exception)
+        {
+            // The nodes could not be started or kept (cancelled while joining, downed under load, …): what was checkpointed
+            // stays, and the run can be resumed once the cause is gone.
+            state.End(RunStatus.Interrupted, null).Write(directory);
+            throw;
+        }
 
         var status = cancellationToken.IsCancellationRequested ? RunStatus.Interrupted : result.Succeeded ? RunStatus.Completed : RunStatus.Failed;
         state = state.End(status, result.FederationTime);
@@ -121,7 +138,7 @@ internal static class InProcessRun
         {
             var rounds = merged.Rounds.Where(r => r.Session == i + 1).Select(r => r.Round).ToList();
             var span = rounds.Count == 0 ? "no round" : rounds.Count == 1 ? F($"round {rounds[0]}") : F($"rounds {rounds.Min()}–{rounds.Max()}");
-            var time = s.FederationSeconds is { } seconds ? F($"{seconds:F1} s") : "its process died, time unknown";
+            var time = s.FederationSeconds is { } seconds ? F($"{seconds:F1} s") : "it ended without its time: killed, or its nodes failed";
             return F($"session {i + 1} started {s.StartedUtc:yyyy-MM-dd HH:mm:ss} UTC: {span} ({time})");
         });
         return $"Resumed with `fedhe runs resume` {state.Sessions.Count - 1} time(s): {string.Join("; ", parts)}. The rounds of each session are "

@@ -20,6 +20,11 @@ public enum RunStatus
     Interrupted,
 }
 
+/// <summary>Where a run's checkpoint lives: the coordinator's SQLite journal and the hospitals' state directory (absolute paths).</summary>
+/// <param name="SqlitePath">The journal.</param>
+/// <param name="HospitalDirectory">Each hospital's saved global model (and, in threshold mode, its key share).</param>
+public sealed record RunCheckpoint(string SqlitePath, string HospitalDirectory);
+
 /// <summary>One stretch of a run in one process: the first, then one per `fedhe runs resume`.</summary>
 /// <param name="StartedUtc">When the process started on it.</param>
 /// <param name="ProcessId">The process.</param>
@@ -35,8 +40,9 @@ public sealed record RunSession(DateTime StartedUtc, int ProcessId, DateTime Pro
 /// <param name="Command">The command that started it (`experiment run`, `simulate`).</param>
 /// <param name="Baselines">Whether it computes the baselines.</param>
 /// <param name="ModelDirectory">Where its hospitals write their model files (absolute).</param>
+/// <param name="Checkpoint">Where its coordinator journals its checkpoints and its hospitals keep their state (absolute paths).</param>
 /// <param name="Sessions">Each stretch it ran, oldest first.</param>
-public sealed record RunState(RunStatus Status, string Command, bool Baselines, string ModelDirectory, IReadOnlyList<RunSession> Sessions)
+public sealed record RunState(RunStatus Status, string Command, bool Baselines, string ModelDirectory, RunCheckpoint Checkpoint, IReadOnlyList<RunSession> Sessions)
 {
     /// <summary>The file's name in a run directory.</summary>
     public const string FileName = "run.json";
@@ -56,9 +62,9 @@ public sealed record RunState(RunStatus Status, string Command, bool Baselines, 
         return this with { Status = RunStatus.Running, Sessions = [.. Sessions, new RunSession(startedUtc, self.Id, self.StartTime.ToUniversalTime(), null)] };
     }
 
-    /// <summary>The current session ended with <paramref name="status"/> after <paramref name="federationTime"/>.</summary>
-    public RunState End(RunStatus status, TimeSpan federationTime) =>
-        this with { Status = status, Sessions = [.. Sessions.SkipLast(1), Sessions[^1] with { FederationSeconds = federationTime.TotalSeconds }] };
+    /// <summary>The current session ended with <paramref name="status"/> after <paramref name="federationTime"/> (null: unknown).</summary>
+    public RunState End(RunStatus status, TimeSpan? federationTime) =>
+        this with { Status = status, Sessions = [.. Sessions.SkipLast(1), Sessions[^1] with { FederationSeconds = federationTime?.TotalSeconds }] };
 
     /// <summary>Writes run.json into <paramref name="directory"/> (a temporary file, then a rename: never torn).</summary>
     /// <exception cref="IOException">It cannot be written.</exception>
@@ -78,7 +84,8 @@ public sealed record RunState(RunStatus Status, string Command, bool Baselines, 
             return null;
         try
         {
-            return JsonSerializer.Deserialize<RunState>(File.ReadAllBytes(path), Json) is { Sessions: not null, Command: not null, ModelDirectory: not null } state
+            return JsonSerializer.Deserialize<RunState>(File.ReadAllBytes(path), Json) is
+                { Sessions: not null, Command: not null, ModelDirectory: not null, Checkpoint: { SqlitePath: not null, HospitalDirectory: not null } } state
                 ? state
                 : throw new JsonException("not a run state");
         }
