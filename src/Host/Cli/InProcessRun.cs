@@ -69,6 +69,13 @@ internal static class InProcessRun
 
         var options = new SimulationOptions { Spec = run.Spec, ComputeBaselines = state.Baselines };
         FederationSimulation.Check(options);
+        // A hospital saves its model as soon as it decrypts a round's aggregate, the coordinator journals the round once it
+        // has concluded: a kill in between leaves the hospitals a round ahead of the checkpoint, and a hospital a round ahead
+        // cannot train again the round the coordinator repeats (it no longer holds the model that round started from). So the
+        // hospitals start from the checkpoint instead: the coordinator re-sends its aggregates (round 0's statistics and the
+        // last round's model, under the run's key) and each hospital decrypts them, to the values the uninterrupted run had.
+        foreach (var saved in run.Spec.HospitalIds.Select(h => Path.Combine(state.Checkpoint.HospitalDirectory, $"{h}.model.json")))
+            File.Delete(saved);
         var previous = new RoundJournal(Path.Combine(run.Directory, StateDirectory)).Read();
         state = state.Begin(DateTime.UtcNow);
         state.Write(run.Directory);
