@@ -28,6 +28,12 @@ public sealed record SimulationOptions
     /// </summary>
     public Func<Address, Task>? OnAggregatorStarted { get; init; }
 
+    /// <summary>
+    /// Shared-key mode: gives the run's CKKS key pair for its parameters (a run that can be resumed keeps it in its run
+    /// directory, since its checkpoint holds aggregates under it); null: a fresh pair each run. The run disposes the secret key.
+    /// </summary>
+    public Func<Crypto.Ckks.CkksParameters, (Crypto.Rlwe.SecretKey SecretKey, Crypto.Rlwe.PublicKey PublicKey)>? SharedKeys { get; init; }
+
     /// <summary>Akka's log level for the simulated nodes.</summary>
     public string LogLevel { get; init; } = "WARNING";
 

@@ -72,6 +72,15 @@ public sealed record SimulationRound(
 
     /// <summary>The differential privacy spent once this round was released (ε, δ, budget), or null without DP.</summary>
     public FederatedHe.Federation.Rounds.PrivacySpent? Privacy { get; init; }
+
+    /// <summary>
+    /// Plaintext FedAvg of this round's very updates (the contributors' trained models averaged without encryption) on the
+    /// whole test set: the plaintext FedAvg baseline's figure for the round; null without baselines or where an update was not seen.
+    /// </summary>
+    public EvaluationMetrics? PlaintextFedAvgTest { get; init; }
+
+    /// <summary>Which session of the run concluded the round: 1, or 2 and up after each <c>fedhe runs resume</c>.</summary>
+    public int Session { get; init; } = 1;
 }
 
 /// <summary>The outcome of a run and, if the harness computed them, its baselines; what every run report is written from.</summary>
@@ -88,6 +97,20 @@ public sealed record SimulationResult(
 
     /// <summary>The plaintext FedAvg baseline's test metrics after each of its rounds (empty without baselines).</summary>
     public IReadOnlyList<RoundMetrics> PlaintextFedAvgRounds { get; init; } = [];
+
+    /// <summary>The epochs the centralised baseline trained on the pooled training data; null without it.</summary>
+    public int? CentralizedBaselineEpochs { get; init; }
+
+    /// <summary>
+    /// This result with the plaintext FedAvg baseline taken from its rounds' <see cref="SimulationRound.PlaintextFedAvgTest"/>:
+    /// per round, and the last round's as the final figure.
+    /// </summary>
+    public SimulationResult WithPlaintextFedAvgFromRounds()
+    {
+        var plain = Rounds.Where(r => r.PlaintextFedAvgTest is not null)
+            .Select(r => new RoundMetrics(r.Round, r.PlaintextFedAvgTest!, double.NaN, r.Contributors.Count)).ToList();
+        return this with { PlaintextFedAvgRounds = plain, PlaintextFedAvgBaseline = plain.LastOrDefault()?.Test };
+    }
 
     /// <summary>The hospitals' own final evaluations (the last round with any), for reports that have no test-set view.</summary>
     public FederatedEvaluation? FinalFederatedEvaluation { get; init; }

@@ -250,7 +250,7 @@ public static class FederationSpecBinder
                 name = Path.GetFileNameWithoutExtension(file.Source.Name);
 
             var spec = new FederationSpec(
-                new ExperimentSpec(name, String(FederationSpecKeys.Description)),
+                new ExperimentSpec(name, String(FederationSpecKeys.Description), Int(FederationSpecKeys.CentralisedBaselineMaxEpochs, 1, 1_000_000)),
                 federation,
                 crypto,
                 Training(),

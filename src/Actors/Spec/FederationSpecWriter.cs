@@ -29,7 +29,8 @@ public static class FederationSpecWriter
         var t = spec.Training;
         var d = spec.Data;
         Line("fedhe {");
-        Line($"  experiment {{ name = {Quote(spec.Experiment.Name)}, description = {Quote(spec.Experiment.Description)} }}");
+        Line($"  experiment {{ name = {Quote(spec.Experiment.Name)}, description = {Quote(spec.Experiment.Description)}, "
+             + $"centralised-baseline-max-epochs = {Int(spec.Experiment.CentralisedBaselineMaxEpochs)} }}");
         Line("  federation {");
         Line($"    hospitals = {Int(f.Hospitals)}");
         Line($"    rounds = {Int(f.Rounds)}");
@@ -109,6 +110,7 @@ public static class FederationSpecWriter
     {
         FederationSpecKeys.Name => spec.Experiment.Name,
         FederationSpecKeys.Description => spec.Experiment.Description,
+        FederationSpecKeys.CentralisedBaselineMaxEpochs => Int(spec.Experiment.CentralisedBaselineMaxEpochs),
         FederationSpecKeys.Hospitals => Int(spec.Federation.Hospitals),
         FederationSpecKeys.Rounds => Int(spec.Federation.Rounds),
         FederationSpecKeys.Quorum => spec.Federation.Quorum is null ? $"{Int(spec.EffectiveQuorum)} (auto: hospitals - 1)" : Int(spec.EffectiveQuorum),

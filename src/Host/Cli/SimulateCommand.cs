@@ -58,16 +58,14 @@ internal static class SimulateCommand
     /// <summary>Runs a simulation with live progress, and writes a run report under <paramref name="outputRoot"/> if given; returns the process exit code.</summary>
     public static async Task<int> RunAsync(SimulationOptions options, CancellationToken cancellationToken, string? outputRoot = null)
     {
-        var started = DateTime.UtcNow;
-        if (outputRoot is not null)
-            RequireWritableDirectory(outputRoot, "--out");
-        var result = await SimulationProgress.RunAsync(options, cancellationToken).ConfigureAwait(false);
         if (outputRoot is not null)
         {
+            RequireWritableDirectory(outputRoot, "--out");
             var name = options.Spec.Experiment.Name.Length > 0 ? options.Spec.Experiment.Name : "simulate";
-            SimulationProgress.WriteReport(outputRoot, name, options, result, started);
+            return await InProcessRun.StartAsync(outputRoot, name, "simulate", options, cancellationToken).ConfigureAwait(false);
         }
 
+        var result = await SimulationProgress.RunAsync(options, cancellationToken).ConfigureAwait(false);
         return result.Succeeded ? 0 : 1;
     }
 

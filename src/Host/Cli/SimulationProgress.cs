@@ -17,6 +17,9 @@ namespace FederatedHe.Host.Cli;
 /// </summary>
 internal static class SimulationProgress
 {
+    /// <summary>What the in-process commands load the harness for, as its absence is reported.</summary>
+    public const string HarnessUse = "the in-process federation (simulate, demo, experiment run)";
+
     /// <summary>Shortest time between two redraws of the live view; the last round is always drawn.</summary>
     public static readonly TimeSpan RedrawInterval = TimeSpan.FromMilliseconds(250);
 
@@ -24,10 +27,13 @@ internal static class SimulationProgress
     /// Runs a simulation, showing its progress, then a summary beside the baselines. Cancelled (Ctrl-C), it stops every
     /// node and returns the rounds completed so far as a failed result, so that a report can still be written.
     /// </summary>
-    public static async Task<SimulationResult> RunAsync(SimulationOptions options, CancellationToken cancellationToken)
+    /// <param name="options">The run.</param>
+    /// <param name="cancellationToken">Stops it.</param>
+    /// <param name="record">Called with each round as it concludes, before it is shown (a run directory records it), or null.</param>
+    public static async Task<SimulationResult> RunAsync(SimulationOptions options, CancellationToken cancellationToken, Action<SimulationRound>? record = null)
     {
         // The in-process federation is the harness's, loaded only by the commands that run one.
-        var harness = HarnessPlugin.Load("the in-process federation (simulate, demo, experiment run)");
+        var harness = HarnessPlugin.Load(HarnessUse);
         // Bad input is one error line, never a banner followed by an error.
         harness.CheckSimulation(options);
         var completed = new List<SimulationRound>();
@@ -39,6 +45,7 @@ internal static class SimulationProgress
                 return await harness.SimulateAsync(options, round =>
                 {
                     completed.Add(round);
+                    record?.Invoke(round);
                     onRound(round);
                 }, cancellationToken).ConfigureAwait(false);
             }
@@ -136,24 +143,12 @@ internal static class SimulationProgress
         if (final is not null)
             lines.Add(new($"encrypted federation test accuracy: {final.Accuracy:P2} (AUC {final.RocAuc:F4}, log-loss {final.LogLoss:F4})", "bold"));
         if (result.CentralizedBaseline is { } central)
-            lines.Add(new($"centralised baseline test accuracy: {central.Accuracy:P2}"));
+            lines.Add(new($"centralised baseline test accuracy: {central.Accuracy:P2} ({result.CentralizedBaselineEpochs} epochs on the pooled training data)"));
         if (result.PlaintextFedAvgBaseline is { } plain)
-            lines.Add(new($"plaintext FedAvg baseline test accuracy: {plain.Accuracy:P2}"));
+            lines.Add(new($"plaintext FedAvg baseline test accuracy: {plain.Accuracy:P2} (the same updates averaged without encryption)"));
         // Distributed privacy mode's sums carry DP noise by design: no round is compared with plaintext FedAvg there.
         lines.Add(new($"largest |decrypted global model - plaintext FedAvg| over all rounds: {(double.IsNaN(worstError) ? "n/a" : worstError.ToString("E2", CultureInfo.InvariantCulture))}"));
         lines.Add(new("original study: 98.25% centralised, 85.71% with its encrypted federation", "grey"));
         return lines;
-    }
-
-    /// <summary>Writes a run report into a new directory under <paramref name="outputRoot"/> and says where.</summary>
-    public static string WriteReport(string outputRoot, string name, SimulationOptions options, SimulationResult result, DateTime startedUtc)
-    {
-        var directory = RunReport.CreateRunDirectory(outputRoot, name, startedUtc);
-        RunReport.Write(directory, name, options, result);
-        if (Console.IsOutputRedirected)
-            Console.Out.WriteLine($"report written to {directory}");
-        else
-            AnsiConsole.MarkupLine($"report written to [bold]{Markup.Escape(directory)}[/]");
-        return directory;
     }
 }

@@ -98,7 +98,7 @@ public static class FederationSimulation
 
         // Shared-key mode: one key pair, provisioned to every hospital (never to the aggregator). Threshold
         // mode: no key exists yet; the hospitals generate the collective key together when the federation starts.
-        var (secretKey, publicKey) = threshold is null ? new KeyGenerator(parameters).GenerateKeyPair() : (null, null);
+        var (secretKey, publicKey) = threshold is null ? options.SharedKeys?.Invoke(parameters) ?? new KeyGenerator(parameters).GenerateKeyPair() : (null, null);
         var hospitalCrypto = threshold is null
             ? HospitalCrypto.WithSharedKeys(new CkksKeyMaterial(parameters, publicKey, secretKey))
             : HospitalCrypto.WithThreshold(threshold);
@@ -118,6 +118,14 @@ public static class FederationSimulation
         var decorated = spec.Faults.TrainingDelay > TimeSpan.Zero
                         || spec.Faults.Schedule.Any(f => f.Kind is FaultKind.SlowHospital or FaultKind.KillHospital);
         Func<Props, Props>? DecorateTrainer(string hospitalId) => decorated ? StragglingTrainer.DecorateFor(spec, hospitalId) : null;
+        // The baselines cost the rounds next to nothing: plaintext FedAvg is each round's contributors' updates averaged in
+        // plaintext (the shadow sees them), and the centralised model, which needs nothing from the federation, trains a bounded
+        // number of epochs (fedhe.experiment) on a thread of its own from the start, while the nodes join the cluster.
+        var centralizedEpochs = spec.Experiment.CentralisedBaselineEpochs(training.Epochs, spec.Federation.Rounds);
+        var centralizedBaseline = options.ComputeBaselines
+            ? Task.Run(() => CentralizedBaseline.Run(split.Train, split.Test, spec.Training.Model, training with { Epochs = centralizedEpochs }, cancellationToken).Test,
+                cancellationToken)
+            : null;
         var events = Channel.CreateUnbounded<IFederationEvent>();
         var systems = new List<ActorSystem>();
         var rounds = new List<SimulationRound>();
@@ -170,7 +178,7 @@ public static class FederationSimulation
                         await InjectFaultsAsync(spec, distributed.RoundId, FaultMoment.AggregateDistributed, nodes).ConfigureAwait(false);
                         break;
                     case RoundCompleted { RoundId: > 0 } completed:
-                        var round = Describe(completed, spec, shadow, model, scaledTest, spec.Privacy.Mode == PrivacyMode.Distributed);
+                        var round = Describe(completed, spec, shadow, model, scaledTest, spec.Privacy.Mode == PrivacyMode.Distributed, options.ComputeBaselines);
                         rounds.Add(round);
                         finalEvaluation = completed.Evaluation ?? finalEvaluation;
                         onRound?.Invoke(round);
@@ -238,24 +246,13 @@ public static class FederationSimulation
             FederationNode.StartHospital(system, spec, hospitalCrypto, federationData.ForHospital(index, id), DecorateTrainer(id), identities?.For(id), identities?.Trust);
             return system;
         }
-        EvaluationMetrics? centralized = null, plaintextFedAvg = null;
-        IReadOnlyList<RoundMetrics> plaintextFedAvgRounds = [];
-        if (options.ComputeBaselines)
-        {
-            centralized = CentralizedBaseline.Run(split.Train, split.Test, spec.Training.Model,
-                training with { Epochs = training.Epochs * spec.Federation.Rounds }, cancellationToken).Test;
-            var plain = PlaintextFedAvg.Run(partitions, split.Test, spec.Training.Model, training, spec.Federation.Rounds, spec.Federation.Seed,
-                cancellationToken: cancellationToken);
-            plaintextFedAvg = plain.FinalTest;
-            plaintextFedAvgRounds = plain.Rounds;
-        }
-
-        return new SimulationResult(completion.Succeeded, completion.Status, rounds, centralized, plaintextFedAvg, federationTime)
+        var centralized = centralizedBaseline is null ? null : await centralizedBaseline.ConfigureAwait(false);
+        return new SimulationResult(completion.Succeeded, completion.Status, rounds, centralized, null, federationTime)
         {
             TimeBreakdown = timeline.Breakdown(federationTime),
             FinalFederatedEvaluation = finalEvaluation,
-            PlaintextFedAvgRounds = plaintextFedAvgRounds,
-        };
+            CentralizedBaselineEpochs = centralized is null ? null : centralizedEpochs,
+        }.WithPlaintextFedAvgFromRounds();
     }
 
     /// <summary>
@@ -401,14 +398,21 @@ public static class FederationSimulation
 
     /// <param name="noisySums">Distributed privacy mode: the decrypted sums carry DP noise and clipped, unweighted updates by design,
     /// so their distance from plaintext FedAvg measures the noise, not the CKKS error, and is not reported as an error.</param>
-    private static SimulationRound Describe(RoundCompleted completed, FederationSpec spec, ShadowFedAvg shadow, ClassifierModel model, Dataset scaledTest, bool noisySums)
+    /// <param name="plaintextBaseline">Also evaluate plaintext FedAvg of the round's updates on the test set (the plaintext FedAvg baseline).</param>
+    private static SimulationRound Describe(RoundCompleted completed, FederationSpec spec, ShadowFedAvg shadow, ClassifierModel model, Dataset scaledTest,
+        bool noisySums, bool plaintextBaseline)
     {
         var comparison = shadow.Compare(completed.RoundId, completed.Contributors);
-        EvaluationMetrics? test = null;
+        EvaluationMetrics? test = null, plaintext = null;
         if (comparison is not null)
         {
             model.SetParameters(comparison.GlobalParameters);
             test = ModelEvaluator.Evaluate(model, scaledTest);
+            if (plaintextBaseline)
+            {
+                model.SetParameters(comparison.PlaintextParameters);
+                plaintext = ModelEvaluator.Evaluate(model, scaledTest);
+            }
         }
 
         return SimulationRound.FromCoordinator(completed, spec) with
@@ -416,6 +420,7 @@ public static class FederationSimulation
             Test = test,
             AggregateCkksError = noisySums ? null : comparison?.AggregateMaxAbsError,
             ModelErrorVersusPlaintextFedAvg = noisySums ? null : comparison?.ModelMaxAbsError,
+            PlaintextFedAvgTest = plaintext,
         };
     }
 
