@@ -73,11 +73,17 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>A coordinator for the federation's CKKS parameter set: chunks longer than its largest ciphertext are refused.</summary>
+    /// <summary>
+    /// A coordinator for the federation's CKKS parameter set: chunks longer than the longest update chunk of the set
+    /// (<see cref="UpdateChunking.MaxChunkBytes"/>) are refused.
+    /// </summary>
     public static Props Props(FederationSettings settings, CkksParameters parameters, IActorRef cryptoPool, ThresholdParameters? threshold = null,
-        RegistrationTrust? trust = null) =>
-        Akka.Actor.Props.Create(() => new RoundCoordinator(settings, parameters.Id.ToString(), cryptoPool, parameters.SlotCount,
-            FederatedHe.Crypto.Rlwe.Ciphertext.MaxSerializedSize(parameters), threshold, trust));
+        RegistrationTrust? trust = null)
+    {
+        var chunking = UpdateChunking.For(parameters);
+        return Akka.Actor.Props.Create(() => new RoundCoordinator(settings, parameters.Id.ToString(), cryptoPool, chunking.ValuesPerChunk,
+            chunking.MaxChunkBytes(1), threshold, trust));
+    }
 
     /// <summary>
     /// A coordinator that knows the parameter set by id only, so it bounds chunks by the wire format's ciphertext
@@ -263,7 +269,7 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
                 // ciphertext would otherwise fail the summation of every hospital's update.
                 Apply(new Core.UpdateAssembled(chunk.RoundId, chunk.ParticipantId));
                 var round = chunk.RoundId;
-                _crypto.ValidateAsync(vector!.Ciphertexts).PipeTo(Self,
+                _crypto.ValidateAsync(vector!.Ciphertexts, vector.VectorLength).PipeTo(Self,
                     success: problem => new UpdateChecked(round, vector, problem),
                     failure: exception => new UpdateChecked(round, vector, exception.Message));
                 break;
@@ -491,7 +497,7 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         var vectorLength = vectors[0].VectorLength;
         var bytesReceived = vectors.Sum(v => v.Ciphertexts.Sum(c => (long)c.Length));
         var clock = Stopwatch.StartNew();
-        _crypto.SumAsync(vectors.Select(v => v.Ciphertexts).ToList())
+        _crypto.SumAsync(vectors.Select(v => v.Ciphertexts).ToList(), vectorLength)
             .PipeTo(Self, success: sums => new AggregateSummed(round, vectorLength, sums, bytesReceived, clock.Elapsed.TotalMilliseconds));
     }
 
