@@ -47,6 +47,15 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     private readonly Dictionary<string, IActorRef> _hospitalRefs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, AssembledVector> _updates = new(StringComparer.Ordinal);
 
+    // The seed of every aggregation chunk accepted since this coordinator started, with its sender (about 100 bytes a chunk):
+    // a chunk replayed under another sender is refused at that sender instead of failing the sum.
+    private readonly Dictionary<string, string> _seedSenders = new(StringComparer.Ordinal);
+
+    // Completed vectors are numbered as they are assembled; their checks return in any order and are taken in this one.
+    private readonly Dictionary<long, UpdateChecked> _checked = new();
+    private long _assembled;
+    private long _nextChecked;
+
     private readonly Stopwatch _roundClock = new();
     private long _bytesSent;
     private AggregateSnapshot? _latestStatistics;
@@ -269,14 +278,26 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
                 // ciphertext would otherwise fail the summation of every hospital's update.
                 Apply(new Core.UpdateAssembled(chunk.RoundId, chunk.ParticipantId));
                 var round = chunk.RoundId;
+                var sequence = _assembled++;
                 _crypto.ValidateAsync(vector!.Ciphertexts, vector.VectorLength).PipeTo(Self,
-                    success: problem => new UpdateChecked(round, vector, problem),
-                    failure: exception => new UpdateChecked(round, vector, exception.Message));
+                    success: validation => new UpdateChecked(sequence, round, vector, validation.Problem, validation.Seeds),
+                    failure: exception => new UpdateChecked(sequence, round, vector, exception.Message, []));
                 break;
         }
     }
 
+    /// <summary>Takes checked updates in the order they were assembled, so a replay never wins over the chunk it copies.</summary>
     private void Handle(UpdateChecked checkedUpdate)
+    {
+        _checked[checkedUpdate.Sequence] = checkedUpdate;
+        while (_checked.Remove(_nextChecked, out var next))
+        {
+            _nextChecked++;
+            Take(next);
+        }
+    }
+
+    private void Take(UpdateChecked checkedUpdate)
     {
         var update = checkedUpdate.Update;
         if (checkedUpdate.Problem is { } problem)
@@ -284,6 +305,21 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
             Apply(new Core.UpdateRefused(checkedUpdate.Round, update.ParticipantId, problem));
             return;
         }
+
+        // Seeds never repeat between hospitals: a chunk first seen from another hospital (in this round or an earlier one) is a
+        // replay, and refusing it here keeps it out of the sum, where it would fail the addition for every hospital. A
+        // hospital re-sending its own update (a retried round) is not.
+        var replayed = checkedUpdate.Seeds.Select((seed, index) => (Seed: Convert.ToHexString(seed), Index: index))
+            .FirstOrDefault(s => _seedSenders.TryGetValue(s.Seed, out var first) && first != update.ParticipantId);
+        if (replayed.Seed is not null)
+        {
+            Apply(new Core.UpdateRefused(checkedUpdate.Round, update.ParticipantId,
+                $"chunk {replayed.Index} replays a chunk {_seedSenders[replayed.Seed]} sent (its seed is not fresh)"));
+            return;
+        }
+
+        foreach (var seed in checkedUpdate.Seeds)
+            _seedSenders.TryAdd(Convert.ToHexString(seed), update.ParticipantId);
 
         // Only an update of the current round is kept (the sum takes the contributors the machine names); the machine
         // counts a late one as ignored.
@@ -572,7 +608,8 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
 
     private sealed record TimerElapsed(Core.RoundTimer Timer) : INoSerializationVerificationNeeded;
 
-    private sealed record UpdateChecked(int Round, AssembledVector Update, string? Problem) : INoSerializationVerificationNeeded;
+    private sealed record UpdateChecked(long Sequence, int Round, AssembledVector Update, string? Problem, IReadOnlyList<byte[]> Seeds)
+        : INoSerializationVerificationNeeded;
 
     private sealed record AggregateSummed(int Round, int VectorLength, byte[][] Ciphertexts, long BytesReceived, double ElapsedMs)
         : INoSerializationVerificationNeeded;

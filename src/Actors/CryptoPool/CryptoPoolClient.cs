@@ -52,20 +52,21 @@ public sealed class CryptoPoolClient
     }
 
     /// <summary>
-    /// Checks every ciphertext of a peer's vector against the parameter set (format, parameter-set id, fresh level
-    /// and scale) before it is added to anything.
+    /// Checks every chunk of a peer's vector against the parameter set (format, parameter-set id, fresh level and scale
+    /// of a ciphertext; index, vector length, one contribution and dropped bits of an aggregation chunk) before it is
+    /// added to anything.
     /// </summary>
-    /// <returns>Null if every chunk is valid, otherwise what is wrong with the first bad chunk.</returns>
-    public async Task<string?> ValidateAsync(IReadOnlyList<byte[]> ciphertexts, int vectorLength)
+    /// <returns>What is wrong with the first bad chunk (null if none), and the aggregation chunks' seeds in order (empty for ciphertexts).</returns>
+    public async Task<ChunkValidation> ValidateAsync(IReadOnlyList<byte[]> ciphertexts, int vectorLength)
     {
         try
         {
-            await Task.WhenAll(ciphertexts.Select((c, i) => Ask<ChunkValidResponse>(new ValidateChunk(i, vectorLength, c)))).ConfigureAwait(false);
-            return null;
+            var valid = await Task.WhenAll(ciphertexts.Select((c, i) => Ask<ChunkValidResponse>(new ValidateChunk(i, vectorLength, c)))).ConfigureAwait(false);
+            return new ChunkValidation(null, valid.OrderBy(v => v.ChunkIndex).Select(v => v.Seed).OfType<byte[]>().ToArray());
         }
         catch (CryptoPoolException exception)
         {
-            return exception.Message;
+            return new ChunkValidation(exception.Message, []);
         }
     }
 
@@ -118,6 +119,9 @@ public sealed class CryptoPoolClient
         };
     }
 }
+
+/// <summary>The outcome of <see cref="CryptoPoolClient.ValidateAsync"/>: the first problem, or the chunks' seeds.</summary>
+public sealed record ChunkValidation(string? Problem, IReadOnlyList<byte[]> Seeds);
 
 /// <summary>A chunk's CKKS work failed in the pool.</summary>
 public sealed class CryptoPoolException(int chunkIndex, string reason)

@@ -36,8 +36,11 @@ public static class CryptoPoolProtocol
     /// </summary>
     public sealed record ValidateChunk(int ChunkIndex, int VectorLength, byte[] Ciphertext) : ICryptoRequest;
 
-    /// <summary>The chunk passed <see cref="ValidateChunk"/>.</summary>
-    public sealed record ChunkValidResponse(int ChunkIndex) : INoSerializationVerificationNeeded;
+    /// <summary>
+    /// The chunk passed <see cref="ValidateChunk"/>; an aggregation chunk's <paramref name="Seed"/> (null for a ciphertext)
+    /// lets the aggregator refuse a chunk replayed under another sender or round before it reaches the sum.
+    /// </summary>
+    public sealed record ChunkValidResponse(int ChunkIndex, byte[]? Seed = null) : INoSerializationVerificationNeeded;
 
     /// <summary>A chunk's ciphertext (after encryption or summation).</summary>
     public sealed record CiphertextResponse(int ChunkIndex, byte[] Ciphertext) : INoSerializationVerificationNeeded;

@@ -108,7 +108,7 @@ internal sealed class CryptoWorker : ReceiveActor
                 return new CryptoFailureResponse(request.ChunkIndex, $"an update chunk holds {chunk.ContributorCount} contributions, not 1");
             if (chunk.DroppedBits != chunking.DroppedBits)
                 return new CryptoFailureResponse(request.ChunkIndex, $"the chunk drops {chunk.DroppedBits} low bits, not the federation's {chunking.DroppedBits}");
-            return new ChunkValidResponse(request.ChunkIndex);
+            return new ChunkValidResponse(request.ChunkIndex, chunk.Seeds[0].ToArray());
         }));
 
         Receive<DecryptChunk>(request => Reply(request, () =>
