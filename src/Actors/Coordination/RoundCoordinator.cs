@@ -89,7 +89,7 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     public static Props Props(FederationSettings settings, CkksParameters parameters, IActorRef cryptoPool, ThresholdParameters? threshold = null,
         RegistrationTrust? trust = null)
     {
-        var chunking = UpdateChunking.For(parameters);
+        var chunking = UpdateChunking.For(parameters, settings.Mode == KeyMode.InsecurePlaintext);
         return Akka.Actor.Props.Create(() => new RoundCoordinator(settings, parameters.Id.ToString(), cryptoPool, chunking.ValuesPerChunk,
             chunking.MaxChunkBytes(1), threshold, trust));
     }

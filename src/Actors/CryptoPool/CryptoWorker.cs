@@ -16,8 +16,10 @@ internal sealed class CryptoWorker : ReceiveActor
 {
     public CryptoWorker(CkksKeyMaterial material)
     {
-        var chunking = UpdateChunking.For(material.Parameters);
-        if (chunking.IsAggregationFormat)
+        var chunking = UpdateChunking.For(material.Parameters, material.InsecurePlaintext);
+        if (chunking.IsInsecurePlaintext)
+            InsecurePlaintextFormat(chunking);
+        else if (chunking.IsAggregationFormat)
             AggregationFormat(material, chunking);
         else
             CiphertextFormat(material);
@@ -131,6 +133,57 @@ internal sealed class CryptoWorker : ReceiveActor
             if (chunk.VectorLength != vectorLength)
                 throw new ArgumentException($"the chunk belongs to a vector of {chunk.VectorLength} values, sent as one of {vectorLength}");
             return chunk;
+        }
+    }
+
+    /// <summary>INSECURE comparison mode: a chunk is its values as little-endian doubles; "encryption" is a copy.</summary>
+    private void InsecurePlaintextFormat(UpdateChunking chunking)
+    {
+        var perChunk = chunking.ValuesPerChunk;
+
+        Receive<EncryptChunk>(request => Reply(request, () =>
+        {
+            var start = request.ChunkIndex * perChunk;
+            var values = request.Vector.Span.Slice(start, Math.Min(perChunk, request.Vector.Length - start));
+            return new CiphertextResponse(request.ChunkIndex, System.Runtime.InteropServices.MemoryMarshal.AsBytes(values).ToArray());
+        }));
+
+        Receive<SumChunk>(request => Reply(request, () =>
+        {
+            var sum = new double[ValueCount(request.ChunkIndex, request.VectorLength)];
+            foreach (var bytes in request.Ciphertexts)
+            {
+                var values = Values(bytes, request.ChunkIndex, request.VectorLength);
+                for (var i = 0; i < sum.Length; i++)
+                    sum[i] += values[i];
+            }
+
+            return new CiphertextResponse(request.ChunkIndex, System.Runtime.InteropServices.MemoryMarshal.AsBytes(sum.AsSpan()).ToArray());
+        }));
+
+        Receive<ValidateChunk>(request => Reply(request, () =>
+        {
+            var values = Values(request.Ciphertext, request.ChunkIndex, request.VectorLength);
+            var nonFinite = Array.FindIndex(values, v => !double.IsFinite(v));
+            return nonFinite < 0 ? new ChunkValidResponse(request.ChunkIndex)
+                : new CryptoFailureResponse(request.ChunkIndex, $"value {nonFinite} is not finite");
+        }));
+
+        Receive<DecryptChunk>(request => Reply(request, () =>
+            new PlaintextResponse(request.ChunkIndex, Values(request.Ciphertext, request.ChunkIndex, request.VectorLength))));
+
+        int ValueCount(int chunkIndex, int vectorLength)
+        {
+            var count = Math.Min(perChunk, vectorLength - (chunkIndex * perChunk));
+            return count > 0 ? count : throw new ArgumentException($"a vector of {vectorLength} values has no chunk {chunkIndex}");
+        }
+
+        double[] Values(byte[] bytes, int chunkIndex, int vectorLength)
+        {
+            var count = ValueCount(chunkIndex, vectorLength);
+            if (bytes.Length != count * sizeof(double))
+                throw new ArgumentException($"the plaintext chunk has {bytes.Length} bytes, not the {count * sizeof(double)} of {count} values");
+            return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(bytes).ToArray();
         }
     }
 

@@ -11,13 +11,20 @@ namespace FederatedHe.Actors.CryptoPool;
 /// </summary>
 public sealed record UpdateChunking
 {
-    private UpdateChunking(CkksParameters parameters)
+    private UpdateChunking(CkksParameters parameters, bool insecurePlaintext)
     {
         Parameters = parameters;
-        IsAggregationFormat = parameters.MaxLevel == 0;
-        ValuesPerChunk = IsAggregationFormat ? parameters.ValuesPerCiphertext : parameters.SlotCount;
+        IsInsecurePlaintext = insecurePlaintext;
+        IsAggregationFormat = !insecurePlaintext && parameters.MaxLevel == 0;
+        ValuesPerChunk = IsAggregationFormat || insecurePlaintext ? parameters.ValuesPerCiphertext : parameters.SlotCount;
         DroppedBits = IsAggregationFormat ? AggregationEncryptor.DefaultDroppedBits(parameters) : 0;
     }
+
+    /// <summary>
+    /// INSECURE comparison mode: chunks are the values themselves, little-endian doubles, as many per chunk as the parameter
+    /// set's ciphertexts would carry, so rounds, chunk counts and transport are those of the encrypted run.
+    /// </summary>
+    public bool IsInsecurePlaintext { get; }
 
     /// <summary>The parameter set the chunks belong to.</summary>
     public CkksParameters Parameters { get; }
@@ -31,11 +38,11 @@ public sealed record UpdateChunking
     /// <summary>Low bits of c0 an aggregation chunk leaves out (0 for ciphertexts).</summary>
     public int DroppedBits { get; }
 
-    /// <summary>The chunking of <paramref name="parameters"/>.</summary>
-    public static UpdateChunking For(CkksParameters parameters)
+    /// <summary>The chunking of <paramref name="parameters"/> (in plaintext when <paramref name="insecurePlaintext"/>).</summary>
+    public static UpdateChunking For(CkksParameters parameters, bool insecurePlaintext = false)
     {
         ArgumentNullException.ThrowIfNull(parameters);
-        return new UpdateChunking(parameters);
+        return new UpdateChunking(parameters, insecurePlaintext);
     }
 
     /// <summary>
@@ -43,7 +50,8 @@ public sealed record UpdateChunking
     /// reassembly budget of a node, so a hostile peer cannot make it buffer more.
     /// </summary>
     public long MaxChunkBytes(int contributors) =>
-        IsAggregationFormat
+        IsInsecurePlaintext ? (long)ValuesPerChunk * sizeof(double)
+        : IsAggregationFormat
             ? AggregationChunk.SerializedSizeFor(Parameters, DroppedBits, Math.Clamp(contributors, 1, AggregationChunk.MaxContributors))
             : Ciphertext.MaxSerializedSize(Parameters);
 

@@ -86,7 +86,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         _parameterSetId = crypto.Parameters.Id.ToString();
         _coordinator = coordinator;
         _decorateTrainer = decorateTrainer;
-        _chunking = UpdateChunking.For(crypto.Parameters);
+        _chunking = UpdateChunking.For(crypto.Parameters, settings.Mode == KeyMode.InsecurePlaintext);
         // An aggregate sums at most as many updates as the coordinator may assemble at once; each adds a 32-byte seed.
         _assembler = new ChunkAssembler(settings.TransferLimits(_chunking.MaxChunkBytes(settings.MaxOpenVectors)));
         _globalParameters = ModelFactory.InitialParameters(plan.Model, data.Train.FeatureCount, plan.InitialisationSeed);
@@ -283,7 +283,8 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     private void StartCryptoPool(CkksKeyMaterial material)
     {
         // A pool is named for the key it holds; a new key generation stops the pool of the previous key first.
-        var pool = Context.ActorOf(CryptoWorker.PoolProps(material, _settings.EffectiveCryptoPoolSize), $"crypto-{++_cryptoPools}");
+        var pool = Context.ActorOf(CryptoWorker.PoolProps(material with { InsecurePlaintext = _chunking.IsInsecurePlaintext },
+            _settings.EffectiveCryptoPoolSize), $"crypto-{++_cryptoPools}");
         _cryptoPool = pool;
         _crypto = new CryptoPoolClient(pool, _chunking.ValuesPerChunk, TimeSpan.FromMinutes(5));
     }
