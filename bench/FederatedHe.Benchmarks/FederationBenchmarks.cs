@@ -77,17 +77,28 @@ internal static class FederationBenchmarks
         var cells = new List<Cell>();
         foreach (var model in models)
         {
+            if (cells.Count > 0)
+                Print(cells); // so far, in case a later model does not finish
             foreach (var mode in modes)
             {
                 var runs = new List<(RoundFigures Figures, double PeakRssMb)>();
                 for (var r = 0; r < repetitions; r++)
                 {
+                    // A federation that fails (on an overloaded machine, a hospital can be marked unreachable) is reported and left
+                    // out of the medians, not hidden: the table says how many runs each cell has.
                     var run = RunFederation(fedhe, model, mode, rounds);
                     if (run is null)
-                        return 1;
+                    {
+                        Console.WriteLine($"  {mode.Name,-22} {model.Name,-10} run {r + 1}: FAILED (see above)");
+                        continue;
+                    }
+
                     runs.Add(run.Value);
                     Console.WriteLine($"  {mode.Name,-22} {model.Name,-10} run {r + 1}: round {run.Value.Figures.RoundMs:F0} ms, peak RSS {run.Value.PeakRssMb:F0} MB");
                 }
+
+                if (runs.Count == 0)
+                    continue;
 
                 double M(Func<RoundFigures, double> pick) => MedianOf(runs.Select(x => pick(x.Figures)));
                 cells.Add(new Cell(mode.Name, model.Name, runs[0].Figures.Parameters, M(f => f.RoundMs), M(f => f.TrainMs), M(f => f.EncryptMs),
@@ -106,7 +117,7 @@ internal static class FederationBenchmarks
     private static void Print(List<Cell> cells)
     {
         Console.WriteLine();
-        Console.WriteLine("| model (parameters) | mode | round ms [runs] | train | encrypt | aggregate | decrypt | B/param up | B/param down | peak RSS of the 5-node process | round × plaintext | RSS × plaintext |");
+        Console.WriteLine("| model (parameters) | mode | round ms [per run] | train | encrypt | aggregate | decrypt | B/param up | B/param down | peak RSS of the 5-node process | round × plaintext | RSS × plaintext |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var cell in cells)
         {
@@ -142,7 +153,9 @@ internal static class FederationBenchmarks
                 peakKb = Math.Max(peakKb, ReadHighWaterMarkKb(process.Id));
             if (process.ExitCode != 0)
             {
-                Console.Error.WriteLine($"error: {mode.Name} {model.Name}: fedhe simulate exited with {process.ExitCode}:\n{stdout.Result}\n{stderr.Result}");
+                var lines = (stdout.Result + stderr.Result).Split('\n');
+                Console.Error.WriteLine($"error: {mode.Name} {model.Name}: fedhe simulate exited with {process.ExitCode}; its errors:\n" +
+                                        string.Join("\n", lines.Where(l => l.Contains("ERROR", StringComparison.Ordinal) || l.StartsWith("federation", StringComparison.Ordinal)).Take(5)));
                 return null;
             }
 

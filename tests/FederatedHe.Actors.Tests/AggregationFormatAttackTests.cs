@@ -1,5 +1,4 @@
 using Akka.Actor;
-using Akka.Cluster;
 using Akka.Configuration;
 using Akka.TestKit;
 using Akka.TestKit.Xunit2;
@@ -36,17 +35,8 @@ public sealed class AggregationFormatAttackTests : TestKit
     public AggregationFormatAttackTests() : base(TestConfig)
     {
         _log = new LogCapture(Sys);
-        Cluster.Get(Sys).Join(Cluster.Get(Sys).SelfAddress);
-        AwaitCondition(() => Cluster.Get(Sys).SelfMember.Status == MemberStatus.Up, TimeSpan.FromSeconds(30));
-        _settings = FederationSettings.Create(Sys) with
-        {
-            Rounds = 1,
-            MinHospitals = 3,
-            Quorum = 2,
-            CollectTimeout = TimeSpan.FromSeconds(30),
-            EvaluateTimeout = TimeSpan.FromSeconds(3),
-            MaxAttempts = 2,
-        };
+        ProbeHospitalRounds.JoinItself(this);
+        _settings = ProbeHospitalRounds.OneRoundOfThree(Sys);
         _events = CreateTestProbe();
         Sys.EventStream.Subscribe(_events, typeof(IFederationEvent));
     }
@@ -62,25 +52,9 @@ public sealed class AggregationFormatAttackTests : TestKit
     private static EncryptedChunk Update(int round, string hospital, byte[] chunk, PayloadKind kind = PayloadKind.ModelUpdate) =>
         new(round, hospital, kind, 0, 1, Length, chunk);
 
-    private (TestProbe Probe, string Id)[] StartRoundOne(IActorRef coordinator)
-    {
-        var hospitals = Enumerable.Range(1, 3).Select(i => (Probe: CreateTestProbe(), Id: $"hospital-{i}")).ToArray();
-        foreach (var (probe, id) in hospitals)
-        {
-            coordinator.Tell(new RegisterHospital(id, Parameters.Id.ToString()), probe);
-            Assert.True(probe.ExpectMsg<RegisterHospitalResponse>().Accepted);
-        }
-
-        foreach (var (probe, id) in hospitals)
-        {
-            probe.ExpectMsg<CollectFeatureStatistics>();
-            coordinator.Tell(Update(0, id, Encrypt(10, 1, 2), PayloadKind.FeatureStatistics), probe);
-        }
-
-        foreach (var (probe, _) in hospitals)
-            probe.FishForMessage(m => m is StartTraining { RoundId: 1 });
-        return hospitals;
-    }
+    private (TestProbe Probe, string Id)[] StartRoundOne(IActorRef coordinator) =>
+        ProbeHospitalRounds.StartRoundOne(this, coordinator, Parameters.Id.ToString(),
+            id => Update(0, id, Encrypt(10, 1, 2), PayloadKind.FeatureStatistics));
 
     /// <summary>Plays round 1 with two honest hospitals and the hostile third; returns the aggregate hospital-1 receives.</summary>
     private AggregationChunk PlayRoundOne(Func<byte[], byte[], EncryptedChunk> hostile)
