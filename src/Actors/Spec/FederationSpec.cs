@@ -297,7 +297,7 @@ public sealed record FederationPolicySpec(
 public sealed record CryptoSpec(KeyMode Mode, string? Preset, int? Threshold, int PoolSize)
 {
     /// <summary>Shared-key mode's preset when none is given.</summary>
-    public const string DefaultSharedKeyPreset = "Params128BitLogN13LogQ101";
+    public const string DefaultSharedKeyPreset = "Params128BitLogN12LogQ60Aggregation";
 
     /// <summary>Threshold mode's preset when none is given.</summary>
     public const string DefaultThresholdPreset = "Params128BitLogN13LogQ160Threshold";

@@ -43,7 +43,7 @@ public static class FederationSpecWriter
         Line($"    seed = {Int(f.Seed)}");
         Line("  }");
         Line("  crypto {");
-        Line($"    mode = {(c.Mode == KeyMode.Threshold ? "threshold" : "shared-key")}");
+        Line($"    mode = {ModeName(c.Mode)}");
         Line($"    threshold = {Auto(c.Threshold)}");
         Line($"    preset = {(c.Preset is null ? "auto" : Quote(c.Preset))}");
         Line($"    pool-size = {Int(c.PoolSize)}");
@@ -120,7 +120,7 @@ public static class FederationSpecWriter
         FederationSpecKeys.MaxAttempts => Int(spec.Federation.MaxAttempts),
         FederationSpecKeys.FractionFit => spec.Federation.FractionFit.ToString("R", CultureInfo.InvariantCulture),
         FederationSpecKeys.Seed => Int(spec.Federation.Seed),
-        FederationSpecKeys.Mode => spec.Crypto.Mode == KeyMode.Threshold ? "threshold" : "shared-key",
+        FederationSpecKeys.Mode => ModeName(spec.Crypto.Mode),
         FederationSpecKeys.Threshold => spec.Crypto.Mode != KeyMode.Threshold ? "(shared-key mode)"
             : spec.Crypto.Threshold is null ? $"{Int(spec.EffectiveThreshold)} (auto: a majority)" : Int(spec.EffectiveThreshold),
         FederationSpecKeys.CryptoPreset => spec.Crypto.Preset is null ? $"{spec.EffectivePreset} (auto)" : spec.EffectivePreset,
@@ -187,6 +187,14 @@ public static class FederationSpecWriter
     public static string Quote(string value) =>
         "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)
             .Replace("\n", "\\n", StringComparison.Ordinal) + "\"";
+
+    /// <summary>The spec's spelling of a crypto mode.</summary>
+    public static string ModeName(KeyMode mode) => mode switch
+    {
+        KeyMode.Threshold => "threshold",
+        KeyMode.InsecurePlaintext => "insecure-plaintext",
+        _ => "shared-key",
+    };
 
     private static string Auto(int? value) => value is { } v ? Int(v) : "auto";
 

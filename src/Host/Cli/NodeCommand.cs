@@ -48,6 +48,11 @@ internal static class NodeCommand
         specOptions.AddText("--test-data", FederationSpecKeys.TestData, "Common evaluation CSV this hospital scores the global model on");
         var certificates = NodeTransport.CertificatesOption();
         var plaintext = NodeTransport.PlaintextOption();
+        var insecurePlaintext = new Option<bool>("--insecure-plaintext")
+        {
+            Description = "Allow fedhe.crypto.mode = insecure-plaintext: INSECURE, model updates travel UNENCRYPTED and the aggregator reads " +
+                          "them; for measuring what encryption costs only",
+        };
         var faultControl = new Option<bool>("--fault-control")
         {
             Description = "Take fault-injection commands on standard input (drop, throttle, slow-training; `fedhe cluster up` sends them " +
@@ -64,7 +69,7 @@ internal static class NodeCommand
 
         var command = new Command("node", "Run one federation node (aggregator or hospital) of a spec in this process until the federation ends or Ctrl-C")
         {
-            role, spec, hostname, port, seedNodes, keys, hospitalId, certificates, plaintext, faultControl, report,
+            role, spec, hostname, port, seedNodes, keys, hospitalId, certificates, plaintext, faultControl, report, insecurePlaintext,
         };
         specOptions.AddTo(command);
         observability.AddTo(command);
@@ -77,6 +82,9 @@ internal static class NodeCommand
             var nodeId = nodeRole == FederationRoles.Aggregator
                 ? FederationRoles.Aggregator
                 : result.GetValue(hospitalId) ?? throw new ArgumentException("--hospital-id is required for a hospital");
+            if (federation.Crypto.Mode == KeyMode.InsecurePlaintext && !result.GetValue(insecurePlaintext))
+                throw new ArgumentException($"{nodeId}: {FederationSpecKeys.Mode} = insecure-plaintext sends model updates UNENCRYPTED (a comparison mode, " +
+                                            "not for real data); give --insecure-plaintext to run it anyway");
             var reportDirectory = result.GetValue(report);
             if (reportDirectory is not null && nodeRole != FederationRoles.Aggregator)
                 throw new ArgumentException("--report: only the aggregator sees the rounds; give it to the aggregator's node");
@@ -122,6 +130,12 @@ internal static class NodeCommand
                 if (threshold is not null)
                 {
                     crypto = HospitalCrypto.WithThreshold(threshold);
+                }
+                else if (federation.Crypto.Mode == KeyMode.InsecurePlaintext && result.GetValue(keys) is null)
+                {
+                    // Nothing is encrypted: a throw-away key stands where the pool expects one, and is never used.
+                    var (secretKey, publicKey) = new FederatedHe.Crypto.Rlwe.KeyGenerator(parameters).GenerateKeyPair();
+                    crypto = HospitalCrypto.WithSharedKeys(new CkksKeyMaterial(parameters, publicKey, secretKey));
                 }
                 else
                 {

@@ -88,7 +88,7 @@ internal static class SimulationProgress
             context.Refresh();
         }).ConfigureAwait(false);
 
-        foreach (var line in Summary(result))
+        foreach (var line in Summary(result, options.Spec.Crypto.Mode == KeyMode.InsecurePlaintext))
             console.MarkupLine(line.Style is { } style ? $"[{style}]{Markup.Escape(line.Text)}[/]" : Markup.Escape(line.Text));
         return result;
     }
@@ -111,7 +111,7 @@ internal static class SimulationProgress
             log.WriteRound(round, clock.Elapsed);
             output.Flush();
         }).ConfigureAwait(false);
-        foreach (var line in Summary(result))
+        foreach (var line in Summary(result, options.Spec.Crypto.Mode == KeyMode.InsecurePlaintext))
             output.WriteLine(line.Text);
         output.Flush();
         return result;
@@ -122,8 +122,11 @@ internal static class SimulationProgress
 
     private static string[] Introduction(SimulationOptions options) =>
     [
-        $"FederatedHe encrypted federation: {options.Spec.Federation.Hospitals} hospitals, {options.Spec.Federation.Rounds} rounds, {options.Spec.Training.Model}, " +
-        $"CKKS {options.Spec.EffectivePreset}, {options.Spec.Crypto.Mode}" +
+        (options.Spec.Crypto.Mode == KeyMode.InsecurePlaintext
+            ? "FederatedHe INSECURE PLAINTEXT federation (comparison mode: updates travel unencrypted): "
+            : "FederatedHe encrypted federation: ") +
+        $"{options.Spec.Federation.Hospitals} hospitals, {options.Spec.Federation.Rounds} rounds, {options.Spec.Training.Model}, " +
+        $"{(options.Spec.Crypto.Mode == KeyMode.InsecurePlaintext ? "no encryption, chunked as " : "CKKS ")}{options.Spec.EffectivePreset}, {options.Spec.Crypto.Mode}" +
         $"{(options.Spec.Crypto.Mode == KeyMode.Threshold ? $" ({options.Spec.EffectiveThreshold}-of-{options.Spec.Federation.Hospitals})" : string.Empty)}, " +
         $"{options.Spec.Data.Partition} partition, seed {options.Spec.Federation.Seed}",
         "Each hospital and the aggregator is its own actor system; they form an Akka cluster over TCP on 127.0.0.1.",
@@ -132,7 +135,7 @@ internal static class SimulationProgress
     internal sealed record SummaryLine(string Text, string? Style = null);
 
     /// <summary>The summary after the run: outcome, final accuracy, baselines and the encrypted-versus-plaintext error.</summary>
-    internal static IReadOnlyList<SummaryLine> Summary(SimulationResult result)
+    internal static IReadOnlyList<SummaryLine> Summary(SimulationResult result, bool insecurePlaintext = false)
     {
         var lines = new List<SummaryLine>();
         var final = result.FinalTest;
@@ -141,7 +144,7 @@ internal static class SimulationProgress
             ? new($"federation completed in {result.FederationTime.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s: {result.Status}", "green")
             : new($"federation failed after {result.FederationTime.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s: {result.Status}", "red"));
         if (final is not null)
-            lines.Add(new($"encrypted federation test accuracy: {final.Accuracy:P2} (AUC {final.RocAuc:F4}, log-loss {final.LogLoss:F4})", "bold"));
+            lines.Add(new($"{(insecurePlaintext ? "INSECURE plaintext" : "encrypted")} federation test accuracy: {final.Accuracy:P2} (AUC {final.RocAuc:F4}, log-loss {final.LogLoss:F4})", "bold"));
         if (result.CentralizedBaseline is { } central)
             lines.Add(new($"centralised baseline test accuracy: {central.Accuracy:P2} ({result.CentralizedBaselineEpochs} epochs on the pooled training data)"));
         if (result.PlaintextFedAvgBaseline is { } plain)

@@ -171,7 +171,9 @@ public static class RunReport
         line($"- model: {spec.Training.Model}; local training: {spec.Training.Epochs} epochs, batch {spec.Training.BatchSize}, " +
              F($"{spec.Training.Optimizer.ToString().ToUpperInvariant()} at learning rate {spec.Training.LearningRate}") +
              (spec.Training.ProximalMu > 0 ? F($", FedProx μ = {spec.Training.ProximalMu}") : string.Empty));
-        line($"- encryption: CKKS {spec.EffectivePreset}, {(spec.Crypto.Mode == FederatedHe.Actors.Configuration.KeyMode.Threshold ? "threshold" : "shared-key")} mode" +
+        line(spec.Crypto.Mode == FederatedHe.Actors.Configuration.KeyMode.InsecurePlaintext
+            ? $"- encryption: NONE: INSECURE plaintext comparison mode (updates travel unencrypted, chunked as {spec.EffectivePreset} would carry them)"
+            : $"- encryption: CKKS {spec.EffectivePreset}, {(spec.Crypto.Mode == FederatedHe.Actors.Configuration.KeyMode.Threshold ? "threshold" : "shared-key")} mode" +
              (spec.Crypto.Mode == FederatedHe.Actors.Configuration.KeyMode.Threshold ? $" ({spec.EffectiveThreshold}-of-{spec.Federation.Hospitals})" : string.Empty));
         if (spec.Faults.Schedule.Count > 0)
             line($"- fault schedule: {string.Join("; ", spec.Faults.Schedule.Select(FaultNames.Describe))}");
