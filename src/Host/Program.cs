@@ -23,6 +23,7 @@ public static class Program
             BaselineCommand.Create(),
             ExperimentCommand.Create(),
             ClusterCommand.Create(),
+            MonitorCommand.Create(),
             SpecCommand.Create(),
             TrainCommand.Create(),
             PredictCommand.Create(),

@@ -92,6 +92,7 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     {
         Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
+        StartObserving();
         if (_persistence.Enabled)
             _checkpoints = Context.Watch(Context.ActorOf(CheckpointStore.Props(), "checkpoints"));
 
@@ -115,6 +116,7 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         if (_state.Phase != before)
         {
             var phase = _state.Phase;
+            Observe(new Protocol.ObserverNotices.PhaseEntered(_state.Round, phase.ToString()));
             Become(() => Behaviour(phase));
         }
     }
@@ -280,6 +282,8 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         if (checkedUpdate.Round == _state.Round)
             _updates[update.ParticipantId] = update;
         var shape = new UpdateShape(update.VectorLength, update.Ciphertexts.Count, update.Ciphertexts.Sum(c => (long)c.Length));
+        if (TakesUpdate(update.ParticipantId, checkedUpdate.Round))
+            Observe(new Protocol.ObserverNotices.UpdateReceived(checkedUpdate.Round, update.ParticipantId, shape.CiphertextBytes));
         Apply(new Core.UpdateArrived(checkedUpdate.Round, update.ParticipantId, shape));
     }
 
@@ -305,6 +309,9 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         }
 
         var timings = report.Timings is { } t ? new ReportedTimings(t.TrainingMs, t.EncryptionMs, t.DecryptionMs) : null!;
+        if (report.Timings is not null && TakesEvaluation(report.HospitalId, report.RoundId))
+            Observe(new Protocol.ObserverNotices.EvaluationReceived(report.RoundId, report.HospitalId, report.SampleCount, report.Accuracy,
+                report.LogLoss, report.RocAuc, timings.TrainingMs, timings.EncryptionMs, timings.DecryptionMs));
         Apply(new Core.EvaluationReported(new EvaluationReport(report.HospitalId, report.RoundId, report.SampleCount, report.Accuracy,
             report.LogLoss, report.RocAuc, timings)));
     }
@@ -424,6 +431,8 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     private void Publish(Core.FederationNotice notice)
     {
         var events = Context.System.EventStream;
+        if (ObserverNotice(notice) is { } observed)
+            Observe(observed);
         switch (notice)
         {
             case Core.Decision decision:
@@ -540,6 +549,7 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     {
         _log.Info("round {0}: {1}", round, decision);
         Context.System.EventStream.Publish(new CoordinatorDecision(round, decision));
+        Observe(new Protocol.ObserverNotices.Decision(round, decision));
     }
 
     /// <summary>The participant id the coordinator signs aggregates with.</summary>

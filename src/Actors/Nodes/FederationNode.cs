@@ -21,6 +21,12 @@ public static class FederationRoles
 
     /// <summary>A node that owns a hospital's data and keys.</summary>
     public const string Hospital = "hospital";
+
+    /// <summary>
+    /// A node that only watches: it joins the cluster, follows membership and the coordinator's notices
+    /// (<see cref="Protocol.ObserverNotices"/>) and never takes part in a round (it never registers with the coordinator).
+    /// </summary>
+    public const string Monitor = "monitor";
 }
 
 /// <summary>
@@ -195,6 +201,9 @@ public static class FederationNode
                 identity is null ? nameof(identity) : nameof(trust));
         if (trust is not null && !NodeCertificateChain.IsAuthority(trust.Authority))
             throw new ArgumentException($"hospital {data.HospitalId}: {trust.Authority.Subject} is not a CA certificate", nameof(trust));
+        // The coordinator's notices to observers travel by distributed publish-subscribe, whose mediators gossip with every
+        // member: a hospital runs one too (it subscribes to nothing), so that gossip is answered rather than dead-lettered.
+        _ = Akka.Cluster.Tools.PublishSubscribe.DistributedPubSub.Get(system).Mediator;
         var coordinator = CoordinatorProxy(system);
         return system.ActorOf(HospitalActor.Props(data, plan, crypto, coordinator, settings, decorateTrainer, identity, trust), HospitalActorName);
     }

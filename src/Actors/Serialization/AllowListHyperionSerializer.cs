@@ -23,6 +23,7 @@ public sealed class AllowListHyperionSerializer : Akka.Serialization.Serializer
     /// <summary>Every type this serializer will read or write.</summary>
     public static readonly IReadOnlyList<Type> AllowedTypes = typeof(FederationProtocol)
         .GetNestedTypes()
+        .Concat(typeof(ObserverNotices).GetNestedTypes())
         .Where(t => !t.IsInterface && !t.IsEnum && t != typeof(FederationProtocol.EncryptedChunk))
         .OrderBy(t => t.FullName, StringComparer.Ordinal)
         .ToArray();

@@ -165,7 +165,7 @@ internal static class NodeCommand
     /// transport with an unhandled AggregateException.
     /// </summary>
     /// <exception cref="ArgumentException">The node's host and port cannot be bound.</exception>
-    private static void RequireFreePort(Config effective)
+    internal static void RequireFreePort(Config effective)
     {
         var hostname = effective.GetString("akka.remote.dot-netty.tcp.hostname", "127.0.0.1");
         var port = effective.GetInt("akka.remote.dot-netty.tcp.port", 0);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using FederatedHe.Actors.Spec;
+using FederatedHe.Host.Monitor;
 using FederatedHe.Testing;
 
 namespace FederatedHe.Host.Cli;
@@ -14,10 +15,11 @@ internal static class SimulateCommand
         var noBaselines = new Option<bool>("--no-baselines") { Description = "Skip the centralised and plaintext FedAvg baselines" };
         var verbose = new Option<bool>("--verbose") { Description = "Show the nodes' Akka log (every coordinator decision) at INFO level" };
         var output = new Option<string?>("--out") { Description = "Write a run report (CSV, JSONL, plots, summary.md) to a new directory under this one, e.g. runs/" };
+        var monitorPort = new Option<int?>("--monitor-port") { Description = "Also start a monitor node in this process, serving the live dashboard on 127.0.0.1 at this port (0: any free one)" };
 
         var command = new Command("simulate", "Run the encrypted federation in one process: an aggregator and N hospitals as actor systems over loopback TCP")
         {
-            spec, noBaselines, verbose, output,
+            spec, noBaselines, verbose, output, monitorPort,
         };
         specOptions.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
@@ -29,7 +31,10 @@ internal static class SimulateCommand
                 ComputeBaselines = !result.GetValue(noBaselines),
                 LogLevel = result.GetValue(verbose) ? "INFO" : "WARNING",
             };
-            return await RunAsync(options, cancellationToken, result.GetValue(output)).ConfigureAwait(false);
+            if (result.GetValue(monitorPort) is not { } dashboardPort)
+                return await RunAsync(options, cancellationToken, result.GetValue(output)).ConfigureAwait(false);
+            await using var monitor = new SimulationMonitor(bound.Spec, MonitorCommand.Binding("127.0.0.1", dashboardPort, null, null, result.GetValue(output) ?? "runs"));
+            return await RunAsync(options with { OnAggregatorStarted = monitor.StartAsync }, cancellationToken, result.GetValue(output)).ConfigureAwait(false);
         });
         return command;
     }

@@ -1,0 +1,40 @@
+using Akka.Actor;
+using Akka.Configuration;
+using FederatedHe.Actors.Configuration;
+using FederatedHe.Actors.Nodes;
+using FederatedHe.Actors.Spec;
+using FederatedHe.Testing;
+using Spectre.Console;
+
+namespace FederatedHe.Host.Monitor;
+
+/// <summary>
+/// `simulate --monitor-port`: a monitor node in the simulation's process, joined through its aggregator as soon as that
+/// is up (before any hospital), serving the dashboard until the simulation ends.
+/// </summary>
+internal sealed class SimulationMonitor(FederationSpec spec, DashboardBinding binding) : IAsyncDisposable
+{
+    private ActorSystem? _system;
+    private MonitorNode? _monitor;
+
+    /// <summary>Starts the monitor, joining through the simulation's aggregator at <paramref name="aggregator"/>.</summary>
+    public async Task StartAsync(Address aggregator)
+    {
+        // The simulation's transport: Akka's chaos adapters sit in its nodes' stack when a network fault is scheduled.
+        var transport = spec.Faults.Schedule.Any(f => f.IsNetworkFault) ? ConfigurationFactory.ParseString(NetworkChaos.TransportAdapters) : Config.Empty;
+        _system = ActorSystem.Create(FederationNode.SystemName, MonitorNode.NodeConfig("127.0.0.1", 0, null,
+            ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(transport).WithFallback(ProjectFiles.LoadHocon(ProjectFiles.ClusterConfigPath))));
+        _monitor = await MonitorNode.StartAsync(_system, [aggregator], MonitorState.ForSpec(spec),
+            binding, TimeSpan.FromSeconds(60), CancellationToken.None).ConfigureAwait(false);
+        AnsiConsole.MarkupLine($"monitor up at {_monitor.Address}; dashboard at {Markup.Escape(_monitor.Url)}");
+    }
+
+    /// <inheritdoc />
+    public async ValueTask DisposeAsync()
+    {
+        if (_monitor is not null)
+            await _monitor.DisposeAsync().ConfigureAwait(false);
+        if (_system is not null)
+            await _system.Terminate().ConfigureAwait(false);
+    }
+}
