@@ -17,9 +17,11 @@ internal static class ClusterCommand
         var logs = new Option<string?>("--logs") { Description = "Directory for one log per node (default: runs/<UTC time>-cluster-<name>/)" };
         var noTls = new Option<bool>("--no-tls") { Description = "Plain TCP between nodes instead of mutual TLS with throw-away certificates" };
         var timeout = new Option<int>("--timeout-minutes") { Description = "Stop every node and fail if the federation takes longer", DefaultValueFactory = _ => 30 };
+        var noMonitor = new Option<bool>("--no-monitor") { Description = "Start no monitor node (no dashboard; rounds are then not followed, and a fault schedule is refused)" };
+        var monitorPort = new Option<int>("--monitor-port") { Description = "The dashboard's port on 127.0.0.1 (0: any free one)", DefaultValueFactory = _ => MonitorCommand.DefaultHttpPort };
         var up = new Command("up", "Write the spec once and launch an aggregator and N hospitals as `fedhe node --spec` processes on 127.0.0.1, run the federation to its end and stop them all")
         {
-            spec, basePort, logs, noTls, timeout,
+            spec, basePort, logs, noTls, timeout, noMonitor, monitorPort,
         };
         specOptions.AddTo(up);
         up.SetAction(async (result, cancellationToken) =>
@@ -40,6 +42,8 @@ internal static class ClusterCommand
                 BasePort = result.GetValue(basePort),
                 Timeout = TimeSpan.FromMinutes(result.GetValue(timeout)),
                 UseTls = !result.GetValue(noTls),
+                Monitor = !result.GetValue(noMonitor),
+                MonitorHttpPort = result.GetValue(monitorPort),
             };
 
             AnsiConsole.MarkupLine($"[bold]fedhe cluster up[/]: an aggregator on 127.0.0.1:{plan.BasePort} and {options.Hospitals} hospitals on ports " +

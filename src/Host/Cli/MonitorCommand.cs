@@ -7,7 +7,6 @@ using FederatedHe.Actors.Nodes;
 using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Monitor;
 using FederatedHe.Host.Security;
-using Spectre.Console;
 
 namespace FederatedHe.Host.Cli;
 
@@ -34,12 +33,13 @@ internal static class MonitorCommand
         var spec = new Option<string?>("--spec") { Description = "The federation's spec: the dashboard then shows its fault schedule and planned rounds" };
         var runs = new Option<string>("--runs") { Description = "The runs directory whose past runs the dashboard lists", DefaultValueFactory = _ => "runs" };
         var untilEnd = new Option<bool>("--until-federation-ends") { Description = "Exit (code 0) once the coordinator announces the federation's end, instead of at Ctrl-C" };
+        var untilInputCloses = new Option<bool>("--until-input-closes") { Description = "Exit (code 0) once standard input closes (`fedhe cluster up` closes it when the federation's nodes are done)" };
         var certificates = NodeTransport.CertificatesOption();
         var plaintext = NodeTransport.PlaintextOption();
 
         var command = new Command("monitor", "Join the cluster as a monitor (it never takes part in a round) and serve the live web dashboard")
         {
-            port, hostname, seedNodes, httpPort, bind, httpsCertificate, tokenFile, spec, runs, untilEnd, certificates, plaintext,
+            port, hostname, seedNodes, httpPort, bind, httpsCertificate, tokenFile, spec, runs, untilEnd, untilInputCloses, certificates, plaintext,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -59,7 +59,7 @@ internal static class MonitorCommand
             MonitorNode monitor;
             try
             {
-                monitor = await MonitorNode.StartAsync(system, null, initial, binding, JoinTimeout, cancellationToken).ConfigureAwait(false);
+                monitor = await MonitorNode.StartAsync(system, initial, binding, JoinTimeout, cancellationToken).ConfigureAwait(false);
             }
             catch (TimeoutException)
             {
@@ -68,10 +68,14 @@ internal static class MonitorCommand
 
             await using (monitor.ConfigureAwait(false))
             {
-                // `fedhe cluster up` reads this line for the dashboard's address.
-                AnsiConsole.MarkupLine($"monitor up at {monitor.Address}; dashboard at {Markup.Escape(monitor.Url)}");
-                var stop = Task.Delay(Timeout.Infinite, cancellationToken);
-                await Task.WhenAny(result.GetValue(untilEnd) ? monitor.FederationEnded : Task.Delay(Timeout.Infinite, CancellationToken.None), stop).ConfigureAwait(false);
+                // `fedhe cluster up` reads this line for the dashboard's address: one line, never wrapped.
+                Console.Out.WriteLine($"monitor up at {monitor.Address}; dashboard at {monitor.Url}");
+                var ends = new List<Task> { Task.Delay(Timeout.Infinite, cancellationToken) };
+                if (result.GetValue(untilEnd))
+                    ends.Add(monitor.FederationEnded);
+                if (result.GetValue(untilInputCloses))
+                    ends.Add(Task.Run(() => { while (Console.In.ReadLine() is not null) { } }, CancellationToken.None));
+                await Task.WhenAny(ends).ConfigureAwait(false);
             }
 
             var shutdown = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);

@@ -195,7 +195,7 @@ internal static class NodeCommand
     {
         public NodeProgress(TaskCompletionSource<bool> finished)
         {
-            // For people; `fedhe cluster up` follows the milestone lines (NodeProgressLine) written after each.
+            // For people: `fedhe cluster up` follows rounds through the monitor node (ObserverNotices), not this output.
             Receive<RoundStarted>(r => Milestone(r,
                 $"round {r.RoundId} started with {r.Participants.Count} participants (attempt {r.Attempt})"));
             Receive<AggregateDistributed>(a => Milestone(a,
@@ -207,11 +207,7 @@ internal static class NodeCommand
             Receive<FederationFinished>(f => finished.TrySetResult(f.Succeeded));
         }
 
-        private static void Milestone(IFederationEvent federationEvent, string text)
-        {
-            AnsiConsole.MarkupLine(text);
-            Console.Out.WriteLine(NodeProgressLine.Format(federationEvent));
-        }
+        private static void Milestone(IFederationEvent federationEvent, string text) => AnsiConsole.MarkupLine(text);
 
         protected override void PreStart()
         {

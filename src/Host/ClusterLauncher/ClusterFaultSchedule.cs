@@ -1,20 +1,18 @@
 using System.Globalization;
-using System.Text.RegularExpressions;
 using System.Threading.Channels;
 using FederatedHe.Actors.Spec;
-using FederatedHe.Host.Hosting;
 using FederatedHe.Testing;
 
 namespace FederatedHe.Host.ClusterLauncher;
 
 /// <summary>
-/// Runs an experiment's fault schedule on a local cluster of processes. It learns where the federation is from the
-/// aggregator's "round N started" and "round N aggregate distributed" lines, and strikes each fault once, at its moment:
+/// Runs an experiment's fault schedule on a local cluster of processes. It learns where the federation is from the monitor
+/// member's feed (a round started, a round's aggregate distributed: <see cref="OnMoment"/>), and strikes each fault once, at its moment:
 /// a killed node's process gets SIGKILL (kill -9, no shutdown of any kind), a restarted one is started again with its
 /// original arguments (the aggregator joining through the hospitals), and network and straggler faults are sent to the
 /// nodes' <c>--fault-control</c> input, where Akka's failure-injector and throttler adapters carry them out.
 /// </summary>
-/// <remarks>Thread-safe: lines are queued from any thread; one loop (<see cref="RunAsync"/>) strikes the faults.</remarks>
+/// <remarks>Thread-safe: moments are queued from any thread; one loop (<see cref="RunAsync"/>) strikes the faults.</remarks>
 internal sealed partial class ClusterFaultSchedule : INetworkLinks
 {
     private readonly IReadOnlyList<SimulatedFault> _faults;
@@ -36,12 +34,8 @@ internal sealed partial class ClusterFaultSchedule : INetworkLinks
         _status = status;
     }
 
-    /// <summary>Reads one line of the aggregator's output; a round milestone (<see cref="NodeProgressLine"/>) queues the faults due at it.</summary>
-    public void OnAggregatorLine(string line)
-    {
-        if (NodeProgressLine.TryParse(line, out var milestone) && milestone.Event is NodeProgressLine.RoundStartedEvent or NodeProgressLine.AggregateDistributedEvent)
-            _moments.Writer.TryWrite((milestone.Round, milestone.Event == NodeProgressLine.RoundStartedEvent ? FaultMoment.RoundStarted : FaultMoment.AggregateDistributed));
-    }
+    /// <summary>Queues the faults due at a moment of the federation the monitor saw.</summary>
+    public void OnMoment(int round, FaultMoment moment) => _moments.Writer.TryWrite((round, moment));
 
     /// <summary>Strikes faults as their moments come, and keeps network faults in force, until cancelled.</summary>
     public async Task RunAsync(CancellationToken cancellationToken)

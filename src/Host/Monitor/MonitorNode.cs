@@ -36,13 +36,12 @@ public sealed class MonitorNode : IAsyncDisposable
     public Task FederationEnded { get; private init; } = Task.CompletedTask;
 
     /// <summary>
-    /// Starts a monitor on <paramref name="system"/> (started with <see cref="FederationRoles.Monitor"/> as its role), joins it
-    /// through <paramref name="seeds"/> (none: the system's configured seed nodes), and serves the dashboard once it is an
-    /// Up member subscribed to the coordinator's notices.
+    /// Starts a monitor on <paramref name="system"/> (configured by <see cref="NodeConfig"/>: the monitor role, its seed nodes),
+    /// and serves the dashboard once it is an Up member subscribed to the coordinator's notices.
     /// </summary>
     /// <exception cref="ArgumentException">The dashboard's binding is refused or its port cannot be bound.</exception>
     /// <exception cref="TimeoutException">The monitor did not become an Up, subscribed member within <paramref name="joinTimeout"/>.</exception>
-    public static async Task<MonitorNode> StartAsync(ActorSystem system, IReadOnlyList<Address>? seeds, MonitorState initial, DashboardBinding binding,
+    public static async Task<MonitorNode> StartAsync(ActorSystem system, MonitorState initial, DashboardBinding binding,
         TimeSpan joinTimeout, CancellationToken cancellationToken)
     {
         binding.Validate();
@@ -59,8 +58,6 @@ public sealed class MonitorNode : IAsyncDisposable
         var cluster = Cluster.Get(system);
         cluster.RegisterOnMemberUp(() => up.TrySetResult());
         system.ActorOf(MonitorActor.Props(hub, subscribed), "monitor");
-        if (seeds is { Count: > 0 })
-            cluster.JoinSeedNodes(seeds);
         await Task.WhenAll(up.Task, subscribed.Task).WaitAsync(joinTimeout, cancellationToken).ConfigureAwait(false);
 
         var dashboard = await DashboardServer.StartAsync(hub, binding, cancellationToken).ConfigureAwait(false);

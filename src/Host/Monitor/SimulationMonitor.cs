@@ -4,7 +4,6 @@ using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.Nodes;
 using FederatedHe.Actors.Spec;
 using FederatedHe.Testing;
-using Spectre.Console;
 
 namespace FederatedHe.Host.Monitor;
 
@@ -22,11 +21,11 @@ internal sealed class SimulationMonitor(FederationSpec spec, DashboardBinding bi
     {
         // The simulation's transport: Akka's chaos adapters sit in its nodes' stack when a network fault is scheduled.
         var transport = spec.Faults.Schedule.Any(f => f.IsNetworkFault) ? ConfigurationFactory.ParseString(NetworkChaos.TransportAdapters) : Config.Empty;
-        _system = ActorSystem.Create(FederationNode.SystemName, MonitorNode.NodeConfig("127.0.0.1", 0, null,
+        _system = ActorSystem.Create(FederationNode.SystemName, MonitorNode.NodeConfig("127.0.0.1", 0, [aggregator.ToString()],
             ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(transport).WithFallback(ProjectFiles.LoadHocon(ProjectFiles.ClusterConfigPath))));
-        _monitor = await MonitorNode.StartAsync(_system, [aggregator], MonitorState.ForSpec(spec),
+        _monitor = await MonitorNode.StartAsync(_system, MonitorState.ForSpec(spec),
             binding, TimeSpan.FromSeconds(60), CancellationToken.None).ConfigureAwait(false);
-        AnsiConsole.MarkupLine($"monitor up at {_monitor.Address}; dashboard at {Markup.Escape(_monitor.Url)}");
+        Console.Out.WriteLine($"monitor up at {_monitor.Address}; dashboard at {_monitor.Url}");
     }
 
     /// <inheritdoc />

@@ -28,7 +28,8 @@ public sealed class LocalClusterTests : IDisposable
 
         Assert.True(outcome.Succeeded, $"{outcome.Status}: {string.Join(", ", outcome.Nodes)}");
         Assert.Equal(2, outcome.RoundsCompleted);
-        Assert.Equal(["aggregator", "hospital-1", "hospital-2"], outcome.Nodes.Select(n => n.Name));
+        // The monitor joins right after the aggregator, before any hospital: the launcher follows the rounds through it.
+        Assert.Equal(["aggregator", "monitor", "hospital-1", "hospital-2"], outcome.Nodes.Select(n => n.Name));
         Assert.All(outcome.Nodes, node =>
         {
             Assert.Equal(Path.Combine(_logs, $"{node.Name}.log"), node.LogPath);
@@ -55,13 +56,13 @@ public sealed class LocalClusterTests : IDisposable
 
         var run = LocalCluster.RunAsync(plan, line =>
         {
-            if (line.StartsWith("aggregator: round 1:", StringComparison.Ordinal))
+            if (line.StartsWith("round 1:", StringComparison.Ordinal))
                 cancellation.Cancel();
         }, cancellation.Token);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromMinutes(2)));
         Assert.Empty(ProcessesMentioning(_logs + "/"));
-        Assert.All(["aggregator", "hospital-1", "hospital-2"], node => Assert.True(File.Exists(Path.Combine(_logs, $"{node}.log"))));
+        Assert.All(["aggregator", "monitor", "hospital-1", "hospital-2"], node => Assert.True(File.Exists(Path.Combine(_logs, $"{node}.log"))));
     }
 
     [Fact]
@@ -76,7 +77,7 @@ public sealed class LocalClusterTests : IDisposable
         var roundOne = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         launcher.OutputDataReceived += (_, e) =>
         {
-            if (e.Data?.StartsWith("aggregator: round 1:", StringComparison.Ordinal) == true)
+            if (e.Data?.StartsWith("round 1:", StringComparison.Ordinal) == true)
                 roundOne.TrySetResult();
         };
         launcher.BeginOutputReadLine();
@@ -85,7 +86,7 @@ public sealed class LocalClusterTests : IDisposable
         try
         {
             await roundOne.Task.WaitAsync(TimeSpan.FromMinutes(1));
-            Assert.Equal(3, ProcessesMentioning(_logs + "/").Count);
+            Assert.Equal(4, ProcessesMentioning(_logs + "/").Count); // the aggregator, the monitor and two hospitals
             using (var terminate = System.Diagnostics.Process.Start("kill", ["-TERM", launcher.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
                 await terminate.WaitForExitAsync();
             await launcher.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));
@@ -178,6 +179,23 @@ public sealed class LocalClusterTests : IDisposable
         Assert.Contains("fault-control: each local training now takes 1000 ms longer", File.ReadAllText(Path.Combine(_logs, "hospital-2.log")), StringComparison.Ordinal);
         Assert.Contains(lines, line => line.StartsWith("fault: round 2 (aggregate-distributed): restart-hospital hospital-3", StringComparison.Ordinal));
         Assert.Empty(ProcessesMentioning(_logs + "/"));
+    }
+
+    [Fact]
+    public async Task A_fault_schedule_without_the_monitor_is_refused_before_any_process_starts()
+    {
+        var plan = new LocalClusterPlan
+        {
+            Spec = FederationSpec.Default.WithHospitals(2).WithFaults([new SimulatedFault(1, FaultMoment.RoundStarted, FaultKind.KillHospital, "hospital-1")]),
+            LogDirectory = _logs,
+            BasePort = FreePorts.Block(8),
+            Monitor = false,
+        };
+
+        var refusal = await Assert.ThrowsAsync<ArgumentException>(() => LocalCluster.RunAsync(plan));
+
+        Assert.Contains("--no-monitor", refusal.Message, StringComparison.Ordinal);
+        Assert.Empty(Directory.GetFiles(_logs, "*.log"));
     }
 
     public void Dispose() => Directory.Delete(_logs, recursive: true);
