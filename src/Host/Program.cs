@@ -12,18 +12,19 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
+        // The node's only link to the harness, used only under --fault-control (see NodeFaultHooks).
+        var faultHooks = new NodeFaultHooks(ConfigurationFactory.ParseString(NetworkChaos.TransportAdapters), StragglingTrainer.Decorate, NodeFaultControl.RunAsync);
         var root = new RootCommand("FederatedHe: federated learning across hospitals with CKKS-encrypted aggregation on an Akka.NET cluster")
         {
             DemoCommand.Create(),
             SimulateCommand.Create(),
-            // The node's only link to the harness, used only under --fault-control (see NodeFaultHooks).
-            NodeCommand.Create(new NodeFaultHooks(ConfigurationFactory.ParseString(NetworkChaos.TransportAdapters), StragglingTrainer.Decorate, NodeFaultControl.RunAsync)),
+            NodeCommand.Create(faultHooks),
             KeygenCommand.Create(),
             CertsCommand.Create(),
             BaselineCommand.Create(),
             ExperimentCommand.Create(),
             ClusterCommand.Create(),
-            MonitorCommand.Create(),
+            MonitorCommand.Create(faultHooks),
             SpecCommand.Create(),
             TrainCommand.Create(),
             PredictCommand.Create(),

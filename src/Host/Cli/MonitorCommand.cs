@@ -6,6 +6,7 @@ using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.Nodes;
 using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Monitor;
+using FederatedHe.Host.Hosting;
 using FederatedHe.Host.Security;
 
 namespace FederatedHe.Host.Cli;
@@ -21,7 +22,8 @@ internal static class MonitorCommand
 
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(10);
 
-    public static Command Create()
+    /// <param name="faultHooks">The harness's fault injection, whose transport a monitor of a cluster under <c>--fault-control</c> must share; or null.</param>
+    public static Command Create(NodeFaultHooks? faultHooks)
     {
         var port = new Option<int>("--port") { Description = "The monitor's own Akka port (0: any free one)", DefaultValueFactory = _ => 0 };
         var hostname = new Option<string>("--hostname") { Description = "The monitor's Akka hostname", DefaultValueFactory = _ => "127.0.0.1" };
@@ -36,10 +38,14 @@ internal static class MonitorCommand
         var untilInputCloses = new Option<bool>("--until-input-closes") { Description = "Exit (code 0) once standard input closes (`fedhe cluster up` closes it when the federation's nodes are done)" };
         var certificates = NodeTransport.CertificatesOption();
         var plaintext = NodeTransport.PlaintextOption();
+        var faultControl = new Option<bool>("--fault-control")
+        {
+            Description = "Join a cluster whose nodes run with --fault-control: the monitor takes the same (chaos) transport, and injects no fault itself",
+        };
 
         var command = new Command("monitor", "Join the cluster as a monitor (it never takes part in a round) and serve the live web dashboard")
         {
-            port, hostname, seedNodes, httpPort, bind, httpsCertificate, tokenFile, spec, runs, untilEnd, untilInputCloses, certificates, plaintext,
+            port, hostname, seedNodes, httpPort, bind, httpsCertificate, tokenFile, spec, runs, untilEnd, untilInputCloses, certificates, plaintext, faultControl,
         };
         command.SetAction(async (result, cancellationToken) =>
         {
@@ -50,6 +56,8 @@ internal static class MonitorCommand
 
             var clusterPath = ProjectFiles.ClusterConfigPath;
             var transport = result.GetValue(plaintext) ? Config.Empty : NodeTransport.TlsConfig(clusterPath);
+            if (result.GetValue(faultControl))
+                transport = (faultHooks ?? throw new ArgumentException("--fault-control: this fedhe program has no fault injection")).TransportSettings.WithFallback(transport);
             var effective = MonitorNode.NodeConfig(result.GetValue(hostname)!, result.GetValue(port), result.GetValue(seedNodes),
                 transport.WithFallback(ProjectFiles.LoadHocon(clusterPath)));
             var tls = NodeTransport.LoadTls(effective, FederationRoles.Monitor, result.GetValue(plaintext), result.GetValue(certificates));

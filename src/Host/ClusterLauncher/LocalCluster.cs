@@ -165,7 +165,8 @@ public static partial class LocalCluster
                     "--http-port", plan.MonitorHttpPort.ToString(CultureInfo.InvariantCulture), "--spec", specPath,
                     "--runs", Path.GetDirectoryName(logs)!, "--until-input-closes",
                 };
-                monitorArguments.AddRange(transport.Where(a => a != "--fault-control"));
+                // With --fault-control the nodes' transport carries Akka's chaos adapters, which the monitor must share to join.
+                monitorArguments.AddRange(transport);
                 var monitor = processes.Start(FederationRoles.Monitor, monitorArguments, (_, line) =>
                 {
                     if (DashboardLine().Match(line) is { Success: true } match)

@@ -16,6 +16,9 @@ internal sealed class SimulationMonitor(FederationSpec spec, DashboardBinding bi
     private ActorSystem? _system;
     private MonitorNode? _monitor;
 
+    /// <summary>What the monitor knows, or null before it started.</summary>
+    public MonitorState? State => _monitor?.Hub.State;
+
     /// <summary>Starts the monitor, joining through the simulation's aggregator at <paramref name="aggregator"/>.</summary>
     public async Task StartAsync(Address aggregator)
     {

@@ -42,7 +42,9 @@ public sealed class DashboardEndToEndTests : IDisposable
         using var launcher = StartClusterUp(specPath, basePort, dashboardPort, Path.Combine(_logs, "run"));
         try
         {
-            var url = await launcher.Dashboard.WaitAsync(TimeSpan.FromMinutes(2));
+            var url = await Task.WhenAny(launcher.Dashboard, Task.Delay(TimeSpan.FromMinutes(2))) == launcher.Dashboard
+                ? await launcher.Dashboard
+                : throw new TimeoutException($"cluster up printed no dashboard address:\n{launcher.Output}");
             Assert.Equal($"http://127.0.0.1:{dashboardPort}/", url);
 
             using var playwright = await Playwright.CreateAsync();
@@ -75,8 +77,9 @@ public sealed class DashboardEndToEndTests : IDisposable
             await Assertions.Expect(page.Locator("#he-chart circle.point").First).ToBeAttachedAsync();
 
             // The injected fault: listed as struck, and marked on the curves at its round.
-            var struck = page.Locator("#faults li.struck");
-            await Assertions.Expect(struck).ToContainTextAsync("restart-hospital hospital-3", new LocatorAssertionsToContainTextOptions { Timeout = 120_000 });
+            var restart = page.Locator("#faults li.struck", new PageLocatorOptions { HasText = "restart-hospital hospital-3" });
+            await Assertions.Expect(restart).ToBeVisibleAsync(new LocatorAssertionsToBeVisibleOptions { Timeout = 120_000 });
+            await Assertions.Expect(page.Locator("#faults li.struck")).ToHaveCountAsync(2);
             await Assertions.Expect(page.Locator("#accuracy-chart .fault-marker")).ToHaveCountAsync(2);
             await WaitUntil(async () => await RoundShown(counter) >= 5, "rounds after the fault on the page");
 

@@ -38,7 +38,7 @@
 
   // A line chart over rounds: each series a polyline with a circle per point; each struck fault a dashed vertical line.
   function lineChart(container, series, faults, format) {
-    const width = 560, height = 200, left = 46, right = 10, top = 10, bottom = 22;
+    const width = 560, height = 200, left = 58, right = 10, top = 10, bottom = 22;
     const all = series.flatMap((s) => s.points);
     const root = svg("svg", { viewBox: `0 0 ${width} ${height}`, role: "img" });
     const xs = all.map((p) => p[0]).concat(faults.map((f) => f.round));
