@@ -16,6 +16,9 @@ internal sealed class SimulationMonitor(FederationSpec spec, DashboardBinding bi
     private ActorSystem? _system;
     private MonitorNode? _monitor;
 
+    /// <summary>The dashboard's URL, or null before the monitor started.</summary>
+    public string? Url => _monitor?.Url;
+
     /// <summary>What the monitor knows, or null before it started.</summary>
     public MonitorState? State => _monitor?.Hub.State;
 
