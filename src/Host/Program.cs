@@ -74,6 +74,8 @@ public static class Program
     /// <summary>A parse error in the user's words: "--rounds: 'abc' is not a whole number" rather than a .NET type name.</summary>
     internal static string ParseErrorText(string message)
     {
+        // Some messages list the allowed values on lines of their own: one line, values separated by commas.
+        message = System.Text.RegularExpressions.Regex.Replace(message.Trim(), @":?\s*\r?\n\s*", m => m.Value.StartsWith(':') ? ": " : ", ");
         var match = System.Text.RegularExpressions.Regex.Match(message, "^Cannot parse argument '(.*)' for (?:option|argument) '(.*)' as expected type '(.*)'\\.?$");
         if (!match.Success)
             return message;

@@ -1,4 +1,6 @@
 using Akka.Actor;
+using Akka.Actor.Setup;
+using Akka.Event;
 using Akka.Cluster.Tools.Singleton;
 using Akka.Configuration;
 using FederatedHe.Actors.Configuration;
@@ -46,6 +48,21 @@ public static class FederationNode
 
     /// <summary>The name of a hospital's local training child, or of the decorator its hosting process wraps around it.</summary>
     public const string HospitalTrainerName = "trainer";
+
+    /// <summary>
+    /// Starts a node's actor system from its configuration (and any setup, e.g. TLS), with Akka's reports of connections
+    /// closed by peers that left in order kept out of its log (<see cref="OrderlyDepartureLogFilter"/>).
+    /// </summary>
+    public static ActorSystem CreateSystem(Config config) => CreateSystem(ActorSystemSetup.Create(BootstrapSetup.Create().WithConfig(config)));
+
+    /// <inheritdoc cref="CreateSystem(Config)"/>
+    public static ActorSystem CreateSystem(ActorSystemSetup setup)
+    {
+        var filter = new OrderlyDepartureLogFilter();
+        var system = ActorSystem.Create(SystemName, setup.And(new LogFilterBuilder().Add(filter).Build()));
+        filter.Attach(system);
+        return system;
+    }
 
     /// <summary>
     /// The configuration of one node: its role, host and port, and seed nodes, over the given

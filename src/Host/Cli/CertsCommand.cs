@@ -35,6 +35,7 @@ internal static class CertsCommand
             var validity = TimeSpan.FromDays(validityDays);
             var hostNames = Split(result.GetValue(hosts)!);
             var directory = result.GetValue(output)!;
+            SimulateCommand.RequireWritableDirectory(directory, "--out");
             var password = Environment.GetEnvironmentVariable(ClusterTlsSettings.PasswordVariable);
             // A CA replaced under running nodes cuts them off; its old node certificates must not linger beside the new CA.
             if (File.Exists(Path.Combine(directory, CertificateFiles.AuthorityCertificateFile)) || File.Exists(Path.Combine(directory, CertificateFiles.AuthorityKeyFile)))

@@ -20,6 +20,7 @@ internal static class KeygenCommand
             if (!CkksPresets.All.TryGetValue(name, out var parameters))
                 throw new ArgumentException($"--preset: unknown preset '{name}'; known: {string.Join(", ", CkksPresets.All.Keys)}");
             var directory = result.GetValue(output)!;
+            SimulateCommand.RequireWritableDirectory(directory, "--out");
             // A secret key that hospitals already hold must not vanish under a repeated command.
             var existing = new[] { KeyStore.SecretKeyFile, KeyStore.PublicKeyFile, KeyStore.ParametersFile }
                 .Where(file => File.Exists(Path.Combine(directory, file))).ToList();

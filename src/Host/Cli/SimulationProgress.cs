@@ -25,6 +25,8 @@ internal static class SimulationProgress
     /// </summary>
     public static async Task<SimulationResult> RunAsync(SimulationOptions options, CancellationToken cancellationToken)
     {
+        // Bad input is one error line, never a banner followed by an error.
+        FederationSimulation.Check(options);
         var completed = new List<SimulationRound>();
         var clock = Stopwatch.StartNew();
         async Task<SimulationResult> Federation(Action<SimulationRound> onRound)

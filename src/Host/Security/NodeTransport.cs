@@ -61,9 +61,9 @@ internal static class NodeTransport
         var config = ConfigurationFactory.ParseString($"akka.cluster.seed-nodes = [{string.Join(", ", seeds.Select(s => $"\"{s}\""))}]")
             .WithFallback(effective);
         if (tls is null)
-            return ActorSystem.Create(FederationNode.SystemName, config);
+            return FederationNode.CreateSystem(config);
 
-        return ActorSystem.Create(FederationNode.SystemName, ClusterTls.Setup(config, tls.Certificate, tls.Authority, tls.Roster, tls.NodeId, onRefused));
+        return FederationNode.CreateSystem(ClusterTls.Setup(config, tls.Certificate, tls.Authority, tls.Roster, tls.NodeId, onRefused));
     }
     /// <summary>
     /// A seed's address as the node's transport names it: each adapter applied to the TCP transport (Akka's throttler and

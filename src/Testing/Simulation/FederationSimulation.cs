@@ -78,6 +78,44 @@ public sealed record SimulationResult(
 /// </summary>
 public static class FederationSimulation
 {
+    /// <summary>Most hospitals one process runs per core (measured on 2 cores; see <see cref="RequireCapacity"/>).</summary>
+    public const int HospitalsPerCore = 25;
+
+    /// <summary>Hospitals that join the cluster together; the next ones join once these are up.</summary>
+    private const int JoinBatchSize = 10;
+
+    /// <summary>How long each node may take to leave the cluster and stop at the end.</summary>
+    private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(20);
+
+    /// <summary>
+    /// Checks, before anything starts or is printed, what a run would refuse: the options, the spec and the data (every
+    /// file loads, with one schema and both classes). The run loads the data again; the files are small next to a federation.
+    /// </summary>
+    /// <exception cref="FederationSpecException">The spec is invalid.</exception>
+    /// <exception cref="DatasetFormatException">A data file is malformed.</exception>
+    /// <exception cref="ArgumentException">An option is invalid.</exception>
+    public static void Check(SimulationOptions options)
+    {
+        options.Validate();
+        RequireCapacity(options.Spec.Federation.Hospitals);
+        _ = FederationData.Load(options.Spec);
+    }
+
+    /// <summary>
+    /// Refuses more hospitals than this machine's cores can keep in one cluster in one process. Every node heartbeats its
+    /// peers and gossips the membership each second and handshakes with every peer it meets: on 2 cores shared with other
+    /// work, 50 hospitals ran and 100 never converged (handshakes and heartbeats timed out until nodes were gated or downed).
+    /// </summary>
+    /// <exception cref="FederationSimulationException">More hospitals than <see cref="HospitalsPerCore"/> per core.</exception>
+    public static void RequireCapacity(int hospitals)
+    {
+        var most = HospitalsPerCore * Environment.ProcessorCount;
+        if (hospitals > most)
+            throw new FederationSimulationException($"--hospitals {hospitals}: one process runs at most {most} hospitals on {Environment.ProcessorCount} cores "
+                + $"({HospitalsPerCore} per core: each is a cluster node that heartbeats and gossips every second); run the federation as processes "
+                + "with `fedhe cluster up`, or on a machine with more cores");
+    }
+
     /// <summary>Runs the federation to its end and reports each round as it completes.</summary>
     /// <exception cref="ArgumentOutOfRangeException">An option is out of range.</exception>
     /// <exception cref="DatasetFormatException">The data file is malformed.</exception>
@@ -86,6 +124,7 @@ public static class FederationSimulation
         CancellationToken cancellationToken = default)
     {
         options.Validate();
+        RequireCapacity(options.Spec.Federation.Hospitals);
         var spec = options.Spec;
         var (parameters, threshold) = spec.ResolveCrypto();
 
@@ -133,15 +172,25 @@ public static class FederationSimulation
         FederationCompleted? completion;
         try
         {
-            var aggregator = await StartAggregatorAsync(0, null).ConfigureAwait(false);
+            // The coordinator starts once every hospital is in the cluster: its registration timeout then measures registration,
+            // not how long a hundred nodes of one process take to join on few cores.
+            var aggregator = await StartAggregatorNodeAsync(0, null).ConfigureAwait(false);
             var aggregatorAddress = Cluster.Get(aggregator).SelfAddress;
             if (options.OnAggregatorStarted is { } onAggregatorStarted)
                 await onAggregatorStarted(aggregatorAddress).ConfigureAwait(false);
 
-            var hospitals = hospitalIds.Select(_ => ActorSystem.Create(FederationNode.SystemName,
+            var hospitals = hospitalIds.Select(_ => FederationNode.CreateSystem(
                 FederationNode.NodeConfig(spec, FederationRoles.Hospital, "127.0.0.1", 0, [], nodeSettings))).ToList();
             systems.AddRange(hospitals);
-            await Task.WhenAll(hospitals.Select(h => Cluster.Get(h).JoinAsync(aggregatorAddress, cancellationToken))).ConfigureAwait(false);
+            // A few at a time: a hundred nodes joining at once flooded the shared cores with handshakes and gossip until
+            // heartbeats were late and the split-brain resolver, seeing the cluster unstable, downed every node.
+            foreach (var batch in hospitals.Chunk(JoinBatchSize))
+            {
+                await Task.WhenAll(batch.Select(h => Cluster.Get(h).JoinAsync(aggregatorAddress, cancellationToken))).ConfigureAwait(false);
+                RequireRunning(systems, hospitalIds.Count);
+            }
+
+            StartCoordinator(aggregator);
             for (var i = 0; i < hospitals.Count; i++)
             {
                 shadow.Watch(hospitals[i]);
@@ -179,30 +228,41 @@ public static class FederationSimulation
         finally
         {
             secretKey?.Dispose();
-            systems.RemoveAll(s => s.WhenTerminated.IsCompleted);
-            await Task.WhenAll(systems.Select(s => s.Terminate().WaitAsync(TimeSpan.FromSeconds(20)))).ConfigureAwait(false);
+            await StopInOrderAsync(systems).ConfigureAwait(false);
             DeleteTemporaryState(temporaryState);
         }
 
         var federationTime = clock.Elapsed;
 
-        // An aggregator node on the given port (0: any), joining the cluster through the seed (null: itself).
+        // An aggregator node on the given port (0: any), joining the cluster through the seed (null: itself), with its coordinator.
         async Task<ActorSystem> StartAggregatorAsync(int port, Address? seed)
         {
-            var system = ActorSystem.Create(FederationNode.SystemName,
+            var system = await StartAggregatorNodeAsync(port, seed).ConfigureAwait(false);
+            StartCoordinator(system);
+            return system;
+        }
+
+        // The aggregator's node in the cluster, its coordinator not yet started.
+        async Task<ActorSystem> StartAggregatorNodeAsync(int port, Address? seed)
+        {
+            var system = FederationNode.CreateSystem(
                 FederationNode.NodeConfig(spec, FederationRoles.Aggregator, "127.0.0.1", port, [], nodeSettings));
             systems.Add(system);
             await Cluster.Get(system).JoinAsync(seed ?? Cluster.Get(system).SelfAddress, cancellationToken).ConfigureAwait(false);
+            return system;
+        }
+
+        void StartCoordinator(ActorSystem system)
+        {
             system.ActorOf(Props.Create(() => new EventForwarder(events.Writer)), "simulation-events");
             FederationNode.StartAggregator(system, spec, identities?.Trust);
-            return system;
         }
 
         // A hospital node (again) with the given id, its data and the shared plan, joining through the seed.
         async Task<ActorSystem> StartHospitalAsync(string id, Address seed)
         {
             var index = hospitalIds.IndexOf(id);
-            var system = ActorSystem.Create(FederationNode.SystemName,
+            var system = FederationNode.CreateSystem(
                 FederationNode.NodeConfig(spec, FederationRoles.Hospital, "127.0.0.1", 0, [], nodeSettings));
             systems.Add(system);
             await Cluster.Get(system).JoinAsync(seed, cancellationToken).ConfigureAwait(false);
@@ -306,6 +366,31 @@ public static class FederationSimulation
         nodes.Aggregator = await nodes.StartAggregator(port, seed).ConfigureAwait(false);
     }
 
+    /// <summary>Fails with the reason when a node stopped while the federation was being set up (the cluster downed it).</summary>
+    /// <exception cref="FederationSimulationException">A node is no longer running.</exception>
+    private static void RequireRunning(List<ActorSystem> systems, int hospitals)
+    {
+        var stopped = systems.Count(s => s.WhenTerminated.IsCompleted);
+        if (stopped > 0)
+            throw new FederationSimulationException($"{stopped} of the {systems.Count} in-process nodes were stopped while joining the cluster "
+                + $"(their heartbeats came too late on {Environment.ProcessorCount} cores, so the cluster downed them); "
+                + $"run fewer than {hospitals} hospitals in one process, or the federation as processes with `fedhe cluster up`");
+    }
+
+    /// <summary>
+    /// Stops the nodes as an orderly federation ends: the hospitals first, each leaving the cluster while the aggregator
+    /// (the leader) is still there to remove it, then the aggregator. Stopped all at once, every node lost its peers
+    /// mid-shutdown, so Akka.Remote reported each closed connection as a failed association (a warning and an error with
+    /// a stack trace) although nothing had failed.
+    /// </summary>
+    private static async Task StopInOrderAsync(List<ActorSystem> systems)
+    {
+        var running = systems.Where(s => !s.WhenTerminated.IsCompleted).ToList();
+        var hospitals = running.Where(s => Cluster.Get(s).SelfRoles.Contains(FederationRoles.Hospital)).ToList();
+        await Task.WhenAll(hospitals.Select(s => s.Terminate().WaitAsync(ShutdownTimeout))).ConfigureAwait(false);
+        await Task.WhenAll(running.Except(hospitals).Select(s => s.Terminate().WaitAsync(ShutdownTimeout))).ConfigureAwait(false);
+    }
+
     private static void DeleteTemporaryState(string? directory)
     {
         try
@@ -323,9 +408,16 @@ public static class FederationSimulation
     private static Config NodeSettings(SimulationOptions options, FederationSpec spec)
     {
         var logging = ConfigurationFactory.ParseString($"akka.loglevel = {options.LogLevel}");
+        // Every node of the process has its own transport: one socket thread each way (Akka's default is two) carries
+        // loopback traffic of this size, and keeps a hundred nodes from holding four hundred threads.
+        var sockets = ConfigurationFactory.ParseString("""
+            akka.remote.dot-netty.tcp.server-socket-worker-pool { pool-size-min = 1, pool-size-max = 1 }
+            akka.remote.dot-netty.tcp.client-socket-worker-pool { pool-size-min = 1, pool-size-max = 1 }
+            """);
         // Akka's chaos transport adapters sit in the stack only when a network fault is scheduled: they cost a hop per frame.
         var transport = spec.Faults.Schedule.Any(f => f.IsNetworkFault) ? ConfigurationFactory.ParseString(NetworkChaos.TransportAdapters) : Config.Empty;
         return logging
+            .WithFallback(sockets)
             .WithFallback(transport)
             .WithFallback(options.ExtraConfig ?? Config.Empty)
             .WithFallback(ProjectFiles.LoadHocon(ProjectFiles.ClusterConfigPath));

@@ -340,7 +340,7 @@ public static class CsvDatasetLoader
                 if (labelIndex < 0 && labelRequired)
                 {
                     throw new DatasetFormatException(sourceName, lineNumber, null,
-                        $"no label column; expected one of {string.Join(", ", CsvDatasetOptions.DefaultLabelColumns)} or set {nameof(CsvDatasetOptions.LabelColumn)}.");
+                        $"no label column; expected one of {string.Join(", ", CsvDatasetOptions.DefaultLabelColumns)}, or name yours with fedhe.data.label-column (e.g. --set fedhe.data.label-column=outcome)");
                 }
             }
 

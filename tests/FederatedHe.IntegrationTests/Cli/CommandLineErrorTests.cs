@@ -17,6 +17,22 @@ public sealed class CommandLineErrorTests
             "--keys is required for a hospital" },
         { ["cluster", "up", "--spec", RepositoryFiles.Path("experiments", "wdbc-unreliable-network.conf"), "--hospitals", "2", "--quorum", "2"],
             "'hospital-4' is not one of hospital-1 … hospital-2" },
+        // Every command of the README, given something wrong.
+        { ["demo", "--bogus"], "Unrecognized command or argument '--bogus'" },
+        { ["simulate", "--data", RepositoryFiles.Path("experiments", "wdbc-mlp.conf"), "--rounds", "1"], "no label column" },
+        { ["simulate", "--threshold", "2", "--hospitals", "3"], "is only meaningful with fedhe.crypto.mode = threshold" },
+        { ["node", "--role", "nobody", "--spec", RepositoryFiles.Path("experiments", "wdbc-4-hospitals.conf")], "'nobody' not recognized. Must be one of: 'aggregator', 'hospital'" },
+        { ["keygen", "--out", "/proc/fedhe-keys"], "--out /proc/fedhe-keys: cannot write there" },
+        { ["keygen", "--preset", "Nonexistent", "--out", "/proc/fedhe-keys"], "--preset: unknown preset 'Nonexistent'" },
+        { ["certs", "--out", "/proc/fedhe-certs", "--nodes", "aggregator,hospital-1"], "--out /proc/fedhe-certs: cannot write there" },
+        { ["experiment", "run", "missing.conf"], "missing.conf: the file does not exist" },
+        { ["experiment", "run", RepositoryFiles.Path("data", "wdbc.csv")], "wdbc.csv:1:" },
+        { ["cluster", "up", "--spec", RepositoryFiles.Path("experiments", "wdbc-dirichlet-8-hospitals.conf"), "--hospitals", "2"], "fedhe.federation.quorum" },
+        { ["spec", "show", "--hospitals", "-3"], "fedhe.federation.hospitals: must be between 1 and 1000, got -3" },
+        { ["baseline", "--data", "missing.csv"], "'missing.csv' was found neither" },
+        { ["train", "--data", "missing.csv", "--out", "/proc/fedhe-model"], "missing.csv: the file does not exist" },
+        { ["predict", "--model", "missing.fedhe-model.json", "--data", RepositoryFiles.Path("data", "wdbc.csv")], "missing.fedhe-model.json: the file does not exist" },
+        { ["evaluate", "--model", "missing.fedhe-model.json", "--data", RepositoryFiles.Path("data", "wdbc.csv")], "missing.fedhe-model.json: the file does not exist" },
     };
 
     [Theory]

@@ -8,7 +8,10 @@ internal static class FedheProcess
 {
     public sealed record Outcome(int ExitCode, string StandardOutput, string StandardError);
 
-    public static async Task<Outcome> RunAsync(params string[] arguments)
+    public static Task<Outcome> RunAsync(params string[] arguments) => RunAsync(TimeSpan.FromMinutes(2), arguments);
+
+    /// <summary>Runs fedhe to its end; a run still going after <paramref name="limit"/> is killed and fails the test.</summary>
+    public static async Task<Outcome> RunAsync(TimeSpan limit, params string[] arguments)
     {
         var start = new ProcessStartInfo(DotnetHost())
         {
@@ -22,8 +25,17 @@ internal static class FedheProcess
         using var process = Process.Start(start)!;
         var output = process.StandardOutput.ReadToEndAsync();
         var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.WaitForExitAsync(timeout.Token);
+        using var timeout = new CancellationTokenSource(limit);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"fedhe {string.Join(' ', arguments)} still running after {limit}");
+        }
+
         return new Outcome(process.ExitCode, await output, await error);
     }
 
