@@ -27,7 +27,7 @@ internal sealed class SimulationMonitor(FederationSpec spec, DashboardBinding bi
     {
         // The simulation's transport: Akka's chaos adapters sit in its nodes' stack when a network fault is scheduled.
         var transport = spec.Faults.Schedule.Any(f => f.IsNetworkFault) ? ConfigurationFactory.ParseString(NetworkChaos.TransportAdapters) : Config.Empty;
-        _system = ActorSystem.Create(FederationNode.SystemName, MonitorNode.NodeConfig("127.0.0.1", 0, [aggregator.ToString()],
+        _system = FederationNode.CreateSystem(MonitorNode.NodeConfig("127.0.0.1", 0, [aggregator.ToString()],
             ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(transport).WithFallback(ProjectFiles.LoadHocon(ProjectFiles.ClusterConfigPath))));
         _monitor = await MonitorNode.StartAsync(_system, MonitorState.ForSpec(spec),
             binding, TimeSpan.FromSeconds(60), CancellationToken.None).ConfigureAwait(false);
