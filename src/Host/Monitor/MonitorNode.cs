@@ -59,6 +59,9 @@ public sealed class MonitorNode : IAsyncDisposable
         cluster.RegisterOnMemberUp(() => up.TrySetResult());
         system.ActorOf(MonitorActor.Props(hub, subscribed), "monitor");
         await Task.WhenAll(up.Task, subscribed.Task).WaitAsync(joinTimeout, cancellationToken).ConfigureAwait(false);
+        // The subscription reaches the coordinator's mediator by gossip: two gossip rounds, so the first notices are not missed.
+        var gossip = system.Settings.Config.GetTimeSpan("akka.cluster.pub-sub.gossip-interval", TimeSpan.FromSeconds(1));
+        await Task.Delay(gossip * 2, cancellationToken).ConfigureAwait(false);
 
         var dashboard = await DashboardServer.StartAsync(hub, binding, cancellationToken).ConfigureAwait(false);
         return new MonitorNode(system, hub, dashboard) { FederationEnded = ended.Task };
