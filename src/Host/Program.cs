@@ -13,12 +13,12 @@ public static class Program
     public static async Task<int> Main(string[] args)
     {
         // The node's only link to the harness, used only under --fault-control (see NodeFaultHooks).
-        var faultHooks = new NodeFaultHooks(ConfigurationFactory.ParseString(NetworkChaos.TransportAdapters), StragglingTrainer.Decorate, NodeFaultControl.RunAsync);
+        var faultHooks = new NodeFaultHooks(ConfigurationFactory.ParseString(NetworkChaos.TransportAdapters), StragglingTrainer.DecorateFor, NodeFaultControl.RunAsync);
         var root = new RootCommand("FederatedHe: federated learning across hospitals with CKKS-encrypted aggregation on an Akka.NET cluster")
         {
             DemoCommand.Create(),
             SimulateCommand.Create(),
-            NodeCommand.Create(faultHooks),
+            NodeCommand.Create(faultHooks, FederatedHe.Host.Reports.NodeRunReport.Write),
             KeygenCommand.Create(),
             CertsCommand.Create(),
             BaselineCommand.Create(),
@@ -29,6 +29,7 @@ public static class Program
             TrainCommand.Create(),
             PredictCommand.Create(),
             EvaluateCommand.Create(),
+            RunsCommand.Create(),
         };
 
         using var termination = new ProcessTermination();

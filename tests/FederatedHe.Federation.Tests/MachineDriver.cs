@@ -29,10 +29,10 @@ internal sealed class MachineDriver
     private readonly List<RoundCommand> _history = [];
 
     public MachineDriver(RoundMachineSettings? settings = null, FederationStrategyOptions? policy = null, IFederationStrategy? strategy = null,
-        IKeyGenerationPhase? keyGeneration = null, IDecryptionCommitteePhase? committee = null)
+        IKeyGenerationPhase? keyGeneration = null, IDecryptionCommitteePhase? committee = null, IPrivacyBudget? privacy = null)
     {
         Machine = new RoundMachine(settings ?? DefaultSettings, strategy ?? new EncryptedAggregation(new FederatedAveraging(policy ?? DefaultPolicy)),
-            keyGeneration, committee);
+            keyGeneration, committee, privacy);
         var start = Machine.Start();
         State = start.State;
         Last = start.Commands;

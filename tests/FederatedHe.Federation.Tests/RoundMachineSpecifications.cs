@@ -205,6 +205,7 @@ public sealed class RoundMachineSpecifications
         driver.On(new UpdateArrived(0, "hospital-1", Shape));
 
         Assert.Equal("late update of round 0 from hospital-1 while Collecting round 1", driver.Single<LogIgnored>().What);
+        Assert.Equal(IgnoredReason.Late, driver.Single<LogIgnored>().Reason);
         Assert.Empty(driver.State.Received);
         driver.CompleteRound(1, Three);
         Assert.Equal(1, driver.Notices<RoundCompleted>().Single(c => c.Round == 1).IgnoredMessages);
@@ -220,6 +221,7 @@ public sealed class RoundMachineSpecifications
         driver.On(new UpdateArrived(1, "hospital-1", Shape));
 
         Assert.StartsWith("duplicate update", driver.Single<LogIgnored>().What);
+        Assert.Equal(IgnoredReason.Duplicate, driver.Single<LogIgnored>().Reason);
         Assert.Equal("duplicate update from hospital-1", driver.State.UpdateRefusal("hospital-1", 1));
         Assert.Single(driver.State.Received);
         Assert.Equal(1, driver.State.Ignored);
@@ -317,6 +319,29 @@ public sealed class RoundMachineSpecifications
         Assert.Equal((2, 400), (evaluation.Reports, evaluation.SampleCount));
         Assert.Equal(0.6, evaluation.Accuracy, 12);
         Assert.Equal(2, driver.Single<RequestUpdates>().Round);
+    }
+
+    [Fact]
+    public void Observers_learn_when_key_generation_began_which_deadlines_passed_and_each_hospitals_own_evaluation()
+    {
+        var driver = new MachineDriver();
+        driver.ThroughStatisticsRound(Three);
+        Assert.Equal(new KeyGenerationStarted(0, 3), Assert.Single(driver.Notices<KeyGenerationStarted>()));
+        driver.Arrive(1, "hospital-1", "hospital-2");
+        driver.ExpireCollect();
+        Assert.Equal(new DeadlinePassed(1, 1, TimerKind.Collect), Assert.Single(driver.NoticesOfLastStep<DeadlinePassed>()));
+        if (driver.State.Phase == RoundPhase.Collecting)
+            driver.Arrive(1, "hospital-3");
+        driver.AggregateIsReady(1);
+        driver.On(new EvaluationReported(Report(1, "hospital-2", samples: 300, accuracy: 0.5)));
+        driver.On(new EvaluationReported(Report(1, "hospital-1", samples: 100, accuracy: 0.9)));
+        var attempt = driver.State.Attempt;
+
+        driver.ExpireEvaluate();
+
+        Assert.Equal(new DeadlinePassed(1, attempt, TimerKind.Evaluate), Assert.Single(driver.NoticesOfLastStep<DeadlinePassed>()));
+        var completed = Assert.Single(driver.NoticesOfLastStep<RoundCompleted>());
+        Assert.Equal([("hospital-1", 0.9), ("hospital-2", 0.5)], completed.SiteEvaluations.Select(e => (e.HospitalId, e.Accuracy)));
     }
 
     [Fact]
@@ -483,8 +508,10 @@ public sealed class RoundMachineSpecifications
 
         driver.On(new AggregateFetchRequested("hospital-1", 0));
         Assert.Equal("request 3 from hospital-1 for the aggregate of round 0: it was re-sent 2 times already", driver.Single<LogIgnored>().What);
+        Assert.Equal(IgnoredReason.OverLimit, driver.Single<LogIgnored>().Reason);
         driver.On(new AggregateFetchRequested("hospital-2", 1));
         Assert.Equal("hospital-2 asked for the aggregate of round 1, which is not held", driver.Single<LogIgnored>().What);
+        Assert.Equal(IgnoredReason.Unexpected, driver.Single<LogIgnored>().Reason);
     }
 
     [Fact]

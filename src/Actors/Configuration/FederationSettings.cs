@@ -47,6 +47,9 @@ public sealed record FederationSettings(
     /// <summary>Fraction of the reachable hospitals asked to train each round, in (0, 1] (<c>fedhe.federation.fraction-fit</c>).</summary>
     public double FractionFit { get; init; } = 1.0;
 
+    /// <summary>What the federation spends in differential privacy, round by round, and its budget; null without DP (<c>fedhe.privacy</c>).</summary>
+    public FederatedHe.Privacy.Accounting.PrivacyBudgetPlan? PrivacyBudget { get; init; }
+
     /// <summary>Workers in the crypto pool: the configured number, or one per core.</summary>
     public int EffectiveCryptoPoolSize => CryptoPoolSize > 0 ? CryptoPoolSize : Environment.ProcessorCount;
 

@@ -2,6 +2,7 @@ using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.Persistence;
 using FederatedHe.Federation.Rounds;
 using FederatedHe.Federation.Strategies;
+using FederatedHe.Privacy.Accounting;
 
 namespace FederatedHe.Actors.Coordination;
 
@@ -37,10 +38,21 @@ internal static class FederationCore
         var machineSettings = new RoundMachineSettings(settings.Rounds, settings.MinHospitals, settings.RegistrationTimeout, settings.CollectTimeout,
             settings.EvaluateTimeout, MaxFetchesPerAggregate: settings.MaxAttempts, checkpointsEnabled, Identity(settings, parameterSetId));
         var strategy = new EncryptedAggregation(new FederatedAveraging(StrategyOptions(settings)));
+        var privacy = settings.PrivacyBudget is { } plan ? new PlannedPrivacyBudget(plan) : null;
         return threshold
             ? new RoundMachine(machineSettings, strategy, new AllPartiesKeyGeneration(settings.Threshold, settings.CollectTimeout * settings.MaxAttempts),
-                new FirstReachablePartiesCommittee(settings.Threshold))
-            : new RoundMachine(machineSettings, strategy, SharedKeySetup.Instance, NoDecryptionCommittee.Instance);
+                new FirstReachablePartiesCommittee(settings.Threshold), privacy)
+            : new RoundMachine(machineSettings, strategy, SharedKeySetup.Instance, NoDecryptionCommittee.Instance, privacy);
+    }
+
+    /// <summary>The round machine's budget seam over the accountant's plan (every round costs the same; see <see cref="PrivacyBudgetPlan"/>).</summary>
+    private sealed class PlannedPrivacyBudget(PrivacyBudgetPlan plan) : IPrivacyBudget
+    {
+        public double TargetEpsilon => plan.TargetEpsilon;
+
+        public double Delta => plan.Delta;
+
+        public double EpsilonAfter(int rounds) => plan.EpsilonAfter(rounds);
     }
 
     /// <summary>The sub-machine's record of a journalled collective key, or null if the checkpoint holds none.</summary>

@@ -23,12 +23,16 @@ internal sealed partial class RoundCoordinator
     private ObserverNotices.IObserverNotice? ObserverNotice(Core.FederationNotice notice) => notice switch
     {
         Core.RoundStarted started => new ObserverNotices.RoundStarted(started.Round, started.Attempt, [.. started.Participants]),
+        Core.KeyGenerationStarted keyGeneration => new ObserverNotices.KeyGenerationStarted(keyGeneration.Round, keyGeneration.Hospitals),
+        Core.DeadlinePassed deadline => new ObserverNotices.DeadlinePassed(deadline.Round, deadline.Attempt, deadline.Kind == Core.TimerKind.Evaluate),
         Core.AggregateDistributed distributed => new ObserverNotices.AggregateDistributed(distributed.Round, [.. distributed.Recipients]),
         Core.RoundCompleted completed => new ObserverNotices.RoundCompleted(completed.Round, [.. completed.Contributors], [.. completed.Dropouts],
             completed.Attempts, completed.IgnoredMessages, completed.Aggregate.CiphertextBytesReceived, _bytesSent, completed.Aggregate.VectorLength,
             completed.Aggregate.AggregationMs, _roundClock.Elapsed.TotalMilliseconds,
             completed.Evaluation is { } e ? new ObserverNotices.PooledFigures(e.Reports, e.SampleCount, e.Accuracy, e.LogLoss, e.RocAuc) : null,
-            completed.MeanTimings.TrainingMs, completed.MeanTimings.EncryptionMs, completed.MeanTimings.DecryptionMs),
+            completed.MeanTimings.TrainingMs, completed.MeanTimings.EncryptionMs, completed.MeanTimings.DecryptionMs,
+            [.. completed.SiteEvaluations.Select(s => new ObserverNotices.SiteFigures(s.HospitalId, s.SampleCount, s.Accuracy, s.LogLoss, s.RocAuc))],
+            completed.Privacy is { } p ? new ObserverNotices.PrivacyFigures(p.Epsilon, p.Delta, p.TargetEpsilon) : null),
         Core.RoundFailed failed => new ObserverNotices.RoundFailed(failed.Round, failed.Attempts, failed.Received, failed.Required, failed.Reason),
         Core.FederationCompleted finished => new ObserverNotices.FederationCompleted(finished.Round, finished.Succeeded, finished.Status),
         _ => null,

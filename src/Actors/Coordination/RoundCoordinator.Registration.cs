@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Event;
+using FederatedHe.Actors.Protocol;
 using FederatedHe.Actors.Security;
 using static FederatedHe.Actors.Protocol.FederationProtocol;
 using Core = FederatedHe.Federation.Rounds;
@@ -20,6 +21,9 @@ internal sealed partial class RoundCoordinator
 
     // Present when the coordinator was given the federation's CA: every registration must then carry a proof.
     private readonly RegistrationProofVerifier? _registrationVerifier;
+
+    // What challenged hospitals said of their data, by the requesting actor, until they prove their id (bounded like the challenges).
+    private readonly Dictionary<string, Core.HospitalDataDescription?> _pendingData = new(StringComparer.Ordinal);
 
     private void ReceiveRegistrationMessages()
     {
@@ -42,7 +46,14 @@ internal sealed partial class RoundCoordinator
 
     private void Handle(RegisterHospital message)
     {
-        if (Precondition(message.HospitalId, message.ParameterSetId) is { } refusal)
+        var (data, malformed) = DataDescription.Read(message.Data);
+        if (malformed is not null)
+        {
+            Refuse(message.HospitalId, malformed);
+            return;
+        }
+
+        if (Precondition(message.HospitalId, message.ParameterSetId, data) is { } refusal)
         {
             Refuse(message.HospitalId, refusal);
             return;
@@ -50,7 +61,12 @@ internal sealed partial class RoundCoordinator
 
         if (_registrationVerifier is not null)
         {
-            var nonce = _registrationVerifier.IssueChallenge(message.HospitalId, Requester(Sender));
+            // What the hospital said of its data is taken only once it has proved its id, from the actor that said it.
+            var requester = Requester(Sender);
+            var nonce = _registrationVerifier.IssueChallenge(message.HospitalId, requester);
+            if (_pendingData.Count >= RegistrationProofVerifier.MaxOutstandingChallenges)
+                _pendingData.Remove(_pendingData.Keys.First());
+            _pendingData[requester] = data;
             Sender.Tell(new ProveHospitalIdentity(message.HospitalId, nonce));
             return;
         }
@@ -61,7 +77,7 @@ internal sealed partial class RoundCoordinator
             return;
         }
 
-        Admit(message.HospitalId);
+        Admit(message.HospitalId, data);
     }
 
     private void Handle(ProveHospitalIdentityResponse proof)
@@ -80,18 +96,19 @@ internal sealed partial class RoundCoordinator
         }
 
         // The federation may have moved on (e.g. the collective key was made) while the proof was in flight.
-        if (Precondition(proof.HospitalId, proof.ParameterSetId) is { } refusal)
+        _pendingData.Remove(Requester(Sender), out var data);
+        if (Precondition(proof.HospitalId, proof.ParameterSetId, data) is { } refusal)
         {
             Refuse(proof.HospitalId, refusal);
             return;
         }
 
         _log.Info("{0} from {1}", check.Detail, Sender.Path.Address);
-        Admit(proof.HospitalId);
+        Admit(proof.HospitalId, data);
     }
 
     /// <summary>Why this id with this parameter set cannot register at all, whoever asks; null if it may try.</summary>
-    private string? Precondition(string hospitalId, string parameterSetId)
+    private string? Precondition(string hospitalId, string parameterSetId, Core.HospitalDataDescription? data)
     {
         // Ids name log lines, files and certificates: only the node-id form (lower-case letters, digits and inner '-') is taken.
         if (!MembershipRoster.IsValidNodeId(hospitalId))
@@ -100,8 +117,8 @@ internal sealed partial class RoundCoordinator
             return $"{hospitalId} is not a hospital on the federation's roster";
         if (parameterSetId != _parameterSetId)
             return $"parameter set {parameterSetId} differs from the federation's {_parameterSetId}";
-        // The machine's word: the federation finished, or the collective key excludes this hospital.
-        if (Core.RoundMachine.RegistrationRefusal(_state, hospitalId) is { } refusal)
+        // The machine's word: the federation finished, the collective key excludes this hospital, or its data do not fit.
+        if (Core.RoundMachine.RegistrationRefusal(_state, hospitalId, data) is { } refusal)
             return refusal;
         return null;
     }
@@ -114,7 +131,7 @@ internal sealed partial class RoundCoordinator
     /// one back from a new address, becomes the machine's <see cref="Core.HospitalRegistered"/>: the machine decides
     /// whether it starts the federation, is caught up or is invited into the round in progress.
     /// </summary>
-    private void Admit(string hospitalId)
+    private void Admit(string hospitalId, Core.HospitalDataDescription? data)
     {
         var known = _hospitalRefs.TryGetValue(hospitalId, out var existing);
         if (known && !existing!.Equals(Sender))
@@ -135,7 +152,7 @@ internal sealed partial class RoundCoordinator
         Sender.Tell(new RegisterHospitalResponse(hospitalId, true, "accepted"));
         Observe(new Protocol.ObserverNotices.HospitalRegistered(_state.Round, hospitalId, Sender.Path.Address.ToString()));
         if (isNew || !_state.Hospitals.ContainsKey(hospitalId))
-            Apply(new Core.HospitalRegistered(hospitalId, Sender.Path.Address.ToString()));
+            Apply(new Core.HospitalRegistered(hospitalId, Sender.Path.Address.ToString(), data));
         else if (!_state.IsReachable(hospitalId))
             Apply(new Core.HospitalReachable(hospitalId));
     }

@@ -144,7 +144,11 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
                 Receive<EvaluationReported>(Handle);
                 break;
             case Core.RoundPhase.Checkpointing:
-                Receive<CheckpointSaved>(saved => Apply(new Core.CheckpointSaved(saved.Round)));
+                Receive<CheckpointSaved>(saved =>
+                {
+                    Context.System.EventStream.Publish(new CheckpointWritten(saved.Round));
+                    Apply(new Core.CheckpointSaved(saved.Round));
+                });
                 break;
             case Core.RoundPhase.Finished:
                 Finished();
@@ -395,7 +399,7 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
                 Publish(publish.Notice);
                 break;
             case Core.LogIgnored ignored:
-                LogIgnored(ignored.Source, ignored.What);
+                LogIgnored(ignored.Source, ignored.What, ignored.Reason);
                 break;
             case Core.FinishFederation finish:
                 _assembler.DiscardBefore(int.MaxValue); // nothing more will be aggregated: release what partial vectors hold
@@ -446,6 +450,12 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
                 _roundClock.Restart();
                 events.Publish(new RoundStarted(started.Round, started.Attempt, started.Participants.ToList()));
                 break;
+            case Core.KeyGenerationStarted keyGeneration:
+                events.Publish(new KeyGenerationStarted(keyGeneration.Round, keyGeneration.Hospitals));
+                break;
+            case Core.DeadlinePassed deadline:
+                events.Publish(new DeadlinePassed(deadline.Round, deadline.Attempt, deadline.Kind == Core.TimerKind.Evaluate));
+                break;
             case Core.AggregateDistributed distributed:
                 events.Publish(new AggregateDistributed(distributed.Round, distributed.Recipients.ToList()));
                 break;
@@ -469,10 +479,15 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         var aggregate = completed.Aggregate;
         _log.Info("round {0}: completed with {1} contributors, {2} dropouts, {3} attempts, {4} ignored messages{5}",
             completed.Round, completed.Contributors.Length, completed.Dropouts.Length, completed.Attempts, completed.IgnoredMessages,
-            evaluation is null ? string.Empty : $", accuracy {evaluation.Accuracy:P2}, log-loss {evaluation.LogLoss:F4}");
+            (evaluation is null ? string.Empty : $", accuracy {evaluation.Accuracy:P2}, log-loss {evaluation.LogLoss:F4}")
+            + (completed.Privacy is { } spent ? $", privacy spent ε={spent.Epsilon:0.###} of {spent.TargetEpsilon:0.###}" : string.Empty));
         Context.System.EventStream.Publish(new RoundCompleted(completed.Round, completed.Contributors.ToList(), completed.Dropouts.ToList(),
             completed.Attempts, completed.IgnoredMessages, aggregate.CiphertextBytesReceived, _bytesSent, aggregate.VectorLength,
-            aggregate.AggregationMs, _roundClock.Elapsed.TotalMilliseconds, evaluation, timings));
+            aggregate.AggregationMs, _roundClock.Elapsed.TotalMilliseconds, evaluation, timings)
+        {
+            Sites = completed.SiteEvaluations.Select(e => new SiteEvaluation(e.HospitalId, e.SampleCount, e.Accuracy, e.LogLoss, e.RocAuc)).ToList(),
+            Privacy = completed.Privacy,
+        });
     }
 
     private void Sum(Core.RequestAggregation aggregation)
@@ -526,8 +541,9 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     private void Ignore(string what) => Apply(new Core.MessageIgnored(Sender.Path.Address.ToString(), what));
 
     /// <summary>Logs an ignored message, rate-limited by source (the machine counted it).</summary>
-    private void LogIgnored(string source, string what)
+    private void LogIgnored(string source, string what, Core.IgnoredReason reason)
     {
+        Context.System.EventStream.Publish(new MessageIgnored(_state.Round, reason));
         if (_refusals.Record(source, out var count))
         {
             if (count <= _refusals.LogFirst)
@@ -547,8 +563,9 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
 
     private void Decide(int round, string decision)
     {
-        _log.Info("round {0}: {1}", round, decision);
-        Context.System.EventStream.Publish(new CoordinatorDecision(round, decision));
+        // Named placeholders: a structured log sink (fedhe node --log-format json) carries round and attempt as fields.
+        _log.Info("round {RoundId}, attempt {Attempt}: {Decision}", round, _state.Attempt, decision);
+        Context.System.EventStream.Publish(new CoordinatorDecision(round, decision, _state.Attempt));
         Observe(new Protocol.ObserverNotices.Decision(round, decision));
     }
 

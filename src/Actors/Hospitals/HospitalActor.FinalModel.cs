@@ -16,7 +16,7 @@ namespace FederatedHe.Actors.Hospitals;
 internal sealed partial class HospitalActor
 {
     /// <summary>The file name of a hospital's final model, in the model directory.</summary>
-    public static string FinalModelFileName(string hospitalId) => $"{hospitalId}.fedhe-model.json";
+    public static string FinalModelFileName(string hospitalId) => Spec.FederationSpec.ModelFileName(hospitalId);
 
     private FeatureStatistics? _globalStatistics;
     private ClientEvaluation? _lastEvaluation;
@@ -24,7 +24,7 @@ internal sealed partial class HospitalActor
     /// <summary>Writes the final model; a failure is logged, never thrown, so the federation's outcome stays what it was.</summary>
     private void WriteFinalModel()
     {
-        if (_globalStatistics is null || _globalRound == 0)
+        if (_globalStatistics is null || _state.GlobalRound == 0)
         {
             _log.Warning("{0}: no final model file: {1}", _data.HospitalId,
                 _globalStatistics is null ? "the global statistics were never decrypted here" : "no global model was aggregated");
@@ -35,12 +35,12 @@ internal sealed partial class HospitalActor
         try
         {
             var evaluation = _lastEvaluation;
-            var provenance = new ModelProvenance(RunId(), _parameterSetId, _globalRound, DateTimeOffset.UtcNow,
-                evaluation?.Round == _globalRound ? evaluation.Metrics : null,
+            var provenance = new ModelProvenance(RunId(), _parameterSetId, _state.GlobalRound, DateTimeOffset.UtcNow,
+                evaluation?.Round == _state.GlobalRound ? evaluation.Metrics : null,
                 $"{_data.Evaluation.Source} ({_data.Evaluation.SampleCount} samples)");
             ModelFile.Create(_plan.Model, _data.Train.FeatureNames, _globalStatistics, _globalParameters, provenance, _data.Train.LabelColumn)
                 .Write(path);
-            _log.Info("{0}: wrote the final model of round {1} to {2}", _data.HospitalId, _globalRound, path);
+            _log.Info("{0}: wrote the final model of round {1} to {2}", _data.HospitalId, _state.GlobalRound, path);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentException or ModelFileException)
         {

@@ -1,5 +1,7 @@
 using Akka.Actor;
 using Akka.Event;
+using FederatedHe.Actors.Protocol;
+using FederatedHe.Federation.Participation;
 using FederatedHe.Actors.Security;
 using static FederatedHe.Actors.Protocol.FederationProtocol;
 
@@ -18,7 +20,7 @@ internal sealed partial class HospitalActor
     {
         Receive<RegisterHospitalResponse>(Handle);
         Receive<ProveHospitalIdentity>(Handle);
-        Receive<Register>(_ => RegisterNow());
+        Receive<Register>(_ => Apply(RegistrationTimerFired.Instance));
     }
 
     private bool FromAggregatorNode(IControlMessage message)
@@ -27,16 +29,6 @@ internal sealed partial class HospitalActor
             return true;
         Refuse($"{message.GetType().Name} from {Sender.Path}, which is not an aggregator node of the cluster");
         return false;
-    }
-
-    private void RegisterNow()
-    {
-        if (_registered)
-            return;
-        if (++_registrationAttempts % 15 == 0)
-            _log.Warning("{0}: no answer from the coordinator after {1} registration attempts; still trying", _data.HospitalId, _registrationAttempts);
-        _coordinator.Tell(new RegisterHospital(_data.HospitalId, _parameterSetId));
-        Timers.StartSingleTimer(RegistrationTimerKey, Register.Instance, RegistrationRetry);
     }
 
     private void Handle(ProveHospitalIdentity challenge)
@@ -70,17 +62,6 @@ internal sealed partial class HospitalActor
         // Another member answering "accepted" would make itself this hospital's coordinator.
         if (!FromAggregatorNode(response))
             return;
-        Timers.Cancel(RegistrationTimerKey);
-        if (response.Accepted)
-        {
-            _registered = true;
-            _coordinatorNode = Sender.Path.Address;
-            WatchCoordinator(Sender);
-            _log.Info("{0}: registered with the coordinator", _data.HospitalId);
-        }
-        else
-        {
-            _log.Error("{0}: the coordinator refused registration: {1}", _data.HospitalId, response.Reason);
-        }
+        Apply(new RegistrationAnswered(Sender.Path.Address.ToString(), response.Accepted, response.Reason));
     }
 }

@@ -11,6 +11,8 @@ using FederatedHe.Training.Models;
 using PublicKey = FederatedHe.Crypto.Rlwe.PublicKey;
 using static FederatedHe.Actors.Hospitals.ThresholdKeyHolder;
 using static FederatedHe.Actors.Protocol.FederationProtocol;
+using FederatedHe.Federation.Participation;
+using Core = FederatedHe.Federation.Participation;
 
 namespace FederatedHe.Actors.Hospitals;
 
@@ -26,14 +28,10 @@ internal sealed partial class HospitalActor
     private string[] _parties = [];
     private string[] _partyPaths = [];
     private int _partyId;
-    private readonly Dictionary<int, AssembledVector> _thresholdAggregates = new();
-    private readonly Dictionary<int, DecryptionCommittee> _committees = new();
-    // Decryption shares by round, then by (party, committee): shares can overtake the coordinator's
-    // committee message, so they are kept under the committee they were made for until it is known.
-    // Shares are kept parsed: they were validated on arrival, and fusing must not read them again.
-    private readonly Dictionary<int, Dictionary<(int Party, string Committee), DecryptionShare?[]>> _decryptionShares = new();
-    private readonly HashSet<(int Round, int Attempt)> _sharesSent = new();
-    private readonly HashSet<(int Round, int Attempt)> _fusing = new();
+    // The committee's bookkeeping (aggregates, committees, shares, what was made and is being fused) is the pure
+    // sub-machine's; shares are kept parsed: they were validated on arrival, and fusing must not read them again.
+    private readonly CommitteeDecryption<AssembledVector, DecryptionShare> _committee = new(MaxRoundsOfDecryptionShares);
+    private CommitteeDecryptionState<AssembledVector, DecryptionShare> _decryption = CommitteeDecryptionState<AssembledVector, DecryptionShare>.Empty;
     private readonly Stopwatch _thresholdClock = new();
 
     // Rounds whose decryption shares are held at once: an honest federation has the current round's and perhaps the
@@ -45,13 +43,12 @@ internal sealed partial class HospitalActor
     private string? _thresholdKeyId;
     private PublicKey? _restoredCollectiveKey;
     private string _noThresholdKeyReason = "key generation has not run";
-    private bool _restoringThresholdKey;
 
     // Set when a fused aggregate carried the trace of a crafted ciphertext: the collective key may be exposed, so this
     // hospital never encrypts under it again (a new key generation clears it).
     private string? _thresholdKeyRetired;
 
-    /// <summary>Starts the key holder; with persistence on, asks it for the saved key first and registers once it answers.</summary>
+    /// <summary>Starts the key holder; with persistence on, asks it for the saved key first (the machine registers once it answers).</summary>
     private void StartThresholdParty()
     {
         var persistence = PersistenceSettings.Create(Context.System.Settings.Config);
@@ -61,7 +58,6 @@ internal sealed partial class HospitalActor
             return;
 
         // Registration waits: the coordinator asks a party about its key share as soon as it registers.
-        _restoringThresholdKey = true;
         _keyHolder.Tell(RestoreKey.Instance);
     }
 
@@ -70,44 +66,44 @@ internal sealed partial class HospitalActor
         ReceiveKeyGenerationMessages();
         Receive<BeginKeyGeneration>(Handle);
         Receive<DecryptionCommittee>(Handle);
-        Receive<KeyRestored>(Handle);
-        Receive<KeyNotRestored>(Handle);
         Receive<ResumeThresholdKey>(Handle);
         Receive<DecryptionSharesReady>(Handle);
         Receive<KeyExposureSuspected>(Handle);
         Receive<SharesFused>(fused =>
         {
-            _fusing.Remove((fused.Round, fused.Attempt));
-            if (!_thresholdAggregates.Remove(fused.Round, out var aggregate))
+            (_decryption, var aggregate, var found) = CommitteeDecryption<AssembledVector, DecryptionShare>.Fused(_decryption, fused.Round, fused.Attempt);
+            if (!found)
                 return;
-            _decryptionShares.Remove(fused.Round);
-            if (aggregate.Kind == PayloadKind.AggregatedStatistics)
+            if (aggregate!.Kind == PayloadKind.AggregatedStatistics)
                 SaveStatistics(fused.Values);
             Self.Tell(new VectorDecrypted(fused.Round, aggregate.Kind, fused.Values, _thresholdClock.Elapsed.TotalMilliseconds));
         });
     }
 
+    /// <summary>Loading the saved key share answers only while the hospital waits for it, before it registers.</summary>
+    private void ReceiveKeyRestore()
+    {
+        Receive<KeyRestored>(Handle);
+        Receive<KeyNotRestored>(Handle);
+    }
+
     private void Handle(BeginKeyGeneration begin)
     {
-        if (!FromCoordinator(begin))
-            return;
-        if (_cryptoSetup.Threshold is null)
-        {
-            Refuse($"threshold key generation session {begin.SessionId}: this hospital runs in shared-key mode");
-            return;
-        }
-        if (KeyGenerationProblem(begin) is { } problem)
-        {
-            Refuse($"key generation session {begin.SessionId}: {problem}");
-            return;
-        }
+        var refusal = _cryptoSetup.Threshold is null
+            ? $"threshold key generation session {begin.SessionId}: this hospital runs in shared-key mode"
+            : KeyGenerationProblem(begin) is { } problem ? $"key generation session {begin.SessionId}: {problem}" : null;
+        Apply(new Core.KeyGenerationRequested(Source(), Describe(begin), refusal), begin);
+    }
 
-        OnCoordinatorContact();
+    /// <summary>The machine accepted <paramref name="begin"/> from the coordinator: take the party's place and start its part.</summary>
+    private void BeginKeyGenerationAsParty(BeginKeyGeneration begin)
+    {
         var index = Array.IndexOf(begin.Parties, _data.HospitalId);
 
         _parties = begin.Parties;
         _partyPaths = begin.PartyPaths;
         _partyId = index + 1;
+        _decryption = CommitteeDecryption<AssembledVector, DecryptionShare>.WithParties(_decryption, _parties, _partyId);
 
         // A new collective key means a new federation: the saved key, statistics and model belong to the previous one.
         _thresholdKeyId = null;
@@ -116,7 +112,6 @@ internal sealed partial class HospitalActor
         _noThresholdKeyReason = $"key generation {begin.SessionId} has not completed";
         _scaledTrain = null;
         _scaledEvaluation = null;
-        _globalRound = 0;
         _globalParameters = ModelFactory.InitialParameters(_plan.Model, _data.Train.FeatureCount, _plan.InitialisationSeed);
         _log.Info("{0}: key generation {1} as party {2} of {3}, threshold {4}", _data.HospitalId, begin.SessionId, _partyId, _parties.Length, begin.Threshold);
         BeginKeyGenerationRun(begin);
@@ -152,19 +147,14 @@ internal sealed partial class HospitalActor
             return;
         }
 
-        // A decryption share: keep it only if it belongs to the round's current committee. The cheap bounds come
-        // first, so a party flooding shares for absurd chunk counts or many rounds costs no parsing.
-        if (chunk.RoundId <= _globalRound && chunk.RoundId > 0)
-            return; // for a round we have moved past
-        if (chunk.ChunkCount <= 0 || chunk.ChunkCount > _settings.MaxChunksPerVector || chunk.ChunkIndex < 0 || chunk.ChunkIndex >= chunk.ChunkCount)
+        // A decryption share: keep it only if it belongs to the round's current committee (the sub-machine's bounds
+        // come before parsing, so a party flooding shares for absurd chunk counts or many rounds costs no parsing).
+        var admission = _committee.Admit(_decryption, chunk.RoundId, chunk.ParticipantId, chunk.ChunkIndex, chunk.ChunkCount,
+            _settings.MaxChunksPerVector, _state.GlobalRound);
+        if (!admission.Keep)
         {
-            Refuse($"a decryption share from {chunk.ParticipantId} for chunk {chunk.ChunkIndex} of {chunk.ChunkCount} (limit {_settings.MaxChunksPerVector})");
-            return;
-        }
-
-        if (!_decryptionShares.ContainsKey(chunk.RoundId) && _decryptionShares.Count >= MaxRoundsOfDecryptionShares)
-        {
-            Refuse($"a decryption share from {chunk.ParticipantId} for round {chunk.RoundId}: shares of {_decryptionShares.Count} rounds are already held");
+            if (admission.Refusal is { } refusal)
+                Refuse(refusal);
             return;
         }
 
@@ -185,25 +175,31 @@ internal sealed partial class HospitalActor
             return;
         }
 
-        if (!_decryptionShares.TryGetValue(chunk.RoundId, out var byParty))
-            _decryptionShares[chunk.RoundId] = byParty = new Dictionary<(int, string), DecryptionShare?[]>();
+        Carry(_committee.ShareReceived(_decryption, chunk.RoundId, sender, chunk.ParticipantId, chunk.ChunkIndex, chunk.ChunkCount, share.Committee, share));
+    }
 
-        var key = (sender, string.Join(',', share.Committee));
-        if (!byParty.TryGetValue(key, out var perChunk))
+    /// <summary>Takes the committee sub-machine's next state and carries out its commands.</summary>
+    private void Carry(CommitteeStep<AssembledVector, DecryptionShare> step)
+    {
+        _decryption = step.State;
+        foreach (var command in step.Commands)
         {
-            // Each party makes shares for each committee the coordinator names; a few committees per round at most.
-            if (byParty.Count >= _parties.Length * MaxRoundsOfDecryptionShares)
+            switch (command)
             {
-                Refuse($"a decryption share from {chunk.ParticipantId} for committee {key.Item2}: too many committees in round {chunk.RoundId}");
-                return;
+                case MakeDecryptionShares make:
+                    _keyHolder.Tell(new GenerateDecryptionShares(make.Round, make.Attempt, _decryption.Aggregates[make.Round].Aggregate.Ciphertexts,
+                        [.. make.Committee]));
+                    break;
+                case FuseDecryptionShares<DecryptionShare> fuse:
+                    var aggregate = _decryption.Aggregates[fuse.Round].Aggregate;
+                    _keyHolder.Tell(new FuseShares(fuse.Round, fuse.Attempt, aggregate.Ciphertexts, aggregate.VectorLength,
+                        fuse.SharesByMember.ToDictionary(m => m.Key, m => m.Value.ToArray())));
+                    break;
+                case RefuseCommitteeMessage refuse:
+                    Refuse(refuse.What);
+                    break;
             }
-
-            byParty[key] = perChunk = new DecryptionShare?[chunk.ChunkCount];
         }
-
-        if (chunk.ChunkIndex < perChunk.Length)
-            perChunk[chunk.ChunkIndex] = share;
-        TryFuse(chunk.RoundId);
     }
 
     // Shares must come from the node of the party they claim to be from (our own arrive locally).
@@ -212,20 +208,11 @@ internal sealed partial class HospitalActor
             ? partyId == _partyId
             : ActorPath.TryParse(_partyPaths[partyId - 1], out var path) && path.Address.Equals(Sender.Path.Address);
 
+    /// <summary>The machine hands an assembled aggregate to the committee: contribute this party's shares and fuse when all are in.</summary>
     private void OnThresholdAggregate(AssembledVector aggregate)
     {
-        if (aggregate.Kind == PayloadKind.AggregatedStatistics && _scaledTrain is not null)
-        {
-            // Re-sent to a hospital that already has the statistics (a resumed coordinator catches everyone up): the
-            // committee decrypted round 0 long ago and will not again, so there is nothing to wait for.
-            _aggregatesInFlight--;
-            return;
-        }
-
-        _thresholdAggregates[aggregate.RoundId] = aggregate;
         _thresholdClock.Restart();
-        ContributeDecryptionShares(aggregate.RoundId);
-        TryFuse(aggregate.RoundId);
+        Carry(_committee.AggregateReceived(_decryption, aggregate.RoundId, aggregate, aggregate.Ciphertexts.Count));
     }
 
     private void Handle(DecryptionCommittee committee)
@@ -236,33 +223,14 @@ internal sealed partial class HospitalActor
             return;
         }
 
-        var members = committee.Members ?? [];
-        if (members.Length == 0 || members.Length > _parties.Length || members.Distinct(StringComparer.Ordinal).Count() != members.Length
-            || !members.All(_parties.Contains))
-        {
-            Refuse($"decryption committee {committee.Attempt} of round {committee.RoundId}: its {members.Length} members are not distinct parties of the key");
-            return;
-        }
-
-        if (_committees.TryGetValue(committee.RoundId, out var known) && known.Attempt >= committee.Attempt)
-            return;
-        _committees[committee.RoundId] = committee;
-        ContributeDecryptionShares(committee.RoundId);
-        TryFuse(committee.RoundId);
-    }
-
-    private void ContributeDecryptionShares(int round)
-    {
-        if (!_thresholdAggregates.TryGetValue(round, out var aggregate) || !_committees.TryGetValue(round, out var committee)
-            || !committee.Members.Contains(_data.HospitalId) || !_sharesSent.Add((round, committee.Attempt)))
-            return;
-        _keyHolder.Tell(new GenerateDecryptionShares(round, committee.Attempt, aggregate.Ciphertexts, CommitteeIds(committee)));
+        Carry(_committee.CommitteeNamed(_decryption, committee.RoundId, committee.Attempt, committee.Members));
     }
 
     private void Handle(DecryptionSharesReady ready)
     {
-        if (!_thresholdAggregates.TryGetValue(ready.Round, out var aggregate))
+        if (!_decryption.Aggregates.TryGetValue(ready.Round, out var held))
             return;
+        var aggregate = held.Aggregate;
         // A party that is not registered at the moment has no path: it fetches the aggregate again if it returns.
         foreach (var path in _partyPaths.Where(p => p.Length > 0))
         {
@@ -273,20 +241,6 @@ internal sealed partial class HospitalActor
         }
     }
 
-    private void TryFuse(int round)
-    {
-        if (!_thresholdAggregates.TryGetValue(round, out var aggregate) || !_committees.TryGetValue(round, out var committee)
-            || !_decryptionShares.TryGetValue(round, out var byParty))
-            return;
-        var members = CommitteeIds(committee);
-        var committeeKey = string.Join(',', members);
-        if (!members.All(m => byParty.TryGetValue((m, committeeKey), out var perChunk) && perChunk.Length == aggregate.Ciphertexts.Count && perChunk.All(s => s is not null))
-            || !_fusing.Add((round, committee.Attempt)))
-            return;
-        var shares = members.ToDictionary(m => m, m => byParty[(m, committeeKey)].Select(s => s!).ToArray());
-        _keyHolder.Tell(new FuseShares(round, committee.Attempt, aggregate.Ciphertexts, aggregate.VectorLength, shares));
-    }
-
     /// <summary>
     /// The aggregate of a round fused to more than honest noise where real values have none: whatever was decrypted was not a
     /// sum of well-formed encryptions, and whoever fused it (every hospital) may have learnt the collective secret from it. The
@@ -295,10 +249,9 @@ internal sealed partial class HospitalActor
     /// </summary>
     private void Handle(KeyExposureSuspected suspected)
     {
-        _fusing.Remove((suspected.Round, suspected.Attempt));
-        if (_thresholdAggregates.Remove(suspected.Round))
-            _aggregatesInFlight = Math.Max(0, _aggregatesInFlight - 1);
-        _decryptionShares.Remove(suspected.Round);
+        (_decryption, var dropped) = CommitteeDecryption<AssembledVector, DecryptionShare>.Refused(_decryption, suspected.Round, suspected.Attempt);
+        if (dropped)
+            Apply(Core.AggregateDecryptionFailed.Instance);
         if (_thresholdKeyRetired is not null)
             return;
 
@@ -311,28 +264,27 @@ internal sealed partial class HospitalActor
 
     private void Handle(KeyRestored restored)
     {
-        _restoringThresholdKey = false;
         _parties = restored.Parties;
         _partyPaths = restored.Parties.Select(_ => string.Empty).ToArray();
         _partyId = restored.PartyId;
+        _decryption = CommitteeDecryption<AssembledVector, DecryptionShare>.WithParties(_decryption, _parties, _partyId);
         _thresholdKeyId = restored.KeyId;
         _restoredCollectiveKey = restored.CollectivePublicKey;
         _log.Info("{0}: loaded its share of the collective key {1} (party {2} of {3}, threshold {4}) from {5}", _data.HospitalId,
             restored.KeyId, restored.PartyId, restored.Parties.Length, restored.Threshold, restored.FilePath);
-        RestoreStatistics();
-        RegisterNow();
+        var savedStatistics = LoadSavedStatistics();
+        Apply(new Core.KeyRestoreEnded(savedStatistics is not null), savedStatistics);
     }
 
     private void Handle(KeyNotRestored notRestored)
     {
-        _restoringThresholdKey = false;
         _noThresholdKeyReason = notRestored.Reason;
         if (notRestored.FileMissing)
             _log.Info("{0}: no saved threshold key ({1}); it takes part in the next key generation", _data.HospitalId, notRestored.Reason);
         else
             _log.Error("{0}: refused its saved threshold key: {1}. It cannot decrypt under that collective key; the coordinator resumes "
                 + "without it if enough parties remain", _data.HospitalId, notRestored.Reason);
-        RegisterNow();
+        Apply(new Core.KeyRestoreEnded(false));
     }
 
     /// <summary>The coordinator confirms the collective key and tells where the parties are now; answer whether this party holds its share.</summary>
@@ -340,7 +292,7 @@ internal sealed partial class HospitalActor
     {
         if (!SentFromCoordinatorNode)
         {
-            Refuse($"key resumption of round {resume.RoundId} from {Sender.Path}, which is not the coordinator's node {_coordinatorNode}");
+            Refuse($"key resumption of round {resume.RoundId} from {Sender.Path}, which is not the coordinator's node {_state.CoordinatorNode}");
             return;
         }
 
@@ -376,19 +328,8 @@ internal sealed partial class HospitalActor
     /// </summary>
     private void ForgetUnconcludedRounds()
     {
-        bool Unconcluded(int round) => round > _globalRound;
-        foreach (var round in _thresholdAggregates.Keys.Where(Unconcluded).ToList())
-        {
-            _thresholdAggregates.Remove(round);
-            _aggregatesInFlight = Math.Max(0, _aggregatesInFlight - 1);
-        }
-
-        foreach (var round in _committees.Keys.Where(Unconcluded).ToList())
-            _committees.Remove(round);
-        foreach (var round in _decryptionShares.Keys.Where(Unconcluded).ToList())
-            _decryptionShares.Remove(round);
-        _sharesSent.RemoveWhere(s => Unconcluded(s.Round));
-        _fusing.RemoveWhere(f => Unconcluded(f.Round));
+        (_decryption, var dropped) = CommitteeDecryption<AssembledVector, DecryptionShare>.ForgetUnconcluded(_decryption, _state.GlobalRound);
+        Apply(new Core.UnconcludedAggregatesDropped(dropped));
     }
 
     private void SaveStatistics(double[] values)
@@ -405,27 +346,22 @@ internal sealed partial class HospitalActor
         }
     }
 
-    /// <summary>A restarted hospital standardises its data with the saved global statistics: round 0 is not decrypted twice.</summary>
-    private void RestoreStatistics()
+    /// <summary>
+    /// The global statistics saved before a restart, or null: a restarted hospital standardises its data with them, so
+    /// round 0 is not decrypted twice (the machine replays them through the path of a fused aggregate).
+    /// </summary>
+    private double[]? LoadSavedStatistics()
     {
-        if (_modelFile is null || _scaledTrain is not null)
-            return;
+        if (_modelFile is null || _state.StatisticsKnown)
+            return null;
         try
         {
-            if (_modelFile.LoadStatistics(_parameterSetId, FeatureStatistics.VectorLength(_data.Train.FeatureCount)) is not { } values)
-                return;
-
-            // Through the same path as a freshly fused aggregate, so the same checks and standardisation apply.
-            _aggregatesInFlight++;
-            Self.Tell(new VectorDecrypted(0, PayloadKind.AggregatedStatistics, values, 0));
-            _log.Info("{0}: loaded the global statistics", _data.HospitalId);
+            return _modelFile.LoadStatistics(_parameterSetId, FeatureStatistics.VectorLength(_data.Train.FeatureCount));
         }
         catch (Exception e) when (e is InvalidDataException or IOException)
         {
             _log.Error("{0}: ignored the saved global statistics: {1}", _data.HospitalId, e.Message);
+            return null;
         }
     }
-
-    private int[] CommitteeIds(DecryptionCommittee committee) =>
-        committee.Members.Select(m => Array.IndexOf(_parties, m) + 1).Where(id => id > 0).Order().ToArray();
 }

@@ -7,13 +7,16 @@ using FederatedHe.Actors.CryptoPool;
 using FederatedHe.Actors.Diagnostics;
 using FederatedHe.Actors.Nodes;
 using FederatedHe.Actors.Persistence;
+using FederatedHe.Actors.Protocol;
 using FederatedHe.Actors.Security;
 using FederatedHe.Actors.Transfer;
+using FederatedHe.Federation.Participation;
 using FederatedHe.Training.Data;
 using FederatedHe.Training.Federation;
 using FederatedHe.Training.Models;
 using static FederatedHe.Actors.Hospitals.LocalTrainingProtocol;
 using static FederatedHe.Actors.Protocol.FederationProtocol;
+using Core = FederatedHe.Federation.Participation;
 
 namespace FederatedHe.Actors.Hospitals;
 
@@ -22,10 +25,15 @@ namespace FederatedHe.Actors.Hospitals;
 /// update through its crypto pool (which alone holds the keys), decrypts the aggregate, and shares
 /// only the evaluation figures it chooses to.
 /// </summary>
+/// <remarks>
+/// A thin adapter around the pure <see cref="HospitalMachine"/>: it turns messages, timers and cluster events into the
+/// machine's events and carries out its commands, with one behaviour per <see cref="HospitalPhase"/>. What needs keys,
+/// data, models or actor references stays here: the crypto pool, the trainer, the chunk assembler, the chunks sent, the
+/// model files, the registration proof and, in threshold mode, key generation and the decryption committee.
+/// </remarks>
 internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
 {
     private const string RegistrationTimerKey = "register";
-    private static readonly TimeSpan RegistrationRetry = TimeSpan.FromSeconds(2);
 
     private readonly HospitalData _data;
     private readonly HospitalTrainingPlan _plan;
@@ -40,8 +48,16 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     private readonly ILoggingAdapter _log = Context.GetLogger();
     private readonly ChunkAssembler _assembler;
     private readonly RefusalTally _refusals = new();
-    private readonly Dictionary<(int Round, PayloadKind Kind), EncryptedChunk[]> _sent = new();
     private readonly int _parameterCount;
+
+    // FedAvg's weighted sum, or distributed mode's noise shares: how an update is encrypted and an aggregate becomes the model.
+    private readonly UpdateEncoding _encoding;
+
+    private readonly HospitalMachine _machine;
+    private HospitalState _state = null!;
+
+    // The chunks of the last update sent (the machine's LastSent), re-sent when the coordinator asks again.
+    private EncryptedChunk[] _sentChunks = [];
 
     // With fedhe.persistence on, the latest decrypted global model survives a restart of this process.
     private readonly HospitalModelFile? _modelFile;
@@ -49,18 +65,9 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     private IActorRef? _watchedCoordinator;
 
     private IActorRef _trainer = ActorRefs.Nobody;
-    private bool _registered;
-    private int _registrationAttempts;
-
-    // Aggregates are accepted only from the node whose coordinator accepted our registration.
-    private Address? _coordinatorNode;
     private Dataset? _scaledTrain;
     private Dataset? _scaledEvaluation;
     private float[] _globalParameters;
-    private int _globalRound;
-    private StartTraining? _pendingTraining;
-    private int _aggregatesInFlight;
-    private int _trainingRound = -1;
     private double _trainingMs;
     private double _encryptionMs;
     private double _decryptionMs;
@@ -80,6 +87,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         _assembler = new ChunkAssembler(settings.TransferLimits(FederatedHe.Crypto.Rlwe.Ciphertext.MaxSerializedSize(crypto.Parameters)));
         _globalParameters = ModelFactory.InitialParameters(plan.Model, data.Train.FeatureCount, plan.InitialisationSeed);
         _parameterCount = _globalParameters.Length;
+        _encoding = UpdateEncoding.For(plan.DistributedNoise, _parameterCount);
         var persistence = PersistenceSettings.Create(Context.System.Settings.Config);
         if (persistence.Enabled)
             _modelFile = new HospitalModelFile(persistence.HospitalDirectory, data.HospitalId);
@@ -87,43 +95,10 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         _modelDirectory = Context.System.Settings.Config.GetString("fedhe.hospital.model-directory", string.Empty) is { Length: > 0 } directory
             ? directory
             : persistence.HospitalDirectory;
-
-        ReceiveRegistrationMessages();
-        Receive<CollectFeatureStatistics>(Handle);
-        Receive<StartTraining>(Handle);
-        Receive<EncryptedChunk>(Handle);
-        Receive<VectorEncrypted>(Handle);
-        Receive<VectorDecrypted>(Handle);
-        Receive<AggregateRefused>(Handle);
-        Receive<LocalTrainingCompleted>(Handle);
-        Receive<LocalEvaluationCompleted>(Handle);
-        Receive<LocalWorkFailed>(f => _log.Error("{0}: round {1}: {2}", _data.HospitalId, f.Round, f.Reason));
-        ReceiveThresholdMessages();
-        Receive<Status.Failure>(f =>
-        {
-            _aggregatesInFlight = Math.Max(0, _aggregatesInFlight - 1);
-            _log.Error(f.Cause, "{0}: CKKS work failed", _data.HospitalId);
-        });
-        Receive<Terminated>(t => t.ActorRef.Equals(_watchedCoordinator), _ => OnCoordinatorLost());
-        Receive<FederationFinished>(f =>
-        {
-            // Only the coordinator may end this hospital's federation: the hosting process stops on this message.
-            if (!SentFromCoordinatorNode)
-            {
-                Refuse($"FederationFinished from {Sender.Path}, which is not the coordinator's node ({_coordinatorNode?.ToString() ?? "none yet"})");
-                return;
-            }
-
-            _log.Info("{0}: federation finished at round {1}: {2}", _data.HospitalId, f.RoundId, f.Status);
-            // An orderly end: the coordinator's node stopping now is its shutdown, not a crash to register with a successor after.
-            if (_watchedCoordinator is not null)
-                Context.Unwatch(_watchedCoordinator);
-            _watchedCoordinator = null;
-            if (f.Succeeded)
-                WriteFinalModel();
-            Context.System.EventStream.Publish(f); // lets the hosting process know it may stop
-        });
-        Receive<IControlMessage>(m => Refuse($"{m.GetType().Name}, which a hospital does not accept, from {Sender.Path}"));
+        _machine = new HospitalMachine(new HospitalMachineSettings(
+            Threshold: crypto.Threshold is not null,
+            RestoresKeyFirst: crypto.Threshold is not null && persistence.Enabled,
+            RegistrationRetry: HospitalMachineSettings.DefaultRegistrationRetry));
     }
 
     public ITimerScheduler Timers { get; set; } = null!;
@@ -135,15 +110,169 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     protected override void PreStart()
     {
         // The hosting process may wrap the worker (the harness's straggler does): the hospital itself has no fault code.
-        var trainer = LocalTrainingWorker.Props(_data.HospitalId, _plan.Model);
+        var trainer = LocalTrainingWorker.Props(_data.HospitalId, _plan.Model, _plan.DpSgd);
         _trainer = Context.ActorOf(_decorateTrainer?.Invoke(trainer) ?? trainer, FederationNode.HospitalTrainerName);
         if (_cryptoSetup.SharedKeys is { } keys)
             StartCryptoPool(keys);
         else
             StartThresholdParty();
-        LoadSavedModel();
-        if (!_restoringThresholdKey)
-            RegisterNow();
+        var (state, commands) = _machine.Start(LoadSavedModel());
+        _state = state;
+        Become(() => Behaviour(state.Phase));
+        foreach (var command in commands)
+            Execute(command, null);
+    }
+
+    /// <summary>Hands an event to the machine, carries out its commands and switches behaviour when the phase changes.</summary>
+    private void Apply(HospitalEvent message, object? current = null)
+    {
+        var before = _state.Phase;
+        var (next, commands) = _machine.Handle(_state, message);
+        _state = next;
+        foreach (var command in commands)
+            Execute(command, current);
+        if (_state.Phase != before)
+        {
+            var phase = _state.Phase;
+            Become(() => Behaviour(phase));
+        }
+    }
+
+    /// <summary>
+    /// What each phase accepts. Round requests, aggregates and committee traffic overlap in time (a re-sent request or a
+    /// caught-up aggregate may come at any point of a round), so training, encrypting and awaiting an aggregate are
+    /// states of the machine, not behaviours: a behaviour for each would accept the same messages.
+    /// </summary>
+    private void Behaviour(HospitalPhase phase)
+    {
+        switch (phase)
+        {
+            case HospitalPhase.RestoringKey:
+                ReceiveKeyRestore();
+                break;
+            case HospitalPhase.Participating:
+                // Only an admitted hospital watches a coordinator; losing it means registering with its successor.
+                Receive<Terminated>(t => t.ActorRef.Equals(_watchedCoordinator), t => Apply(CoordinatorLost.Instance, t));
+                break;
+        }
+
+        Common();
+    }
+
+    private void Common()
+    {
+        ReceiveRegistrationMessages();
+        Receive<CollectFeatureStatistics>(m => Apply(new StatisticsRequested(Source(), Describe(m), m.RoundId), m));
+        Receive<StartTraining>(m => Apply(new TrainingRequested(Source(), Describe(m), m.RoundId, m.GlobalModelRound), m));
+        Receive<EncryptedChunk>(Handle);
+        Receive<VectorEncrypted>(e => Apply(new UpdateEncrypted(e.Round, UpdateKindOf(e.Kind)), e));
+        Receive<VectorDecrypted>(Handle);
+        Receive<AggregateRefused>(Handle);
+        Receive<LocalTrainingCompleted>(Handle);
+        Receive<LocalEvaluationCompleted>(Handle);
+        Receive<LocalWorkFailed>(f => _log.Error("{0}: round {1}: {2}", _data.HospitalId, f.Round, f.Reason));
+        ReceiveThresholdMessages();
+        Receive<Status.Failure>(f =>
+        {
+            Apply(AggregateDecryptionFailed.Instance);
+            _log.Error(f.Cause, "{0}: CKKS work failed", _data.HospitalId);
+        });
+        Receive<FederationFinished>(f => Apply(new FederationEnded(Source(checkRole: false), f.RoundId, f.Succeeded, f.Status), f));
+        Receive<IControlMessage>(m => Refuse($"{m.GetType().Name}, which a hospital does not accept, from {Sender.Path}"));
+    }
+
+    /// <summary>Carries out one command; <paramref name="current"/> is what the event came with (the message, the assembled aggregate, saved values).</summary>
+    private void Execute(HospitalCommand command, object? current)
+    {
+        switch (command)
+        {
+            case SendRegistration:
+                // The schema (never values) travels with the registration, for the coordinator's preflight before round 0.
+                _coordinator.Tell(new RegisterHospital(_data.HospitalId, _parameterSetId, DataDescription.Of(_data.Train.Schema, _data.Problem)));
+                break;
+            case StartRegistrationTimer timer:
+                Timers.StartSingleTimer(RegistrationTimerKey, Register.Instance, timer.Delay);
+                break;
+            case CancelRegistrationTimer:
+                Timers.Cancel(RegistrationTimerKey);
+                break;
+            case WarnNoRegistrationAnswer warn:
+                _log.Warning("{0}: no answer from the coordinator after {1} registration attempts; still trying", _data.HospitalId, warn.Attempts);
+                break;
+            case LogRegistration { Accepted: true }:
+                _log.Info("{0}: registered with the coordinator", _data.HospitalId);
+                break;
+            case LogRegistration refused:
+                _log.Error("{0}: the coordinator refused registration: {1}", _data.HospitalId, refused.Reason);
+                // A refusal is final (the hospital does not ask again): the hosting process stops, with the coordinator's reason.
+                Context.System.EventStream.Publish(new FederationFinished(0, false, $"the coordinator refused registration: {refused.Reason}"));
+                break;
+            case Core.WatchCoordinator:
+                WatchCoordinator(Sender);
+                break;
+            case UnwatchCoordinator:
+                if (_watchedCoordinator is not null)
+                    Context.Unwatch(_watchedCoordinator);
+                _watchedCoordinator = null;
+                break;
+            case WarnCoordinatorLost:
+                _log.Warning("{0}: the coordinator at {1} is gone; registering with its successor", _data.HospitalId, _watchedCoordinator?.Path);
+                _watchedCoordinator = null;
+                break;
+            case LogRefusal refuse:
+                Refuse(refuse.What);
+                break;
+            case SendStatistics send:
+                EncryptAndSend(send.Round, PayloadKind.FeatureStatistics, FeatureStatistics.Compute(_data.Train).ToVector());
+                break;
+            case ResendUpdate resend:
+                _log.Info("{0}: re-sending the {1} of round {2}", _data.HospitalId, PayloadKindOf(resend.Kind), resend.Round);
+                foreach (var chunk in _sentChunks)
+                    _coordinator.Tell(chunk);
+                break;
+            case FetchMissedAggregate fetch:
+                _coordinator.Tell(new FetchAggregate(fetch.Round, _data.HospitalId));
+                break;
+            case StartLocalTraining train:
+                TrainLocally(train.Round);
+                break;
+            case EncryptUpdate:
+                EncryptTrainedUpdate(((LocalTrainingCompleted)current!).Update);
+                break;
+            case SendUpdate:
+                SendEncrypted((VectorEncrypted)current!);
+                break;
+            case AssembleChunk:
+                Assemble((EncryptedChunk)current!);
+                break;
+            case DecryptAggregate:
+                DecryptWithPool((AssembledVector)current!);
+                break;
+            case DecryptWithCommittee:
+                OnThresholdAggregate((AssembledVector)current!);
+                break;
+            case AdoptAggregate adopt:
+                Adopt((VectorDecrypted)current!, adopt);
+                break;
+            case EvaluateModel evaluate:
+                _trainer.Tell(new EvaluateLocally(evaluate.Round, _globalParameters));
+                break;
+            case ReplaySavedStatistics:
+                Self.Tell(new VectorDecrypted(0, PayloadKind.AggregatedStatistics, (double[])current!, 0));
+                _log.Info("{0}: loaded the global statistics", _data.HospitalId);
+                break;
+            case StartKeyGeneration:
+                BeginKeyGenerationAsParty((BeginKeyGeneration)current!);
+                break;
+            case EndFederation end:
+                _log.Info("{0}: federation finished at round {1}: {2}", _data.HospitalId, end.Round, end.Status);
+                if (end.Succeeded)
+                    WriteFinalModel();
+                Context.System.EventStream.Publish((FederationFinished)current!); // lets the hosting process know it may stop
+                break;
+            default:
+                throw new InvalidOperationException($"the hospital actor does not carry out {command.GetType().Name}");
+        }
     }
 
     /// <summary>The pool that encrypts (and in shared-key mode decrypts); the only place the keys live.</summary>
@@ -164,17 +293,18 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         _crypto = null;
     }
 
-    private void LoadSavedModel()
+    /// <summary>The round of the global model saved before a restart (0: none, or it was refused).</summary>
+    private int LoadSavedModel()
     {
         if (_modelFile is null)
-            return;
+            return 0;
         try
         {
             if (_modelFile.Load(_parameterSetId, _parameterCount) is { } saved)
             {
                 _globalParameters = saved.Parameters;
-                _globalRound = saved.Round;
                 _log.Info("{0}: resumed with the global model of round {1} from {2}", _data.HospitalId, saved.Round, _modelFile.FilePath);
+                return saved.Round;
             }
         }
         catch (Exception e) when (e is InvalidDataException or IOException)
@@ -182,19 +312,21 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
             // Starting from the initial model is safe: the coordinator hands out the latest aggregate on request.
             _log.Error("{0}: ignored the saved model: {1}", _data.HospitalId, e.Message);
         }
+
+        return 0;
     }
 
-    private void SaveModel()
+    private void SaveModel(int round)
     {
         if (_modelFile is null)
             return;
         try
         {
-            _modelFile.Save(_globalRound, _parameterSetId, _globalParameters);
+            _modelFile.Save(round, _parameterSetId, _globalParameters);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            _log.Error("{0}: could not save the global model of round {1}: {2}", _data.HospitalId, _globalRound, e.Message);
+            _log.Error("{0}: could not save the global model of round {1}: {2}", _data.HospitalId, round, e.Message);
         }
     }
 
@@ -209,64 +341,12 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         Context.Watch(coordinator);
     }
 
-    private void OnCoordinatorLost()
+    private void TrainLocally(int round)
     {
-        _log.Warning("{0}: the coordinator at {1} is gone; registering with its successor", _data.HospitalId, _watchedCoordinator?.Path);
-        _watchedCoordinator = null;
-        _registered = false;
-        RegisterNow();
-    }
-
-    // A round request proves the coordinator knows us (the registration answer may have been lost).
-    private void OnCoordinatorContact()
-    {
-        _registered = true;
-        Timers.Cancel(RegistrationTimerKey);
-        _coordinatorNode = Sender.Path.Address;
-        WatchCoordinator(Sender);
-    }
-
-    private void Handle(CollectFeatureStatistics request)
-    {
-        if (!FromCoordinator(request))
-            return;
-        OnCoordinatorContact();
-        if (Resend(request.RoundId, PayloadKind.FeatureStatistics))
-            return;
-        var statistics = FeatureStatistics.Compute(_data.Train).ToVector();
-        EncryptAndSend(request.RoundId, PayloadKind.FeatureStatistics, statistics);
-    }
-
-    private void Handle(StartTraining request)
-    {
-        if (!FromCoordinator(request))
-            return;
-        OnCoordinatorContact();
-        TryStartTraining(request);
-    }
-
-    private void TryStartTraining(StartTraining request)
-    {
-        if (Resend(request.RoundId, PayloadKind.ModelUpdate) || _trainingRound == request.RoundId)
-            return;
-
-        // Training needs the global statistics and the global model the round starts from. They are
-        // usually still being decrypted (they arrive just before the request); if not, ask for them again.
-        var missing = _scaledTrain is null ? 0 : request.GlobalModelRound != _globalRound ? request.GlobalModelRound : -1;
-        if (missing >= 0)
-        {
-            _pendingTraining = request;
-            if (_aggregatesInFlight == 0)
-                _coordinator.Tell(new FetchAggregate(missing, _data.HospitalId));
-            return;
-        }
-
-        _pendingTraining = null;
-        _trainingRound = request.RoundId;
-        var instruction = _plan.Strategy.ConfigureFit(request.RoundId, _globalParameters, [_data.HospitalId]).SingleOrDefault();
+        var instruction = _plan.Strategy.ConfigureFit(round, _globalParameters, [_data.HospitalId]).SingleOrDefault();
         if (instruction is null)
         {
-            _log.Info("{0}: the strategy leaves this hospital out of round {1}", _data.HospitalId, request.RoundId);
+            _log.Info("{0}: the strategy leaves this hospital out of round {1}", _data.HospitalId, round);
             return;
         }
 
@@ -275,14 +355,25 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
 
     private void Handle(LocalTrainingCompleted completed)
     {
-        var update = completed.Update;
-        _trainingMs = update.Duration.TotalMilliseconds;
+        _trainingMs = completed.Update.Duration.TotalMilliseconds;
+        Apply(new UpdateTrained(completed.Update.Round), completed);
+    }
 
-        // Enc(n_i·w_i) and Enc(n_i) in one vector: the aggregator learns neither weights nor sample counts.
-        var weighted = FedAvg.Weight(update.Parameters, update.SampleCount);
-        var vector = new double[weighted.Length + 1];
-        weighted.CopyTo(vector, 0);
-        vector[^1] = update.SampleCount;
+    private void EncryptTrainedUpdate(ClientUpdate update)
+    {
+        // Enc(n_i·w_i) and Enc(n_i) in one vector (or, in distributed mode, the clipped update with its noise share): the
+        // aggregator learns neither weights nor sample counts.
+        double[] vector;
+        try
+        {
+            vector = _encoding.Encode(update.Parameters, update.SampleCount, _globalParameters);
+        }
+        catch (ArgumentException exception)
+        {
+            _log.Error("{0}: round {1}: the update cannot be encoded ({2}); nothing is encrypted or sent this round", _data.HospitalId, update.Round, exception.Message);
+            return;
+        }
+
         Context.System.EventStream.Publish(new HospitalEvents.LocalUpdateTrained(_data.HospitalId, update.Round, update.Parameters, update.SampleCount));
         EncryptAndSend(update.Round, PayloadKind.ModelUpdate, vector);
     }
@@ -312,26 +403,16 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
             success: chunks => new VectorEncrypted(round, kind, vector.Length, chunks, clock.Elapsed.TotalMilliseconds));
     }
 
-    private void Handle(VectorEncrypted encrypted)
+    private void SendEncrypted(VectorEncrypted encrypted)
     {
         _encryptionMs = encrypted.ElapsedMs;
-        var chunks = encrypted.Ciphertexts
+        _sentChunks = encrypted.Ciphertexts
             .Select((c, i) => new EncryptedChunk(encrypted.Round, _data.HospitalId, encrypted.Kind, i, encrypted.Ciphertexts.Length, encrypted.VectorLength, c))
             .ToArray();
-        _sent.Clear();
-        _sent[(encrypted.Round, encrypted.Kind)] = chunks;
-        foreach (var chunk in chunks)
+        foreach (var chunk in _sentChunks)
             _coordinator.Tell(chunk);
-    }
-
-    private bool Resend(int round, PayloadKind kind)
-    {
-        if (!_sent.TryGetValue((round, kind), out var chunks))
-            return false;
-        _log.Info("{0}: re-sending the {1} of round {2}", _data.HospitalId, kind, round);
-        foreach (var chunk in chunks)
-            _coordinator.Tell(chunk);
-        return true;
+        Context.System.EventStream.Publish(new HospitalEvents.UpdateSent(_data.HospitalId, encrypted.Round, encrypted.VectorLength,
+            encrypted.Ciphertexts.Sum(c => (long)c.Length), encrypted.ElapsedMs));
     }
 
     private void Handle(EncryptedChunk chunk)
@@ -342,53 +423,50 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
             return;
         }
 
-        var expected = chunk.Kind is PayloadKind.AggregatedStatistics or PayloadKind.AggregatedModel;
-        if (!expected || !SentFromCoordinatorNode)
+        AggregateKind? kind = chunk.Kind switch
         {
-            Refuse($"a {chunk.Kind} chunk of round {chunk.RoundId} from {Sender.Path}");
-            return;
-        }
+            PayloadKind.AggregatedStatistics => AggregateKind.Statistics,
+            PayloadKind.AggregatedModel => AggregateKind.Model,
+            _ => null,
+        };
+        Apply(new AggregateChunkArrived(Source(checkRole: false), kind, chunk.Kind.ToString(), chunk.RoundId), chunk);
+    }
 
-        if (chunk.Kind == PayloadKind.AggregatedStatistics && chunk.RoundId != 0)
-        {
-            Refuse($"aggregated statistics claiming round {chunk.RoundId}; statistics belong to round 0");
-            return;
-        }
-
-        if (chunk.Kind == PayloadKind.AggregatedModel && chunk.RoundId <= _globalRound)
-            return; // already have this or a newer global model
-
+    private void Assemble(EncryptedChunk chunk)
+    {
         switch (_assembler.Offer(chunk, out var vector))
         {
             case ChunkOutcome.Refused:
                 Refuse($"an aggregate chunk of round {chunk.RoundId}: {_assembler.LastRefusal}");
                 break;
-            case ChunkOutcome.Completed when _cryptoSetup.Threshold is not null:
-                _aggregatesInFlight++;
-                OnThresholdAggregate(vector!);
-                break;
             case ChunkOutcome.Completed:
-                _aggregatesInFlight++;
-                var clock = Stopwatch.StartNew();
-                _crypto!.DecryptAsync(vector!.Ciphertexts, vector.VectorLength).PipeTo(Self,
-                    success: values => new VectorDecrypted(vector.RoundId, vector.Kind, values, clock.Elapsed.TotalMilliseconds),
-                    failure: exception => new AggregateRefused(vector.RoundId, vector.Kind, exception.Message));
+                Apply(new AggregateAssembled(vector!.RoundId, AggregateKindOf(vector.Kind)), vector);
                 break;
         }
     }
 
+    private void DecryptWithPool(AssembledVector vector)
+    {
+        var clock = Stopwatch.StartNew();
+        _crypto!.DecryptAsync(vector.Ciphertexts, vector.VectorLength).PipeTo(Self,
+            success: values => new VectorDecrypted(vector.RoundId, vector.Kind, values, clock.Elapsed.TotalMilliseconds),
+            failure: exception => new AggregateRefused(vector.RoundId, vector.Kind, exception.Message));
+    }
+
     private void Handle(VectorDecrypted decrypted)
     {
-        _aggregatesInFlight--;
         _decryptionMs = decrypted.ElapsedMs;
-        if (Array.FindIndex(decrypted.Values, v => !double.IsFinite(v)) is var nonFinite and >= 0)
-        {
+        var nonFinite = Array.FindIndex(decrypted.Values, v => !double.IsFinite(v));
+        if (nonFinite >= 0)
             _log.Error("{0}: refused the {1} of round {2}: value {3} decrypts to {4}; the model of round {5} stays",
-                _data.HospitalId, decrypted.Kind, decrypted.Round, nonFinite, decrypted.Values[nonFinite], _globalRound);
-            return;
-        }
+                _data.HospitalId, decrypted.Kind, decrypted.Round, nonFinite, decrypted.Values[nonFinite], _state.GlobalRound);
+        Apply(new AggregateDecrypted(decrypted.Round, AggregateKindOf(decrypted.Kind), nonFinite < 0), decrypted);
+    }
 
-        if (decrypted.Kind == PayloadKind.AggregatedStatistics)
+    /// <summary>Checks the decrypted values and takes them: statistics standardise the data, a model becomes the global model.</summary>
+    private void Adopt(VectorDecrypted decrypted, AdoptAggregate adopt)
+    {
+        if (adopt.Kind == AggregateKind.Statistics)
         {
             Standardizer standardizer;
             FeatureStatistics statistics;
@@ -409,88 +487,76 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
             _scaledEvaluation = standardizer.Apply(_data.Evaluation);
             _trainer.Tell(new PrepareData(_scaledTrain, _scaledEvaluation));
             _log.Info("{0}: scaling with global statistics of {1:F0} samples", _data.HospitalId, statistics.SampleCount);
+            Apply(new AggregateAdopted(adopt.Round, adopt.Kind));
+            return;
         }
-        else
+
+        var values = decrypted.Values;
+        float[] global;
+        try
         {
-            if (decrypted.Round <= _globalRound)
-                return;
-            var values = decrypted.Values;
-            var totalSamples = values[_parameterCount];
-            if (!(totalSamples >= 0.5) || values.Length != _parameterCount + 1)
-            {
-                _log.Error("{0}: the aggregate of round {1} is unusable (Σn = {2})", _data.HospitalId, decrypted.Round, totalSamples);
-                return;
-            }
-
-            float[] global;
-            try
-            {
-                // Settled like the statistics, so every hospital and every run of the spec reach the same model bit for bit.
-                global = DecryptedValues.SettledAverage(values.AsSpan(0, _parameterCount), totalSamples);
-            }
-            catch (ArgumentException exception)
-            {
-                _log.Error("{0}: refused the aggregate of round {1}: {2}; the model of round {3} stays",
-                    _data.HospitalId, decrypted.Round, exception.Message, _globalRound);
-                return;
-            }
-
-            _assembler.DiscardBefore(decrypted.Round + 1, PayloadKind.AggregatedModel);
-            Context.System.EventStream.Publish(new HospitalEvents.AggregateDecrypted(_data.HospitalId, decrypted.Round, values));
-            _globalParameters = global;
-            _globalRound = decrypted.Round;
-            SaveModel();
-            if (_scaledEvaluation is not null)
-                _trainer.Tell(new EvaluateLocally(decrypted.Round, global));
+            // Settled (or put back on the noise grid), so every hospital and every run of the spec reach the same model bit for bit.
+            global = _encoding.Decode(values, _globalParameters);
+        }
+        catch (ArgumentException exception)
+        {
+            _log.Error("{0}: the aggregate of round {1} is unusable: {2}; the model of round {3} stays",
+                _data.HospitalId, decrypted.Round, exception.Message, _state.GlobalRound);
+            return;
         }
 
-        if (_pendingTraining is { } pending)
-            TryStartTraining(pending);
+        _assembler.DiscardBefore(decrypted.Round + 1, PayloadKind.AggregatedModel);
+        Context.System.EventStream.Publish(new HospitalEvents.AggregateDecrypted(_data.HospitalId, decrypted.Round, values));
+        _globalParameters = global;
+        SaveModel(decrypted.Round);
+        Apply(new AggregateAdopted(adopt.Round, adopt.Kind));
     }
 
     private void Handle(AggregateRefused refused)
     {
-        _aggregatesInFlight = Math.Max(0, _aggregatesInFlight - 1);
-        _log.Error("{0}: refused the {1} of round {2}: {3}; the model of round {4} stays", _data.HospitalId, refused.Kind, refused.Round, refused.Reason, _globalRound);
+        Apply(AggregateDecryptionFailed.Instance);
+        _log.Error("{0}: refused the {1} of round {2}: {3}; the model of round {4} stays", _data.HospitalId, refused.Kind, refused.Round, refused.Reason, _state.GlobalRound);
     }
 
-    /// <summary>
-    /// Whether a command comes from the coordinator: once registered, only its node may steer this hospital. Before
-    /// that (or while re-registering after losing it) a round request is what tells the hospital where the coordinator
-    /// is, so it is taken only from a cluster member with the aggregator role.
-    /// </summary>
-    private bool FromCoordinator(IControlMessage message)
+    private void Handle(LocalEvaluationCompleted evaluated)
     {
-        // A remote message without a sender arrives from dead letters, whose address is this node's own.
-        if (Sender.IsNobody())
-        {
-            Refuse($"{message.GetType().Name} of round {message.RoundId} without a sender");
-            return false;
-        }
-
-        var sender = Sender.Path.Address;
-        if (_registered && _coordinatorNode is not null)
-        {
-            if (sender.Equals(_coordinatorNode))
-                return true;
-            Refuse($"{message.GetType().Name} of round {message.RoundId} from {Sender.Path}, which is not the coordinator's node {_coordinatorNode}");
-            return false;
-        }
-
-        if (IsAggregatorNode(sender))
-            return true;
-        Refuse($"{message.GetType().Name} of round {message.RoundId} from {Sender.Path}, which is not an aggregator node of the cluster");
-        return false;
+        var round = evaluated.Evaluation.Round;
+        var metrics = evaluated.Evaluation.Metrics;
+        _lastEvaluation = evaluated.Evaluation;
+        var timings = new HospitalTimings(_trainingMs, _encryptionMs, _decryptionMs);
+        _coordinator.Tell(new EvaluationReported(round, _data.HospitalId, _data.Evaluation.SampleCount,
+            metrics.Accuracy, metrics.LogLoss, metrics.RocAuc, timings));
+        Context.System.EventStream.Publish(new HospitalEvents.EvaluationSent(_data.HospitalId, round, metrics.Accuracy, metrics.LogLoss, metrics.RocAuc, timings));
     }
 
-    // A remote message without a sender arrives from dead letters, whose address is this node's own: never the coordinator's.
-    private bool SentFromCoordinatorNode => !Sender.IsNobody() && Sender.Path.Address.Equals(_coordinatorNode);
+    /// <summary>Where the current message came from; <paramref name="checkRole"/> asks the cluster whether its node is an aggregator.</summary>
+    private MessageSource Source(bool checkRole = true)
+    {
+        // A remote message without a sender arrives from dead letters, whose address is this node's own: never the coordinator's.
+        if (Sender.IsNobody())
+            return new MessageSource(null, Sender?.Path.ToString() ?? "no sender", false);
+        var address = Sender.Path.Address;
+        return new MessageSource(address.ToString(), Sender.Path.ToString(), checkRole && IsAggregatorNode(address));
+    }
+
+    private static string Describe(IControlMessage message) => $"{message.GetType().Name} of round {message.RoundId}";
+
+    private bool SentFromCoordinatorNode => !Sender.IsNobody() && _state.IsCoordinatorNode(Sender.Path.Address.ToString());
 
     // Outside a cluster (a hospital under test with probes) there are no roles to check.
     private static bool IsAggregatorNode(Address address) =>
         Context.System is not ExtendedActorSystem { Provider: ClusterActorRefProvider }
         || address.HasLocalScope
         || Cluster.Get(Context.System).State.Members.Any(m => m.Address.Equals(address) && m.HasRole(FederationRoles.Aggregator));
+
+    private static UpdateKind UpdateKindOf(PayloadKind kind) =>
+        kind == PayloadKind.FeatureStatistics ? UpdateKind.FeatureStatistics : UpdateKind.ModelUpdate;
+
+    private static PayloadKind PayloadKindOf(UpdateKind kind) =>
+        kind == UpdateKind.FeatureStatistics ? PayloadKind.FeatureStatistics : PayloadKind.ModelUpdate;
+
+    private static AggregateKind AggregateKindOf(PayloadKind kind) =>
+        kind == PayloadKind.AggregatedStatistics ? AggregateKind.Statistics : AggregateKind.Model;
 
     /// <summary>Logs a refused message (the first few from each node, then a sample) so a flood cannot fill the disk.</summary>
     private void Refuse(string what)
@@ -502,15 +568,6 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
             _log.Warning("{0}: ignored {1}", _data.HospitalId, what);
         else
             _log.Warning("{0}: ignored {1} ({2} messages from {3} ignored; only some are logged)", _data.HospitalId, what, count, source);
-    }
-
-    private void Handle(LocalEvaluationCompleted evaluated)
-    {
-        var round = evaluated.Evaluation.Round;
-        var metrics = evaluated.Evaluation.Metrics;
-        _lastEvaluation = evaluated.Evaluation;
-        _coordinator.Tell(new EvaluationReported(round, _data.HospitalId, _data.Evaluation.SampleCount,
-            metrics.Accuracy, metrics.LogLoss, metrics.RocAuc, new HospitalTimings(_trainingMs, _encryptionMs, _decryptionMs)));
     }
 
     private sealed class Register : INoSerializationVerificationNeeded

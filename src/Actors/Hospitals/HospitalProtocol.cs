@@ -6,6 +6,7 @@ using FederatedHe.Training.Data;
 using FederatedHe.Training.Evaluation;
 using FederatedHe.Training.Federation;
 using FederatedHe.Training.Models;
+using FederatedHe.Training.Privacy;
 
 namespace FederatedHe.Actors.Hospitals;
 
@@ -31,13 +32,25 @@ public sealed record HospitalCrypto(CkksParameters Parameters, CkksKeyMaterial? 
 /// <param name="HospitalId">The hospital's id in the federation's roster.</param>
 /// <param name="Train">The hospital's training partition, unscaled (global statistics scale it).</param>
 /// <param name="Evaluation">The hospital's own held-out data for evaluating global models.</param>
-public sealed record HospitalData(string HospitalId, Dataset Train, Dataset Evaluation);
+/// <param name="Problem">
+/// Why the hospital's own file cannot be used (one class only, columns unlike the common test file's), in words made of
+/// column names and fixed text, never values: the hospital registers with it so that the coordinator stops the federation
+/// before round 0 naming it, rather than the hospital leaving and the federation waiting for it. Null when the data are usable.
+/// </param>
+public sealed record HospitalData(string HospitalId, Dataset Train, Dataset Evaluation, string? Problem = null);
 
 /// <summary>
 /// How a hospital trains: the model, the round policy (whose <c>ConfigureFit</c> hook gives each round's local
 /// training options, as in the plaintext baseline) and the seed every hospital initialises the first global model from.
 /// </summary>
-public sealed record HospitalTrainingPlan(ModelSpec Model, IFederatedStrategy Strategy, int InitialisationSeed);
+public sealed record HospitalTrainingPlan(ModelSpec Model, IFederatedStrategy Strategy, int InitialisationSeed)
+{
+    /// <summary>Local mode: train with DP-SGD with these options instead of minibatch SGD; null otherwise.</summary>
+    public DpSgdOptions? DpSgd { get; init; }
+
+    /// <summary>Distributed mode: add a share of the sum's noise to the clipped update before encryption; null otherwise.</summary>
+    public DistributedNoiseSettings? DistributedNoise { get; init; }
+}
 
 /// <summary>
 /// What a hospital publishes on its own node's event stream. Local only: an event stream never crosses the network and
@@ -59,6 +72,24 @@ public static class HospitalEvents
     /// <param name="Round">The round.</param>
     /// <param name="Values">Σ n_i·w_i followed by Σ n_i, as decrypted.</param>
     public sealed record AggregateDecrypted(string HospitalId, int Round, double[] Values) : INoSerializationVerificationNeeded;
+
+    /// <summary>The hospital encrypted its update (or statistics) for <paramref name="Round"/> and sent it: sizes and time only.</summary>
+    /// <param name="HospitalId">The hospital.</param>
+    /// <param name="Round">The round.</param>
+    /// <param name="VectorLength">Plaintext values encrypted (model parameters + 1 sample count, or the statistics).</param>
+    /// <param name="CiphertextBytes">Ciphertext bytes sent to the coordinator.</param>
+    /// <param name="EncryptionMs">Time spent encrypting.</param>
+    public sealed record UpdateSent(string HospitalId, int Round, int VectorLength, long CiphertextBytes, double EncryptionMs) : INoSerializationVerificationNeeded;
+
+    /// <summary>The hospital reported its evaluation of the global model of <paramref name="Round"/> to the coordinator (figures only).</summary>
+    /// <param name="HospitalId">The hospital.</param>
+    /// <param name="Round">The round.</param>
+    /// <param name="Accuracy">Its accuracy on its own held-out data.</param>
+    /// <param name="LogLoss">Its log-loss there.</param>
+    /// <param name="RocAuc">Its ROC-AUC there (NaN for a one-class hold-out).</param>
+    /// <param name="Timings">Its training, encryption and decryption time in the round.</param>
+    public sealed record EvaluationSent(string HospitalId, int Round, double Accuracy, double LogLoss, double RocAuc,
+        Protocol.FederationProtocol.HospitalTimings Timings) : INoSerializationVerificationNeeded;
 }
 
 /// <summary>

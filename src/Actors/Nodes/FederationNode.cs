@@ -6,6 +6,7 @@ using Akka.Configuration;
 using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.Coordination;
 using FederatedHe.Actors.CryptoPool;
+using FederatedHe.Actors.Diagnostics;
 using FederatedHe.Actors.Hospitals;
 using FederatedHe.Actors.Persistence;
 using FederatedHe.Actors.Security;
@@ -42,6 +43,7 @@ public static class FederationNode
 
     private const string CoordinatorName = "coordinator";
     private const string CryptoPoolName = "crypto";
+    private const string MetricsObserverName = "metrics";
 
     /// <summary>The hospital actor's name under /user on a hospital node.</summary>
     public const string HospitalActorName = "hospital";
@@ -58,10 +60,20 @@ public static class FederationNode
     /// <inheritdoc cref="CreateSystem(Config)"/>
     public static ActorSystem CreateSystem(ActorSystemSetup setup)
     {
-        var filter = new OrderlyDepartureLogFilter();
-        var system = ActorSystem.Create(SystemName, setup.And(new LogFilterBuilder().Add(filter).Build()));
-        filter.Attach(system);
+        var (filter, attach) = OrderlyDepartureFilter();
+        var system = ActorSystem.Create(SystemName, setup.And(filter));
+        attach(system);
         return system;
+    }
+
+    /// <summary>
+    /// For a host that creates the node's actor system itself (Akka.Hosting): the log filter <see cref="CreateSystem(ActorSystemSetup)"/>
+    /// adds, and the step to run once the system exists.
+    /// </summary>
+    public static (Akka.Event.LogFilterSetup Setup, Action<ActorSystem> Attach) OrderlyDepartureFilter()
+    {
+        var filter = new OrderlyDepartureLogFilter();
+        return (new LogFilterBuilder().Add(filter).Build(), filter.Attach);
     }
 
     /// <summary>
@@ -91,13 +103,20 @@ public static class FederationNode
         NodeConfig(role, hostname, port, seedNodes,
             ConfigurationFactory.ParseString(FederationSpecWriter.Write(spec)).WithFallback(nodeSettings ?? Config.Empty));
 
-    /// <summary>How every hospital of <paramref name="spec"/> trains: its model, FedAvg (FedProx when μ &gt; 0) and the seed.</summary>
+    /// <summary>
+    /// How every hospital of <paramref name="spec"/> trains: its model, FedAvg (FedProx when μ &gt; 0), the seed, and its
+    /// differential privacy (DP-SGD in local mode, noise shares in distributed mode).
+    /// </summary>
     public static HospitalTrainingPlan TrainingPlan(FederationSpec spec)
     {
         var training = spec.TrainingOptions;
         var options = new FedAvgOptions { LocalTraining = training };
         IFederatedStrategy strategy = training.ProximalMu > 0 ? new FedProxStrategy(options, training.ProximalMu) : new FedAvgStrategy(options);
-        return new HospitalTrainingPlan(spec.Training.Model, strategy, spec.Federation.Seed);
+        return new HospitalTrainingPlan(spec.Training.Model, strategy, spec.Federation.Seed)
+        {
+            DpSgd = spec.DpSgdOptions,
+            DistributedNoise = spec.DistributedNoise,
+        };
     }
 
     /// <summary>Starts the aggregator of <paramref name="spec"/>: its CKKS parameters come from the spec's preset.</summary>
@@ -163,6 +182,7 @@ public static class FederationNode
         // Checked here too, so a wrong file fails the node at start rather than the singleton at every restart.
         if (trust is not null && !NodeCertificateChain.IsAuthority(trust.Authority))
             throw new ArgumentException($"{trust.Authority.Subject} is not a CA certificate", nameof(trust));
+        ObserveMetrics(system, FederationRoles.Aggregator, FederationRoles.Aggregator);
         var pool = system.ActorOf(CryptoWorker.PoolProps(material, settings.EffectiveCryptoPoolSize), CryptoPoolName);
         var parameters = material.Parameters;
         var coordinator = RoundCoordinator.Props(settings, parameters, pool, threshold, trust);
@@ -172,6 +192,13 @@ public static class FederationNode
                 ClusterSingletonManagerSettings.Create(system).WithRole(FederationRoles.Aggregator)),
             CoordinatorName);
     }
+
+    /// <summary>
+    /// Starts the node's metrics observer: it records the <see cref="FederationMetrics"/> meter from the notices the node's actors
+    /// publish, tagged with <paramref name="nodeId"/> and <paramref name="role"/>. Started with every aggregator and hospital.
+    /// </summary>
+    private static void ObserveMetrics(ActorSystem system, string nodeId, string role) =>
+        system.ActorOf(FederationMetricsObserver.Props(nodeId, role), MetricsObserverName);
 
     /// <summary>A proxy to the coordinator singleton, wherever it runs.</summary>
     public static IActorRef CoordinatorProxy(ActorSystem system, string name = "coordinator-proxy") =>
@@ -221,6 +248,7 @@ public static class FederationNode
         // The coordinator's notices to observers travel by distributed publish-subscribe, whose mediators gossip with every
         // member: a hospital runs one too (it subscribes to nothing), so that gossip is answered rather than dead-lettered.
         _ = Akka.Cluster.Tools.PublishSubscribe.DistributedPubSub.Get(system).Mediator;
+        ObserveMetrics(system, data.HospitalId, FederationRoles.Hospital);
         var coordinator = CoordinatorProxy(system);
         return system.ActorOf(HospitalActor.Props(data, plan, crypto, coordinator, settings, decorateTrainer, identity, trust), HospitalActorName);
     }

@@ -13,6 +13,17 @@ public static class FederationEvents
         int RoundId { get; }
     }
 
+    /// <summary>Every expected hospital registered: key generation begins (instant in shared-key mode), then round 0.</summary>
+    /// <param name="RoundId">0, or the checkpointed round a resumed federation continues after.</param>
+    /// <param name="Hospitals">Hospitals registered.</param>
+    public sealed record KeyGenerationStarted(int RoundId, int Hospitals) : IFederationEvent;
+
+    /// <summary>A round's collection (or evaluation) deadline passed with replies missing.</summary>
+    /// <param name="RoundId">The round.</param>
+    /// <param name="Attempt">The collection attempt whose deadline it was.</param>
+    /// <param name="Evaluation">True for the evaluations' deadline, false for the updates'.</param>
+    public sealed record DeadlinePassed(int RoundId, int Attempt, bool Evaluation) : IFederationEvent;
+
     /// <summary>A round began collecting updates (or, in round 0, feature statistics).</summary>
     public sealed record RoundStarted(int RoundId, int Attempt, IReadOnlyList<string> Participants) : IFederationEvent;
 
@@ -46,6 +57,12 @@ public static class FederationEvents
         FederatedEvaluation? Evaluation,
         FederationProtocol.HospitalTimings Timings) : IFederationEvent
     {
+        /// <summary>Each hospital's own evaluation of the round's model, in hospital order; empty when none arrived.</summary>
+        public IReadOnlyList<SiteEvaluation> Sites { get; init; } = [];
+
+        /// <summary>The differential privacy spent once this round is released (ε, δ, budget), or null without DP.</summary>
+        public FederatedHe.Federation.Rounds.PrivacySpent? Privacy { get; init; }
+
         /// <summary>Ciphertext bytes per plaintext value of one hospital's update.</summary>
         public double CiphertextBytesPerValue =>
             Contributors.Count == 0 ? 0 : (double)CiphertextBytesReceived / Contributors.Count / VectorLength;
@@ -54,6 +71,9 @@ public static class FederationEvents
     /// <summary>The hospitals' reports on a round's global model, weighted by their sample counts.</summary>
     public sealed record FederatedEvaluation(int Reports, int SampleCount, double Accuracy, double LogLoss, double RocAuc);
 
+    /// <summary>One hospital's evaluation of a round's model on its own held-out (or the common test) data.</summary>
+    public sealed record SiteEvaluation(string HospitalId, int SampleCount, double Accuracy, double LogLoss, double RocAuc);
+
     /// <summary>A round could not reach quorum within its attempts; the federation stops.</summary>
     public sealed record RoundFailed(int RoundId, int Attempts, int Received, int Quorum, string Reason) : IFederationEvent;
 
@@ -61,5 +81,14 @@ public static class FederationEvents
     public sealed record FederationCompleted(int RoundId, bool Succeeded, string Status) : IFederationEvent;
 
     /// <summary>A decision the coordinator took, for the log and for observers.</summary>
-    public sealed record CoordinatorDecision(int RoundId, string Decision) : IFederationEvent;
+    /// <param name="RoundId">The round it concerns.</param>
+    /// <param name="Decision">What was decided, for people.</param>
+    /// <param name="Attempt">The round's collection attempt when it was taken (1 = first).</param>
+    public sealed record CoordinatorDecision(int RoundId, string Decision, int Attempt = 1) : IFederationEvent;
+
+    /// <summary>The coordinator ignored a message (counted in <see cref="RoundCompleted.IgnoredMessages"/>); only its category, never its content.</summary>
+    public sealed record MessageIgnored(int RoundId, FederatedHe.Federation.Rounds.IgnoredReason Reason) : IFederationEvent;
+
+    /// <summary>The round's checkpoint is durable in the coordinator's journal.</summary>
+    public sealed record CheckpointWritten(int RoundId) : IFederationEvent;
 }

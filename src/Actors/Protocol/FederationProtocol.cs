@@ -64,11 +64,26 @@ public static class FederationProtocol
         byte[] Ciphertext) : IFederationMessage;
 
     /// <summary>A hospital asks to take part in the federation.</summary>
-    public sealed record RegisterHospital(string HospitalId, string ParameterSetId) : IControlMessage
+    /// <param name="HospitalId">The id it claims.</param>
+    /// <param name="ParameterSetId">The CKKS parameter-set id it holds keys for.</param>
+    /// <param name="Data">What it says of its data for the preflight before round 0 (schema only, never values); null if nothing.</param>
+    public sealed record RegisterHospital(string HospitalId, string ParameterSetId, HospitalDataSchema? Data = null) : IControlMessage
     {
         /// <inheritdoc />
         public int RoundId => 0;
     }
+
+    /// <summary>
+    /// A hospital's data schema as it travels in its registration (see docs/SECURITY.md, "What a hospital's registration
+    /// reveals"): the names of its columns, the label's encoding and their digest, and why its file cannot be used if it
+    /// cannot. No value of any cell is ever in it.
+    /// </summary>
+    /// <param name="Digest">SHA-256 of the schema's canonical text (FederatedHe.Training's DatasetSchema), 64 hex digits.</param>
+    /// <param name="FeatureNames">The feature columns' names, in order.</param>
+    /// <param name="LabelColumn">The label column's name.</param>
+    /// <param name="LabelEncoding">The label encoding's canonical text, e.g. <c>1=malignant(M);0=benign(B)</c>.</param>
+    /// <param name="Problem">Why the file cannot be used (one class only; columns unlike the common test file's), or null.</param>
+    public sealed record HospitalDataSchema(string Digest, string[] FeatureNames, string LabelColumn, string LabelEncoding, string? Problem);
 
     /// <summary>
     /// The coordinator's challenge to a <see cref="RegisterHospital"/> when the federation binds ids to certificates:

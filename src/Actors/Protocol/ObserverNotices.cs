@@ -4,7 +4,8 @@ namespace FederatedHe.Actors.Protocol;
 /// What the round coordinator tells observers anywhere in the cluster (a monitor node's dashboard, `fedhe cluster up`
 /// through it): published on the <see cref="Topic"/> of Akka's distributed publish-subscribe, beside the local
 /// <see cref="FederationEvents"/>. Figures only, never a model value, a ciphertext or a record of data: phases, who has
-/// sent what, counts, bytes, times, and the hospitals' evaluation figures, which they already report to the coordinator.
+/// sent what, counts, bytes, times, the hospitals' evaluation figures, which they already report to the coordinator, and the
+/// differential privacy spent. Enough for a run report (`fedhe cluster up` writes its report from them, through the monitor).
 /// </summary>
 /// <remarks>Carried by the allow-listed Hyperion serializer, as every control message.</remarks>
 public static class ObserverNotices
@@ -20,6 +21,12 @@ public static class ObserverNotices
 
     /// <summary>The coordinator's round machine entered <paramref name="Phase"/> (Registering, Collecting, Aggregating, …).</summary>
     public sealed record PhaseEntered(int RoundId, string Phase) : IObserverNotice;
+
+    /// <summary>Every expected hospital registered (<paramref name="Hospitals"/> of them): key generation begins, then round 0.</summary>
+    public sealed record KeyGenerationStarted(int RoundId, int Hospitals) : IObserverNotice;
+
+    /// <summary>A round's collection (or, <paramref name="Evaluation"/>, evaluation) deadline of <paramref name="Attempt"/> passed with replies missing.</summary>
+    public sealed record DeadlinePassed(int RoundId, int Attempt, bool Evaluation) : IObserverNotice;
 
     /// <summary>A round began collecting (or retried, <paramref name="Attempt"/> &gt; 1) from <paramref name="Participants"/>.</summary>
     public sealed record RoundStarted(int RoundId, int Attempt, string[] Participants) : IObserverNotice;
@@ -49,12 +56,21 @@ public static class ObserverNotices
     /// <param name="MeanTrainingMs">Mean local training time of the reporting hospitals.</param>
     /// <param name="MeanEncryptionMs">Mean encryption time.</param>
     /// <param name="MeanDecryptionMs">Mean decryption time.</param>
+    /// <param name="Sites">Each hospital's own evaluation of the round's model, in hospital order.</param>
+    /// <param name="Privacy">The differential privacy spent once the round is released, or null without DP.</param>
     public sealed record RoundCompleted(int RoundId, string[] Contributors, string[] Dropouts, int Attempts, int IgnoredMessages,
         long CiphertextBytesReceived, long CiphertextBytesSent, int VectorLength, double AggregationMs, double RoundMs,
-        PooledFigures? Evaluation, double MeanTrainingMs, double MeanEncryptionMs, double MeanDecryptionMs) : IObserverNotice;
+        PooledFigures? Evaluation, double MeanTrainingMs, double MeanEncryptionMs, double MeanDecryptionMs,
+        SiteFigures[] Sites, PrivacyFigures? Privacy) : IObserverNotice;
 
     /// <summary>The hospitals' reports on a round's global model, weighted by their sample counts.</summary>
     public sealed record PooledFigures(int Reports, int SampleCount, double Accuracy, double LogLoss, double RocAuc);
+
+    /// <summary>One hospital's evaluation of a round's model on its own hold-out (AUC NaN for a one-class hold-out).</summary>
+    public sealed record SiteFigures(string HospitalId, int SampleCount, double Accuracy, double LogLoss, double RocAuc);
+
+    /// <summary>The (ε, δ) spent so far against the budget's target ε.</summary>
+    public sealed record PrivacyFigures(double Epsilon, double Delta, double TargetEpsilon);
 
     /// <summary>A round could not reach quorum within its attempts.</summary>
     public sealed record RoundFailed(int RoundId, int Attempts, int Received, int Quorum, string Reason) : IObserverNotice;

@@ -79,10 +79,22 @@ public sealed record FederationData(Dataset All, HoldoutSplit Split, IReadOnlyLi
         return Load(spec).ForHospital(HospitalIndex(spec, hospitalId), hospitalId);
     }
 
+    /// <remarks>
+    /// A file that cannot be read fails the node at once (the loader names file, line and column). A readable file that
+    /// cannot be trained on (one class only, columns unlike the common test file's) does not: the hospital registers with
+    /// <see cref="HospitalData.Problem"/>, so that the coordinator stops the whole federation before round 0 naming it,
+    /// instead of the others waiting for a hospital that left.
+    /// </remarks>
     private static HospitalData OwnData(FederationSpec spec, string hospitalId, string file, string key)
     {
-        var own = LoadCsv(file, spec.Data.LabelColumn, key);
-        var (train, evaluation) = Evaluate(own, spec, LoadTestFile(spec), file);
+        var own = LoadCsv(file, spec.Data.LabelColumn, key, requireBothClasses: false);
+        var test = LoadTestFile(spec);
+        var positives = own.Labels.ToArray().Count(label => label == 1);
+        if (positives == 0 || positives == own.SampleCount)
+            return new HospitalData(hospitalId, own, test ?? own, "its training file holds one class only; a training file needs both classes");
+        if (test is not null && own.Schema.FirstDifference(test.Schema) is { } difference)
+            return new HospitalData(hospitalId, own, test, $"its training file does not match the common test file: {difference}");
+        var (train, evaluation) = Evaluate(own, spec, test, file);
         return new HospitalData(hospitalId, train, evaluation);
     }
 
@@ -104,7 +116,7 @@ public sealed record FederationData(Dataset All, HoldoutSplit Split, IReadOnlyLi
     {
         var files = spec.Data.HospitalFiles;
         var test = LoadTestFile(spec);
-        var own = files.Select((file, i) => LoadCsv(file, spec.Data.LabelColumn, $"{FederationSpecKeys.HospitalFiles}[{i}]")).ToList();
+        var own = files.Select((file, i) => LoadHospitalCsv(file, spec.Data.LabelColumn, i)).ToList();
 
         // Compared before round 0: hospitals whose columns differ would standardise and train on different features.
         var reference = own[0].Schema;
@@ -118,6 +130,20 @@ public sealed record FederationData(Dataset All, HoldoutSplit Split, IReadOnlyLi
         var trainAll = Concatenate(train, "hospitals' training data");
         var testAll = test ?? Concatenate(evaluation, "hospitals' held-out data");
         return new FederationData(Concatenate(own, "hospitals' files"), new HoldoutSplit(trainAll, testAll), train, evaluation);
+    }
+
+    // A hospital's file refused by the loader (one class, a bad cell) is named by its hospital as well as its file, line and column.
+    private static Dataset LoadHospitalCsv(string file, string? labelColumn, int index)
+    {
+        var key = $"{FederationSpecKeys.HospitalFiles}[{index}]";
+        try
+        {
+            return LoadCsv(file, labelColumn, key);
+        }
+        catch (DatasetFormatException exception)
+        {
+            throw new FederationSpecException(null, null, key, $"{FederationSpec.HospitalId(index)}'s file: {exception.Message}", exception);
+        }
     }
 
     /// <summary>

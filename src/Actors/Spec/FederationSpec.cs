@@ -5,6 +5,9 @@ using FederatedHe.Crypto.Multiparty;
 using FederatedHe.Training.Data;
 using FederatedHe.Training.Local;
 using FederatedHe.Training.Models;
+using FederatedHe.Training.Privacy;
+using FederatedHe.Training.Federation;
+using FederatedHe.Privacy.Accounting;
 
 namespace FederatedHe.Actors.Spec;
 
@@ -23,6 +26,7 @@ namespace FederatedHe.Actors.Spec;
 /// <param name="Persistence">Checkpoint and resume (<c>fedhe.persistence</c>).</param>
 /// <param name="Transfer">Reassembly bounds (<c>fedhe.transfer</c>).</param>
 /// <param name="Faults">Fault injection (<c>fedhe.faults</c>).</param>
+/// <param name="Privacy">Differential privacy and its budget (<c>fedhe.privacy</c>).</param>
 public sealed record FederationSpec(
     ExperimentSpec Experiment,
     FederationPolicySpec Federation,
@@ -32,7 +36,8 @@ public sealed record FederationSpec(
     HospitalNodeSpec Hospital,
     PersistenceSettings Persistence,
     TransferSpec Transfer,
-    FaultSpec Faults)
+    FaultSpec Faults,
+    PrivacySpec Privacy)
 {
     /// <summary>reference.conf alone: the README's demo (4 IID hospitals on data/wdbc.csv, 20 rounds, shared-key CKKS).</summary>
     public static FederationSpec Default => FederationSpecBinder.Reference.Spec;
@@ -42,6 +47,9 @@ public sealed record FederationSpec(
 
     /// <summary>The id of the hospital that holds partition <paramref name="index"/> (from 0).</summary>
     public static string HospitalId(int index) => $"hospital-{index + 1}";
+
+    /// <summary>The file name of a hospital's final model file in its model directory (<see cref="HospitalNodeSpec.EffectiveModelDirectory"/>).</summary>
+    public static string ModelFileName(string hospitalId) => $"{hospitalId}.fedhe-model.json";
 
     /// <summary>The quorum in force: the configured one, or every hospital but one (at least 1).</summary>
     public int EffectiveQuorum => Federation.Quorum ?? Math.Max(1, Federation.Hospitals - 1);
@@ -101,7 +109,40 @@ public sealed record FederationSpec(
         Transfer.MaxOpenVectorsPerParticipant)
     {
         FractionFit = Federation.FractionFit,
+        PrivacyBudget = PrivacyPlan(),
     };
+
+    /// <summary>The tolerated dropouts of distributed noise: as many as the quorum allows, hospitals − quorum.</summary>
+    public int ToleratedDropouts => Federation.Hospitals - EffectiveQuorum;
+
+    /// <summary>Local mode's DP-SGD at each hospital: σ, C, q, the grid, and ⌈epochs/q⌉ steps per round; null in other modes.</summary>
+    public DpSgdOptions? DpSgdOptions => Privacy.Mode == PrivacyMode.Local
+        ? new DpSgdOptions { NoiseMultiplier = Privacy.NoiseMultiplier, ClipNorm = Privacy.ClipNorm, SamplingRate = Privacy.SamplingRate, GridBits = Privacy.GridBits }
+            .WithEpochs(Training.Epochs)
+        : null;
+
+    /// <summary>Distributed mode's noise shares (every hospital, over-provisioned for <see cref="ToleratedDropouts"/>); null in other modes.</summary>
+    public DistributedNoiseSettings? DistributedNoise => Privacy.Mode == PrivacyMode.Distributed
+        ? new DistributedNoiseSettings(Federation.Hospitals, ToleratedDropouts, Privacy.NoiseMultiplier, Privacy.ClipNorm, Privacy.GridBits)
+        : null;
+
+    /// <summary>What the federation will spend, round by round, and the budget; null when <c>fedhe.privacy.mode = none</c>.</summary>
+    public PrivacyBudgetPlan? PrivacyPlan() => Privacy.Mode switch
+    {
+        PrivacyMode.Local when DpSgdOptions is { } dp =>
+            FederatedHe.Privacy.Accounting.PrivacyBudgetPlan.ForLocalTraining(dp.SamplingRate, dp.NoiseMultiplier, dp.Steps, Federation.Rounds, Privacy.Delta, Privacy.TargetEpsilon),
+        PrivacyMode.Distributed when DistributedNoise is { } noise =>
+            FederatedHe.Privacy.Accounting.PrivacyBudgetPlan.ForDistributedNoise(noise.Calibration(1), Federation.Rounds, Privacy.Delta, Privacy.TargetEpsilon),
+        _ => null,
+    };
+
+    /// <summary>
+    /// The hospitals a round would select were every hospital of the federation available (all of them unless
+    /// fraction-fit is below 1): the yardstick by which reports count the hospitals missing from a round.
+    /// </summary>
+    public IReadOnlyList<string> ExpectedParticipants(int round) =>
+        round == 0 ? HospitalIds : new FederatedHe.Federation.Strategies.FederatedAveraging(
+            FederatedHe.Actors.Coordination.FederationCore.StrategyOptions(ToFederationSettings())).ConfigureFit(round, HospitalIds);
 
     /// <summary>A copy with another number of hospitals.</summary>
     /// <exception cref="FederationSpecException">The result is invalid (e.g. the quorum now exceeds the hospitals).</exception>
@@ -197,6 +238,10 @@ public sealed record FederationSpec(
             yield return (FederationSpecKeys.HiddenLayers, "an mlp needs at least one hidden layer, e.g. [16, 8]");
         if (Data.HasHospitalFiles && Data.HospitalFiles.Count != f.Hospitals)
             yield return (FederationSpecKeys.HospitalFiles, $"names {Data.HospitalFiles.Count} files but fedhe.federation.hospitals = {f.Hospitals}: give one file per hospital, in order");
+        foreach (var problem in Privacy.Problems())
+            yield return problem;
+        if (Privacy.Mode == PrivacyMode.Local && Privacy.SamplingRate > 0 && Training.Epochs / Privacy.SamplingRate > 10_000_000)
+            yield return (FederationSpecKeys.SamplingRate, $"gives ceil(epochs / sampling-rate) = {Training.Epochs / Privacy.SamplingRate:G3} DP-SGD steps per round; at most 10000000");
         if (Data.TestFraction is <= 0 or >= 1 || !double.IsFinite(Data.TestFraction))
             yield return (FederationSpecKeys.TestFraction, $"must be strictly between 0 and 1, got {Data.TestFraction}");
         foreach (var (fault, i) in Faults.Schedule.Select((fault, i) => (fault, i)))
@@ -299,6 +344,60 @@ public sealed record TransferSpec(int MaxChunksPerVector, int MaxOpenVectors, in
 /// <param name="Schedule">Faults by round, ordered.</param>
 public sealed record FaultSpec(TimeSpan TrainingDelay, IReadOnlyList<SimulatedFault> Schedule);
 
+/// <summary>Which differential privacy the federation adds on top of encryption (docs/PRIVACY.md).</summary>
+public enum PrivacyMode
+{
+    /// <summary>No DP: the encryption alone hides each hospital's update; the global model is not private.</summary>
+    None,
+
+    /// <summary>DP-SGD at each hospital: protects one patient record against everyone who sees any model.</summary>
+    Local,
+
+    /// <summary>Each hospital adds a share of discrete Gaussian noise to its clipped update; only the decrypted sum is private. Protects one hospital.</summary>
+    Distributed,
+}
+
+/// <summary>Differential privacy (<c>fedhe.privacy</c>), checked as a whole by <see cref="Problems"/>.</summary>
+/// <param name="Mode">none, local or distributed.</param>
+/// <param name="NoiseMultiplier">σ: noise standard deviation over the clip norm; positive unless the mode is none.</param>
+/// <param name="ClipNorm">C: the L2 norm each per-sample gradient (local) or each hospital's whole update (distributed) is clipped to.</param>
+/// <param name="SamplingRate">Local mode's Poisson sampling rate q of DP-SGD, in (0, 1].</param>
+/// <param name="TargetEpsilon">The budget: the federation stops before a round that would take ε above it.</param>
+/// <param name="Delta">δ of the reported (ε, δ), in (0, 1).</param>
+/// <param name="GridBits">The fixed-point grid the noise is added on, γ = C·2^-bits, 4 … 24.</param>
+public sealed record PrivacySpec(PrivacyMode Mode, double NoiseMultiplier, double ClipNorm, double SamplingRate, double TargetEpsilon, double Delta, int GridBits)
+{
+    /// <summary>
+    /// The smallest grid step distributed mode accepts: a decrypted CKKS sum is rounded back to the grid, which restores the exact
+    /// noisy sum only while the CKKS error (at most about 7e-7 in docs/PERFORMANCE.md) stays below half a step.
+    /// </summary>
+    public const double SmallestDistributedGridStep = 4e-6;
+
+    /// <summary>The grid step γ = C·2^-bits.</summary>
+    public double GridStep => Math.ScaleB(ClipNorm, -GridBits);
+
+    /// <summary>Every problem, by key; empty when the section is valid.</summary>
+    internal IEnumerable<(string Key, string Problem)> Problems()
+    {
+        static string Text(double value) => value.ToString("G", System.Globalization.CultureInfo.InvariantCulture);
+        if (Mode != PrivacyMode.None && !(NoiseMultiplier > 0))
+            yield return (FederationSpecKeys.NoiseMultiplier, $"must be positive with fedhe.privacy.mode = {Mode.ToString().ToLowerInvariant()}, got {Text(NoiseMultiplier)}");
+        if (!(ClipNorm > 0) || !double.IsFinite(ClipNorm))
+            yield return (FederationSpecKeys.ClipNorm, $"must be positive, got {Text(ClipNorm)}");
+        if (!(SamplingRate > 0 && SamplingRate <= 1))
+            yield return (FederationSpecKeys.SamplingRate, $"must be in (0, 1], got {Text(SamplingRate)}");
+        if (!(TargetEpsilon > 0) || !double.IsFinite(TargetEpsilon))
+            yield return (FederationSpecKeys.TargetEpsilon, $"must be positive, got {Text(TargetEpsilon)}");
+        if (!(Delta > 0 && Delta < 1))
+            yield return (FederationSpecKeys.Delta, $"must be in (0, 1), got {Text(Delta)}");
+        if (GridBits is < 4 or > 24)
+            yield return (FederationSpecKeys.GridBits, $"must be between 4 and 24, got {GridBits}");
+        else if (Mode == PrivacyMode.Distributed && ClipNorm > 0 && GridStep < SmallestDistributedGridStep)
+            yield return (FederationSpecKeys.GridBits, $"gives a grid step clip-norm·2^-{GridBits} = {GridStep:G3}, below {Text(SmallestDistributedGridStep)}: "
+                                                       + "the CKKS decryption error could move the decrypted sum off its grid point; lower grid-bits or raise clip-norm");
+    }
+}
+
 /// <summary>The HOCON paths of the spec's keys, as errors name them.</summary>
 public static class FederationSpecKeys
 {
@@ -343,6 +442,13 @@ public static class FederationSpecKeys
     public const string MaxOpenVectorsPerParticipant = "fedhe.transfer.max-open-vectors-per-participant";
     public const string TrainingDelay = "fedhe.faults.training-delay";
     public const string FaultSchedule = "fedhe.faults.schedule";
+    public const string PrivacyMode = "fedhe.privacy.mode";
+    public const string NoiseMultiplier = "fedhe.privacy.noise-multiplier";
+    public const string ClipNorm = "fedhe.privacy.clip-norm";
+    public const string SamplingRate = "fedhe.privacy.sampling-rate";
+    public const string TargetEpsilon = "fedhe.privacy.target-epsilon";
+    public const string Delta = "fedhe.privacy.delta";
+    public const string GridBits = "fedhe.privacy.grid-bits";
 #pragma warning restore CS1591
 
     /// <summary>Every single-valued key of the spec, in the order <c>fedhe spec show</c> prints them.</summary>
@@ -353,6 +459,7 @@ public static class FederationSpecKeys
         DataFile, LabelColumn, TestFraction, PartitionScheme, PartitionAlpha, HospitalFiles, TestData, HospitalData, HospitalIndex, ModelDirectory,
         PersistenceEnabled, SqlitePath, HospitalDirectory, MaxChunksPerVector, MaxOpenVectors, MaxOpenVectorsPerParticipant,
         TrainingDelay, FaultSchedule,
+        PrivacyMode, NoiseMultiplier, ClipNorm, SamplingRate, TargetEpsilon, Delta, GridBits,
     ];
 
     /// <summary>Keys that moved, with where they live now.</summary>

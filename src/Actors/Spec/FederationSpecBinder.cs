@@ -78,7 +78,7 @@ public static class FederationSpecBinder
     private static readonly HashSet<string> Sections = new(StringComparer.Ordinal)
     {
         "fedhe.experiment", "fedhe.federation", "fedhe.crypto", "fedhe.training", "fedhe.data", "fedhe.data.partition",
-        "fedhe.hospital", "fedhe.persistence", "fedhe.transfer", "fedhe.faults",
+        "fedhe.hospital", "fedhe.persistence", "fedhe.transfer", "fedhe.faults", "fedhe.privacy",
     };
     private static readonly HashSet<string> NodeSections = new(StringComparer.Ordinal)
     {
@@ -260,7 +260,8 @@ public static class FederationSpecBinder
                 new PersistenceSettings(Bool(FederationSpecKeys.PersistenceEnabled), String(FederationSpecKeys.SqlitePath), String(FederationSpecKeys.HospitalDirectory)),
                 new TransferSpec(Int(FederationSpecKeys.MaxChunksPerVector, 1, int.MaxValue), Int(FederationSpecKeys.MaxOpenVectors, 1, int.MaxValue),
                     Int(FederationSpecKeys.MaxOpenVectorsPerParticipant, 1, int.MaxValue)),
-                new FaultSpec(Duration(FederationSpecKeys.TrainingDelay, allowZero: true), Faults(hospitals, rounds)));
+                new FaultSpec(Duration(FederationSpecKeys.TrainingDelay, allowZero: true), Faults(hospitals, rounds)),
+                Privacy());
             foreach (var (key, problem) in spec.Problems())
                 throw Error(key, problem);
             return spec;
@@ -311,6 +312,24 @@ public static class FederationSpecBinder
                 Choice(FederationSpecKeys.Optimizer, ["sgd", "adam"]) == "adam" ? OptimizerKind.Adam : OptimizerKind.Sgd,
                 Double(FederationSpecKeys.LearningRate, positive: true),
                 Double(FederationSpecKeys.ProximalMu, positive: false));
+        }
+
+        private PrivacySpec Privacy()
+        {
+            var mode = Choice(FederationSpecKeys.PrivacyMode, ["none", "local", "distributed"]) switch
+            {
+                "local" => PrivacyMode.Local,
+                "distributed" => PrivacyMode.Distributed,
+                _ => PrivacyMode.None,
+            };
+            return new PrivacySpec(
+                mode,
+                Double(FederationSpecKeys.NoiseMultiplier, positive: false),
+                Double(FederationSpecKeys.ClipNorm, positive: true),
+                Double(FederationSpecKeys.SamplingRate, positive: true),
+                Double(FederationSpecKeys.TargetEpsilon, positive: true),
+                Double(FederationSpecKeys.Delta, positive: true),
+                Int(FederationSpecKeys.GridBits, 4, 24));
         }
 
         private DataSpec Data()

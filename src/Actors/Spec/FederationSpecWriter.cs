@@ -90,6 +90,16 @@ public static class FederationSpecWriter
         }
 
         Line("  }");
+        var p = spec.Privacy;
+        Line("  privacy {");
+        Line($"    mode = {PrivacyModeName(p.Mode)}");
+        Line($"    noise-multiplier = {Double(p.NoiseMultiplier)}");
+        Line($"    clip-norm = {Double(p.ClipNorm)}");
+        Line($"    sampling-rate = {Double(p.SamplingRate)}");
+        Line($"    target-epsilon = {Double(p.TargetEpsilon)}");
+        Line($"    delta = {Double(p.Delta)}");
+        Line($"    grid-bits = {Int(p.GridBits)}");
+        Line("  }");
         Line("}");
         return text.ToString();
     }
@@ -140,8 +150,28 @@ public static class FederationSpecWriter
         FederationSpecKeys.MaxOpenVectorsPerParticipant => Int(spec.Transfer.MaxOpenVectorsPerParticipant),
         FederationSpecKeys.TrainingDelay => Duration(spec.Faults.TrainingDelay),
         FederationSpecKeys.FaultSchedule => spec.Faults.Schedule.Count == 0 ? "[] (none)" : string.Join("; ", spec.Faults.Schedule.Select(FaultNames.Describe)),
+        FederationSpecKeys.PrivacyMode => PrivacyModeName(spec.Privacy.Mode),
+        FederationSpecKeys.NoiseMultiplier => Double(spec.Privacy.NoiseMultiplier) + PrivacyUnused(spec, PrivacyMode.Local, PrivacyMode.Distributed),
+        FederationSpecKeys.ClipNorm => Double(spec.Privacy.ClipNorm) + PrivacyUnused(spec, PrivacyMode.Local, PrivacyMode.Distributed),
+        FederationSpecKeys.SamplingRate => spec.DpSgdOptions is { } dp
+            ? $"{Double(spec.Privacy.SamplingRate)} ({dp.Steps} DP-SGD steps per round: ceil(epochs / sampling-rate))"
+            : Double(spec.Privacy.SamplingRate) + PrivacyUnused(spec, PrivacyMode.Local),
+        FederationSpecKeys.TargetEpsilon => Double(spec.Privacy.TargetEpsilon) + PrivacyUnused(spec, PrivacyMode.Local, PrivacyMode.Distributed),
+        FederationSpecKeys.Delta => Double(spec.Privacy.Delta) + PrivacyUnused(spec, PrivacyMode.Local, PrivacyMode.Distributed),
+        FederationSpecKeys.GridBits => Int(spec.Privacy.GridBits) + PrivacyUnused(spec, PrivacyMode.Local, PrivacyMode.Distributed),
         _ => throw new ArgumentOutOfRangeException(nameof(key), key, "not a spec key"),
     };
+
+    /// <summary>The spec name of a privacy mode.</summary>
+    public static string PrivacyModeName(PrivacyMode mode) => mode switch
+    {
+        PrivacyMode.Local => "local",
+        PrivacyMode.Distributed => "distributed",
+        _ => "none",
+    };
+
+    private static string PrivacyUnused(FederationSpec spec, params PrivacyMode[] usedIn) =>
+        usedIn.Contains(spec.Privacy.Mode) ? string.Empty : $" (unused with privacy mode {PrivacyModeName(spec.Privacy.Mode)})";
 
     /// <summary>The spec name of a partition scheme.</summary>
     public static string SchemeName(PartitionScheme scheme) => scheme switch

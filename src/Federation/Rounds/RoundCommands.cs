@@ -58,7 +58,32 @@ public sealed record SaveCheckpoint(int Round, int? StatisticsRound, int? ModelR
 public sealed record Publish(FederationNotice Notice) : RoundCommand;
 
 /// <summary>Log (rate-limited, by source) a message the machine ignored; the round's ignored-message count already includes it.</summary>
-public sealed record LogIgnored(string Source, string What) : RoundCommand;
+/// <param name="Source">Who sent it.</param>
+/// <param name="What">What was ignored and why, for people.</param>
+/// <param name="Reason">Why, as a category an observer can count by (metrics); never carries the message's content.</param>
+public sealed record LogIgnored(string Source, string What, IgnoredReason Reason = IgnoredReason.Unexpected) : RoundCommand;
+
+/// <summary>Why a message was ignored, as a small fixed set of categories (metric labels must stay few).</summary>
+public enum IgnoredReason
+{
+    /// <summary>Not a message the federation expects from that sender at all (a stray chunk, an unregistered hospital).</summary>
+    Unexpected,
+
+    /// <summary>For a round or phase that is over.</summary>
+    Late,
+
+    /// <summary>A second copy of something already received.</summary>
+    Duplicate,
+
+    /// <summary>From a hospital the strategy did not select for the round.</summary>
+    NotSelected,
+
+    /// <summary>An update or evaluation that failed validation, or a hospital left out of the sum.</summary>
+    Refused,
+
+    /// <summary>A request beyond a per-round limit (aggregate fetches).</summary>
+    OverLimit,
+}
 
 /// <summary>Tell the hospitals the federation ended and stop federating: afterwards only aggregate fetches are served.</summary>
 public sealed record FinishFederation(int Round, bool Succeeded, string Status, EquatableArray<string> Hospitals) : RoundCommand;
@@ -68,6 +93,17 @@ public abstract record FederationNotice(int Round);
 
 /// <summary>A decision, for the log.</summary>
 public sealed record Decision(int Round, string Text) : FederationNotice(Round);
+
+/// <summary>Every hospital expected has registered: key generation begins (instant in shared-key mode), then round 0.</summary>
+/// <param name="Round">The round the federation (re)starts from: 0, or the checkpointed round it resumes after.</param>
+/// <param name="Hospitals">Hospitals registered.</param>
+public sealed record KeyGenerationStarted(int Round, int Hospitals) : FederationNotice(Round);
+
+/// <summary>A round's deadline passed with replies missing: the machine decides (retry, aggregate with a quorum, fail) at this moment.</summary>
+/// <param name="Round">The round.</param>
+/// <param name="Attempt">The collection attempt whose deadline it was.</param>
+/// <param name="Kind">Which deadline: <see cref="TimerKind.Collect"/> or <see cref="TimerKind.Evaluate"/>.</param>
+public sealed record DeadlinePassed(int Round, int Attempt, TimerKind Kind) : FederationNotice(Round);
 
 /// <summary>A round began collecting (attempt 1).</summary>
 public sealed record RoundStarted(int Round, int Attempt, EquatableArray<string> Participants) : FederationNotice(Round);
@@ -96,6 +132,12 @@ public sealed record RoundCompleted(
 {
     /// <summary>Collection attempts beyond the first.</summary>
     public int Retries => Attempts - 1;
+
+    /// <summary>Every hospital's own evaluation of the round's model, in hospital order (empty in round 0): the worst site beside the pool.</summary>
+    public EquatableArray<EvaluationReport> SiteEvaluations { get; init; } = [];
+
+    /// <summary>The differential privacy spent once this round is released, or null without a privacy budget (and in round 0).</summary>
+    public PrivacySpent? Privacy { get; init; }
 }
 
 /// <summary>A round could not be aggregated within its attempts; the federation stops.</summary>

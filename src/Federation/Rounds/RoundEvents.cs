@@ -12,7 +12,8 @@ public abstract record RoundEvent;
 /// <summary>A hospital proved its id (or the federation takes ids on trust) and was admitted: new, or rejoining from a new address.</summary>
 /// <param name="HospitalId">The hospital.</param>
 /// <param name="Origin">Where it registered from (its node's address), for the decision log; null if not known.</param>
-public sealed record HospitalRegistered(string HospitalId, string? Origin = null) : RoundEvent;
+/// <param name="Data">What it says of its data (schema, never values) for the preflight before round 0; null if it said nothing.</param>
+public sealed record HospitalRegistered(string HospitalId, string? Origin = null, HospitalDataDescription? Data = null) : RoundEvent;
 
 /// <summary>A hospital left the cluster or stopped: dropped from the federation.</summary>
 public sealed record HospitalLeft(string HospitalId, string Why) : RoundEvent;
@@ -55,7 +56,7 @@ public sealed record CheckpointSaved(int Round) : RoundEvent;
 public sealed record AggregateFetchRequested(string HospitalId, int Round) : RoundEvent;
 
 /// <summary>The coordinator ignored a message the machine never sees (a stray chunk, an impersonation): counted in the round's figures.</summary>
-public sealed record MessageIgnored(string Source, string What) : RoundEvent;
+public sealed record MessageIgnored(string Source, string What, IgnoredReason Reason = IgnoredReason.Unexpected) : RoundEvent;
 
 /// <summary>Something the federation cannot continue after (the sum failed, the checkpoint journal is unusable).</summary>
 public sealed record FatalError(string Reason) : RoundEvent;

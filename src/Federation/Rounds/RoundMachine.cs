@@ -24,16 +24,19 @@ public sealed class RoundMachine
     private readonly IFederationStrategy _strategy;
     private readonly IKeyGenerationPhase _keyGeneration;
     private readonly IDecryptionCommitteePhase _committee;
+    private readonly IPrivacyBudget? _privacy;
 
     /// <summary>Creates the machine.</summary>
     /// <param name="settings">The round numbers.</param>
     /// <param name="strategy">The round policy; wrap it in <see cref="EncryptedAggregation"/> for an aggregator that sums ciphertexts.</param>
     /// <param name="keyGeneration">The key-generation sub-machine's initial state; <see cref="SharedKeySetup.Instance"/> in shared-key mode.</param>
     /// <param name="committee">The decryption-committee sub-machine's initial state; <see cref="NoDecryptionCommittee.Instance"/> in shared-key mode.</param>
+    /// <param name="privacy">The differential-privacy budget, or null without DP: each concluded round then reports its ε, and the
+    /// federation finishes before a round that would exceed the budget.</param>
     /// <exception cref="ArgumentNullException">An argument is null.</exception>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
     public RoundMachine(RoundMachineSettings settings, IFederationStrategy strategy, IKeyGenerationPhase? keyGeneration = null,
-        IDecryptionCommitteePhase? committee = null)
+        IDecryptionCommitteePhase? committee = null, IPrivacyBudget? privacy = null)
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(strategy);
@@ -41,6 +44,7 @@ public sealed class RoundMachine
         _strategy = strategy;
         _keyGeneration = keyGeneration ?? SharedKeySetup.Instance;
         _committee = committee ?? NoDecryptionCommittee.Instance;
+        _privacy = privacy;
     }
 
     /// <summary>The initial state and commands: registration opens (and, with checkpoints, recovery is awaited).</summary>
@@ -57,13 +61,24 @@ public sealed class RoundMachine
         return step.Result();
     }
 
-    /// <summary>Why a hospital may not register now, or null: the federation finished, or the threshold key excludes it.</summary>
-    public static string? RegistrationRefusal(RoundMachineState state, string hospitalId)
+    /// <summary>
+    /// Why a hospital may not register now, or null: the federation finished, the threshold key excludes it, or the
+    /// federation has started and the hospital's data cannot be used or are not of the schema the others agreed on.
+    /// </summary>
+    public static string? RegistrationRefusal(RoundMachineState state, string hospitalId, HospitalDataDescription? data = null)
     {
         ArgumentNullException.ThrowIfNull(state);
-        return state.Phase == RoundPhase.Finished
-            ? $"the federation has finished: {state.Outcome?.Status}"
-            : state.KeyGeneration.RegistrationRefusal(hospitalId);
+        if (state.Phase == RoundPhase.Finished)
+            return $"the federation has finished: {state.Outcome?.Status}";
+        if (state.AgreedData is { } agreed && data is not null)
+        {
+            if (data.Problem is { } problem)
+                return $"{hospitalId} cannot take part: {problem}";
+            if (data.FirstDifference(agreed, []) is { } difference)
+                return $"{hospitalId}'s data do not match the federation's: {difference}";
+        }
+
+        return state.KeyGeneration.RegistrationRefusal(hospitalId);
     }
 
     /// <summary>One step: the next state and the commands to carry out.</summary>
@@ -84,7 +99,7 @@ public sealed class RoundMachine
 
         switch (message)
         {
-            case HospitalRegistered registered: Register(step, registered.HospitalId, registered.Origin); break;
+            case HospitalRegistered registered: Register(step, registered.HospitalId, registered.Origin, registered.Data); break;
             case HospitalLeft left: Leave(step, left); break;
             case HospitalUnreachable unreachable: MarkReachability(step, unreachable.HospitalId, reachable: false); break;
             case HospitalReachable reachable: MarkReachability(step, reachable.HospitalId, reachable: true); break;
@@ -97,7 +112,7 @@ public sealed class RoundMachine
             case CheckpointRecovered recovered: Recovered(step, recovered.Latest); break;
             case CheckpointSaved saved: Saved(step, saved); break;
             case AggregateFetchRequested fetch: Fetch(step, fetch); break;
-            case MessageIgnored ignored: step.Ignore(ignored.Source, ignored.What); break;
+            case MessageIgnored ignored: step.Ignore(ignored.Source, ignored.What, ignored.Reason); break;
             case FatalError fatal: Finish(step, succeeded: false, fatal.Reason); break;
             case KeyGenerationMessage key: ApplyKeyStep(step, step.State.KeyGeneration.Handle(key.Inner, KeyContext(step.State))); break;
             default: throw new ArgumentException($"the round machine has no rule for {message.GetType().Name}", nameof(message));
@@ -106,13 +121,22 @@ public sealed class RoundMachine
         return step.Result();
     }
 
-    private void Register(Step step, string hospitalId, string? origin)
+    private void Register(Step step, string hospitalId, string? origin, HospitalDataDescription? data)
     {
-        step.State = step.State with { Hospitals = step.State.Hospitals.SetItem(hospitalId, true) };
+        step.State = step.State with
+        {
+            Hospitals = step.State.Hospitals.SetItem(hospitalId, true),
+            DataDescriptions = data is null ? step.State.DataDescriptions : step.State.DataDescriptions.SetItem(hospitalId, data),
+        };
         step.Decide(step.State.Round, $"registered {hospitalId}{(origin is null ? string.Empty : $" from {origin}")} ({step.State.Hospitals.Count} hospitals)");
         var phase = step.State.Phase;
         if (phase == RoundPhase.Registering)
         {
+            // A hospital that cannot use its file keeps the federation from starting; the others still register, so
+            // that every node hears why when the registrations are in (or the registration timer fires).
+            if (data?.Problem is { } problem)
+                step.Decide(0, $"{hospitalId} cannot take part: {problem}; the federation will not start");
+
             TryStartFederation(step);
             return;
         }
@@ -141,10 +165,40 @@ public sealed class RoundMachine
         if (state.Recovering || state.Phase != RoundPhase.Registering || state.Hospitals.Count < _settings.MinHospitals)
             return;
 
+        // The preflight: hospitals whose files differ in columns, their order or the label would standardise and train on
+        // different features, so the federation does not start; the schema most hospitals hold is taken as the intended one.
+        var described = state.DataDescriptions.Where(d => state.Hospitals.ContainsKey(d.Key)).ToDictionary(d => d.Key, d => d.Value, StringComparer.Ordinal);
+        if (DataProblems(state) is { } problems)
+        {
+            Finish(step, succeeded: false, problems);
+            return;
+        }
+
+        var (agreed, disagreements) = HospitalDataDescription.Compare(described);
+        if (disagreements.Count > 0)
+        {
+            Finish(step, succeeded: false, "the hospitals' data do not agree, so the federation does not start: "
+                + string.Join("; ", disagreements.Select(d => $"{d.HospitalId}'s {d.Difference}")));
+            return;
+        }
+
         step.Emit(new CancelTimer(TimerKind.Registration));
+        step.State = step.State with { AgreedData = agreed };
+        state = step.State;
         step.State = state with { Phase = RoundPhase.KeyGeneration };
+        step.Emit(new Publish(new KeyGenerationStarted(state.ResumeAfter ?? 0, state.Hospitals.Count)));
         var context = KeyContext(step.State);
         ApplyKeyStep(step, state.ResumeAfter is null ? state.KeyGeneration.Begin(context) : state.KeyGeneration.Resume(context));
+    }
+
+    /// <summary>What the registered hospitals that cannot use their files said, as one sentence, or null when none did.</summary>
+    private static string? DataProblems(RoundMachineState state)
+    {
+        var problems = state.DataDescriptions
+            .Where(d => d.Value.Problem is not null && state.Hospitals.ContainsKey(d.Key))
+            .Select(d => $"{d.Key} cannot take part: {d.Value.Problem}")
+            .ToList();
+        return problems.Count == 0 ? null : string.Join("; ", problems);
     }
 
     /// <summary>Takes a key-generation step; when it completes the phase, the federation starts or resumes.</summary>
@@ -201,6 +255,12 @@ public sealed class RoundMachine
 
     private void StartRound(Step step, int round)
     {
+        if (round >= 1 && _privacy is { } budget && budget.EpsilonAfter(round) > budget.TargetEpsilon)
+        {
+            StopForPrivacyBudget(step, round, budget);
+            return;
+        }
+
         var state = step.State;
         var available = state.ReachableHospitals;
         var selected = round == 0 ? available : _strategy.ConfigureFit(round, available);
@@ -230,7 +290,7 @@ public sealed class RoundMachine
     private static void Assembled(Step step, UpdateAssembled assembled)
     {
         if (step.State.UpdateRefusal(assembled.HospitalId, assembled.Round) is { } refusal)
-            step.Ignore(assembled.HospitalId, refusal);
+            step.Ignore(assembled.HospitalId, refusal, IgnoredReason.Duplicate);
         else
             step.State = step.State with { Validating = step.State.Validating.Add(assembled.HospitalId) };
     }
@@ -241,19 +301,19 @@ public sealed class RoundMachine
         var id = arrived.HospitalId;
         if (state.Phase != RoundPhase.Collecting || arrived.Round != state.Round)
         {
-            step.Ignore(id, $"late update of round {arrived.Round} from {id} while {state.Phase} round {state.Round}");
+            step.Ignore(id, $"late update of round {arrived.Round} from {id} while {state.Phase} round {state.Round}", IgnoredReason.Late);
             return;
         }
 
         if (state.Received.ContainsKey(id) || state.Refused.ContainsKey(id))
         {
-            step.Ignore(id, $"duplicate update of round {arrived.Round} from {id}");
+            step.Ignore(id, $"duplicate update of round {arrived.Round} from {id}", IgnoredReason.Duplicate);
             return;
         }
 
         if (!state.Hospitals.ContainsKey(id) || !state.Expected.Contains(id))
         {
-            step.Ignore(id, $"update of round {arrived.Round} from {id}, which was not asked to train");
+            step.Ignore(id, $"update of round {arrived.Round} from {id}, which was not asked to train", IgnoredReason.NotSelected);
             return;
         }
 
@@ -267,14 +327,14 @@ public sealed class RoundMachine
         var id = refused.HospitalId;
         if (state.Phase != RoundPhase.Collecting || refused.Round != state.Round || state.Received.ContainsKey(id) || state.Refused.ContainsKey(id))
         {
-            step.Ignore(id, $"refused update of round {refused.Round} from {id} while {state.Phase} round {state.Round}: {refused.Reason}");
+            step.Ignore(id, $"refused update of round {refused.Round} from {id} while {state.Phase} round {state.Round}: {refused.Reason}", IgnoredReason.Late);
             return;
         }
 
         // An honest hospital's update is never refused, so it cannot complete: it sits out the round rather than keep
         // everyone waiting until the collect timeout.
         step.State = state with { Refused = state.Refused.Add(id, refused.Reason), Validating = state.Validating.Remove(id) };
-        step.Ignore(id, $"the update of {id}: {refused.Reason}; it sits out round {state.Round}");
+        step.Ignore(id, $"the update of {id}: {refused.Reason}; it sits out round {state.Round}", IgnoredReason.Refused);
         if (!step.State.Received.IsEmpty)
             DecideOnCollection(step, deadlinePassed: false);
     }
@@ -295,7 +355,7 @@ public sealed class RoundMachine
             case FitVerdict.Aggregate aggregate:
                 step.Emit(new CancelTimer(TimerKind.Collect));
                 foreach (var excluded in aggregate.Excluded)
-                    step.Ignore(excluded.HospitalId, excluded.Reason);
+                    step.Ignore(excluded.HospitalId, excluded.Reason, IgnoredReason.Refused);
                 step.State = step.State with { Phase = RoundPhase.Aggregating, Contributors = aggregate.Contributors };
                 step.Decide(state.Round, $"aggregating {aggregate.Contributors.Length} updates ({string.Join(", ", aggregate.Contributors)}): {aggregate.Why}");
                 step.Emit(new RequestAggregation(state.Round, aggregate.Contributors, aggregate.Rule));
@@ -347,16 +407,18 @@ public sealed class RoundMachine
         switch (timer.Kind)
         {
             case TimerKind.Registration when state.Phase == RoundPhase.Registering:
-                Finish(step, succeeded: false,
-                    $"only {state.Hospitals.Count} of {_settings.MinHospitals} hospitals registered within {_settings.RegistrationTimeout}");
+                Finish(step, succeeded: false, DataProblems(state)
+                    ?? $"only {state.Hospitals.Count} of {_settings.MinHospitals} hospitals registered within {_settings.RegistrationTimeout}");
                 break;
             case TimerKind.KeyGeneration when state.Phase == RoundPhase.KeyGeneration:
                 ApplyKeyStep(step, state.KeyGeneration.TimedOut(KeyContext(state)));
                 break;
             case TimerKind.Collect when state.Phase == RoundPhase.Collecting && timer.Round == state.Round && timer.Attempt == state.Attempt:
+                step.Emit(new Publish(new DeadlinePassed(state.Round, state.Attempt, TimerKind.Collect)));
                 DecideOnCollection(step, deadlinePassed: true);
                 break;
             case TimerKind.Evaluate when state.Phase == RoundPhase.Evaluating && timer.Round == state.Round && timer.Attempt == state.Attempt:
+                step.Emit(new Publish(new DeadlinePassed(state.Round, state.Attempt, TimerKind.Evaluate)));
                 step.Decide(state.Round, $"evaluation timeout with {state.Evaluations.Count} of {state.Evaluators.Count} reports");
                 ConcludeRound(step);
                 break;
@@ -409,19 +471,19 @@ public sealed class RoundMachine
         var id = report.HospitalId;
         if (state.Phase != RoundPhase.Evaluating || report.Round != state.Round || !state.Evaluators.Contains(id) || !state.Hospitals.ContainsKey(id))
         {
-            step.Ignore(id, $"evaluation of round {report.Round} from {id} while {state.Phase} round {state.Round}");
+            step.Ignore(id, $"evaluation of round {report.Round} from {id} while {state.Phase} round {state.Round}", IgnoredReason.Late);
             return;
         }
 
         if (report.Problem() is { } problem)
         {
-            step.Ignore(id, $"evaluation of round {report.Round} from {id}: {problem}");
+            step.Ignore(id, $"evaluation of round {report.Round} from {id}: {problem}", IgnoredReason.Refused);
             return;
         }
 
         if (state.Evaluations.ContainsKey(id))
         {
-            step.Ignore(id, $"second evaluation of round {report.Round} from {id}: the first one stands");
+            step.Ignore(id, $"second evaluation of round {report.Round} from {id}: the first one stands", IgnoredReason.Duplicate);
             return;
         }
 
@@ -443,7 +505,30 @@ public sealed class RoundMachine
         CheckpointThen(step, state.Round >= _settings.Rounds ? AfterCheckpoint.Finish : AfterCheckpoint.StartNextRound);
     }
 
-    private static void PublishRoundCompleted(Step step, PooledEvaluation? evaluation)
+    /// <summary>
+    /// Ends the federation before <paramref name="round"/>, whose release would spend more than the budget. After at least one
+    /// training round this is a planned, successful end (the hospitals keep the last global model); a budget that affords no
+    /// training round at all fails the federation.
+    /// </summary>
+    private static void StopForPrivacyBudget(Step step, int round, IPrivacyBudget budget)
+    {
+        var next = budget.EpsilonAfter(round);
+        var spent = budget.EpsilonAfter(round - 1);
+        var delta = budget.Delta.ToString("0.##E+0", System.Globalization.CultureInfo.InvariantCulture);
+        if (round == 1)
+        {
+            Finish(step, succeeded: false,
+                $"privacy budget too small: one training round would spend ε={Figure(next)} (δ={delta}), above the target {Figure(budget.TargetEpsilon)}; no training round ran");
+            return;
+        }
+
+        Finish(step, succeeded: true,
+            $"privacy budget spent: ε={Figure(spent)} of target {Figure(budget.TargetEpsilon)} (δ={delta}) after round {round - 1}; round {round} would bring it to ε={Figure(next)}");
+    }
+
+    private static string Figure(double value) => value.ToString("0.###", System.Globalization.CultureInfo.InvariantCulture);
+
+    private void PublishRoundCompleted(Step step, PooledEvaluation? evaluation)
     {
         var state = step.State;
         var timings = state.Evaluations.Values.Select(e => e.Timings).ToList();
@@ -451,8 +536,11 @@ public sealed class RoundMachine
             ? new ReportedTimings(0, 0, 0)
             : new ReportedTimings(timings.Average(t => t.TrainingMs), timings.Average(t => t.EncryptionMs), timings.Average(t => t.DecryptionMs));
         var dropouts = state.Expected.Except(state.Contributors).ToImmutableArray();
+        var privacy = state.Round >= 1 && _privacy is { } budget
+            ? new PrivacySpent(budget.EpsilonAfter(state.Round), budget.Delta, budget.TargetEpsilon)
+            : null;
         step.Emit(new Publish(new RoundCompleted(state.Round, state.Contributors, dropouts, state.Attempt, state.Ignored,
-            state.Aggregate!, evaluation, meanTimings)));
+            state.Aggregate!, evaluation, meanTimings) { SiteEvaluations = [.. state.Evaluations.Values], Privacy = privacy }));
     }
 
     /// <summary>
@@ -543,7 +631,7 @@ public sealed class RoundMachine
         var fetched = state.Fetches.GetValueOrDefault((id, round));
         if (fetched >= _settings.MaxFetchesPerAggregate)
         {
-            step.Ignore(id, $"request {fetched + 1} from {id} for the aggregate of round {round}: it was re-sent {fetched} times already");
+            step.Ignore(id, $"request {fetched + 1} from {id} for the aggregate of round {round}: it was re-sent {fetched} times already", IgnoredReason.OverLimit);
             return;
         }
 
@@ -633,10 +721,10 @@ public sealed class RoundMachine
         public void Decide(int round, string text) => Emit(new Publish(new Decision(round, text)));
 
         /// <summary>Counts an ignored message in the round's figures and has it logged.</summary>
-        public void Ignore(string source, string what)
+        public void Ignore(string source, string what, IgnoredReason reason = IgnoredReason.Unexpected)
         {
             State = State with { Ignored = State.Ignored + 1 };
-            Emit(new LogIgnored(source, what));
+            Emit(new LogIgnored(source, what, reason));
         }
 
         public RoundTransition Result() => new(State, _commands.ToImmutable());

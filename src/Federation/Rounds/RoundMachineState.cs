@@ -62,6 +62,13 @@ public sealed record RoundMachineState
     /// <summary>Registered hospitals and whether each is reachable.</summary>
     public ImmutableSortedDictionary<string, bool> Hospitals { get; init; } = ImmutableSortedDictionary.Create<string, bool>(StringComparer.Ordinal);
 
+    /// <summary>What each registered hospital said of its data (the preflight compares them before round 0).</summary>
+    public ImmutableSortedDictionary<string, HospitalDataDescription> DataDescriptions { get; init; } =
+        ImmutableSortedDictionary.Create<string, HospitalDataDescription>(StringComparer.Ordinal);
+
+    /// <summary>The schema the hospitals agreed on when the federation started; a hospital joining later must hold it.</summary>
+    public HospitalDataDescription? AgreedData { get; init; }
+
     /// <summary>Hospitals asked to train this round.</summary>
     public ImmutableSortedSet<string> Expected { get; init; } = NoIds;
 

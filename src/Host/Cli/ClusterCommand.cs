@@ -17,16 +17,20 @@ internal static class ClusterCommand
         var logs = new Option<string?>("--logs") { Description = "Directory for one log per node (default: runs/<UTC time>-cluster-<name>/)" };
         var noTls = new Option<bool>("--no-tls") { Description = "Plain TCP between nodes instead of mutual TLS with throw-away certificates" };
         var timeout = new Option<int>("--timeout-minutes") { Description = "Stop every node and fail if the federation takes longer", DefaultValueFactory = _ => 30 };
-        var noMonitor = new Option<bool>("--no-monitor") { Description = "Start no monitor node (no dashboard; rounds are then not followed, and a fault schedule is refused)" };
-        var monitorPort = new Option<int>("--monitor-port") { Description = "The dashboard's port on 127.0.0.1 (0: any free one)", DefaultValueFactory = _ => MonitorCommand.DefaultHttpPort };
+        var monitorPort = new Option<int>("--monitor-port") { Description = "The dashboard's port on 127.0.0.1 (0: any free one); the launcher follows the rounds through this monitor member", DefaultValueFactory = _ => MonitorCommand.DefaultHttpPort };
+        var observability = new ObservabilityOptions();
         var up = new Command("up", "Write the spec once and launch an aggregator and N hospitals as `fedhe node --spec` processes on 127.0.0.1, run the federation to its end and stop them all")
         {
-            spec, basePort, logs, noTls, timeout, noMonitor, monitorPort,
+            spec, basePort, logs, noTls, timeout, monitorPort,
         };
         specOptions.AddTo(up);
+        observability.AddTo(up);
+        observability.MetricsPort.Description = "Serve each node's FederatedHe meter for Prometheus: the aggregator on http://localhost:PORT/metrics, hospital k on PORT + k";
         up.SetAction(async (result, cancellationToken) =>
         {
             var federation = FederationSpecBinder.Load(result.GetValue(spec), specOptions.Overrides(result)).Spec;
+            // The collector's address is checked here, once, rather than by every node after it has started.
+            _ = Hosting.NodeMetricsExport.Create(null, result.GetValue(observability.OtlpEndpoint));
             var options = federation.Federation;
             // Every hospital's file is on this machine: load them all and compare their schemas before any process starts.
             if (federation.Data.HasHospitalFiles)
@@ -42,8 +46,10 @@ internal static class ClusterCommand
                 BasePort = result.GetValue(basePort),
                 Timeout = TimeSpan.FromMinutes(result.GetValue(timeout)),
                 UseTls = !result.GetValue(noTls),
-                Monitor = !result.GetValue(noMonitor),
                 MonitorHttpPort = result.GetValue(monitorPort),
+                LogFormat = result.GetValue(observability.LogFormat)!,
+                MetricsBasePort = result.GetValue(observability.MetricsPort),
+                OtlpEndpoint = result.GetValue(observability.OtlpEndpoint),
             };
 
             AnsiConsole.MarkupLine($"[bold]fedhe cluster up[/]: an aggregator on 127.0.0.1:{plan.BasePort} and {options.Hospitals} hospitals on ports " +
@@ -60,6 +66,7 @@ internal static class ClusterCommand
             }
 
             AnsiConsole.Write(table);
+            AnsiConsole.MarkupLine($"report written to {Markup.Escape(Path.GetFullPath(logDirectory))} ({RunReport.SummaryFile}, {RunReport.RoundsCsv}, {RunReport.SitesCsv}, plots)");
             AnsiConsole.MarkupLine(outcome.Succeeded
                 ? $"[green]{Markup.Escape(outcome.Status)}[/]: {outcome.RoundsCompleted} rounds in {outcome.Elapsed.TotalSeconds:F1} s"
                 : $"[red]{Markup.Escape(outcome.Status)}[/]; {outcome.Nodes.Count(n => !n.Succeeded)} node(s) failed");

@@ -32,6 +32,12 @@ internal static class ExperimentCommand
             };
             AnsiConsole.MarkupLine($"experiment [bold]{Markup.Escape(spec.Experiment.Name)}[/] from {Markup.Escape(Path.GetFullPath(specPath))}" +
                                    (spec.Experiment.Description.Length > 0 ? $": {Markup.Escape(spec.Experiment.Description)}" : string.Empty));
+            if (spec.Privacy.Mode != PrivacyMode.None)
+            {
+                foreach (var line in PrivacyForecast.Lines(spec))
+                    AnsiConsole.MarkupLine(Markup.Escape(line));
+            }
+
             if (spec.Faults.Schedule.Count > 0)
                 AnsiConsole.MarkupLine($"[yellow]fault schedule ({spec.Faults.Schedule.Count}):[/] " +
                                        Markup.Escape(string.Join("; ", spec.Faults.Schedule.Select(FaultNames.Describe))));
@@ -43,7 +49,9 @@ internal static class ExperimentCommand
         });
 
         var checkSpec = new Argument<string[]>("specs") { Description = "Experiment specs to validate", Arity = ArgumentArity.OneOrMore };
-        var check = new Command("check", "Validate experiment specs without running them") { checkSpec };
+        var checkOptions = SpecOptions.Federation();
+        var check = new Command("check", "Validate experiment specs without running them, and print the differential privacy (ε) each will spend") { checkSpec };
+        checkOptions.AddTo(check);
         check.SetAction(result =>
         {
             // Every file is checked, so that one run names every bad spec, not only the first.
@@ -52,9 +60,12 @@ internal static class ExperimentCommand
             {
                 try
                 {
-                    var spec = FederationSpecBinder.Load(path).Spec;
+                    var spec = FederationSpecBinder.Load(path, checkOptions.Overrides(result)).Spec;
                     AnsiConsole.MarkupLine($"[green]ok[/] {Markup.Escape(path)}: {Markup.Escape(spec.Experiment.Name)}, {spec.Federation.Hospitals} hospitals, " +
                                            $"{spec.Federation.Rounds} rounds, {spec.Training.Model}, {spec.Data.Partition} partition, {spec.Faults.Schedule.Count} faults");
+                    // The dry run of the privacy budget: what the spec will spend, before anything runs.
+                    foreach (var line in PrivacyForecast.Lines(spec))
+                        AnsiConsole.MarkupLine("  " + Markup.Escape(line));
                 }
                 catch (Exception exception) when (UserError.Describe(exception) is { } message)
                 {

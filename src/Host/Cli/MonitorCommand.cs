@@ -63,7 +63,8 @@ internal static class MonitorCommand
             var tls = NodeTransport.LoadTls(effective, FederationRoles.Monitor, result.GetValue(plaintext), result.GetValue(certificates));
             NodeCommand.RequireFreePort(effective);
 
-            using var system = NodeTransport.Start(effective, tls);
+            var (systemConfig, systemSetup) = NodeTransport.Prepare(effective, tls);
+            using var system = systemSetup is null ? FederationNode.CreateSystem(systemConfig) : FederationNode.CreateSystem(systemSetup);
             MonitorNode monitor;
             try
             {

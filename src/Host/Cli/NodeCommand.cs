@@ -1,4 +1,6 @@
+using System.Globalization;
 using System.CommandLine;
+using System.Runtime.CompilerServices;
 using Akka.Actor;
 using Akka.Configuration;
 using FederatedHe.Actors.Configuration;
@@ -8,7 +10,9 @@ using FederatedHe.Actors.Nodes;
 using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Hosting;
 using FederatedHe.Host.Security;
-using Spectre.Console;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using static FederatedHe.Actors.Protocol.FederationEvents;
 using static FederatedHe.Actors.Protocol.FederationProtocol;
 
@@ -21,7 +25,8 @@ internal static class NodeCommand
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(10);
 
     /// <param name="faultHooks">The harness's fault injection for <c>--fault-control</c>, or null where the program offers none.</param>
-    public static Command Create(NodeFaultHooks? faultHooks)
+    /// <param name="reportWriter">Writes the aggregator's run report for <c>--report</c>, or null where the program offers none.</param>
+    public static Command Create(NodeFaultHooks? faultHooks, NodeRunReportWriter? reportWriter = null)
     {
         var role = new Option<string>("--role") { Description = "aggregator or hospital", Required = true };
         role.AcceptOnlyFromAmong(FederationRoles.Aggregator, FederationRoles.Hospital);
@@ -48,11 +53,20 @@ internal static class NodeCommand
                           "to run an experiment's fault schedule) and put Akka's failure-injector and throttler adapters into the transport",
         };
 
+        var report = new Option<string?>("--report")
+        {
+            Description = "Aggregator: write the run report (summary.md, rounds.csv, sites.csv, plots; the hospitals' evaluations, never a model) " +
+                          "into this directory when the node stops",
+        };
+
+        var observability = new ObservabilityOptions();
+
         var command = new Command("node", "Run one federation node (aggregator or hospital) of a spec in this process until the federation ends or Ctrl-C")
         {
-            role, spec, hostname, port, seedNodes, keys, hospitalId, certificates, plaintext, faultControl,
+            role, spec, hostname, port, seedNodes, keys, hospitalId, certificates, plaintext, faultControl, report,
         };
         specOptions.AddTo(command);
+        observability.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
             var specPath = result.GetValue(spec)!;
@@ -62,6 +76,13 @@ internal static class NodeCommand
             var nodeId = nodeRole == FederationRoles.Aggregator
                 ? FederationRoles.Aggregator
                 : result.GetValue(hospitalId) ?? throw new ArgumentException("--hospital-id is required for a hospital");
+            var reportDirectory = result.GetValue(report);
+            if (reportDirectory is not null && nodeRole != FederationRoles.Aggregator)
+                throw new ArgumentException("--report: only the aggregator sees the rounds; give it to the aggregator's node");
+            if (reportDirectory is not null && reportWriter is null)
+                throw new ArgumentException("--report: this fedhe program writes no reports");
+            if (reportDirectory is not null)
+                RequireWritableDirectory(reportDirectory);
 
             // The node's own settings: the file's akka.* (and fedhe.tls) keys over TLS (hocon/tls.conf) over the shared cluster file.
             var clusterFile = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(specPath))!, "cluster.conf");
@@ -110,6 +131,8 @@ internal static class NodeCommand
             }
 
             RequireFreePort(effective);
+            var logFormat = observability.Format(result);
+            using var metrics = observability.Metrics(result).Start(nodeId);
             var finished = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             // A seed whose certificate this node refuses can never be joined: that is the node's error, not a warning to retry on forever.
             var seedEndpoints = effective.GetStringList("akka.cluster.seed-nodes", []).Select(Endpoint).ToHashSet(StringComparer.Ordinal);
@@ -122,24 +145,46 @@ internal static class NodeCommand
                 finished.TrySetResult(false);
             }
 
-            using var system = NodeTransport.Start(effective, tls, OnRefused);
-            system.ActorOf(Props.Create(() => new NodeProgress(finished)), "node-progress");
+            var (systemConfig, systemSetup) = NodeTransport.Prepare(effective, tls, OnRefused);
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var seen = new List<(IFederationEvent Event, TimeSpan At)>();
+            Action<IFederationEvent> onEvent = e =>
+            {
+                lock (seen)
+                    seen.Add((e, clock.Elapsed));
+            };
+            var failure = new StrongBox<string?>();
+            // The node's own lines (start, rounds, fault commands): plain text, or log entries when the log is JSON.
+            Action<string> say = _ => { };
+            void StartNode(ActorSystem system, ILogger logger)
+            {
+                say = NodeOutput(logFormat, logger);
+                system.ActorOf(Props.Create(() => new NodeProgress(finished, say, onEvent, failure)), "node-progress");
+                if (nodeRole == FederationRoles.Aggregator)
+                {
+                    // Over TLS, hospitals register only by proving with their certificate's key the id the CA issued them.
+                    FederationNode.StartAggregator(system, federation, tls?.Trust);
+                    say($"aggregator up at {Akka.Cluster.Cluster.Get(system).SelfAddress}; waiting for {federation.Federation.Hospitals} hospitals");
+                }
+                else
+                {
+                    FederationNode.StartHospital(system, federation, crypto!, hospitalData!, faults?.DecorateTrainer(federation, nodeId),
+                        tls?.Identity, tls?.Trust);
+                    say($"{nodeId} up at {Akka.Cluster.Cluster.Get(system).SelfAddress} with {hospitalData!.Train.SampleCount} training samples");
+                    if (hospitalData.Problem is { } problem)
+                        say($"{nodeId} {problem}: it registers only to have the coordinator stop the federation");
+                }
+            }
 
-            if (nodeRole == FederationRoles.Aggregator)
-            {
-                // Over TLS, hospitals register only by proving with their certificate's key the id the CA issued them.
-                FederationNode.StartAggregator(system, federation, tls?.Trust);
-                AnsiConsole.MarkupLine($"aggregator up at {Akka.Cluster.Cluster.Get(system).SelfAddress}; waiting for {federation.Federation.Hospitals} hospitals");
-            }
-            else
-            {
-                FederationNode.StartHospital(system, federation, crypto!, hospitalData!, faults?.DecorateTrainer(federation.Faults.TrainingDelay),
-                    tls?.Identity, tls?.Trust);
-                AnsiConsole.MarkupLine($"{Markup.Escape(nodeId)} up at {Akka.Cluster.Cluster.Get(system).SelfAddress} with {hospitalData!.Train.SampleCount} training samples");
-            }
+            // The node runs on the Generic Host (Akka.Hosting); stopping the host runs the actor system's coordinated shutdown.
+            using var host = await FederationNodeHost.StartAsync(systemConfig, systemSetup, nodeId, nodeRole, logFormat, StartNode, cancellationToken)
+                .ConfigureAwait(false);
+            var system = host.Services.GetRequiredService<ActorSystem>();
+            // An actor system that ends by itself (downed, or shut down from inside) stops the host: the node ends as a cancellation would.
+            using var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() => finished.TrySetResult(false));
 
             using var stopFaultControl = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var faultCommands = faults?.RunAsync(Console.In, system, Console.Out.WriteLine, stopFaultControl.Token) ?? Task.CompletedTask;
+            var faultCommands = faults?.RunAsync(Console.In, system, say, stopFaultControl.Token) ?? Task.CompletedTask;
             using var registration = cancellationToken.Register(() => finished.TrySetResult(false));
             var succeeded = await finished.Task.ConfigureAwait(false);
             await stopFaultControl.CancelAsync().ConfigureAwait(false);
@@ -148,12 +193,41 @@ internal static class NodeCommand
             // a signalled node must be gone within seconds even if its peers are unreachable.
             var shutdown = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
             await Task.WhenAny(shutdown, Task.Delay(ShutdownTimeout, CancellationToken.None)).ConfigureAwait(false);
+            using (var stopTimeout = new CancellationTokenSource(ShutdownTimeout))
+                await host.StopAsync(stopTimeout.Token).ConfigureAwait(false);
+            if (reportDirectory is not null)
+            {
+                lock (seen)
+                    reportWriter!(reportDirectory, federation, [.. seen], clock.Elapsed, succeeded);
+                Console.Out.WriteLine($"report written to {Path.GetFullPath(reportDirectory)}");
+            }
+
             cancellationToken.ThrowIfCancellationRequested();
             if (untrustedSeed is not null)
                 throw new TlsConfigurationException(nodeId, untrustedSeed);
+            // Why the federation failed, in the one line every node prints (e.g. the preflight naming a hospital and column).
+            if (!succeeded && failure.Value is { } why)
+                Program.WriteError($"{nodeId}: the federation failed: {why}");
             return succeeded ? 0 : 1;
         });
         return command;
+    }
+
+    /// <summary>Refuses, before Akka starts, a report directory that cannot be written: a whole federation must not end in lost results.</summary>
+    /// <exception cref="ArgumentException">The directory cannot be created or written.</exception>
+    private static void RequireWritableDirectory(string directory)
+    {
+        try
+        {
+            Directory.CreateDirectory(directory);
+            var probe = Path.Combine(directory, $".fedhe-write-check-{Environment.ProcessId}");
+            File.WriteAllText(probe, string.Empty);
+            File.Delete(probe);
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            throw new ArgumentException($"--report {directory}: the directory cannot be written ({exception.Message})", exception);
+        }
     }
 
     /// <summary>"host:port" of an Akka address or a transport's peer address, whatever its scheme.</summary>
@@ -190,24 +264,58 @@ internal static class NodeCommand
         }
     }
 
+    /// <summary>
+    /// How the node says what it is doing (a line for people): in text mode on standard output as before; in JSON mode as a
+    /// log entry, so that every line of the node's output is one JSON object.
+    /// </summary>
+    private static Action<string> NodeOutput(LogFormat format, ILogger logger) => format == LogFormat.Json
+        ? text => logger.Log(LogLevel.Information, default, text, null, (line, _) => line)
+        // Plain lines, never wrapped at a console width: operators' scripts read them whole.
+        : text => Console.Out.WriteLine(text);
+
     /// <summary>Prints the coordinator's rounds (on the aggregator) and notices the federation's end (on every node).</summary>
     private sealed class NodeProgress : ReceiveActor
     {
-        public NodeProgress(TaskCompletionSource<bool> finished)
+        private readonly Action<string> _say;
+        private readonly Action<IFederationEvent> _seen;
+
+        public NodeProgress(TaskCompletionSource<bool> finished, Action<string> say, Action<IFederationEvent> seen, StrongBox<string?> failure)
         {
-            // For people: `fedhe cluster up` follows rounds through the monitor node (ObserverNotices), not this output.
+            _say = say;
+            _seen = seen;
+            // For people: `fedhe cluster up` follows rounds through the monitor member (ObserverNotices), not this output.
             Receive<RoundStarted>(r => Milestone(r,
                 $"round {r.RoundId} started with {r.Participants.Count} participants (attempt {r.Attempt})"));
             Receive<AggregateDistributed>(a => Milestone(a,
                 $"round {a.RoundId} aggregate distributed to {a.Recipients.Count} hospitals"));
             Receive<RoundCompleted>(r => Milestone(r,
                 $"round {r.RoundId}: {r.Contributors.Count} updates, {r.Dropouts.Count} dropouts, {r.Attempts} attempts" +
-                (r.Evaluation is { } e ? $", hospitals report accuracy {e.Accuracy:P2}" : string.Empty)));
-            Receive<FederationCompleted>(c => finished.TrySetResult(c.Succeeded));
-            Receive<FederationFinished>(f => finished.TrySetResult(f.Succeeded));
+                (r.Evaluation is { } e ? $", hospitals report accuracy {e.Accuracy:P2}" : string.Empty) +
+                (r.Privacy is { } p ? string.Create(CultureInfo.InvariantCulture, $", privacy spent ε={p.Epsilon:0.###} of {p.TargetEpsilon:0.###}") : string.Empty)));
+            Receive<KeyGenerationStarted>(k => Milestone(k, $"all {k.Hospitals} hospitals registered; key generation begins"));
+            Receive<DeadlinePassed>(d => Milestone(d,
+                $"round {d.RoundId}: the {(d.Evaluation ? "evaluation" : "collection")} deadline of attempt {d.Attempt} passed"));
+            Receive<FederationCompleted>(c =>
+            {
+                _seen(c);
+                _say(c.Succeeded ? $"federation finished at round {c.RoundId}: {c.Status}" : $"federation failed at round {c.RoundId}");
+                Finish(c.Succeeded, c.Status);
+            });
+            Receive<FederationFinished>(f => Finish(f.Succeeded, f.Status));
+
+            void Finish(bool succeeded, string status)
+            {
+                if (!succeeded && !finished.Task.IsCompleted)
+                    failure.Value ??= status;
+                finished.TrySetResult(succeeded);
+            }
         }
 
-        private static void Milestone(IFederationEvent federationEvent, string text) => AnsiConsole.MarkupLine(text);
+        private void Milestone(IFederationEvent federationEvent, string text)
+        {
+            _seen(federationEvent);
+            _say(text);
+        }
 
         protected override void PreStart()
         {
@@ -215,6 +323,8 @@ internal static class NodeCommand
             Context.System.EventStream.Subscribe(Self, typeof(AggregateDistributed));
             Context.System.EventStream.Subscribe(Self, typeof(RoundCompleted));
             Context.System.EventStream.Subscribe(Self, typeof(FederationCompleted));
+            Context.System.EventStream.Subscribe(Self, typeof(KeyGenerationStarted));
+            Context.System.EventStream.Subscribe(Self, typeof(DeadlinePassed));
             Context.System.EventStream.Subscribe(Self, typeof(FederationFinished));
         }
     }

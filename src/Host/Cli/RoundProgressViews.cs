@@ -114,6 +114,9 @@ internal sealed class RoundWindow(int totalRounds, int capacity = RoundWindow.De
     {
         var filled = (int)Math.Round(Clock.Fraction * BarWidth);
         var bytes = _recent.Count == 0 ? string.Empty : $" · {_recent.Last().CiphertextBytesPerParameter:F0} B/param";
+        // The privacy spent so far, with fedhe.privacy: the table has no room for another column in 80.
+        if (_recent.Count > 0 && _recent.Last().Privacy is { } privacy)
+            bytes += string.Create(CultureInfo.InvariantCulture, $" · ε {privacy.Epsilon:0.##}/{privacy.TargetEpsilon:0.##}");
         return $"[green]{new string('━', filled)}[/][grey]{new string('─', BarWidth - filled)}[/] " +
                $"{Clock.Completed}/{Clock.TotalRounds} · {RoundClock.Format(Clock.Elapsed)} · ETA {RoundClock.Format(Clock.Remaining)}{bytes}";
     }
@@ -137,7 +140,7 @@ internal sealed class PlainRoundLog(TextWriter output, int totalRounds)
     private static readonly (string Name, int Width)[] Columns =
     [
         ("round", 5), ("accuracy", 9), ("log_loss", 9), ("auc", 7), ("hospitals", 10), ("train_ms", 9), ("encrypt_ms", 11),
-        ("aggregate_ms", 13), ("decrypt_ms", 11), ("bytes_per_param", 16), ("model_error", 12), ("elapsed", 9), ("eta", 9), ("dropouts", 0),
+        ("aggregate_ms", 13), ("decrypt_ms", 11), ("bytes_per_param", 16), ("model_error", 12), ("elapsed", 9), ("eta", 9), ("epsilon", 9), ("dropouts", 0),
     ];
 
     private readonly RoundClock _clock = new(totalRounds);
@@ -164,6 +167,7 @@ internal sealed class PlainRoundLog(TextWriter output, int totalRounds)
             RoundText.Number(round.ModelErrorVersusPlaintextFedAvg, "0.00E+00"),
             RoundClock.Format(_clock.Elapsed),
             RoundClock.Format(_clock.Remaining),
+            RoundText.Number(round.Privacy?.Epsilon, "0.###"),
             round.Dropouts.Count == 0 ? "-" : string.Join(",", round.Dropouts),
         ];
         output.WriteLine(string.Concat(cells.Select((cell, i) => cell.PadLeft(Columns[i].Width == 0 ? cell.Length + 1 : Columns[i].Width))));

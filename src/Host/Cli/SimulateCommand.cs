@@ -1,6 +1,7 @@
 using System.CommandLine;
 using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Monitor;
+using FederatedHe.Host.Hosting;
 using FederatedHe.Testing;
 
 namespace FederatedHe.Host.Cli;
@@ -16,20 +17,40 @@ internal static class SimulateCommand
         var verbose = new Option<bool>("--verbose") { Description = "Show the nodes' Akka log (every coordinator decision) at INFO level" };
         var output = new Option<string?>("--out") { Description = "Write a run report (CSV, JSONL, plots, summary.md) to a new directory under this one, e.g. runs/" };
         var monitorPort = new Option<int?>("--monitor-port") { Description = "Also start a monitor node in this process, serving the live dashboard on 127.0.0.1 at this port (0: any free one)" };
+        var dryRun = new Option<bool>("--dry-run") { Description = "Check the spec and print the differential privacy (ε per round and in total) it will spend, without running" };
+
+        var observability = new ObservabilityOptions();
+        observability.LogFormat.Description = "Without this option the nodes' Akka log is printed as before; text or json puts it through ILogger on "
+                                              + "standard error (json: one JSON object per line with nodeId, and roundId and attempt on coordinator decisions)";
+        observability.LogFormat.DefaultValueFactory = null;
+        observability.MetricsPort.Description = "Serve every in-process node's FederatedHe meter (labelled node_id, role) for Prometheus on http://localhost:PORT/metrics";
 
         var command = new Command("simulate", "Run the encrypted federation in one process: an aggregator and N hospitals as actor systems over loopback TCP")
         {
-            spec, noBaselines, verbose, output, monitorPort,
+            spec, noBaselines, verbose, output, dryRun, monitorPort,
         };
         specOptions.AddTo(command);
+        observability.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
             var bound = FederationSpecBinder.Load(result.GetValue(spec), specOptions.Overrides(result));
+            if (result.GetValue(dryRun))
+            {
+                foreach (var line in PrivacyForecast.Lines(bound.Spec))
+                    Console.Out.WriteLine(line);
+                return 0;
+            }
+
+
+            using var metrics = observability.Metrics(result).Start("fedhe-simulate");
+            using var logging = result.GetValue(observability.LogFormat) is null ? null : new InProcessNodeLogging(observability.Format(result));
             var options = new SimulationOptions
             {
                 Spec = bound.Spec,
                 ComputeBaselines = !result.GetValue(noBaselines),
                 LogLevel = result.GetValue(verbose) ? "INFO" : "WARNING",
+                NodeSetup = logging is null ? null : logging.NodeSetup,
+                ExtraConfig = logging is null ? null : InProcessNodeLogging.AkkaLoggers,
             };
             if (result.GetValue(monitorPort) is not { } dashboardPort)
                 return await RunAsync(options, cancellationToken, result.GetValue(output)).ConfigureAwait(false);

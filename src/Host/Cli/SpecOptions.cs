@@ -40,6 +40,12 @@ internal sealed class SpecOptions
                 nameof(FederatedHe.Crypto.Ckks.CkksPresets.Params128BitLogN12LogQ60Aggregation)) +
             "; threshold mode: " + string.Join(", ", nameof(FederatedHe.Crypto.Multiparty.ThresholdPresets.Params128BitLogN13LogQ160Threshold),
                 nameof(FederatedHe.Crypto.Multiparty.ThresholdPresets.Params128BitLogN14LogQ160Threshold)));
+        options.AddText("--privacy", FederationSpecKeys.PrivacyMode, "Differential privacy: none, local (DP-SGD) or distributed (noise shares under encryption)", quote: false)
+            .AcceptOnlyFromAmong("none", "local", "distributed");
+        options.Add<double>("--noise-multiplier", FederationSpecKeys.NoiseMultiplier, "Differential privacy: noise standard deviation over the clip norm");
+        options.Add<double>("--clip-norm", FederationSpecKeys.ClipNorm, "Differential privacy: L2 clip norm");
+        options.Add<double>("--target-epsilon", FederationSpecKeys.TargetEpsilon, "Differential privacy budget: stop before a round that would exceed it");
+        options.Add<double>("--delta", FederationSpecKeys.Delta, "Differential privacy: δ of the reported (ε, δ)");
         options.Model = new Option<string?>("--model") { Description = "logistic-regression or mlp:16,8 (fedhe.training.model and hidden-layers)" };
         return options;
     }

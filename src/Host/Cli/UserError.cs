@@ -15,6 +15,7 @@ internal static class UserError
         DatasetFormatException e => e.Message,
         FederatedHe.Actors.Spec.FederationSpecException e => e.Message,
         ClusterLauncher.ClusterLaunchException e => e.Message,
+        Reports.RunDirectoryException e => e.Message,
         FederatedHe.Testing.FederationSimulationException e => e.Message,
         ConfigurationFileException e => e.Message,
         KeyStoreException e => e.Message,

@@ -6,6 +6,7 @@ using System.Text.RegularExpressions;
 using FederatedHe.Actors.Configuration;
 using FederatedHe.Host.Hosting;
 using FederatedHe.Host.Monitor;
+using FederatedHe.Host.Reports;
 using FederatedHe.Actors.Nodes;
 using FederatedHe.Actors.Spec;
 using FederatedHe.Testing;
@@ -31,9 +32,13 @@ public sealed record NodeOutcome(string Name, int ProcessId, int? ExitCode, stri
 /// <param name="RoundsCompleted">Rounds the monitor saw completed (round 0, standardisation, excluded); 0 without a monitor.</param>
 /// <param name="LogDirectory">Where the logs are.</param>
 /// <param name="Elapsed">Wall time from the first node's start.</param>
-/// <param name="DashboardUrl">The monitor's dashboard, or null without a monitor.</param>
+/// <param name="DashboardUrl">The monitor's dashboard.</param>
 public sealed record ClusterOutcome(bool Succeeded, string Status, IReadOnlyList<NodeOutcome> Nodes, int RoundsCompleted, string LogDirectory, TimeSpan Elapsed,
-    string? DashboardUrl = null);
+    string? DashboardUrl = null)
+{
+    /// <summary>The run report's figures, assembled from the coordinator's notices through the monitor; written into <see cref="LogDirectory"/>.</summary>
+    public SimulationResult? Report { get; init; }
+}
 
 /// <summary>
 /// Runs a federation as separate `fedhe node` processes on loopback: keys into a temporary directory, the
@@ -83,10 +88,14 @@ public static partial class LocalCluster
         EventHandler killNodes = (_, _) => processes.KillAll();
         AppDomain.CurrentDomain.ProcessExit += killNodes;
         var clock = System.Diagnostics.Stopwatch.StartNew();
+        var launchedAt = DateTime.UtcNow;
         var roundsCompleted = new HashSet<int>();
         string? dashboard = null;
         Task feed = Task.CompletedTask;
         var federationEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The same report as `experiment run` writes, from the coordinator's notices as the monitor saw them: figures and
+        // evaluations, never a model value.
+        var recorder = new RunRecorder(spec);
         using var stopFaults = CancellationTokenSource.CreateLinkedTokenSource(cancellation.Token);
         var faultLoop = faults?.RunAsync(stopFaults.Token) ?? Task.CompletedTask;
         try
@@ -109,7 +118,7 @@ public static partial class LocalCluster
             if (plan.UseTls)
             {
                 await RunToCompletion("certs", program,
-                    ["certs", "--out", certificates, "--nodes", string.Join(',', ["aggregator", .. plan.HospitalIds, .. plan.Monitor ? new[] { FederationRoles.Monitor } : []])],
+                    ["certs", "--out", certificates, "--nodes", string.Join(',', ["aggregator", .. plan.HospitalIds, FederationRoles.Monitor])],
                     Path.Combine(logs, "certs.log"), processes, cancellation.Token).ConfigureAwait(false);
                 transport.AddRange(["--certs", certificates]);
                 status("a throw-away CA and node certificates generated for mutual TLS");
@@ -123,6 +132,13 @@ public static partial class LocalCluster
             if (faults is not null || spec.Faults.TrainingDelay > TimeSpan.Zero)
                 transport.Add("--fault-control");
 
+            // Every federation node logs in the plan's format and exports to the same collector; each has a scrape port of its own.
+            var observability = new List<string> { "--log-format", plan.LogFormat };
+            if (plan.OtlpEndpoint is not null)
+                observability.AddRange(["--otlp-endpoint", plan.OtlpEndpoint]);
+            IEnumerable<string> MetricsPort(int node) =>
+                plan.MetricsBasePort is { } metricsBase ? ["--metrics-port", (metricsBase + node).ToString(CultureInfo.InvariantCulture)] : [];
+
             var aggregatorUp = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             var aggregatorArguments = new List<string>
             {
@@ -130,6 +146,8 @@ public static partial class LocalCluster
                 "--port", plan.BasePort.ToString(CultureInfo.InvariantCulture),
             };
             aggregatorArguments.AddRange(transport);
+            aggregatorArguments.AddRange(observability);
+            aggregatorArguments.AddRange(MetricsPort(0));
             if (spec.Crypto.Mode == KeyMode.SharedKey)
                 aggregatorArguments.AddRange(["--keys", aggregatorKeys]);
 
@@ -140,8 +158,10 @@ public static partial class LocalCluster
                 .Concat(["--seed-node", plan.SeedNode])
                 .ToList();
             aggregatorArguments.AddRange(["--seed-node", plan.SeedNode]);
-            var aggregator = processes.Start("aggregator", aggregatorArguments, (_, line) =>
+            var aggregator = processes.Start("aggregator", aggregatorArguments, (_, output) =>
             {
+                // A node logging JSON says the same in each entry's message.
+                var line = NodeOutputLine.Text(output);
                 if (line.StartsWith("aggregator up", StringComparison.Ordinal))
                 {
                     aggregatorUp.TrySetResult();
@@ -154,10 +174,9 @@ public static partial class LocalCluster
             }, keepInputOpen: faults is not null, restartArguments);
             await WaitUntilUp("the aggregator", aggregator, aggregatorUp.Task, plan.StartupTimeout, cancellation.Token).ConfigureAwait(false);
 
-            if (plan.Monitor)
             {
                 // The monitor joins before any hospital, so it sees every round from round 0; the launcher follows the
-                // federation through its feed from then on.
+                // federation through its feed from then on: its progress, the fault schedule's moments and the run report.
                 var monitorUp = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
                 var monitorArguments = new List<string>
                 {
@@ -177,6 +196,8 @@ public static partial class LocalCluster
                 status($"dashboard at {dashboard}");
                 feed = new MonitorFeedReader(new Uri(dashboard), entry =>
                 {
+                    if (entry.Notice is { } notice && ObservedEvents.ToFederationEvent(notice) is { } federationEvent)
+                        recorder.Record(federationEvent, entry.At > launchedAt ? entry.At - launchedAt : TimeSpan.Zero);
                     switch (entry.Kind)
                     {
                         case MonitorFeedEntry.RoundStartedKind:
@@ -215,10 +236,13 @@ public static partial class LocalCluster
                     "--hospital-id", id,
                 };
                 arguments.AddRange(transport);
+                arguments.AddRange(observability);
+                arguments.AddRange(MetricsPort(i + 1));
                 if (spec.Crypto.Mode == KeyMode.SharedKey)
                     arguments.AddRange(["--keys", hospitalKeys]);
-                processes.Start(id, arguments, (node, line) =>
+                processes.Start(id, arguments, (node, output) =>
                 {
+                    var line = NodeOutputLine.Text(output);
                     if (line.StartsWith(node.Name + " up", StringComparison.Ordinal))
                         status(line);
                     else if (line.StartsWith(NodeFaultControl.Prefix, StringComparison.Ordinal))
@@ -235,8 +259,7 @@ public static partial class LocalCluster
             {
                 var code = await AggregatorExitAsync(processes, deadline.Token).ConfigureAwait(false);
                 // The feed may trail the aggregator's exit by a moment: it is read to the federation's end (or briefly) first.
-                if (plan.Monitor)
-                    await Task.WhenAny(federationEnded.Task, Task.Delay(FeedGrace, deadline.Token)).ConfigureAwait(false);
+                await Task.WhenAny(federationEnded.Task, Task.Delay(FeedGrace, deadline.Token)).ConfigureAwait(false);
                 await stopFaults.CancelAsync().ConfigureAwait(false);
                 await feed.ConfigureAwait(false);
                 ending = code == 0 ? "the federation completed" : $"the aggregator exited with code {code}";
@@ -262,7 +285,10 @@ public static partial class LocalCluster
 
             var outcomes = await StopAll(processes).ConfigureAwait(false);
             var succeeded = outcomes.All(o => o.Succeeded);
-            return new ClusterOutcome(succeeded, ending, outcomes, roundsCompleted.Count, logs, clock.Elapsed, dashboard);
+            var elapsed = clock.Elapsed;
+            var report = recorder.Result(elapsed, succeeded, ending);
+            RunReport.Write(logs, plan.Name, new SimulationOptions { Spec = spec }, report, writeSpec: false);
+            return new ClusterOutcome(succeeded, ending, outcomes, roundsCompleted.Count, logs, elapsed, dashboard) { Report = report };
         }
         catch
         {

@@ -30,12 +30,6 @@ public sealed record LocalClusterPlan
     /// <summary>Whether nodes talk over mutual TLS with throw-away certificates (as `fedhe node` does by default) or plain TCP.</summary>
     public bool UseTls { get; init; } = true;
 
-    /// <summary>
-    /// Whether a monitor node (`fedhe monitor`) joins the cluster and serves the dashboard. The launcher follows rounds (its
-    /// progress, the fault schedule's moments) through the monitor's feed, so a fault schedule needs it.
-    /// </summary>
-    public bool Monitor { get; init; } = true;
-
     /// <summary>The dashboard's port on 127.0.0.1 (0: any free one); the monitor's own Akka port is <see cref="MonitorPort"/>.</summary>
     public int MonitorHttpPort { get; init; }
 
@@ -43,10 +37,22 @@ public sealed record LocalClusterPlan
     public int MonitorPort => BasePort + Spec.Federation.Hospitals + 1;
 
     /// <summary>The highest Akka port the cluster takes.</summary>
-    public int LastPort => Monitor ? MonitorPort : BasePort + Spec.Federation.Hospitals;
+    public int LastPort => MonitorPort;
 
     /// <summary>Akka's log level on the nodes; INFO shows every coordinator decision in their logs.</summary>
     public string LogLevel { get; init; } = "INFO";
+
+    /// <summary>The run's name in its report: the spec's experiment name, else "local".</summary>
+    public string Name => Spec.Experiment.Name.Length > 0 ? Spec.Experiment.Name : "local";
+
+    /// <summary>The nodes' <c>--log-format</c>: text or json.</summary>
+    public string LogFormat { get; init; } = "text";
+
+    /// <summary>The aggregator's <c>--metrics-port</c>, hospital k's is this + k; null: no scrape endpoints.</summary>
+    public int? MetricsBasePort { get; init; }
+
+    /// <summary>The nodes' <c>--otlp-endpoint</c>, or null.</summary>
+    public string? OtlpEndpoint { get; init; }
 
     /// <summary>The spec file every node is started with, beside the logs.</summary>
     public string SpecPath => Path.Combine(Path.GetFullPath(LogDirectory), "spec.conf");
@@ -63,16 +69,16 @@ public sealed record LocalClusterPlan
     /// <summary>Checks the plan.</summary>
     /// <exception cref="FederationSpecException">The spec is invalid.</exception>
     /// <exception cref="ArgumentOutOfRangeException">The ports are out of range.</exception>
-    /// <exception cref="ArgumentException">A fault schedule without the monitor.</exception>
     public LocalClusterPlan Validate()
     {
         Spec.Validate();
+        var hospitals = Spec.Federation.Hospitals;
         if (BasePort is < 1024 || LastPort > 65535)
             throw new ArgumentOutOfRangeException(nameof(BasePort), BasePort, $"--base-port: ports {BasePort}…{LastPort} must lie within 1024…65535");
         if (MonitorHttpPort is < 0 or > 65535)
             throw new ArgumentOutOfRangeException(nameof(MonitorHttpPort), MonitorHttpPort, $"--monitor-port {MonitorHttpPort}: not a port (0…65535)");
-        if (!Monitor && Spec.Faults.Schedule.Count > 0)
-            throw new ArgumentException("--no-monitor: the fault schedule strikes at rounds the launcher follows through the monitor; drop --no-monitor or the schedule");
+        if (MetricsBasePort is { } metrics && (metrics < 1024 || metrics + hospitals > 65535))
+            throw new ArgumentOutOfRangeException(nameof(MetricsBasePort), metrics, $"--metrics-port: ports {metrics}…{metrics + hospitals} must lie within 1024…65535");
         return this;
     }
 

@@ -1,5 +1,6 @@
 using Akka.Actor;
 using Akka.Configuration;
+using FederatedHe.Actors.Spec;
 
 namespace FederatedHe.Host.Hosting;
 
@@ -9,9 +10,9 @@ namespace FederatedHe.Host.Hosting;
 /// the node path itself holds no fault code and names no harness type (tests/…/Architecture/LayeringTests checks this).
 /// </summary>
 /// <param name="TransportSettings">HOCON that puts Akka's chaos transport adapters into the node's transport.</param>
-/// <param name="DecorateTrainer">Given the spec's training delay, the straggler decoration around a hospital's training worker.</param>
+/// <param name="DecorateTrainer">Given the spec and the hospital's id, the decoration around its training worker (the spec's training delay, its scheduled kill).</param>
 /// <param name="RunAsync">Reads fault commands from the input and carries them out on the node until the input ends or the token is cancelled.</param>
 public sealed record NodeFaultHooks(
     Config TransportSettings,
-    Func<TimeSpan, Func<Props, Props>> DecorateTrainer,
+    Func<FederationSpec, string, Func<Props, Props>> DecorateTrainer,
     Func<TextReader, ActorSystem, Action<string>, CancellationToken, Task> RunAsync);

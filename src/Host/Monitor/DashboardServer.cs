@@ -5,6 +5,7 @@ using System.Security.Cryptography.X509Certificates;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using FederatedHe.Actors.Protocol;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
@@ -51,12 +52,27 @@ public sealed class DashboardServer : IAsyncDisposable
 
     private static readonly TimeSpan Heartbeat = TimeSpan.FromSeconds(15);
 
-    /// <summary>The JSON form of the state and the feed (camelCase; a non-finite number is written as null by the projection).</summary>
+    /// <summary>
+    /// The JSON form of the state and the feed (camelCase; the projection writes a non-finite number as null). A feed entry's
+    /// coordinator notice carries its kind in a <c>type</c> field (the notice's name), so that it reads back as the same
+    /// notice; a hospital's undefined AUC (one-class hold-out) travels there as "NaN".
+    /// </summary>
     public static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
         DefaultIgnoreCondition = JsonIgnoreCondition.Never,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
         Converters = { new JsonStringEnumConverter() },
+        TypeInfoResolver = new System.Text.Json.Serialization.Metadata.DefaultJsonTypeInfoResolver { Modifiers = { NoticeTypes } },
     };
+
+    private static void NoticeTypes(System.Text.Json.Serialization.Metadata.JsonTypeInfo typeInfo)
+    {
+        if (typeInfo.Type != typeof(ObserverNotices.IObserverNotice))
+            return;
+        typeInfo.PolymorphismOptions = new System.Text.Json.Serialization.Metadata.JsonPolymorphismOptions { TypeDiscriminatorPropertyName = "type" };
+        foreach (var notice in typeof(ObserverNotices).GetNestedTypes().Where(t => !t.IsInterface && typeof(ObserverNotices.IObserverNotice).IsAssignableFrom(t)))
+            typeInfo.PolymorphismOptions.DerivedTypes.Add(new System.Text.Json.Serialization.Metadata.JsonDerivedType(notice, notice.Name));
+    }
 
     private readonly WebApplication _app;
 

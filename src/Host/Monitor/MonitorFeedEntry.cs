@@ -15,6 +15,9 @@ namespace FederatedHe.Host.Monitor;
 /// <param name="Text">One line for people.</param>
 public sealed record MonitorFeedEntry(long Sequence, DateTime At, string Kind, int Round, int Attempt, string Text)
 {
+    /// <summary>The coordinator's notice itself (figures only, as it published them), or null for a membership change.</summary>
+    public IObserverNotice? Notice { get; init; }
+
     /// <summary>A round began collecting (or retried).</summary>
     public const string RoundStartedKind = "round-started";
 
@@ -40,7 +43,7 @@ public sealed record MonitorFeedEntry(long Sequence, DateTime At, string Kind, i
     public static MonitorFeedEntry Of(long sequence, MonitorEvent monitorEvent) => monitorEvent switch
     {
         MemberObserved m => new(sequence, m.At, MemberKind, 0, 0, $"{m.Address} ({string.Join(',', m.Roles)}) {m.Status}{(m.Reachable ? string.Empty : ", unreachable")}"),
-        NoticeObserved { Notice: var notice, At: var at } => notice switch
+        NoticeObserved { Notice: var notice, At: var at } => (notice switch
         {
             RoundStarted s => new(sequence, at, RoundStartedKind, s.RoundId, s.Attempt, $"round {s.RoundId} started with {s.Participants.Length} participants (attempt {s.Attempt})"),
             AggregateDistributed d => new(sequence, at, AggregateDistributedKind, d.RoundId, 0, $"round {d.RoundId} aggregate distributed to {d.Recipients.Length} hospitals"),
@@ -55,8 +58,11 @@ public sealed record MonitorFeedEntry(long Sequence, DateTime At, string Kind, i
                 string.Create(CultureInfo.InvariantCulture, $"round {v.RoundId}: {v.HospitalId} reports accuracy {v.Accuracy:P2}")),
             HospitalRegistered h => new(sequence, at, NoticeKind, h.RoundId, 0, $"{h.HospitalId} registered from {h.Address}"),
             Decision d => new(sequence, at, NoticeKind, d.RoundId, 0, d.Text),
-            _ => new(sequence, at, NoticeKind, notice.RoundId, 0, notice.GetType().Name),
-        },
+            KeyGenerationStarted k => new(sequence, at, NoticeKind, k.RoundId, 0, $"all {k.Hospitals} hospitals registered; key generation begins"),
+            DeadlinePassed d => new(sequence, at, NoticeKind, d.RoundId, d.Attempt,
+                $"round {d.RoundId}: the {(d.Evaluation ? "evaluation" : "collection")} deadline of attempt {d.Attempt} passed"),
+            _ => new MonitorFeedEntry(sequence, at, NoticeKind, notice.RoundId, 0, notice.GetType().Name),
+        }) with { Notice = notice },
         _ => new(sequence, monitorEvent.At, NoticeKind, 0, 0, monitorEvent.GetType().Name),
     };
 }

@@ -34,7 +34,22 @@ internal static class RoundColumns
         new("decryption_ms", r => r.DecryptionMs),
         new("model_error_vs_plaintext_fedavg", r => r.ModelErrorVersusPlaintextFedAvg),
         new("aggregate_ckks_error", r => r.AggregateCkksError),
+        new("precision", r => r.Test?.Precision),
+        new("recall", r => r.Test?.Recall),
+        new("f1", r => r.Test?.F1),
+        new("absent", r => r.Absent.Count),
+        new("absent_ids", r => r.Absent),
+        new("sites_reporting", r => r.Sites.Count),
+        new("worst_site_accuracy", r => SiteFigures.Worst(r.Sites, s => s.Accuracy, lowest: true)?.Value),
+        new("worst_site_accuracy_id", r => SiteFigures.Worst(r.Sites, s => s.Accuracy, lowest: true)?.HospitalId),
+        new("worst_site_auc", r => SiteFigures.Worst(r.Sites, s => s.RocAuc, lowest: true)?.Value),
+        new("worst_site_log_loss", r => SiteFigures.Worst(r.Sites, s => s.LogLoss, lowest: false)?.Value),
+        // Differential privacy spent once the round was released (fedhe.privacy; empty without DP).
+        new("epsilon", r => r.Privacy?.Epsilon),
     ];
+
+    /// <summary>The columns of sites.csv: one row per hospital and round, each hospital's own evaluation of the round's model.</summary>
+    public static IReadOnlyList<string> SiteColumns { get; } = ["round", "hospital", "samples", "accuracy", "log_loss", "auc"];
 
     /// <summary>Ciphertext bytes through the aggregator in a round: updates received plus aggregates sent.</summary>
     public static long BytesOnWire(SimulationRound round) => round.CiphertextBytesReceived + round.CiphertextBytesSent;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Security.Cryptography.X509Certificates;
 using Akka.Actor;
+using Akka.Actor.Setup;
 using Akka.Configuration;
 using FederatedHe.Actors.Nodes;
 using FederatedHe.Actors.Security;
@@ -47,12 +48,15 @@ internal static class NodeTransport
     }
 
     /// <summary>
-    /// Starts the node's actor system. With TLS, the node's certificate must be issued by the cluster CA
-    /// to the node's id (and be the roster's one for it), and plaintext seed addresses are rewritten to the
-    /// TLS scheme; without (<paramref name="tls"/> null), plain TCP.
+    /// The node's actor-system configuration and, for a TLS node, the setup carrying its certificate and peer validator (null
+    /// for plain TCP). With TLS, the node's certificate must be issued by the cluster CA to the node's id (and be the roster's
+    /// one for it), and plaintext seed addresses are rewritten to the TLS scheme.
     /// </summary>
+    /// <param name="effective">The node's configuration.</param>
+    /// <param name="tls">The node's TLS material, or null for plain TCP.</param>
+    /// <param name="onRefused">Told of every peer whose certificate the node refuses (address, check).</param>
     /// <exception cref="TlsConfigurationException">The certificate does not fit this node.</exception>
-    public static ActorSystem Start(Config effective, NodeTlsMaterial? tls, Action<string, PeerCertificateCheck>? onRefused = null)
+    public static (Config Config, ActorSystemSetup? Setup) Prepare(Config effective, NodeTlsMaterial? tls, Action<string, PeerCertificateCheck>? onRefused = null)
     {
         // Seeds are given as akka.tcp addresses; the node's transport decides the scheme they really listen on.
         var seeds = effective.GetStringList("akka.cluster.seed-nodes", [])
@@ -61,10 +65,12 @@ internal static class NodeTransport
         var config = ConfigurationFactory.ParseString($"akka.cluster.seed-nodes = [{string.Join(", ", seeds.Select(s => $"\"{s}\""))}]")
             .WithFallback(effective);
         if (tls is null)
-            return FederationNode.CreateSystem(config);
+            return (config, null);
 
-        return FederationNode.CreateSystem(ClusterTls.Setup(config, tls.Certificate, tls.Authority, tls.Roster, tls.NodeId, onRefused));
+        var setup = ClusterTls.Setup(config, tls.Certificate, tls.Authority, tls.Roster, tls.NodeId, onRefused);
+        return (setup.Get<BootstrapSetup>().Value.Config.Value, setup);
     }
+
     /// <summary>
     /// A seed's address as the node's transport names it: each adapter applied to the TCP transport (Akka's throttler and
     /// failure injector under <c>--fault-control</c>) adds its scheme, <c>akka.tcp</c> becoming <c>akka.trttl.gremlin.tcp</c>.

@@ -5,6 +5,7 @@ using Akka.Cluster;
 using Akka.Configuration;
 using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.CryptoPool;
+using FederatedHe.Actors.Diagnostics;
 using FederatedHe.Actors.Hospitals;
 using FederatedHe.Actors.Nodes;
 using FederatedHe.Actors.Persistence;
@@ -56,7 +57,35 @@ public sealed record SimulationRound(
     double DecryptionMs,
     double RoundMs,
     long CiphertextBytesReceived,
-    long CiphertextBytesSent);
+    long CiphertextBytesSent)
+{
+    /// <summary>
+    /// Hospitals of the federation the round would have selected were all of them available, that did not contribute:
+    /// a hospital that died stays absent in every round after, where <see cref="Dropouts"/> (the selected that did not
+    /// contribute) forgets it once the coordinator has removed it.
+    /// </summary>
+    public IReadOnlyList<string> Absent { get; init; } = [];
+
+    /// <summary>Each hospital's own evaluation of the round's model, in hospital order (empty where none arrived).</summary>
+    public IReadOnlyList<SiteEvaluation> Sites { get; init; } = [];
+
+    /// <summary>The round's figures as the coordinator reported them, without the harness's own view of the model (test set, errors).</summary>
+    /// <param name="completed">The coordinator's event.</param>
+    /// <param name="spec">The federation, for the hospitals a round expects.</param>
+    public static SimulationRound FromCoordinator(RoundCompleted completed, FederationSpec spec) =>
+        new(completed.RoundId, completed.Contributors, completed.Dropouts, completed.Attempts, completed.IgnoredMessages, null,
+            completed.Evaluation?.Accuracy, null, null, completed.CiphertextBytesPerValue, completed.Timings.TrainingMs,
+            completed.Timings.EncryptionMs, completed.AggregationMs, completed.Timings.DecryptionMs, completed.RoundMs,
+            completed.CiphertextBytesReceived, completed.CiphertextBytesSent)
+        {
+            Absent = spec.ExpectedParticipants(completed.RoundId).Except(completed.Contributors, StringComparer.Ordinal).ToList(),
+            Sites = completed.Sites,
+            Privacy = completed.Privacy,
+        };
+
+    /// <summary>The differential privacy spent once this round was released (ε, δ, budget), or null without DP.</summary>
+    public FederatedHe.Federation.Rounds.PrivacySpent? Privacy { get; init; }
+}
 
 /// <summary>The outcome of a simulated federation and, if computed, its baselines.</summary>
 public sealed record SimulationResult(
@@ -67,6 +96,15 @@ public sealed record SimulationResult(
     EvaluationMetrics? PlaintextFedAvgBaseline,
     TimeSpan FederationTime)
 {
+    /// <summary>Where <see cref="FederationTime"/> went; null when the run was not timed by its events.</summary>
+    public FederationTimeBreakdown? TimeBreakdown { get; init; }
+
+    /// <summary>The plaintext FedAvg baseline's test metrics after each of its rounds (empty without baselines).</summary>
+    public IReadOnlyList<RoundMetrics> PlaintextFedAvgRounds { get; init; } = [];
+
+    /// <summary>The hospitals' own final evaluations (the last round with any), for reports that have no test-set view.</summary>
+    public FederatedEvaluation? FinalFederatedEvaluation { get; init; }
+
     /// <summary>The last round's test metrics.</summary>
     public EvaluationMetrics? FinalTest => Rounds.LastOrDefault(r => r.Test is not null)?.Test;
 }
@@ -162,13 +200,16 @@ public static class FederationSimulation
         var nodeSettings = NodeSettings(options, spec);
         var shadow = new ShadowFedAvg();
         // Hospitals are wrapped in the straggler decorator only when the spec makes one: otherwise they run exactly as on a node.
-        var decorateTrainer = spec.Faults.TrainingDelay > TimeSpan.Zero || spec.Faults.Schedule.Any(f => f.Kind == FaultKind.SlowHospital)
-            ? StragglingTrainer.Decorate(spec.Faults.TrainingDelay)
-            : null;
+        // A scheduled kill decorates too: the hospital is cut off from its training the moment the spec names, however late its node stops.
+        var decorated = spec.Faults.TrainingDelay > TimeSpan.Zero
+                        || spec.Faults.Schedule.Any(f => f.Kind is FaultKind.SlowHospital or FaultKind.KillHospital);
+        Func<Props, Props>? DecorateTrainer(string hospitalId) => decorated ? StragglingTrainer.DecorateFor(spec, hospitalId) : null;
         var events = Channel.CreateUnbounded<IFederationEvent>();
         var systems = new List<ActorSystem>();
         var rounds = new List<SimulationRound>();
         var clock = Stopwatch.StartNew();
+        var timeline = new FederationTimeline();
+        FederatedEvaluation? finalEvaluation = null;
         FederationCompleted? completion;
         try
         {
@@ -179,7 +220,7 @@ public static class FederationSimulation
             if (options.OnAggregatorStarted is { } onAggregatorStarted)
                 await onAggregatorStarted(aggregatorAddress).ConfigureAwait(false);
 
-            var hospitals = hospitalIds.Select(_ => FederationNode.CreateSystem(
+            var hospitals = hospitalIds.Select(id => CreateNode(id, FederationRoles.Hospital,
                 FederationNode.NodeConfig(spec, FederationRoles.Hospital, "127.0.0.1", 0, [], nodeSettings))).ToList();
             systems.AddRange(hospitals);
             // A few at a time: a hundred nodes joining at once flooded the shared cores with handshakes and gossip until
@@ -194,7 +235,7 @@ public static class FederationSimulation
             for (var i = 0; i < hospitals.Count; i++)
             {
                 shadow.Watch(hospitals[i]);
-                FederationNode.StartHospital(hospitals[i], spec, hospitalCrypto, federationData.ForHospital(i, hospitalIds[i]), decorateTrainer,
+                FederationNode.StartHospital(hospitals[i], spec, hospitalCrypto, federationData.ForHospital(i, hospitalIds[i]), DecorateTrainer(hospitalIds[i]),
                     identities?.For(hospitalIds[i]), identities?.Trust);
             }
 
@@ -205,6 +246,7 @@ public static class FederationSimulation
             while (completion is null)
             {
                 var next = await NextEventAsync(events.Reader, nodes, cancellationToken).ConfigureAwait(false);
+                timeline.Record(next, clock.Elapsed);
                 switch (next)
                 {
                     case RoundStarted started:
@@ -214,8 +256,9 @@ public static class FederationSimulation
                         await InjectFaultsAsync(spec, distributed.RoundId, FaultMoment.AggregateDistributed, nodes).ConfigureAwait(false);
                         break;
                     case RoundCompleted { RoundId: > 0 } completed:
-                        var round = Describe(completed, shadow, model, scaledTest);
+                        var round = Describe(completed, spec, shadow, model, scaledTest, spec.Privacy.Mode == PrivacyMode.Distributed);
                         rounds.Add(round);
+                        finalEvaluation = completed.Evaluation ?? finalEvaluation;
                         onRound?.Invoke(round);
                         shadow.Forget(completed.RoundId);
                         break;
@@ -225,6 +268,11 @@ public static class FederationSimulation
                 }
             }
         }
+        catch (ClusterJoinFailedException exception) when (cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled while nodes were still joining: the node they were joining may have stopped already.
+            throw new OperationCanceledException("cancelled while the nodes were joining", exception, cancellationToken);
+        }
         finally
         {
             secretKey?.Dispose();
@@ -233,6 +281,12 @@ public static class FederationSimulation
         }
 
         var federationTime = clock.Elapsed;
+
+        // A node's actor system, with the caller's setup for it if any.
+        ActorSystem CreateNode(string nodeId, string role, Config config) =>
+            options.NodeSetup is { } setup
+                ? FederationNode.CreateSystem(setup(nodeId, role).And(BootstrapSetup.Create().WithConfig(config)))
+                : FederationNode.CreateSystem(config);
 
         // An aggregator node on the given port (0: any), joining the cluster through the seed (null: itself), with its coordinator.
         async Task<ActorSystem> StartAggregatorAsync(int port, Address? seed)
@@ -245,7 +299,7 @@ public static class FederationSimulation
         // The aggregator's node in the cluster, its coordinator not yet started.
         async Task<ActorSystem> StartAggregatorNodeAsync(int port, Address? seed)
         {
-            var system = FederationNode.CreateSystem(
+            var system = CreateNode(FederationRoles.Aggregator, FederationRoles.Aggregator,
                 FederationNode.NodeConfig(spec, FederationRoles.Aggregator, "127.0.0.1", port, [], nodeSettings));
             systems.Add(system);
             await Cluster.Get(system).JoinAsync(seed ?? Cluster.Get(system).SelfAddress, cancellationToken).ConfigureAwait(false);
@@ -262,24 +316,32 @@ public static class FederationSimulation
         async Task<ActorSystem> StartHospitalAsync(string id, Address seed)
         {
             var index = hospitalIds.IndexOf(id);
-            var system = FederationNode.CreateSystem(
+            var system = CreateNode(id, FederationRoles.Hospital,
                 FederationNode.NodeConfig(spec, FederationRoles.Hospital, "127.0.0.1", 0, [], nodeSettings));
             systems.Add(system);
             await Cluster.Get(system).JoinAsync(seed, cancellationToken).ConfigureAwait(false);
             shadow.Watch(system);
-            FederationNode.StartHospital(system, spec, hospitalCrypto, federationData.ForHospital(index, id), decorateTrainer, identities?.For(id), identities?.Trust);
+            FederationNode.StartHospital(system, spec, hospitalCrypto, federationData.ForHospital(index, id), DecorateTrainer(id), identities?.For(id), identities?.Trust);
             return system;
         }
         EvaluationMetrics? centralized = null, plaintextFedAvg = null;
+        IReadOnlyList<RoundMetrics> plaintextFedAvgRounds = [];
         if (options.ComputeBaselines)
         {
             centralized = CentralizedBaseline.Run(split.Train, split.Test, spec.Training.Model,
                 training with { Epochs = training.Epochs * spec.Federation.Rounds }, cancellationToken).Test;
-            plaintextFedAvg = PlaintextFedAvg.Run(partitions, split.Test, spec.Training.Model, training, spec.Federation.Rounds, spec.Federation.Seed,
-                cancellationToken: cancellationToken).FinalTest;
+            var plain = PlaintextFedAvg.Run(partitions, split.Test, spec.Training.Model, training, spec.Federation.Rounds, spec.Federation.Seed,
+                cancellationToken: cancellationToken);
+            plaintextFedAvg = plain.FinalTest;
+            plaintextFedAvgRounds = plain.Rounds;
         }
 
-        return new SimulationResult(completion.Succeeded, completion.Status, rounds, centralized, plaintextFedAvg, federationTime);
+        return new SimulationResult(completion.Succeeded, completion.Status, rounds, centralized, plaintextFedAvg, federationTime)
+        {
+            TimeBreakdown = timeline.Breakdown(federationTime),
+            FinalFederatedEvaluation = finalEvaluation,
+            PlaintextFedAvgRounds = plaintextFedAvgRounds,
+        };
     }
 
     /// <summary>
@@ -423,7 +485,9 @@ public static class FederationSimulation
             .WithFallback(ProjectFiles.LoadHocon(ProjectFiles.ClusterConfigPath));
     }
 
-    private static SimulationRound Describe(RoundCompleted completed, ShadowFedAvg shadow, ClassifierModel model, Dataset scaledTest)
+    /// <param name="noisySums">Distributed privacy mode: the decrypted sums carry DP noise and clipped, unweighted updates by design,
+    /// so their distance from plaintext FedAvg measures the noise, not the CKKS error, and is not reported as an error.</param>
+    private static SimulationRound Describe(RoundCompleted completed, FederationSpec spec, ShadowFedAvg shadow, ClassifierModel model, Dataset scaledTest, bool noisySums)
     {
         var comparison = shadow.Compare(completed.RoundId, completed.Contributors);
         EvaluationMetrics? test = null;
@@ -433,11 +497,12 @@ public static class FederationSimulation
             test = ModelEvaluator.Evaluate(model, scaledTest);
         }
 
-        return new SimulationRound(completed.RoundId, completed.Contributors, completed.Dropouts, completed.Attempts,
-            completed.IgnoredMessages, test, completed.Evaluation?.Accuracy, comparison?.AggregateMaxAbsError,
-            comparison?.ModelMaxAbsError, completed.CiphertextBytesPerValue, completed.Timings.TrainingMs,
-            completed.Timings.EncryptionMs, completed.AggregationMs, completed.Timings.DecryptionMs, completed.RoundMs,
-            completed.CiphertextBytesReceived, completed.CiphertextBytesSent);
+        return SimulationRound.FromCoordinator(completed, spec) with
+        {
+            Test = test,
+            AggregateCkksError = noisySums ? null : comparison?.AggregateMaxAbsError,
+            ModelErrorVersusPlaintextFedAvg = noisySums ? null : comparison?.ModelMaxAbsError,
+        };
     }
 
     /// <summary>The live nodes of a simulation, how to start them again, and their links for network faults.</summary>

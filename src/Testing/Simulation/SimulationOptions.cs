@@ -31,6 +31,12 @@ public sealed record SimulationOptions
     /// <summary>Akka's log level for the simulated nodes.</summary>
     public string LogLevel { get; init; } = "WARNING";
 
+    /// <summary>
+    /// Extra actor-system setup for each node, given its id and role (e.g. where its log goes), or null. The nodes' own
+    /// configuration is applied over it.
+    /// </summary>
+    public Func<string, string, Akka.Actor.Setup.ActorSystemSetup>? NodeSetup { get; init; }
+
     /// <summary>Checks the options.</summary>
     /// <exception cref="FederationSpecException">The spec is invalid.</exception>
     /// <exception cref="ArgumentException"><see cref="ExtraConfig"/> sets spec keys.</exception>

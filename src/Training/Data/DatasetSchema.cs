@@ -46,7 +46,7 @@ public sealed class DatasetSchema : IEquatable<DatasetSchema>
         _featureNames = [.. featureNames];
         LabelColumn = labelColumn;
         LabelEncoding = labelEncoding ?? LabelEncoding.MalignantBenign;
-        Digest = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(CanonicalText())));
+        Digest = DigestOf(_featureNames, LabelColumn, LabelEncoding.CanonicalText);
     }
 
     /// <summary>Feature names, in column order.</summary>
@@ -102,13 +102,27 @@ public sealed class DatasetSchema : IEquatable<DatasetSchema>
     }
 
     /// <summary>The text the digest is computed over (see the remarks).</summary>
-    public string CanonicalText()
+    public string CanonicalText() => CanonicalText(_featureNames, LabelColumn, LabelEncoding.CanonicalText);
+
+    /// <summary>
+    /// The digest of a schema described by its parts as they travel (names and the encoding's canonical text), so that a
+    /// receiver can check that a digest it was sent belongs to the names sent with it.
+    /// </summary>
+    public static string DigestOf(IReadOnlyList<string> featureNames, string labelColumn, string labelEncodingText)
+    {
+        ArgumentNullException.ThrowIfNull(featureNames);
+        ArgumentNullException.ThrowIfNull(labelColumn);
+        ArgumentNullException.ThrowIfNull(labelEncodingText);
+        return Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(CanonicalText(featureNames, labelColumn, labelEncodingText))));
+    }
+
+    private static string CanonicalText(IReadOnlyList<string> featureNames, string labelColumn, string labelEncodingText)
     {
         var text = new StringBuilder();
         text.Append(FormatTag).Append('\n');
-        text.Append("label-column:").Append(LabelColumn.Length).Append(':').Append(LabelColumn).Append('\n');
-        text.Append("label-encoding:").Append(LabelEncoding.CanonicalText).Append('\n');
-        foreach (var name in _featureNames)
+        text.Append("label-column:").Append(labelColumn.Length).Append(':').Append(labelColumn).Append('\n');
+        text.Append("label-encoding:").Append(labelEncodingText).Append('\n');
+        foreach (var name in featureNames)
         {
             text.Append("feature:").Append(name.Length).Append(':').Append(name).Append('\n');
         }

@@ -2,6 +2,8 @@ using FederatedHe.Training.Data;
 using FederatedHe.Training.Evaluation;
 using FederatedHe.Training.Local;
 using FederatedHe.Training.Models;
+using FederatedHe.Training.Privacy;
+using FederatedHe.Privacy.Noise;
 
 namespace FederatedHe.Training.Federation;
 
@@ -81,6 +83,26 @@ public sealed class FederatedClient : IDisposable
         _model.SetParameters(globalParameters);
         var result = LocalTrainer.Train(_model, TrainingData, options, cancellationToken);
         return new ClientUpdate(ClientId, round, result.Parameters, result.SampleCount, result.MeanLoss, result.Duration);
+    }
+
+    /// <summary>
+    /// Trains from the instruction's global model with DP-SGD (<see cref="DpSgdTrainer"/>) instead of minibatch SGD: the
+    /// instruction's optimiser, learning rate and μ, the privacy options' steps, sampling, clipping and noise. The update is
+    /// private for each local record; its loss is computed from raw data and must stay at the hospital.
+    /// </summary>
+    /// <exception cref="ArgumentException">The instruction is for another hospital.</exception>
+    /// <exception cref="ArgumentOutOfRangeException">A privacy option is out of range.</exception>
+    /// <exception cref="ModelTrainingDivergedException">Training diverged.</exception>
+    public ClientUpdate FitPrivately(FitInstruction instruction, DpSgdOptions privacy, NoiseRandomness randomness, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(instruction);
+        if (instruction.ClientId != ClientId)
+        {
+            throw new ArgumentException($"Instruction for {instruction.ClientId} sent to {ClientId}.", nameof(instruction));
+        }
+        _model.SetParameters(instruction.GlobalParameters);
+        var result = DpSgdTrainer.Train(_model, TrainingData, instruction.Options, privacy, randomness, cancellationToken);
+        return new ClientUpdate(ClientId, instruction.Round, result.Parameters, result.SampleCount, result.MeanLossNotPrivate, result.Duration);
     }
 
     /// <summary>Evaluates the instruction's model on the local evaluation data.</summary>

@@ -1,8 +1,8 @@
 using System.Reflection;
-using System.Reflection.Emit;
 using System.Xml.Linq;
 using FederatedHe.Actors.Nodes;
 using FederatedHe.Testing;
+using FederatedHe.Tests.Shared;
 
 namespace FederatedHe.IntegrationTests.Architecture;
 
@@ -34,11 +34,6 @@ public class LayeringTests
         [Harness] = ["FederatedHe.Actors", "FederatedHe.Crypto", "FederatedHe.Training", "FederatedHe.Privacy", "FederatedHe.Federation"],
         ["fedhe"] = ["FederatedHe.Actors", Harness, "FederatedHe.Crypto", "FederatedHe.Training", "FederatedHe.Privacy", "FederatedHe.Federation"],
     };
-
-    private static readonly Dictionary<short, OpCode> OpCodesByValue = typeof(OpCodes)
-        .GetFields(BindingFlags.Public | BindingFlags.Static)
-        .Select(f => (OpCode)f.GetValue(null)!)
-        .ToDictionary(o => o.Value);
 
     private static readonly Assembly HostAssembly = typeof(FederatedHe.Host.Program).Assembly;
 
@@ -96,7 +91,7 @@ public class LayeringTests
         Assert.Contains(nodePath, t => t.Name == "NodeCommand");
 
         var violations = nodePath
-            .SelectMany(type => ReferencedTypes(type).Where(IsHarness).Select(used => $"{type.FullName} uses {used.FullName}"))
+            .SelectMany(type => TypeReferences.Of(type).Where(IsHarness).Select(used => $"{type.FullName} uses {used.FullName}"))
             .Distinct()
             .ToList();
 
@@ -109,7 +104,7 @@ public class LayeringTests
         // Program hands the harness's fault control to the node command inside Main's body (and its async state machine).
         var program = HostAssembly.GetTypes().Where(t => t.FullName!.StartsWith("FederatedHe.Host.Program", StringComparison.Ordinal));
 
-        var used = program.SelectMany(ReferencedTypes).Where(IsHarness).ToHashSet();
+        var used = program.SelectMany(TypeReferences.Of).Where(IsHarness).ToHashSet();
 
         Assert.Contains(typeof(NodeFaultControl), used);
         Assert.Contains(typeof(StragglingTrainer), used);
@@ -150,109 +145,5 @@ public class LayeringTests
         }
 
         throw new DirectoryNotFoundException($"no FederatedHe.sln above {AppContext.BaseDirectory}");
-    }
-
-    // Signatures, fields, base types and every type, method or field a method body names (as in Crypto's LayeringTests).
-    private static IEnumerable<Type> ReferencedTypes(Type type)
-    {
-        const BindingFlags all = BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly;
-        var found = new List<Type>();
-        void Add(Type? t)
-        {
-            if (t is null)
-                return;
-            if (t.HasElementType)
-            {
-                Add(t.GetElementType());
-                return;
-            }
-
-            if (t.IsGenericType && !t.IsGenericTypeDefinition)
-            {
-                foreach (var argument in t.GetGenericArguments())
-                    Add(argument);
-                t = t.GetGenericTypeDefinition();
-            }
-
-            if (!t.IsGenericParameter)
-                found.Add(t);
-        }
-
-        Add(type.BaseType);
-        foreach (var i in type.GetInterfaces())
-            Add(i);
-        foreach (var field in type.GetFields(all))
-            Add(field.FieldType);
-        foreach (var property in type.GetProperties(all))
-            Add(property.PropertyType);
-        foreach (var method in type.GetMethods(all).Cast<MethodBase>().Concat(type.GetConstructors(all)))
-        {
-            if (method is MethodInfo info)
-                Add(info.ReturnType);
-            foreach (var parameter in method.GetParameters())
-                Add(parameter.ParameterType);
-            foreach (var t in BodyReferences(method))
-                Add(t);
-        }
-
-        return found;
-    }
-
-    private static IEnumerable<Type> BodyReferences(MethodBase method)
-    {
-        var il = method.GetMethodBody()?.GetILAsByteArray();
-        if (il is null)
-            yield break;
-
-        var module = method.Module;
-        var typeArguments = method.DeclaringType is { IsGenericType: true } d ? d.GetGenericArguments() : null;
-        var methodArguments = method.IsGenericMethod ? method.GetGenericArguments() : null;
-        var position = 0;
-        while (position < il.Length)
-        {
-            short value = il[position++];
-            if (value == 0xFE)
-                value = unchecked((short)(0xFE00 | il[position++]));
-
-            var opCode = OpCodesByValue[value];
-            var operandSize = opCode.OperandType switch
-            {
-                OperandType.InlineNone => 0,
-                OperandType.ShortInlineBrTarget or OperandType.ShortInlineI or OperandType.ShortInlineVar => 1,
-                OperandType.InlineVar => 2,
-                OperandType.InlineI8 or OperandType.InlineR => 8,
-                OperandType.InlineSwitch => 4 + (4 * BitConverter.ToInt32(il, position)),
-                _ => 4,
-            };
-            if (opCode.OperandType is OperandType.InlineMethod or OperandType.InlineField or OperandType.InlineType or OperandType.InlineTok)
-            {
-                // Unresolvable tokens are not skipped: a check that could not see a reference must not pass.
-                var member = module.ResolveMember(BitConverter.ToInt32(il, position), typeArguments, methodArguments);
-                switch (member)
-                {
-                    case Type t:
-                        yield return t;
-                        break;
-                    case FieldInfo f:
-                        yield return f.DeclaringType!;
-                        yield return f.FieldType;
-                        break;
-                    case MethodBase m:
-                        yield return m.DeclaringType!;
-                        if (m is MethodInfo mi)
-                        {
-                            yield return mi.ReturnType;
-                            foreach (var argument in mi.IsGenericMethod ? mi.GetGenericArguments() : [])
-                                yield return argument;
-                        }
-
-                        foreach (var p in m.GetParameters())
-                            yield return p.ParameterType;
-                        break;
-                }
-            }
-
-            position += operandSize;
-        }
     }
 }

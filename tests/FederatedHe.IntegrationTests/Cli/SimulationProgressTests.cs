@@ -80,10 +80,10 @@ public sealed class SimulationProgressTests
         var header = lines[SimulationProgress.PlainHeaderLineCount - 1].Split(' ', StringSplitOptions.RemoveEmptyEntries);
         var seventh = lines[SimulationProgress.PlainHeaderLineCount + 6].Split(' ', StringSplitOptions.RemoveEmptyEntries);
         Assert.Equal(["round", "accuracy", "log_loss", "auc", "hospitals", "train_ms", "encrypt_ms", "aggregate_ms", "decrypt_ms",
-            "bytes_per_param", "model_error", "elapsed", "eta", "dropouts"], header);
+            "bytes_per_param", "model_error", "elapsed", "eta", "epsilon", "dropouts"], header);
         Assert.Equal(header.Length, seventh.Length);
         Assert.Equal(["7", "0.9737", "0.0812", "0.9951", "4", "12345.6", "1234.5", "123.4", "2345.6", "9123.0", "3.10E-08"], seventh[..11]);
-        Assert.Equal(("00:00", "hospital-2"), (seventh[12], seventh[13]));
+        Assert.Equal(("00:00", "-", "hospital-2"), (seventh[12], seventh[13], seventh[14]));
     }
 
     [Fact]

@@ -50,7 +50,8 @@ public sealed class RunReportTests(ShortExperimentRun run) : IClassFixture<Short
         "round", "accuracy", "log_loss", "auc", "federated_accuracy", "round_ms", "bytes_on_wire", "ciphertext_bytes_received",
         "ciphertext_bytes_sent", "ciphertext_bytes_per_parameter", "contributors", "dropouts", "dropout_ids", "attempts", "retries",
         "ignored_messages", "training_ms", "encryption_ms", "aggregation_ms", "decryption_ms", "model_error_vs_plaintext_fedavg",
-        "aggregate_ckks_error",
+        "aggregate_ckks_error", "precision", "recall", "f1", "absent", "absent_ids", "sites_reporting", "worst_site_accuracy",
+        "worst_site_accuracy_id", "worst_site_auc", "worst_site_log_loss", "epsilon",
     ];
 
     [Fact]
@@ -59,7 +60,7 @@ public sealed class RunReportTests(ShortExperimentRun run) : IClassFixture<Short
         Assert.Equal(0, run.ExitCode);
         Assert.Matches(@"^\d{8}T\d{6}Z-two-hospitals$", Path.GetFileName(run.RunDirectory));
         Assert.Equal(
-            [RunReport.AccuracyPng, RunReport.LossPng, RunReport.RoundsCsv, RunReport.RoundsJsonl, RunReport.SpecFile, RunReport.SummaryFile],
+            [RunReport.AccuracyPng, RunReport.LossPng, RunReport.RoundsCsv, RunReport.RoundsJsonl, RunReport.SitesCsv, RunReport.SpecFile, RunReport.SummaryFile],
             Directory.GetFiles(run.RunDirectory).Select(Path.GetFileName).Order());
     }
 
@@ -124,16 +125,74 @@ public sealed class RunReportTests(ShortExperimentRun run) : IClassFixture<Short
     {
         var summary = File.ReadAllText(Path.Combine(run.RunDirectory, RunReport.SummaryFile));
 
-        Assert.Contains("| encrypted federation (final round) | ", summary, StringComparison.Ordinal);
+        Assert.Contains("| encrypted federation (final round, whole test set) | ", summary, StringComparison.Ordinal);
         Assert.Contains("| plaintext FedAvg (same partition) | ", summary, StringComparison.Ordinal);
         Assert.Contains("| centralised | ", summary, StringComparison.Ordinal);
-        Assert.DoesNotContain("n/a | n/a", summary, StringComparison.Ordinal);
+        Assert.All(summary.Split('\n').Where(l => l.StartsWith("| plaintext FedAvg", StringComparison.Ordinal) || l.StartsWith("| centralised", StringComparison.Ordinal)),
+            row => Assert.DoesNotContain("n/a", row, StringComparison.Ordinal));
         Assert.Contains($"| rounds completed | {ShortExperimentRun.Rounds} of {ShortExperimentRun.Rounds} |", summary, StringComparison.Ordinal);
         Assert.Contains("| mean ciphertext bytes on the wire per round |", summary, StringComparison.Ordinal);
         Assert.Contains("| worst model error vs plaintext FedAvg |", summary, StringComparison.Ordinal);
         Assert.Contains("| dropouts (hospital-rounds) | 0 |", summary, StringComparison.Ordinal);
         Assert.Contains("| retries | 0 |", summary, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void The_summary_says_how_the_run_ended_in_one_plain_sentence_with_precision_recall_and_F1()
+    {
+        var summary = File.ReadAllText(Path.Combine(run.RunDirectory, RunReport.SummaryFile));
+
+        Assert.Contains($"\nCompleted {ShortExperimentRun.Rounds} rounds.\n", summary, StringComparison.Ordinal);
+        Assert.DoesNotContain("Completed: completed", summary, StringComparison.Ordinal);
+        Assert.Contains("| run | accuracy | precision | recall | F1 | AUC | log-loss |", summary, StringComparison.Ordinal);
+        var encrypted = summary.Split('\n').Single(l => l.StartsWith("| encrypted federation (final round", StringComparison.Ordinal));
+        Assert.DoesNotContain("n/a", encrypted, StringComparison.Ordinal);
+        Assert.Equal(9, encrypted.Split('|').Length); // seven figures between the bars
+    }
+
+    [Fact]
+    public void The_summary_says_where_the_federation_time_went_in_parts_that_add_up_to_it()
+    {
+        var lines = File.ReadAllLines(Path.Combine(run.RunDirectory, RunReport.SummaryFile));
+        var start = Array.IndexOf(lines, "## Where the federation time went");
+        Assert.True(start > 0, "no time breakdown");
+        var rows = lines.Skip(start + 4).TakeWhile(l => l.StartsWith('|')).Select(l => l.Split('|', StringSplitOptions.TrimEntries)).ToList();
+
+        Assert.Equal(["start-up and registration", "key generation", "standardisation (round 0)", "rounds", "retries",
+            "timeouts (deadlines waited out)", "stopping the nodes", "federation time"], rows.Select(r => r[1]));
+        var seconds = rows.Select(r => double.Parse(r[2].TrimEnd('s', ' '), System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        // Each part is rounded to a hundredth of a second (two rounds of logistic regression can take under a tenth).
+        Assert.InRange(seconds[..^1].Sum() - seconds[^1], -0.005 * 7, 0.005 * 7);
+        Assert.True(seconds[3] > 0, "the rounds took no time");
+        // The breakdown's total is the run's federation time, which the results table gives to a tenth.
+        var federationTime = lines.Select(l => l.Split('|', StringSplitOptions.TrimEntries))
+            .First(r => r.Length > 2 && r[1] == "federation time" && !r[^2].EndsWith('%'))[2];
+        Assert.InRange(seconds[^1] - double.Parse(federationTime.TrimEnd('s', ' '), System.Globalization.CultureInfo.InvariantCulture), -0.051, 0.051);
+    }
+
+    [Fact]
+    public void Each_rounds_report_keeps_every_hospitals_own_figures_and_the_worst_site_beside_the_pool()
+    {
+        var sites = File.ReadAllLines(Path.Combine(run.RunDirectory, RunReport.SitesCsv));
+        Assert.Equal("round,hospital,samples,accuracy,log_loss,auc", sites[0]);
+        var rows = sites.Skip(1).Select(l => l.Split(',')).ToList();
+        Assert.Equal([("1", "hospital-1"), ("1", "hospital-2"), ("2", "hospital-1"), ("2", "hospital-2")], rows.Select(r => (r[0], r[1])));
+        Assert.All(rows, r => Assert.True(int.Parse(r[2], System.Globalization.CultureInfo.InvariantCulture) > 0));
+
+        using var last = JsonDocument.Parse(File.ReadAllLines(Path.Combine(run.RunDirectory, RunReport.RoundsJsonl))[^1]);
+        var round = last.RootElement;
+        var siteAccuracies = rows.Where(r => r[0] == "2").Select(r => double.Parse(r[3], System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        Assert.Equal(siteAccuracies.Min(), round.GetProperty("worst_site_accuracy").GetDouble(), 12);
+        Assert.InRange(round.GetProperty("worst_site_accuracy").GetDouble(), 0, round.GetProperty("federated_accuracy").GetDouble());
+        Assert.Equal(2, round.GetProperty("sites_reporting").GetInt32());
+
+        var summary = File.ReadAllText(Path.Combine(run.RunDirectory, RunReport.SummaryFile));
+        Assert.Contains("| hospitals' own held-out data (final round, pooled over 2) |", summary, StringComparison.Ordinal);
+        Assert.Contains($"| worst hospital (final round): {round.GetProperty("worst_site_accuracy_id").GetString()}, its own held-out data |", summary, StringComparison.Ordinal);
+        Assert.Contains("## Each hospital, round 2", summary, StringComparison.Ordinal);
+    }
+
+    private static string F(FormattableString text) => text.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
     [Fact]
     public async Task Simulate_with_out_writes_the_same_report_with_a_spec_that_reruns_it()

@@ -22,8 +22,11 @@ public sealed class DropoutTests
 
         Assert.True(result.Succeeded, result.Status);
         Assert.Equal(Enumerable.Range(1, 10), result.Rounds.Select(r => r.Round));
-        var afterKill = result.Rounds.Where(r => r.Round > 3).ToList();
+        // The kill strikes as round 3 is announced: the two contribute to no round from 3 on, and count as missing in each.
+        var afterKill = result.Rounds.Where(r => r.Round >= 3).ToList();
         Assert.All(afterKill, round => Assert.Equal(["hospital-1", "hospital-3", "hospital-5"], round.Contributors));
+        Assert.All(afterKill, round => Assert.Equal(["hospital-2", "hospital-4"], round.Absent));
+        Assert.All(result.Rounds.Where(r => r.Round < 3), round => Assert.Empty(round.Absent));
         Assert.All(result.Rounds, round => Assert.InRange(round.ModelErrorVersusPlaintextFedAvg!.Value, 0, 1e-5));
         Assert.True(result.FinalTest!.Accuracy >= result.CentralizedBaseline!.Accuracy - 0.02,
             $"federation {result.FinalTest.Accuracy:P2} vs centralised {result.CentralizedBaseline.Accuracy:P2}");

@@ -16,7 +16,7 @@ public class MonitorProjectionTests
 
     private static RoundCompleted Completed(int round, double accuracy, string[] contributors, string[]? dropouts = null, int attempts = 1) =>
         new(round, contributors, dropouts ?? [], attempts, 0, 1000 * contributors.Length, 2000 * contributors.Length, 32, 4.5, 200,
-            new PooledFigures(contributors.Length, 38 * contributors.Length, accuracy, 0.2, 0.99), 10, 20, 5);
+            new PooledFigures(contributors.Length, 38 * contributors.Length, accuracy, 0.2, 0.99), 10, 20, 5, [], null);
 
     private static EvaluationReceived Evaluation(int round, string hospital, double accuracy) =>
         new(round, hospital, 38, accuracy, 0.25, double.NaN, 10, 20, 5);

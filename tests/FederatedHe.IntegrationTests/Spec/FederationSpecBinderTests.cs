@@ -120,6 +120,7 @@ public sealed class FederationSpecBinderTests
             "fedhe.faults.schedule = [ { at-round = 2, moment = aggregate-distributed, kind = kill-hospital, target = hospital-1 },",
             "  { at-round = 1, kind = drop-messages, target = hospital-1, peer = aggregator, fraction = 0.25, duration = 1500ms },",
             "  { at-round = 3, kind = slow-hospital, target = hospital-2, delay = 2s } ]",
+            "fedhe.privacy { mode = distributed, noise-multiplier = 0.8, clip-norm = 2, target-epsilon = 20, delta = 1e-6, grid-bits = 14 }",
         ]);
 
         var written = FederationSpecWriter.Write(spec);
@@ -204,6 +205,19 @@ public sealed class FederationSpecBinderTests
     [InlineData("fedhe.faults.schedule = [ { at-round = 1, kind = slow-hospital, target = hospital-1 } ]", "fedhe.faults.schedule[0].delay")]
     [InlineData("fedhe.faults.schedule = [ { at-round = 1, kind = slow-hospital, target = aggregator, delay = 2s } ]", "fedhe.faults.schedule[0].target")]
     [InlineData("fedhe.faults.schedule = [ { at-round = 1, kind = kill-hospital, target = hospital-1, duration = 2s } ]", "fedhe.faults.schedule[0].duration")]
+    [InlineData("fedhe.privacy.mode = central", "fedhe.privacy.mode")]
+    [InlineData("fedhe.privacy { mode = local, noise-multiplier = 0 }", "fedhe.privacy.noise-multiplier")]
+    [InlineData("fedhe.privacy { mode = distributed, noise-multiplier = -1 }", "fedhe.privacy.noise-multiplier")]
+    [InlineData("fedhe.privacy.noise-multiplier = plenty", "fedhe.privacy.noise-multiplier")]
+    [InlineData("fedhe.privacy.clip-norm = 0", "fedhe.privacy.clip-norm")]
+    [InlineData("fedhe.privacy.sampling-rate = 1.5", "fedhe.privacy.sampling-rate")]
+    [InlineData("fedhe.privacy { mode = local, sampling-rate = 1e-9 }", "fedhe.privacy.sampling-rate")]
+    [InlineData("fedhe.privacy.target-epsilon = 0", "fedhe.privacy.target-epsilon")]
+    [InlineData("fedhe.privacy.delta = 1", "fedhe.privacy.delta")]
+    [InlineData("fedhe.privacy.delta = 0", "fedhe.privacy.delta")]
+    [InlineData("fedhe.privacy.grid-bits = 30", "fedhe.privacy.grid-bits")]
+    [InlineData("fedhe.privacy { mode = distributed, clip-norm = 0.01, grid-bits = 16 }", "fedhe.privacy.grid-bits")]
+    [InlineData("fedhe.privacy.epsilon = 3", "fedhe.privacy.epsilon")]
     public void A_malformed_key_is_named_with_its_file_and_line(string line, string key)
     {
         var error = Assert.Throws<FederationSpecException>(() => Bind(add: [line]));
@@ -213,6 +227,41 @@ public sealed class FederationSpecBinderTests
         // The added line is the file's fourth.
         Assert.Equal(SmallSpec.Length + 1, error.Line);
         Assert.StartsWith($"{SpecPath}:{SmallSpec.Length + 1}: {key}: ", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Privacy_is_off_by_default_and_each_mode_becomes_what_hospitals_and_the_coordinator_run()
+    {
+        Assert.Equal(PrivacyMode.None, FederationSpec.Default.Privacy.Mode);
+        Assert.Null(FederationSpec.Default.ToFederationSettings().PrivacyBudget);
+        Assert.Null(FederationSpec.Default.DpSgdOptions);
+        Assert.Null(FederationSpec.Default.DistributedNoise);
+
+        var local = Bind(add: ["fedhe.privacy { mode = local, noise-multiplier = 1.1, sampling-rate = 0.05, target-epsilon = 3, delta = 1e-5 }"]);
+        // Local mode: reference.conf's 2 epochs at q = 0.05 are ceil(2 / 0.05) = 40 DP-SGD steps a round.
+        Assert.Equal((1.1, 1.0, 0.05, 40), (local.DpSgdOptions!.NoiseMultiplier, local.DpSgdOptions.ClipNorm, local.DpSgdOptions.SamplingRate, local.DpSgdOptions.Steps));
+        var plan = local.ToFederationSettings().PrivacyBudget!;
+        Assert.Equal("one patient record", plan.ProtectedUnit);
+        Assert.Equal(new FederatedHe.Privacy.Accounting.RdpAccountant().Compose(0.05, 1.1, 80).Epsilon(1e-5).Epsilon, plan.EpsilonAfter(2), 12);
+        Assert.Equal(3, plan.TargetEpsilon);
+
+        var distributed = Bind(add: ["fedhe.privacy { mode = distributed, noise-multiplier = 2, clip-norm = 0.5 }"]);
+        // Four hospitals with the quorum of three: the noise is over-provisioned for one dropout.
+        Assert.Equal(new FederatedHe.Training.Federation.DistributedNoiseSettings(4, 1, 2, 0.5, 16), distributed.DistributedNoise);
+        Assert.Equal("one hospital's whole contribution", distributed.ToFederationSettings().PrivacyBudget!.ProtectedUnit);
+        Assert.Null(distributed.DpSgdOptions);
+    }
+
+    [Fact]
+    public void Spec_show_describes_every_privacy_key_and_which_mode_uses_it()
+    {
+        var local = Bind(add: ["fedhe.privacy { mode = local }"]);
+
+        Assert.Equal("local", FederationSpecWriter.Describe(local, FederationSpecKeys.PrivacyMode));
+        Assert.Equal("0.05 (40 DP-SGD steps per round: ceil(epochs / sampling-rate))", FederationSpecWriter.Describe(local, FederationSpecKeys.SamplingRate));
+        Assert.Equal("1 (unused with privacy mode none)", FederationSpecWriter.Describe(FederationSpec.Default, FederationSpecKeys.NoiseMultiplier));
+        Assert.Equal("0.05 (unused with privacy mode distributed)",
+            FederationSpecWriter.Describe(Bind(add: ["fedhe.privacy.mode = distributed"]), FederationSpecKeys.SamplingRate));
     }
 
     [Fact]

@@ -97,7 +97,116 @@ public sealed partial class OwnDataTests(ITestOutputHelper output) : IDisposable
         Assert.False(Directory.Exists(models) && Directory.EnumerateFiles(models).Any(), "nothing is trained, so no model file is written");
     }
 
+    /// <summary>
+    /// As `fedhe node` processes (real processes over TCP, one per node) each hospital reads only its own file, so only the
+    /// coordinator can see that one hospital's columns differ or that one cannot train: the hospitals register with their
+    /// schema (never values) and the aggregator stops the federation before round 0, every node exiting non-zero with one
+    /// line naming the hospital and the problem. `cluster up`, which has every file on its machine, refuses them before
+    /// it starts a process.
+    /// </summary>
+    [Theory(Timeout = 400_000)]
+    [InlineData("missing-column", "hospital-3's feature 4 is 'smoothness_mean' where hospital-1, hospital-2 and hospital-4 have 'area_mean'", "hospital-3's")]
+    [InlineData("one-class", "hospital-2 cannot take part: its training file holds one class only", "hospital-2's file: ")]
+    public async Task As_separate_node_processes_a_hospital_file_missing_a_column_or_holding_one_class_stops_the_federation_before_round_0_naming_the_hospital(
+        string fault, string expected, string expectedFromClusterUp)
+    {
+        var (trainFiles, _) = CutFiles();
+        if (fault == "missing-column")
+            DropColumn(trainFiles[2], "area_mean");
+        else
+            KeepOneClass(trainFiles[1], "B");
+        var specPath = Path.Combine(_root, "broken.conf");
+        await File.WriteAllTextAsync(specPath, $$"""
+            fedhe {
+              federation { hospitals = {{Hospitals}}, rounds = {{Rounds}}, quorum = {{Hospitals}}, seed = 5 }
+              data.hospitals = [{{string.Join(", ", trainFiles.Select(FederationSpecWriter.Quote))}}]
+            }
+            """);
+        var keys = Path.Combine(_root, "keys");
+        Assert.Equal(0, (await FedheProcess.RunAsync("keygen", "--out", keys)).ExitCode);
+        var port = FreePorts.Block(Hospitals + 1);
+        var seed = $"akka.tcp://federation@127.0.0.1:{port}";
+        var watch = System.Diagnostics.Stopwatch.StartNew();
+        using var aggregator = Cli.FedheChild.Start("node", "--role", "aggregator", "--spec", specPath, "--no-tls",
+            "--port", $"{port}", "--seed-node", seed);
+        var hospitals = FederationSpec.Default.WithHospitals(Hospitals).HospitalIds.Select((id, i) => Cli.FedheChild.Start("node", "--role", "hospital",
+            "--hospital-id", id, "--spec", specPath, "--no-tls", "--keys", keys, "--port", $"{port + 1 + i}", "--seed-node", seed)).ToList();
+        try
+        {
+            var aggregatorExit = await aggregator.WaitForExitAsync(TimeSpan.FromMinutes(4));
+            var hospitalExits = await Task.WhenAll(hospitals.Select(h => h.WaitForExitAsync(TimeSpan.FromSeconds(60))));
+            output.WriteLine($"{watch.Elapsed.TotalSeconds:F0} s; aggregator:\n{aggregator.Output}");
+            foreach (var (hospital, i) in hospitals.Select((h, i) => (h, i)))
+                output.WriteLine($"--- hospital-{i + 1} (exit {hospitalExits[i]}) ---\n{hospital.Output}");
+
+            Assert.Equal(1, aggregatorExit);
+            Assert.All(hospitalExits, exit => Assert.Equal(1, exit));
+            foreach (var node in hospitals.Prepend(aggregator))
+            {
+                var error = Assert.Single(node.Output.Split('\n'), line => line.StartsWith("error: ", StringComparison.Ordinal));
+                Assert.Contains(expected, error, StringComparison.Ordinal);
+                Assert.DoesNotContain("round 0 started", node.Output, StringComparison.Ordinal);
+                // No stack trace of ours (Akka.Remote's shutdown disassociation warnings still carry one in some runs: issue 14 item 8).
+                Assert.DoesNotContain("   at FederatedHe.", node.Output, StringComparison.Ordinal);
+                Assert.DoesNotContain("Unhandled exception", node.Output, StringComparison.Ordinal);
+            }
+        }
+        finally
+        {
+            foreach (var hospital in hospitals)
+                hospital.Dispose();
+        }
+
+        var clusterUp = await FedheProcess.RunAsync("cluster", "up", "--spec", specPath, "--logs", Path.Combine(_root, "cluster"),
+            "--base-port", FreePorts.Block(Hospitals + 1).ToString(CultureInfo.InvariantCulture));
+        var text = clusterUp.StandardOutput + clusterUp.StandardError;
+        output.WriteLine($"--- cluster up (exit {clusterUp.ExitCode}) ---\n{text}");
+        Assert.NotEqual(0, clusterUp.ExitCode);
+        Assert.Contains(expectedFromClusterUp, Assert.Single(text.Split('\n'), l => l.StartsWith("error: ", StringComparison.Ordinal)), StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Path.Combine(_root, "cluster")) && Directory.EnumerateFiles(Path.Combine(_root, "cluster")).Any(), "no node was started");
+    }
+
+    /// <summary>In process every file is read before any node starts, so the same faults are refused in one line before Akka starts.</summary>
+    [Theory(Timeout = 300_000)]
+    [InlineData("missing-column", "hospital-3's")]
+    [InlineData("one-class", "hospital-2's file: ")]
+    public async Task In_process_a_hospital_file_missing_a_column_or_holding_one_class_is_refused_before_round_0_in_one_line(string fault, string expected)
+    {
+        var (trainFiles, _) = CutFiles();
+        if (fault == "missing-column")
+            DropColumn(trainFiles[2], "area_mean");
+        else
+            KeepOneClass(trainFiles[1], "B");
+
+        var outcome = await FedheProcess.RunAsync("simulate", "--hospitals", "4", "--rounds", "2",
+            "--hospital-data", string.Join(",", trainFiles), "--out", Path.Combine(_root, "runs"), "--no-baselines");
+
+        var text = outcome.StandardOutput + outcome.StandardError;
+        output.WriteLine(text);
+        Assert.NotEqual(0, outcome.ExitCode);
+        Assert.Single(Regex.Matches(text, "error:"));
+        var line = string.Join(" ", text[text.IndexOf("error:", StringComparison.Ordinal)..]
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries));
+        Assert.Contains(expected, line, StringComparison.Ordinal);
+        Assert.DoesNotContain("round 1", text, StringComparison.Ordinal);
+        Assert.DoesNotContain("   at ", text, StringComparison.Ordinal);
+    }
+
     public void Dispose() => Directory.Delete(_root, recursive: true);
+
+    private static void DropColumn(string file, string column)
+    {
+        var lines = File.ReadAllLines(file);
+        var index = Array.IndexOf(lines[0].Split(','), column);
+        File.WriteAllLines(file, lines.Where(l => l.Length > 0).Select(l => string.Join(",", l.Split(',').Where((_, i) => i != index))));
+    }
+
+    private static void KeepOneClass(string file, string label)
+    {
+        var lines = File.ReadAllLines(file);
+        var index = Array.IndexOf(lines[0].Split(','), "diagnosis");
+        File.WriteAllLines(file, lines.Skip(1).Where(l => l.Length > 0 && l.Split(',')[index] == label).Prepend(lines[0]));
+    }
 
     /// <summary>
     /// A stratified common test file (every fifth row of each class) and four disjoint training files holding 10, 20, 30

@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Measures a long `fedhe simulate` (issue 18 item 7): its wall time against the sum of its federation rounds' times, and
+# the lines its output has when redirected. Usage: bench/scripts/simulate-long-run.sh [rounds] [work-dir] [extra simulate options…]
+# (e.g. --no-baselines). FEDHE=<path to fedhe> runs another build (copy the build out while you rebuild: the build patches
+# TorchSharp's native library in place, and a running fedhe crashes on it).
+# Build first: dotnet build src/Host -c Release. Prints one summary line; the run's report stays in <work-dir>/runs.
+set -euo pipefail
+rounds="${1:-1000}"
+work="${2:-$(mktemp -d -t fedhe-long-run-XXXXXX)}"
+shift $(( $# > 2 ? 2 : $# ))
+repo="$(cd "$(dirname "$0")/../.." && pwd)"
+fedhe="${FEDHE:-$repo/src/Host/bin/Release/net10.0/fedhe}"
+mkdir -p "$work"
+start=$(date +%s.%N)
+"$fedhe" simulate --rounds "$rounds" --out "$work/runs" "$@" >"$work/output.txt" 2>&1
+end=$(date +%s.%N)
+csv="$(ls -d "$work"/runs/*/ | head -1)rounds.csv"
+# round_ms is the coordinator's wall time of each training round (rounds.csv holds rounds 1…R; round 0 is not in it).
+column=$(head -1 "$csv" | tr ',' '\n' | grep -nx round_ms | cut -d: -f1)
+rounds_s=$(tail -n +2 "$csv" | cut -d, -f"$column" | awk '{ s += $1 } END { printf "%.1f", s / 1000 }')
+wall_s=$(echo "$end - $start" | bc -l)
+round_lines=$(grep -cE '^ *[0-9]+ ' "$work/output.txt" || true)
+federation_s=$(grep -oE 'federation completed in [0-9.]+ s' "$work/output.txt" | grep -oE '[0-9.]+' || echo 0)
+printf 'federation phase (start, cluster, keys, rounds, stop) %s s\n' "$federation_s"
+printf 'rounds %s: wall %.1f s, federation rounds %s s, overhead %.1f %%; output %s lines, %s of them round lines (%s)\n' \
+  "$rounds" "$wall_s" "$rounds_s" "$(echo "($wall_s - $rounds_s) * 100 / $rounds_s" | bc -l)" \
+  "$(wc -l <"$work/output.txt")" "$round_lines" "$work"

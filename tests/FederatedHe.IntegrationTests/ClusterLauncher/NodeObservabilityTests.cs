@@ -1,0 +1,210 @@
+using System.Text.Json;
+using System.Text.RegularExpressions;
+using FederatedHe.Actors.Spec;
+using FederatedHe.Host.ClusterLauncher;
+using FederatedHe.IntegrationTests.Experiments;
+
+namespace FederatedHe.IntegrationTests.ClusterLauncher;
+
+/// <summary>
+/// What an operator watching a running `cluster up` sees: each node's Prometheus endpoint (--metrics-port) during the run, and
+/// its log as JSON lines (--log-format json). One federation (mutual TLS, 2 hospitals) is run for the whole class.
+/// </summary>
+[Collection(FederationRunsCollection.Name)]
+public sealed partial class NodeObservabilityTests(NodeObservabilityTests.ObservedCluster cluster) : IClassFixture<NodeObservabilityTests.ObservedCluster>
+{
+    [Fact]
+    public void The_cluster_completes_every_round_when_its_nodes_log_JSON()
+    {
+        Assert.True(cluster.Outcome.Succeeded, $"{cluster.Outcome.Status}: {string.Join(", ", cluster.Outcome.Nodes)}");
+        // `cluster up` follows the rounds through the milestones in the aggregator's JSON entries.
+        Assert.Equal(ObservedCluster.Rounds, cluster.Outcome.RoundsCompleted);
+    }
+
+    [Fact]
+    public void The_aggregator_serves_round_HE_cost_and_transfer_series_labelled_with_its_node_during_the_run()
+    {
+        var scrape = cluster.AggregatorScrape ?? throw new Xunit.Sdk.XunitException("the aggregator's /metrics never showed an evaluated round");
+        const string node = "node_id=\"aggregator\"";
+        const string role = "role=\"aggregator\"";
+        Assert.True(Sample(scrape, "fedhe_rounds_completed_total", node, role) >= 1);
+        Assert.True(Sample(scrape, "fedhe_round", node, role) >= 1);
+        Assert.NotNull(Sample(scrape, "fedhe_round_duration_seconds_count", node, role));
+        Assert.True(Sample(scrape, "fedhe_he_duration_seconds_count", node, role, "operation=\"aggregate\"") >= 1);
+        Assert.True(Sample(scrape, "fedhe_transfer_bytes_total", node, role, "direction=\"received\"") > 0);
+        Assert.True(Sample(scrape, "fedhe_transfer_bytes_total", node, role, "direction=\"sent\"") > 0);
+        Assert.True(Sample(scrape, "fedhe_ciphertext_bytes_per_parameter", node, role) > 1);
+        Assert.True(Sample(scrape, "fedhe_updates_received_total", node, role) >= 2);
+        Assert.Equal(3, Sample(scrape, "fedhe_cluster_members", node, role));
+        Assert.InRange(Sample(scrape, "fedhe_evaluation_accuracy", node, role, "scope=\"pooled\"") ?? -1, 0, 1);
+    }
+
+    [Fact]
+    public void A_hospital_serves_its_HE_cost_transfer_and_evaluation_series_labelled_with_its_node_during_the_run()
+    {
+        var scrape = cluster.HospitalScrape ?? throw new Xunit.Sdk.XunitException("hospital-1's /metrics never showed an evaluation");
+        const string node = "node_id=\"hospital-1\"";
+        const string role = "role=\"hospital\"";
+        Assert.True(Sample(scrape, "fedhe_he_duration_seconds_count", node, role, "operation=\"encrypt\"") >= 1);
+        Assert.True(Sample(scrape, "fedhe_he_duration_seconds_count", node, role, "operation=\"decrypt\"") >= 1);
+        Assert.True(Sample(scrape, "fedhe_transfer_bytes_total", node, role, "direction=\"sent\"") > 0);
+        Assert.InRange(Sample(scrape, "fedhe_evaluation_accuracy", node, role, "scope=\"hospital\"") ?? -1, 0, 1);
+        Assert.DoesNotContain("node_id=\"aggregator\"", scrape, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void No_series_carries_a_model_value_only_the_named_round_cost_evaluation_and_cluster_figures()
+    {
+        string[] families =
+        [
+            "fedhe_round", "fedhe_round_phase", "fedhe_round_attempt", "fedhe_round_duration_seconds", "fedhe_rounds_completed_total",
+            "fedhe_rounds_failed_total", "fedhe_updates_received_total", "fedhe_dropouts_total", "fedhe_retries_total",
+            "fedhe_messages_ignored_total", "fedhe_he_duration_seconds", "fedhe_training_duration_seconds", "fedhe_transfer_bytes_total",
+            "fedhe_ciphertext_bytes_per_parameter", "fedhe_evaluation_accuracy", "fedhe_evaluation_log_loss", "fedhe_evaluation_roc_auc",
+            "fedhe_cluster_members", "fedhe_cluster_unreachable", "fedhe_checkpoint_writes_total", "target_info",
+        ];
+        foreach (var scrape in new[] { cluster.AggregatorScrape, cluster.HospitalScrape })
+        {
+            Assert.NotNull(scrape);
+            foreach (var name in SeriesNames(scrape!))
+                Assert.Contains(families, family => name == family || name.StartsWith(family + "_", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void Every_line_a_node_logs_as_JSON_is_one_object_with_time_level_category_message_and_its_node()
+    {
+        foreach (var node in cluster.Outcome.Nodes)
+        {
+            var lines = NodeLines(node.LogPath);
+            Assert.True(lines.Count > 5, $"{node.Name} logged only {lines.Count} lines");
+            foreach (var line in lines)
+            {
+                using var entry = Parse(line, node.Name);
+                var root = entry.RootElement;
+                Assert.True(DateTimeOffset.TryParse(root.GetProperty("timestamp").GetString(), System.Globalization.CultureInfo.InvariantCulture,
+                    System.Globalization.DateTimeStyles.None, out _), line);
+                Assert.Contains(root.GetProperty("level").GetString(), new[] { "trace", "debug", "info", "warning", "error", "critical" });
+                Assert.False(string.IsNullOrEmpty(root.GetProperty("category").GetString()), line);
+                Assert.Equal(JsonValueKind.String, root.GetProperty("message").ValueKind);
+                Assert.Equal(node.Name, root.GetProperty("nodeId").GetString());
+            }
+        }
+    }
+
+    [Fact]
+    public void Every_coordinator_decision_in_the_JSON_log_carries_its_round_and_attempt()
+    {
+        var aggregator = cluster.Outcome.Nodes.Single(n => n.Name == "aggregator");
+        var decisions = NodeLines(aggregator.LogPath)
+            .Select(line => Parse(line, aggregator.Name))
+            .Where(entry => entry.RootElement.TryGetProperty("decision", out _))
+            .ToList();
+
+        Assert.Contains(decisions, d => d.RootElement.GetProperty("decision").GetString()!.StartsWith("started with 2 participants", StringComparison.Ordinal)
+                                        && d.RootElement.GetProperty("roundId").GetInt32() == ObservedCluster.Rounds
+                                        && d.RootElement.GetProperty("attempt").GetInt32() == 1);
+        Assert.All(decisions, d =>
+        {
+            Assert.Equal(JsonValueKind.Number, d.RootElement.GetProperty("roundId").ValueKind);
+            Assert.Equal(JsonValueKind.Number, d.RootElement.GetProperty("attempt").ValueKind);
+        });
+        Assert.True(decisions.Count >= 2 * ObservedCluster.Rounds, $"only {decisions.Count} decisions logged");
+    }
+
+    /// <summary>The value of the one sample of <paramref name="family"/> whose labels include all of <paramref name="labels"/>, or null.</summary>
+    private static double? Sample(string scrape, string family, params string[] labels)
+    {
+        var matches = scrape.Split('\n')
+            .Where(line => line.StartsWith(family + "{", StringComparison.Ordinal) && labels.All(l => line.Contains(l, StringComparison.Ordinal)))
+            .ToList();
+        Assert.True(matches.Count <= 1, $"{family} {string.Join(",", labels)}: {matches.Count} samples");
+        return matches.Count == 0 ? null : double.Parse(matches[0][(matches[0].LastIndexOf(' ') + 1)..], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    private static IEnumerable<string> SeriesNames(string scrape) =>
+        scrape.Split('\n').Where(line => line.Length > 0 && !line.StartsWith('#')).Select(line => SeriesName().Match(line).Value).Distinct();
+
+    /// <summary>The node's own output in its log (the launcher's "# …" notes left out).</summary>
+    private static List<string> NodeLines(string logPath) =>
+        File.ReadAllLines(logPath).Where(line => line.Length > 0 && !line.StartsWith("# ", StringComparison.Ordinal)).ToList();
+
+    private static JsonDocument Parse(string line, string node)
+    {
+        try
+        {
+            var entry = JsonDocument.Parse(line);
+            Assert.Equal(JsonValueKind.Object, entry.RootElement.ValueKind);
+            return entry;
+        }
+        catch (JsonException exception)
+        {
+            throw new Xunit.Sdk.XunitException($"{node}: a log line is not JSON ({exception.Message}): {line}");
+        }
+    }
+
+    [GeneratedRegex("^[a-zA-Z_:][a-zA-Z0-9_:]*")]
+    private static partial Regex SeriesName();
+
+    /// <summary>One `cluster up` run with JSON logs and a scrape endpoint per node, scraped while it runs.</summary>
+    public sealed class ObservedCluster : IAsyncLifetime, IDisposable
+    {
+        /// <summary>Enough rounds to scrape during the run, however fast the machine.</summary>
+        public const int Rounds = 25;
+
+        private readonly string _logs = Directory.CreateTempSubdirectory("fedhe-observability-").FullName;
+
+        public ClusterOutcome Outcome { get; private set; } = null!;
+
+        /// <summary>The aggregator's first scrape that showed an evaluated round.</summary>
+        public string? AggregatorScrape { get; private set; }
+
+        /// <summary>hospital-1's first scrape that showed an evaluation.</summary>
+        public string? HospitalScrape { get; private set; }
+
+        public async Task InitializeAsync()
+        {
+            var metricsPort = FreePorts.Block(3);
+            var plan = new LocalClusterPlan
+            {
+                Spec = FederationSpec.Default.WithHospitals(2).WithRounds(Rounds).WithQuorum(2),
+                LogDirectory = _logs,
+                BasePort = FreePorts.Block(8),
+                Timeout = TimeSpan.FromMinutes(5),
+                LogFormat = "json",
+                MetricsBasePort = metricsPort,
+            };
+            using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(5) };
+            var run = LocalCluster.RunAsync(plan);
+            while (!run.IsCompleted)
+            {
+                // The first scrape that shows the figures, taken while every node is still in the cluster.
+                if (AggregatorScrape is null && await ScrapeAsync(http, metricsPort) is { } aggregator
+                                              && aggregator.Contains("fedhe_evaluation_accuracy{", StringComparison.Ordinal))
+                    AggregatorScrape = aggregator;
+                if (HospitalScrape is null && await ScrapeAsync(http, metricsPort + 1) is { } hospital
+                                            && hospital.Contains("fedhe_evaluation_accuracy{", StringComparison.Ordinal))
+                    HospitalScrape = hospital;
+                await Task.WhenAny(run, Task.Delay(150));
+            }
+
+            Outcome = await run;
+        }
+
+        private static async Task<string?> ScrapeAsync(HttpClient http, int port)
+        {
+            try
+            {
+                return await http.GetStringAsync($"http://localhost:{port}/metrics");
+            }
+            catch (Exception exception) when (exception is HttpRequestException or TaskCanceledException)
+            {
+                return null; // not up yet, or gone
+            }
+        }
+
+        public Task DisposeAsync() => Task.CompletedTask;
+
+        public void Dispose() => Directory.Delete(_logs, recursive: true);
+    }
+}
