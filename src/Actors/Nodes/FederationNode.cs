@@ -245,9 +245,6 @@ public static class FederationNode
                 identity is null ? nameof(identity) : nameof(trust));
         if (trust is not null && !NodeCertificateChain.IsAuthority(trust.Authority))
             throw new ArgumentException($"hospital {data.HospitalId}: {trust.Authority.Subject} is not a CA certificate", nameof(trust));
-        // The coordinator's notices to observers travel by distributed publish-subscribe, whose mediators gossip with every
-        // member: a hospital runs one too (it subscribes to nothing), so that gossip is answered rather than dead-lettered.
-        _ = Akka.Cluster.Tools.PublishSubscribe.DistributedPubSub.Get(system).Mediator;
         ObserveMetrics(system, data.HospitalId, FederationRoles.Hospital);
         var coordinator = CoordinatorProxy(system);
         return system.ActorOf(HospitalActor.Props(data, plan, crypto, coordinator, settings, decorateTrainer, identity, trust), HospitalActorName);

@@ -89,9 +89,11 @@ public sealed class AllowListHyperionSerializer : Akka.Serialization.Serializer
         return result;
     }
 
+    // An array of an allowed record is as safe as the record (an observer notice carries each hospital's figures as one).
     private sealed class AllowListTypeFilter(IEnumerable<Type> allowed) : ITypeFilter
     {
         private readonly FrozenSet<string> _names = allowed
+            .SelectMany(t => new[] { t, t.MakeArrayType() })
             .SelectMany(t => new[] { t.FullName!, t.AssemblyQualifiedName!, $"{t.FullName}, {t.Assembly.GetName().Name}" })
             .ToFrozenSet(StringComparer.Ordinal);
 
