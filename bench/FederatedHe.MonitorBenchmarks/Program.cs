@@ -60,6 +60,10 @@ async Task<List<double>> RunAsync(bool monitored)
     await reader.CancelAsync();
     if (page is not null)
         await page;
+    // A monitor that heard nothing would cost nothing: the measurement counts only if it saw every round.
+    var seen = monitor.State?.Rounds.Count ?? 0;
+    if (seen != rounds + 1)
+        throw new InvalidOperationException($"the monitor saw {seen} of the {rounds + 1} rounds (0…{rounds})");
     return Rounds(result);
 }
 
