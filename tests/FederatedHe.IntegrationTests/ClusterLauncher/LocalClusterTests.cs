@@ -118,7 +118,7 @@ public sealed class LocalClusterTests : IDisposable
         var program = FedheCommandLine.Current();
         var info = new System.Diagnostics.ProcessStartInfo(program.FileName) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in program.LeadingArguments.Concat(
-                     ["cluster", "up", "--hospitals", "2", "--rounds", "10000", "--base-port", FreePorts.Block(8).ToString(System.Globalization.CultureInfo.InvariantCulture), "--logs", _logs]))
+                     ["cluster", "up", "--hospitals", "2", "--rounds", "10000", "--base-port", FreePorts.Block(8).ToString(System.Globalization.CultureInfo.InvariantCulture), "--monitor-port", "0", "--logs", _logs]))
             info.ArgumentList.Add(argument);
         using var launcher = System.Diagnostics.Process.Start(info)!;
         var roundOne = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
