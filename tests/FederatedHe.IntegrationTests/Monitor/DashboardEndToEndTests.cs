@@ -28,7 +28,9 @@ public sealed class DashboardEndToEndTests : IDisposable
         // Playwright must never fetch a browser of its own.
         Environment.SetEnvironmentVariable("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1");
 
-        var spec = FederationSpec.Default.WithHospitals(3).WithRounds(8).WithQuorum(3).WithTimeouts(collect: TimeSpan.FromSeconds(10)).WithFaults(
+        // Every round needs all three; the restarted hospital has three collection attempts of 30 s to be back (a new process
+        // loading TorchSharp and joining takes tens of seconds on a loaded machine).
+        var spec = FederationSpec.Default.WithHospitals(3).WithRounds(8).WithQuorum(3).WithTimeouts(collect: TimeSpan.FromSeconds(30)).WithFaults(
         [
             // A straggler keeps every round long enough to watch; hospital-3 is killed with kill -9 and restarted in round 3.
             new SimulatedFault(1, FaultMoment.RoundStarted, FaultKind.SlowHospital, "hospital-1") { Delay = TimeSpan.FromSeconds(1) },
@@ -94,6 +96,12 @@ public sealed class DashboardEndToEndTests : IDisposable
             var code = await launcher.ExitedAsync(RunTimeout);
             Assert.True(code == 0, $"cluster up exited with {code}:\n{launcher.Output}");
             Assert.Contains("fault: round 3 (aggregate-distributed): restart-hospital hospital-3", launcher.Output, StringComparison.Ordinal);
+            // cluster up's report, built from the same monitor's feed: every round, and the three hospitals' own figures for
+            // each round but the one whose evaluation the restart cut short.
+            var rounds = File.ReadAllLines(Path.Combine(_logs, "run", "rounds.csv"));
+            Assert.Equal(Enumerable.Range(1, 8).Select(r => r.ToString(CultureInfo.InvariantCulture)), rounds.Skip(1).Select(l => l.Split(',')[0]));
+            var sites = File.ReadAllLines(Path.Combine(_logs, "run", "sites.csv")).Skip(1).GroupBy(l => l.Split(',')[0]).ToDictionary(g => g.Key, g => g.Count());
+            Assert.All(Enumerable.Range(1, 8).Where(r => r != 3), r => Assert.Equal(3, sites[r.ToString(CultureInfo.InvariantCulture)]));
         }
         finally
         {
