@@ -55,7 +55,7 @@ internal sealed partial class HospitalActor
     /// </summary>
     private string RunId()
     {
-        if (_keyGeneration?.Session.SessionId is { Length: > 0 } session)
+        if (_keyGeneration.Session?.SessionId is { Length: > 0 } session)
             return session;
         var text = new StringBuilder().Append(_parameterSetId).Append('/').Append(_settings.Seed);
         foreach (var value in _globalStatistics!.ToVector())

@@ -118,25 +118,9 @@ internal sealed partial class HospitalActor
     }
 
     /// <summary>What makes a key-generation request impossible to follow, or null.</summary>
-    private string? KeyGenerationProblem(BeginKeyGeneration begin)
-    {
-        var parties = begin.Parties ?? [];
-        var paths = begin.PartyPaths ?? [];
-        var maxParties = _cryptoSetup.Threshold!.MaxParties;
-        if (parties.Length == 0 || parties.Length > maxParties)
-            return $"{parties.Length} parties, outside 1..{maxParties}";
-        if (paths.Length != parties.Length)
-            return $"{paths.Length} party paths for {parties.Length} parties";
-        if (parties.Distinct(StringComparer.Ordinal).Count() != parties.Length)
-            return "a party is listed twice";
-        if (!parties.Contains(_data.HospitalId))
-            return "this hospital is not a party";
-        if (begin.Threshold < 1 || begin.Threshold > parties.Length)
-            return $"threshold {begin.Threshold} is outside 1..{parties.Length}";
-        if (paths.FirstOrDefault(p => !ActorPath.TryParse(p, out _)) is { } bad)
-            return $"party path '{bad}' is not an actor path";
-        return null;
-    }
+    private string? KeyGenerationProblem(BeginKeyGeneration begin) =>
+        PartyKeyGeneration.RequestProblem(_data.HospitalId, begin.Parties, begin.PartyPaths?.Length ?? 0, begin.Threshold, _cryptoSetup.Threshold!.MaxParties,
+            begin.PartyPaths?.FirstOrDefault(p => !ActorPath.TryParse(p, out _)));
 
     private void HandleShareFromParty(EncryptedChunk chunk)
     {

@@ -29,7 +29,9 @@ namespace FederatedHe.Actors.Hospitals;
 /// A thin adapter around the pure <see cref="HospitalMachine"/>: it turns messages, timers and cluster events into the
 /// machine's events and carries out its commands, with one behaviour per <see cref="HospitalPhase"/>. What needs keys,
 /// data, models or actor references stays here: the crypto pool, the trainer, the chunk assembler, the chunks sent, the
-/// model files, the registration proof and, in threshold mode, key generation and the decryption committee.
+/// model files, the registration proof and, in threshold mode, the crypto of key generation and of the decryption committee
+/// (whose decisions are the sub-machines <see cref="PartyKeyGeneration{TSealedShare, TCollectiveKey}"/> and
+/// <see cref="CommitteeDecryption{TAggregate, TShare}"/>).
 /// </remarks>
 internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
 {

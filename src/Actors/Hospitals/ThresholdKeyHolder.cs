@@ -143,7 +143,7 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
                 secrets.Dispose();
         }
 
-        return new SecretShared(collective, keyId, sealedShares);
+        return new SecretShared(_sessionId, collective, keyId, sealedShares);
     }
 
     /// <summary>Opens a sealed Shamir share addressed to this party; kept here, never handed out, until the key is combined.</summary>
@@ -182,7 +182,7 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
             }
 
             _openedShares[share.SenderParty] = parsed;
-            return new ShamirShareOpened(share.SenderParty, share.SenderId, _openedShares.Count);
+            return new ShamirShareOpened(share.SessionId, share.SenderParty, share.SenderId, _openedShares.Count);
         }
         catch (Exception e) when (e is CkksFormatException or ParameterSetMismatchException or ThresholdProtocolException)
         {
@@ -365,14 +365,14 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
     public sealed record ShareSecret(string SessionId, IReadOnlyList<byte[]> PublicKeyShares, IReadOnlyList<byte[]> KeyAgreementKeys, byte[] Salt)
         : INoSerializationVerificationNeeded;
 
-    /// <summary>The collective key this party computed, its id, and one sealed Shamir share per party (element j−1 for party j).</summary>
-    public sealed record SecretShared(PublicKey CollectivePublicKey, string KeyId, EncryptedShamirShare[] SharesByRecipient) : INoSerializationVerificationNeeded;
+    /// <summary>The collective key this party computed in key generation <paramref name="SessionId"/>, its id, and one sealed Shamir share per party (element j−1 for party j).</summary>
+    public sealed record SecretShared(string SessionId, PublicKey CollectivePublicKey, string KeyId, EncryptedShamirShare[] SharesByRecipient) : INoSerializationVerificationNeeded;
 
     /// <summary>Open a sealed share addressed to this party; answered with <see cref="ShamirShareOpened"/> or <see cref="ShamirShareRefused"/>.</summary>
     public sealed record OpenShamirShare(EncryptedShamirShare Share) : INoSerializationVerificationNeeded;
 
-    /// <summary>The share from <paramref name="SenderId"/> authenticated and is kept; <paramref name="Opened"/> shares are held now.</summary>
-    public sealed record ShamirShareOpened(int SenderParty, string SenderId, int Opened) : INoSerializationVerificationNeeded;
+    /// <summary>The share from <paramref name="SenderId"/> for key generation <paramref name="SessionId"/> authenticated and is kept; <paramref name="Opened"/> shares are held now.</summary>
+    public sealed record ShamirShareOpened(string SessionId, int SenderParty, string SenderId, int Opened) : INoSerializationVerificationNeeded;
 
     /// <summary>A share claiming to be from <paramref name="SenderId"/> was refused, for <paramref name="Reason"/>.</summary>
     public sealed record ShamirShareRefused(int SenderParty, string SenderId, string Reason) : INoSerializationVerificationNeeded;

@@ -26,7 +26,8 @@ public sealed record HospitalMachineSettings(
 /// whether a request or an aggregate is current, stale or a duplicate, when to train, what to send or re-send, when to
 /// fetch a missed aggregate, and how it resumes. No actor references, data, keys or clocks: the <c>HospitalActor</c>
 /// translates messages and timers into events and carries out the commands. Threshold key generation and the decryption
-/// committee are separate (the actor's threshold partials); this machine only hands aggregates to the committee.
+/// committee are sub-machines of their own (<see cref="PartyKeyGeneration{TSealedShare, TCollectiveKey}"/>,
+/// <see cref="CommitteeDecryption{TAggregate, TShare}"/>); this machine only starts the one and hands aggregates to the other.
 /// </summary>
 public sealed class HospitalMachine(HospitalMachineSettings settings)
 {
