@@ -29,7 +29,7 @@ public class MonitorMembershipTests
         Assert.All(result.Rounds, r => Assert.Equal(["hospital-1", "hospital-2"], r.Contributors.Order()));
         Assert.Contains(seen.Members, m => m.Role == "monitor");
         Assert.Equal(2, seen.Members.Count(m => m.Role == "hospital"));
-        // Every round from round 0 (standardisation): every node starts its pub-sub mediator with its actor system, so the
+        // Every round from round 0 (standardisation): every node starts its pub-sub mediator with its actor system (FederationNode.StartObserverTopic), so the
         // monitor's subscription has reached the aggregator before the coordinator (started once the hospitals joined) says a word.
         Assert.Equal([0, 1, 2], seen.Rounds.Select(r => r.Round));
         Assert.All(seen.Rounds, r => Assert.Equal(2, r.Contributors));
