@@ -52,7 +52,7 @@ internal static class CryptoPoolBenchmarks
             var updates = Enumerable.Repeat<IReadOnlyList<byte[]>>(encrypted, 4).ToList();
             byte[][] sum = [];
             medians[("sum", workers)] = harness.Time($"Pool/Sum4x1M/logN=14/workers={workers}",
-                () => sum = client.SumAsync(updates).GetAwaiter().GetResult()).MedianMs;
+                () => sum = client.SumAsync(updates, Values).GetAwaiter().GetResult()).MedianMs;
             double[] decrypted = [];
             medians[("decrypt", workers)] = harness.Time($"Pool/Decrypt1M/logN=14/workers={workers}",
                 () => decrypted = client.DecryptAsync(sum, Values).GetAwaiter().GetResult()).MedianMs;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Cli;
 using FederatedHe.Host.Monitor;
+using FederatedHe.Actors.Harness;
 using FederatedHe.Testing;
 
 // Round time with and without a monitor node, measured side by side in one process and one run: pairs of whole encrypted

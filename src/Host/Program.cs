@@ -1,8 +1,6 @@
 using System.CommandLine;
-using Akka.Configuration;
 using FederatedHe.Host.Cli;
 using FederatedHe.Host.Hosting;
-using FederatedHe.Testing;
 using Spectre.Console;
 
 namespace FederatedHe.Host;
@@ -12,19 +10,18 @@ public static class Program
 {
     public static async Task<int> Main(string[] args)
     {
-        // The node's only link to the harness, used only under --fault-control (see NodeFaultHooks).
-        var faultHooks = new NodeFaultHooks(ConfigurationFactory.ParseString(NetworkChaos.TransportAdapters), StragglingTrainer.DecorateFor, NodeFaultControl.RunAsync);
         var root = new RootCommand("FederatedHe: federated learning across hospitals with CKKS-encrypted aggregation on an Akka.NET cluster")
         {
             DemoCommand.Create(),
             SimulateCommand.Create(),
-            NodeCommand.Create(faultHooks, FederatedHe.Host.Reports.NodeRunReport.Write),
+            // The node's only link to the harness, loaded only under --fault-control (see NodeFaultHooks).
+            NodeCommand.Create(() => HarnessPlugin.Load("node --fault-control").NodeFaults, FederatedHe.Host.Reports.NodeRunReport.Write),
             KeygenCommand.Create(),
             CertsCommand.Create(),
             BaselineCommand.Create(),
             ExperimentCommand.Create(),
             ClusterCommand.Create(),
-            MonitorCommand.Create(faultHooks),
+            MonitorCommand.Create(() => HarnessPlugin.Load("monitor --fault-control").NodeFaults),
             SpecCommand.Create(),
             TrainCommand.Create(),
             PredictCommand.Create(),

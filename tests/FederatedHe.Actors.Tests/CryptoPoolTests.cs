@@ -23,7 +23,7 @@ public sealed class CryptoPoolTests() : TestKit(FederationConfig.Default)
 
         var encryptedA = await client.EncryptAsync(a);
         var encryptedB = await client.EncryptAsync(b);
-        var sum = await client.SumAsync([encryptedA, encryptedB]);
+        var sum = await client.SumAsync([encryptedA, encryptedB], length);
         var decrypted = await client.DecryptAsync(sum, length);
 
         Assert.Equal(3, encryptedA.Length);
@@ -49,7 +49,7 @@ public sealed class CryptoPoolTests() : TestKit(FederationConfig.Default)
         var pool = Sys.ActorOf(CryptoWorker.PoolProps(CkksKeyMaterial.ParametersOnly(Parameters), 1));
         var client = new CryptoPoolClient(pool, Parameters.SlotCount, TimeSpan.FromMinutes(1));
 
-        var error = await Assert.ThrowsAsync<CryptoPoolException>(() => client.SumAsync([[new byte[] { 1, 2, 3 }], [new byte[] { 4, 5, 6 }]]));
+        var error = await Assert.ThrowsAsync<CryptoPoolException>(() => client.SumAsync([[new byte[] { 1, 2, 3 }], [new byte[] { 4, 5, 6 }]], 3));
         Assert.Equal(0, error.ChunkIndex);
     }
 }

@@ -33,17 +33,8 @@ public sealed class HostileCoordinatorInputTests : TestKit
     public HostileCoordinatorInputTests() : base(TestConfig)
     {
         _log = new LogCapture(Sys);
-        Cluster.Get(Sys).Join(Cluster.Get(Sys).SelfAddress);
-        AwaitCondition(() => Cluster.Get(Sys).SelfMember.Status == MemberStatus.Up, TimeSpan.FromSeconds(30));
-        _settings = FederationSettings.Create(Sys) with
-        {
-            Rounds = 1,
-            MinHospitals = 3,
-            Quorum = 2,
-            CollectTimeout = TimeSpan.FromSeconds(30),
-            EvaluateTimeout = TimeSpan.FromSeconds(3),
-            MaxAttempts = 2,
-        };
+        ProbeHospitalRounds.JoinItself(this);
+        _settings = ProbeHospitalRounds.OneRoundOfThree(Sys);
         _events = CreateTestProbe();
         Sys.EventStream.Subscribe(_events, typeof(IFederationEvent));
     }
@@ -68,25 +59,9 @@ public sealed class HostileCoordinatorInputTests : TestKit
             new EncryptedVector(Parameters, chunk.VectorLength, [Ciphertext.FromBytes(Parameters, chunk.Ciphertext)]));
 
     /// <summary>Registers three probe hospitals and plays round 0; each then waits for round 1's announcement.</summary>
-    private (TestProbe Probe, string Id)[] StartRoundOne(IActorRef coordinator)
-    {
-        var hospitals = Enumerable.Range(1, 3).Select(i => (Probe: CreateTestProbe(), Id: $"hospital-{i}")).ToArray();
-        foreach (var (probe, id) in hospitals)
-        {
-            coordinator.Tell(new RegisterHospital(id, Parameters.Id.ToString()), probe);
-            Assert.True(probe.ExpectMsg<RegisterHospitalResponse>().Accepted);
-        }
-
-        foreach (var (probe, id) in hospitals)
-        {
-            probe.ExpectMsg<CollectFeatureStatistics>();
-            coordinator.Tell(Update(0, id, EncryptOne(Parameters, Keys.Public, 10, 1, 2), PayloadKind.FeatureStatistics), probe);
-        }
-
-        foreach (var (probe, _) in hospitals)
-            probe.FishForMessage(m => m is StartTraining { RoundId: 1 });
-        return hospitals;
-    }
+    private (TestProbe Probe, string Id)[] StartRoundOne(IActorRef coordinator) =>
+        ProbeHospitalRounds.StartRoundOne(this, coordinator, Parameters.Id.ToString(),
+            id => Update(0, id, EncryptOne(Parameters, Keys.Public, 10, 1, 2), PayloadKind.FeatureStatistics));
 
     private RoundCompleted AwaitRoundOne() =>
         _events.FishForMessage<RoundCompleted>(e => e is RoundCompleted { RoundId: 1 }, TimeSpan.FromSeconds(60));

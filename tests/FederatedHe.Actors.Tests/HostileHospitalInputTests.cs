@@ -177,6 +177,39 @@ public sealed class HostileHospitalInputTests : TestKit
     }
 
     [Fact]
+    public void In_the_aggregation_format_a_sum_without_the_hospitals_own_update_is_refused_and_the_honest_sum_is_adopted()
+    {
+        var parameters = CkksPresets.Params128BitLogN12LogQ60Aggregation;
+        var secret = new KeyGenerator(parameters).GenerateSecretKey();
+        var hospital = StartHospital(HospitalCrypto.WithSharedKeys(new CkksKeyMaterial(parameters, null, secret)));
+        var encryptor = new AggregationEncryptor(parameters, secret);
+        var decrypted = CreateTestProbe();
+        Sys.EventStream.Subscribe(decrypted, typeof(HospitalEvents.AggregateDecrypted));
+
+        // Statistics travel split into limbs; the hospital joins them after decryption.
+        var statistics = WideValueSplitting.Split(FeatureStatistics.Compute(Train).ToVector());
+        hospital.Tell(new EncryptedChunk(0, "aggregator", PayloadKind.AggregatedStatistics, 0, 1, statistics.Length,
+            encryptor.EncryptChunk(statistics, 0).ToBytes()), _coordinator.Ref);
+        AwaitLog("hospital-1: scaling with global statistics of 24 samples");
+        hospital.Tell(new StartTraining(1, 0, 1), _coordinator.Ref);
+        var own = _coordinator.FishForMessage<EncryptedChunk>(c => c.Kind == PayloadKind.ModelUpdate, TimeSpan.FromSeconds(60));
+        var other = encryptor.EncryptChunk(Enumerable.Repeat(24.0, own.VectorLength).ToArray(), 0);
+
+        // Another hospital's update alone, sent as the sum: decrypting it would reveal that update.
+        hospital.Tell(own with { ParticipantId = "aggregator", Kind = PayloadKind.AggregatedModel, Ciphertext = other.ToBytes() }, _coordinator.Ref);
+        AwaitLog("hospital-1: refused the AggregatedModel of round 1", "does not include this hospital's own update");
+        decrypted.ExpectNoMsg(TimeSpan.FromSeconds(1));
+
+        var sum = new AggregationAccumulator(parameters, own.VectorLength);
+        sum.Add(AggregationChunk.FromBytes(parameters, own.Ciphertext));
+        sum.Add(other);
+        hospital.Tell(own with { ParticipantId = "aggregator", Kind = PayloadKind.AggregatedModel, Ciphertext = sum.ToChunk(0).ToBytes() }, _coordinator.Ref);
+        var adopted = decrypted.ExpectMsg<HospitalEvents.AggregateDecrypted>(TimeSpan.FromSeconds(60));
+        Assert.Equal(48, adopted.Values[^1], 6); // Σn of both contributions
+        Assert.Empty(_log.Crashes);
+    }
+
+    [Fact]
     public void A_hospital_whose_local_training_produced_non_finite_weights_encrypts_and_sends_nothing()
     {
         var hospital = StartSharedKeyHospital();

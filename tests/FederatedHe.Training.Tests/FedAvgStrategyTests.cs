@@ -82,6 +82,24 @@ public sealed class FedAvgStrategyTests
     }
 
     [Fact]
+    public void A_resumed_federation_gets_round_ks_seeds_and_sample_from_the_seed_and_k_alone_not_from_the_rounds_before()
+    {
+        // fedhe runs resume starts a fresh strategy at the round after the checkpoint: round 7 must be the same round 7
+        // whether rounds 1 to 6 were configured in this process or in the one that was killed.
+        var many = Enumerable.Range(1, 10).Select(i => $"hospital-{i}").ToArray();
+        var options = Options with { FractionFit = 0.5, MinimumFitClients = 2 };
+        var uninterrupted = new FedAvgStrategy(options);
+        for (var round = 1; round <= 6; round++)
+            _ = uninterrupted.ConfigureFit(round, [0f], many);
+
+        var afterSixRounds = uninterrupted.ConfigureFit(7, [0f], many);
+        var resumed = new FedAvgStrategy(options).ConfigureFit(7, [0f], many);
+
+        Assert.Equal(afterSixRounds.Select(i => (i.ClientId, i.Options.Seed)), resumed.Select(i => (i.ClientId, i.Options.Seed)));
+        Assert.Equal(FedAvgStrategy.DeriveSeed(options.LocalTraining.Seed, 7, resumed[0].ClientId), resumed[0].Options.Seed);
+    }
+
+    [Fact]
     public void A_fraction_of_hospitals_is_sampled_reproducibly_but_never_below_the_minimum()
     {
         var many = Enumerable.Range(1, 10).Select(i => $"hospital-{i}").ToArray();

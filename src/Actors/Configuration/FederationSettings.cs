@@ -12,6 +12,12 @@ public enum KeyMode
 
     /// <summary>A t-of-n collective key: any t hospitals decrypt together, fewer cannot.</summary>
     Threshold,
+
+    /// <summary>
+    /// INSECURE, for comparison only: the same actors, rounds, chunking and transport as shared-key mode, with updates and
+    /// aggregates in plaintext (the aggregator reads every hospital's update). Measures what encryption costs.
+    /// </summary>
+    InsecurePlaintext,
 }
 
 /// <summary>
@@ -73,7 +79,7 @@ public sealed record FederationSettings(
         Require(RegistrationTimeout > TimeSpan.Zero, "fedhe.federation.registration-timeout", "must be positive");
         Require(MaxAttempts >= 1, "fedhe.federation.max-attempts", $"{MaxAttempts} must be at least 1");
         Require(FractionFit > 0 && FractionFit <= 1, "fedhe.federation.fraction-fit", $"{FractionFit} must be in (0, 1]");
-        Require(Mode == KeyMode.SharedKey || (Threshold >= 1 && Threshold <= MinHospitals),
+        Require(Mode != KeyMode.Threshold || (Threshold >= 1 && Threshold <= MinHospitals),
             "fedhe.crypto.threshold", $"{Threshold} must be between 1 and hospitals ({MinHospitals})");
         Require(CryptoPoolSize >= 0, "fedhe.crypto.pool-size", $"{CryptoPoolSize} must be 0 (one per core) or more");
         Require(MaxChunksPerVector >= 1, "fedhe.transfer.max-chunks-per-vector", "must be at least 1");

@@ -47,6 +47,15 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     private readonly Dictionary<string, IActorRef> _hospitalRefs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, AssembledVector> _updates = new(StringComparer.Ordinal);
 
+    // The seed of every aggregation chunk accepted since this coordinator started, with its sender (about 100 bytes a chunk):
+    // a chunk replayed under another sender is refused at that sender instead of failing the sum.
+    private readonly Dictionary<string, string> _seedSenders = new(StringComparer.Ordinal);
+
+    // Completed vectors are numbered as they are assembled; their checks return in any order and are taken in this one.
+    private readonly Dictionary<long, UpdateChecked> _checked = new();
+    private long _assembled;
+    private long _nextChecked;
+
     private readonly Stopwatch _roundClock = new();
     private long _bytesSent;
     private AggregateSnapshot? _latestStatistics;
@@ -73,11 +82,17 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
 
     public ITimerScheduler Timers { get; set; } = null!;
 
-    /// <summary>A coordinator for the federation's CKKS parameter set: chunks longer than its largest ciphertext are refused.</summary>
+    /// <summary>
+    /// A coordinator for the federation's CKKS parameter set: chunks longer than the longest update chunk of the set
+    /// (<see cref="UpdateChunking.MaxChunkBytes"/>) are refused.
+    /// </summary>
     public static Props Props(FederationSettings settings, CkksParameters parameters, IActorRef cryptoPool, ThresholdParameters? threshold = null,
-        RegistrationTrust? trust = null) =>
-        Akka.Actor.Props.Create(() => new RoundCoordinator(settings, parameters.Id.ToString(), cryptoPool, parameters.SlotCount,
-            FederatedHe.Crypto.Rlwe.Ciphertext.MaxSerializedSize(parameters), threshold, trust));
+        RegistrationTrust? trust = null)
+    {
+        var chunking = UpdateChunking.For(parameters, settings.Mode == KeyMode.InsecurePlaintext);
+        return Akka.Actor.Props.Create(() => new RoundCoordinator(settings, parameters.Id.ToString(), cryptoPool, chunking.ValuesPerChunk,
+            chunking.MaxChunkBytes(1), threshold, trust));
+    }
 
     /// <summary>
     /// A coordinator that knows the parameter set by id only, so it bounds chunks by the wire format's ciphertext
@@ -265,14 +280,26 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
                 // ciphertext would otherwise fail the summation of every hospital's update.
                 Apply(new Core.UpdateAssembled(chunk.RoundId, chunk.ParticipantId));
                 var round = chunk.RoundId;
-                _crypto.ValidateAsync(vector!.Ciphertexts).PipeTo(Self,
-                    success: problem => new UpdateChecked(round, vector, problem),
-                    failure: exception => new UpdateChecked(round, vector, exception.Message));
+                var sequence = _assembled++;
+                _crypto.ValidateAsync(vector!.Ciphertexts, vector.VectorLength).PipeTo(Self,
+                    success: validation => new UpdateChecked(sequence, round, vector, validation.Problem, validation.Seeds),
+                    failure: exception => new UpdateChecked(sequence, round, vector, exception.Message, []));
                 break;
         }
     }
 
+    /// <summary>Takes checked updates in the order they were assembled, so a replay never wins over the chunk it copies.</summary>
     private void Handle(UpdateChecked checkedUpdate)
+    {
+        _checked[checkedUpdate.Sequence] = checkedUpdate;
+        while (_checked.Remove(_nextChecked, out var next))
+        {
+            _nextChecked++;
+            Take(next);
+        }
+    }
+
+    private void Take(UpdateChecked checkedUpdate)
     {
         var update = checkedUpdate.Update;
         if (checkedUpdate.Problem is { } problem)
@@ -280,6 +307,21 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
             Apply(new Core.UpdateRefused(checkedUpdate.Round, update.ParticipantId, problem));
             return;
         }
+
+        // Seeds never repeat between hospitals: a chunk first seen from another hospital (in this round or an earlier one) is a
+        // replay, and refusing it here keeps it out of the sum, where it would fail the addition for every hospital. A
+        // hospital re-sending its own update (a retried round) is not.
+        var replayed = checkedUpdate.Seeds.Select((seed, index) => (Seed: Convert.ToHexString(seed), Index: index))
+            .FirstOrDefault(s => _seedSenders.TryGetValue(s.Seed, out var first) && first != update.ParticipantId);
+        if (replayed.Seed is not null)
+        {
+            Apply(new Core.UpdateRefused(checkedUpdate.Round, update.ParticipantId,
+                $"chunk {replayed.Index} replays a chunk {_seedSenders[replayed.Seed]} sent (its seed is not fresh)"));
+            return;
+        }
+
+        foreach (var seed in checkedUpdate.Seeds)
+            _seedSenders.TryAdd(Convert.ToHexString(seed), update.ParticipantId);
 
         // Only an update of the current round is kept (the sum takes the contributors the machine names); the machine
         // counts a late one as ignored.
@@ -500,7 +542,7 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         var vectorLength = vectors[0].VectorLength;
         var bytesReceived = vectors.Sum(v => v.Ciphertexts.Sum(c => (long)c.Length));
         var clock = Stopwatch.StartNew();
-        _crypto.SumAsync(vectors.Select(v => v.Ciphertexts).ToList())
+        _crypto.SumAsync(vectors.Select(v => v.Ciphertexts).ToList(), vectorLength)
             .PipeTo(Self, success: sums => new AggregateSummed(round, vectorLength, sums, bytesReceived, clock.Elapsed.TotalMilliseconds));
     }
 
@@ -576,7 +618,8 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
 
     private sealed record TimerElapsed(Core.RoundTimer Timer) : INoSerializationVerificationNeeded;
 
-    private sealed record UpdateChecked(int Round, AssembledVector Update, string? Problem) : INoSerializationVerificationNeeded;
+    private sealed record UpdateChecked(long Sequence, int Round, AssembledVector Update, string? Problem, IReadOnlyList<byte[]> Seeds)
+        : INoSerializationVerificationNeeded;
 
     private sealed record AggregateSummed(int Round, int VectorLength, byte[][] Ciphertexts, long BytesReceived, double ElapsedMs)
         : INoSerializationVerificationNeeded;

@@ -15,4 +15,10 @@ public sealed record CkksKeyMaterial(CkksParameters Parameters, PublicKey? Publi
 
     /// <summary>True if this material can decrypt.</summary>
     public bool CanDecrypt => SecretKey is not null;
+
+    /// <summary>
+    /// INSECURE comparison mode (<see cref="Configuration.KeyMode.InsecurePlaintext"/>): the pool's workers move the values in
+    /// plaintext chunks and never use the keys.
+    /// </summary>
+    public bool InsecurePlaintext { get; init; }
 }

@@ -32,19 +32,14 @@ public sealed class CryptoPoolClient
     /// <exception cref="CryptoPoolException">A worker failed or timed out.</exception>
     public Task<byte[][]> EncryptAsync(ReadOnlyMemory<double> values)
     {
-        var requests = Enumerable.Range(0, ChunkCount(values.Length)).Select(i =>
-        {
-            var start = i * SlotsPerCiphertext;
-            var slice = values.Slice(start, Math.Min(SlotsPerCiphertext, values.Length - start)).ToArray();
-            return (ICryptoRequest)new EncryptChunk(i, slice);
-        });
+        var requests = Enumerable.Range(0, ChunkCount(values.Length)).Select(i => (ICryptoRequest)new EncryptChunk(i, values));
         return GatherCiphertexts(requests);
     }
 
     /// <summary>Adds several encrypted vectors chunk by chunk; all must have the same chunk count.</summary>
     /// <exception cref="ArgumentException">The vectors have different chunk counts or there are none.</exception>
     /// <exception cref="CryptoPoolException">A worker failed or timed out.</exception>
-    public Task<byte[][]> SumAsync(IReadOnlyList<IReadOnlyList<byte[]>> vectors)
+    public Task<byte[][]> SumAsync(IReadOnlyList<IReadOnlyList<byte[]>> vectors, int vectorLength)
     {
         if (vectors.Count == 0)
             throw new ArgumentException("nothing to sum", nameof(vectors));
@@ -52,34 +47,42 @@ public sealed class CryptoPoolClient
         if (vectors.Any(v => v.Count != chunkCount))
             throw new ArgumentException("the vectors have different chunk counts", nameof(vectors));
         var requests = Enumerable.Range(0, chunkCount)
-            .Select(i => (ICryptoRequest)new SumChunk(i, vectors.Select(v => v[i]).ToArray()));
+            .Select(i => (ICryptoRequest)new SumChunk(i, vectorLength, vectors.Select(v => v[i]).ToArray()));
         return GatherCiphertexts(requests);
     }
 
     /// <summary>
-    /// Checks every ciphertext of a peer's vector against the parameter set (format, parameter-set id, fresh level
-    /// and scale) before it is added to anything.
+    /// Checks every chunk of a peer's vector against the parameter set (format, parameter-set id, fresh level and scale
+    /// of a ciphertext; index, vector length, one contribution and dropped bits of an aggregation chunk) before it is
+    /// added to anything.
     /// </summary>
-    /// <returns>Null if every chunk is valid, otherwise what is wrong with the first bad chunk.</returns>
-    public async Task<string?> ValidateAsync(IReadOnlyList<byte[]> ciphertexts)
+    /// <returns>What is wrong with the first bad chunk (null if none), and the aggregation chunks' seeds in order (empty for ciphertexts).</returns>
+    public async Task<ChunkValidation> ValidateAsync(IReadOnlyList<byte[]> ciphertexts, int vectorLength)
     {
         try
         {
-            await Task.WhenAll(ciphertexts.Select((c, i) => Ask<ChunkValidResponse>(new ValidateChunk(i, c)))).ConfigureAwait(false);
-            return null;
+            var valid = await Task.WhenAll(ciphertexts.Select((c, i) => Ask<ChunkValidResponse>(new ValidateChunk(i, vectorLength, c)))).ConfigureAwait(false);
+            return new ChunkValidation(null, valid.OrderBy(v => v.ChunkIndex).Select(v => v.Seed).OfType<byte[]>().ToArray());
         }
         catch (CryptoPoolException exception)
         {
-            return exception.Message;
+            return new ChunkValidation(exception.Message, []);
         }
     }
 
-    /// <summary>Decrypts an encrypted vector of <paramref name="length"/> values.</summary>
-    /// <exception cref="CryptoPoolException">A worker failed or timed out.</exception>
-    public async Task<double[]> DecryptAsync(IReadOnlyList<byte[]> ciphertexts, int length)
+    /// <summary>
+    /// Decrypts an encrypted vector of <paramref name="length"/> values. In the aggregation format every chunk of a sum
+    /// must hold <paramref name="expectedContributors"/> contributions (when given) and include the same chunk of
+    /// <paramref name="ownContribution"/> (when given: the node's own update, which a sum it uses must contain).
+    /// </summary>
+    /// <exception cref="CryptoPoolException">A worker failed or timed out, or a check failed.</exception>
+    public async Task<double[]> DecryptAsync(IReadOnlyList<byte[]> ciphertexts, int length, int? expectedContributors = null,
+        IReadOnlyList<byte[]>? ownContribution = null)
     {
+        if (ownContribution is not null && ownContribution.Count != ciphertexts.Count)
+            throw new CryptoPoolException(0, $"the sum has {ciphertexts.Count} chunks, this node's update {ownContribution.Count}");
         var requests = ciphertexts.Select((c, i) =>
-            Ask<PlaintextResponse>(new DecryptChunk(i, c, Math.Min(SlotsPerCiphertext, length - i * SlotsPerCiphertext))));
+            Ask<PlaintextResponse>(new DecryptChunk(i, length, c, expectedContributors, ownContribution?[i])));
         var parts = await Task.WhenAll(requests).ConfigureAwait(false);
         var result = new double[length];
         foreach (var part in parts)
@@ -116,6 +119,9 @@ public sealed class CryptoPoolClient
         };
     }
 }
+
+/// <summary>The outcome of <see cref="CryptoPoolClient.ValidateAsync"/>: the first problem, or the chunks' seeds.</summary>
+public sealed record ChunkValidation(string? Problem, IReadOnlyList<byte[]> Seeds);
 
 /// <summary>A chunk's CKKS work failed in the pool.</summary>
 public sealed class CryptoPoolException(int chunkIndex, string reason)

@@ -15,23 +15,32 @@ public static class CryptoPoolProtocol
         int ChunkIndex { get; }
     }
 
-    /// <summary>Encode and encrypt up to one ciphertext's worth of values.</summary>
-    public sealed record EncryptChunk(int ChunkIndex, double[] Values) : ICryptoRequest;
+    /// <summary>Encode and encrypt chunk <paramref name="ChunkIndex"/> of <paramref name="Vector"/> (shared, not copied).</summary>
+    public sealed record EncryptChunk(int ChunkIndex, ReadOnlyMemory<double> Vector) : ICryptoRequest;
 
-    /// <summary>Add the same chunk of several hospitals' vectors.</summary>
-    public sealed record SumChunk(int ChunkIndex, IReadOnlyList<byte[]> Ciphertexts) : ICryptoRequest;
-
-    /// <summary>Decrypt and decode one chunk, keeping its first <paramref name="ValueCount"/> values.</summary>
-    public sealed record DecryptChunk(int ChunkIndex, byte[] Ciphertext, int ValueCount) : ICryptoRequest;
+    /// <summary>Add the same chunk of several hospitals' vectors of <paramref name="VectorLength"/> values.</summary>
+    public sealed record SumChunk(int ChunkIndex, int VectorLength, IReadOnlyList<byte[]> Ciphertexts) : ICryptoRequest;
 
     /// <summary>
-    /// Check that a peer's ciphertext is well formed, of the node's parameter set, and fresh (top level, default scale),
-    /// as every honest hospital's is, so it can be added to the others without failing the sum.
+    /// Decrypt and decode chunk <paramref name="ChunkIndex"/> of a vector of <paramref name="VectorLength"/> values. In the
+    /// aggregation format a sum must hold <paramref name="ExpectedContributors"/> contributions when that is given, and
+    /// must include <paramref name="OwnContribution"/> (the node's own update chunk) when that is given.
     /// </summary>
-    public sealed record ValidateChunk(int ChunkIndex, byte[] Ciphertext) : ICryptoRequest;
+    public sealed record DecryptChunk(int ChunkIndex, int VectorLength, byte[] Ciphertext, int? ExpectedContributors = null,
+        byte[]? OwnContribution = null) : ICryptoRequest;
 
-    /// <summary>The chunk passed <see cref="ValidateChunk"/>.</summary>
-    public sealed record ChunkValidResponse(int ChunkIndex) : INoSerializationVerificationNeeded;
+    /// <summary>
+    /// Check that a peer's chunk is well formed, of the node's parameter set, and fresh (a ciphertext at the top level and
+    /// default scale; an aggregation chunk of this index and vector length with one contribution), as every honest
+    /// hospital's is, so it can be added to the others without failing the sum.
+    /// </summary>
+    public sealed record ValidateChunk(int ChunkIndex, int VectorLength, byte[] Ciphertext) : ICryptoRequest;
+
+    /// <summary>
+    /// The chunk passed <see cref="ValidateChunk"/>; an aggregation chunk's <paramref name="Seed"/> (null for a ciphertext)
+    /// lets the aggregator refuse a chunk replayed under another sender or round before it reaches the sum.
+    /// </summary>
+    public sealed record ChunkValidResponse(int ChunkIndex, byte[]? Seed = null) : INoSerializationVerificationNeeded;
 
     /// <summary>A chunk's ciphertext (after encryption or summation).</summary>
     public sealed record CiphertextResponse(int ChunkIndex, byte[] Ciphertext) : INoSerializationVerificationNeeded;

@@ -8,15 +8,28 @@ using static FederatedHe.Actors.CryptoPool.CryptoPoolProtocol;
 namespace FederatedHe.Actors.CryptoPool;
 
 /// <summary>
-/// One CKKS worker of a node's pool, on the crypto dispatcher. Every ciphertext it reads is checked
-/// against the node's parameter set by the library's validating reader.
+/// One CKKS worker of a node's pool, on the crypto dispatcher. Every chunk it reads is checked against the node's
+/// parameter set by the library's validating reader. Single-modulus sets use the aggregation format
+/// (<see cref="UpdateChunking"/>); other sets travel as ciphertexts.
 /// </summary>
 internal sealed class CryptoWorker : ReceiveActor
 {
     public CryptoWorker(CkksKeyMaterial material)
     {
+        var chunking = UpdateChunking.For(material.Parameters, material.InsecurePlaintext);
+        if (chunking.IsInsecurePlaintext)
+            InsecurePlaintextFormat(chunking);
+        else if (chunking.IsAggregationFormat)
+            AggregationFormat(material, chunking);
+        else
+            CiphertextFormat(material);
+    }
+
+    private void CiphertextFormat(CkksKeyMaterial material)
+    {
         var parameters = material.Parameters;
         var evaluator = new Evaluator(parameters);
+        var slots = parameters.SlotCount;
 
         // In shared-key mode hospitals hold the secret key and encrypt with it: a seeded, compact
         // ciphertext of half the size. Otherwise they encrypt with the (collective) public key.
@@ -29,8 +42,10 @@ internal sealed class CryptoWorker : ReceiveActor
         {
             if (encryptor is null)
                 throw new InvalidOperationException("this node holds no key to encrypt with");
-            // The request holds just this chunk's values: it is chunk 0 of itself.
-            return new CiphertextResponse(request.ChunkIndex, encryptor.EncryptChunk(request.Values, 0).ToBytes());
+            var start = request.ChunkIndex * slots;
+            var values = request.Vector.Span.Slice(start, Math.Min(slots, request.Vector.Length - start));
+            // The slice holds just this chunk's values: it is chunk 0 of itself.
+            return new CiphertextResponse(request.ChunkIndex, encryptor.EncryptChunk(values, 0).ToBytes());
         }));
 
         Receive<SumChunk>(request => Reply(request, () =>
@@ -58,10 +73,118 @@ internal sealed class CryptoWorker : ReceiveActor
         {
             if (decryptor is null)
                 throw new InvalidOperationException("this node holds no key to decrypt with");
-            var values = new double[request.ValueCount];
+            var values = new double[Math.Min(slots, request.VectorLength - request.ChunkIndex * slots)];
             decryptor.DecryptChunk(Ciphertext.FromBytes(parameters, request.Ciphertext), values);
             return new PlaintextResponse(request.ChunkIndex, values);
         }));
+    }
+
+    private void AggregationFormat(CkksKeyMaterial material, UpdateChunking chunking)
+    {
+        var parameters = material.Parameters;
+        // Seeded encryption needs the secret key: the aggregation format is for shared-key mode only.
+        var encryptor = material.SecretKey is { } secret ? new AggregationEncryptor(parameters, secret, chunking.DroppedBits) : null;
+        var decryptor = material.SecretKey is { } sk ? new AggregationDecryptor(parameters, sk) : null;
+
+        Receive<EncryptChunk>(request => Reply(request, () =>
+        {
+            if (encryptor is null)
+                throw new InvalidOperationException("this node holds no secret key to encrypt aggregation chunks with");
+            return new CiphertextResponse(request.ChunkIndex, encryptor.EncryptChunk(request.Vector.Span, request.ChunkIndex).ToBytes());
+        }));
+
+        Receive<SumChunk>(request => Reply(request, () =>
+        {
+            if (request.Ciphertexts.Count == 0)
+                throw new ArgumentException("nothing to sum");
+            var sum = new AggregationAccumulator(parameters, request.VectorLength, chunking.DroppedBits);
+            foreach (var bytes in request.Ciphertexts)
+                sum.Add(Read(bytes, request.ChunkIndex, request.VectorLength));
+            return new CiphertextResponse(request.ChunkIndex, sum.ToChunk(request.ChunkIndex).ToBytes());
+        }));
+
+        Receive<ValidateChunk>(request => Reply(request, () =>
+        {
+            var chunk = Read(request.Ciphertext, request.ChunkIndex, request.VectorLength);
+            if (chunk.ContributorCount != 1)
+                return new CryptoFailureResponse(request.ChunkIndex, $"an update chunk holds {chunk.ContributorCount} contributions, not 1");
+            if (chunk.DroppedBits != chunking.DroppedBits)
+                return new CryptoFailureResponse(request.ChunkIndex, $"the chunk drops {chunk.DroppedBits} low bits, not the federation's {chunking.DroppedBits}");
+            return new ChunkValidResponse(request.ChunkIndex, chunk.Seeds[0].ToArray());
+        }));
+
+        Receive<DecryptChunk>(request => Reply(request, () =>
+        {
+            if (decryptor is null)
+                throw new InvalidOperationException("this node holds no key to decrypt with");
+            var chunk = Read(request.Ciphertext, request.ChunkIndex, request.VectorLength);
+            if (request.ExpectedContributors is { } expected && chunk.ContributorCount != expected)
+                return new CryptoFailureResponse(request.ChunkIndex, $"the sum's chunk holds {chunk.ContributorCount} contributions where the others hold {expected}");
+            if (request.OwnContribution is { } own && !chunk.Includes(AggregationChunk.FromBytes(parameters, own)))
+                return new CryptoFailureResponse(request.ChunkIndex, "the sum does not include this hospital's own update");
+            return new PlaintextResponse(request.ChunkIndex, decryptor.DecryptChunk(chunk));
+        }));
+
+        AggregationChunk Read(byte[] bytes, int chunkIndex, int vectorLength)
+        {
+            var chunk = AggregationChunk.FromBytes(parameters, bytes);
+            if (chunk.ChunkIndex != chunkIndex)
+                throw new ArgumentException($"the payload is chunk {chunk.ChunkIndex}, sent as chunk {chunkIndex}");
+            if (chunk.VectorLength != vectorLength)
+                throw new ArgumentException($"the chunk belongs to a vector of {chunk.VectorLength} values, sent as one of {vectorLength}");
+            return chunk;
+        }
+    }
+
+    /// <summary>INSECURE comparison mode: a chunk is its values as little-endian doubles; "encryption" is a copy.</summary>
+    private void InsecurePlaintextFormat(UpdateChunking chunking)
+    {
+        var perChunk = chunking.ValuesPerChunk;
+
+        Receive<EncryptChunk>(request => Reply(request, () =>
+        {
+            var start = request.ChunkIndex * perChunk;
+            var values = request.Vector.Span.Slice(start, Math.Min(perChunk, request.Vector.Length - start));
+            return new CiphertextResponse(request.ChunkIndex, System.Runtime.InteropServices.MemoryMarshal.AsBytes(values).ToArray());
+        }));
+
+        Receive<SumChunk>(request => Reply(request, () =>
+        {
+            var sum = new double[ValueCount(request.ChunkIndex, request.VectorLength)];
+            foreach (var bytes in request.Ciphertexts)
+            {
+                var values = Values(bytes, request.ChunkIndex, request.VectorLength);
+                for (var i = 0; i < sum.Length; i++)
+                    sum[i] += values[i];
+            }
+
+            return new CiphertextResponse(request.ChunkIndex, System.Runtime.InteropServices.MemoryMarshal.AsBytes(sum.AsSpan()).ToArray());
+        }));
+
+        Receive<ValidateChunk>(request => Reply(request, () =>
+        {
+            var values = Values(request.Ciphertext, request.ChunkIndex, request.VectorLength);
+            var nonFinite = Array.FindIndex(values, v => !double.IsFinite(v));
+            return nonFinite < 0 ? new ChunkValidResponse(request.ChunkIndex)
+                : new CryptoFailureResponse(request.ChunkIndex, $"value {nonFinite} is not finite");
+        }));
+
+        Receive<DecryptChunk>(request => Reply(request, () =>
+            new PlaintextResponse(request.ChunkIndex, Values(request.Ciphertext, request.ChunkIndex, request.VectorLength))));
+
+        int ValueCount(int chunkIndex, int vectorLength)
+        {
+            var count = Math.Min(perChunk, vectorLength - (chunkIndex * perChunk));
+            return count > 0 ? count : throw new ArgumentException($"a vector of {vectorLength} values has no chunk {chunkIndex}");
+        }
+
+        double[] Values(byte[] bytes, int chunkIndex, int vectorLength)
+        {
+            var count = ValueCount(chunkIndex, vectorLength);
+            if (bytes.Length != count * sizeof(double))
+                throw new ArgumentException($"the plaintext chunk has {bytes.Length} bytes, not the {count * sizeof(double)} of {count} values");
+            return System.Runtime.InteropServices.MemoryMarshal.Cast<byte, double>(bytes).ToArray();
+        }
     }
 
     private void Reply(ICryptoRequest request, Func<object> work)

@@ -10,6 +10,7 @@ using FederatedHe.Actors.Persistence;
 using FederatedHe.Actors.Protocol;
 using FederatedHe.Actors.Security;
 using FederatedHe.Actors.Transfer;
+using FederatedHe.Crypto.Ckks;
 using FederatedHe.Federation.Participation;
 using FederatedHe.Training.Data;
 using FederatedHe.Training.Federation;
@@ -42,6 +43,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     private readonly string _parameterSetId;
     private readonly IActorRef _coordinator;
     private readonly HospitalCrypto _cryptoSetup;
+    private readonly UpdateChunking _chunking;
     private readonly FederationSettings _settings;
     private CryptoPoolClient? _crypto;
     private IActorRef? _cryptoPool;
@@ -86,7 +88,9 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         _parameterSetId = crypto.Parameters.Id.ToString();
         _coordinator = coordinator;
         _decorateTrainer = decorateTrainer;
-        _assembler = new ChunkAssembler(settings.TransferLimits(FederatedHe.Crypto.Rlwe.Ciphertext.MaxSerializedSize(crypto.Parameters)));
+        _chunking = UpdateChunking.For(crypto.Parameters, settings.Mode == KeyMode.InsecurePlaintext);
+        // An aggregate sums at most as many updates as the coordinator may assemble at once; each adds a 32-byte seed.
+        _assembler = new ChunkAssembler(settings.TransferLimits(_chunking.MaxChunkBytes(settings.MaxOpenVectors)));
         _globalParameters = ModelFactory.InitialParameters(plan.Model, data.Train.FeatureCount, plan.InitialisationSeed);
         _parameterCount = _globalParameters.Length;
         _encoding = UpdateEncoding.For(plan.DistributedNoise, _parameterCount);
@@ -225,7 +229,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
                 Refuse(refuse.What);
                 break;
             case SendStatistics send:
-                EncryptAndSend(send.Round, PayloadKind.FeatureStatistics, FeatureStatistics.Compute(_data.Train).ToVector());
+                EncryptStatistics(send.Round);
                 break;
             case ResendUpdate resend:
                 _log.Info("{0}: re-sending the {1} of round {2}", _data.HospitalId, PayloadKindOf(resend.Kind), resend.Round);
@@ -281,9 +285,10 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     private void StartCryptoPool(CkksKeyMaterial material)
     {
         // A pool is named for the key it holds; a new key generation stops the pool of the previous key first.
-        var pool = Context.ActorOf(CryptoWorker.PoolProps(material, _settings.EffectiveCryptoPoolSize), $"crypto-{++_cryptoPools}");
+        var pool = Context.ActorOf(CryptoWorker.PoolProps(material with { InsecurePlaintext = _chunking.IsInsecurePlaintext },
+            _settings.EffectiveCryptoPoolSize), $"crypto-{++_cryptoPools}");
         _cryptoPool = pool;
-        _crypto = new CryptoPoolClient(pool, material.Parameters.SlotCount, TimeSpan.FromMinutes(5));
+        _crypto = new CryptoPoolClient(pool, _chunking.ValuesPerChunk, TimeSpan.FromMinutes(5));
     }
 
     /// <summary>Stops encrypting under the current key: a new collective key is being made.</summary>
@@ -380,6 +385,30 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         EncryptAndSend(update.Round, PayloadKind.ModelUpdate, vector);
     }
 
+    private void EncryptStatistics(int round)
+    {
+        var statistics = FeatureStatistics.Compute(_data.Train).ToVector();
+        if (!_chunking.IsAggregationFormat)
+        {
+            EncryptAndSend(round, PayloadKind.FeatureStatistics, statistics);
+            return;
+        }
+
+        // Sums of squares outgrow the single-modulus range: they travel split into narrow limbs and are joined after decryption.
+        double[] limbs;
+        try
+        {
+            limbs = WideValueSplitting.Split(statistics);
+        }
+        catch (ArgumentException exception)
+        {
+            _log.Error("{0}: the feature statistics cannot be encrypted ({1}); nothing is sent", _data.HospitalId, exception.Message);
+            return;
+        }
+
+        EncryptAndSend(round, PayloadKind.FeatureStatistics, limbs);
+    }
+
     private void EncryptAndSend(int round, PayloadKind kind, double[] vector)
     {
         // A diverged local model must not reach the aggregate: one NaN would poison every hospital's next model.
@@ -397,6 +426,16 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
                 _log.Error("{0}: cannot encrypt round {1}: the collective key is retired ({2})", _data.HospitalId, round, _thresholdKeyRetired);
             else
                 _log.Error("{0}: cannot encrypt round {1}: the collective key is not ready", _data.HospitalId, round);
+            return;
+        }
+
+        // A single-modulus sum wraps beyond its range: an update that could push the sum there is never sent.
+        var bound = _chunking.MaxUpdateMagnitude(_settings.MinHospitals);
+        var tooLarge = Array.FindIndex(vector, v => Math.Abs(v) > bound);
+        if (tooLarge >= 0)
+        {
+            _log.Error($"{_data.HospitalId}: round {round}: value {tooLarge} of the {kind} is {vector[tooLarge]}, over the {bound:G3} " +
+                       $"a sum of {_settings.MinHospitals} updates can hold; nothing is encrypted or sent this round");
             return;
         }
 
@@ -450,8 +489,31 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     private void DecryptWithPool(AssembledVector vector)
     {
         var clock = Stopwatch.StartNew();
-        _crypto!.DecryptAsync(vector.Ciphertexts, vector.VectorLength).PipeTo(Self,
-            success: values => new VectorDecrypted(vector.RoundId, vector.Kind, values, clock.Elapsed.TotalMilliseconds),
+        int? contributors = null;
+        IReadOnlyList<byte[]>? own = null;
+        if (_chunking.IsAggregationFormat)
+        {
+            try
+            {
+                // Every chunk of a sum holds the same contributions, and a sum of a round this hospital contributed to includes its
+                // update: otherwise the aggregate could be another hospital's update alone, or one with this update left out.
+                contributors = AggregationChunk.FromBytes(_cryptoSetup.Parameters, vector.Ciphertexts[0]).ContributorCount;
+            }
+            catch (Exception exception) when (exception is FederatedHe.Crypto.CkksFormatException or FederatedHe.Crypto.ParameterSetMismatchException)
+            {
+                Self.Tell(new AggregateRefused(vector.RoundId, vector.Kind, $"chunk 0: {exception.Message}"));
+                return;
+            }
+
+            var updateKind = vector.Kind == PayloadKind.AggregatedStatistics ? PayloadKind.FeatureStatistics : PayloadKind.ModelUpdate;
+            if (_sentChunks.Length > 0 && _sentChunks[0].RoundId == vector.RoundId && _sentChunks[0].Kind == updateKind)
+                own = _sentChunks.Select(c => c.Ciphertext).ToArray();
+        }
+
+        var joinLimbs = _chunking.IsAggregationFormat && vector.Kind == PayloadKind.AggregatedStatistics;
+        _crypto!.DecryptAsync(vector.Ciphertexts, vector.VectorLength, contributors, own).PipeTo(Self,
+            success: values => new VectorDecrypted(vector.RoundId, vector.Kind, joinLimbs ? WideValueSplitting.Join(values) : values,
+                clock.Elapsed.TotalMilliseconds),
             failure: exception => new AggregateRefused(vector.RoundId, vector.Kind, exception.Message));
     }
 

@@ -196,7 +196,9 @@ public static class FederationNode
         if (trust is not null && !NodeCertificateChain.IsAuthority(trust.Authority))
             throw new ArgumentException($"{trust.Authority.Subject} is not a CA certificate", nameof(trust));
         ObserveMetrics(system, FederationRoles.Aggregator, FederationRoles.Aggregator);
-        var pool = system.ActorOf(CryptoWorker.PoolProps(material, settings.EffectiveCryptoPoolSize), CryptoPoolName);
+        WarnIfInsecurePlaintext(system, settings, FederationRoles.Aggregator);
+        var pool = system.ActorOf(CryptoWorker.PoolProps(material with { InsecurePlaintext = settings.Mode == KeyMode.InsecurePlaintext },
+            settings.EffectiveCryptoPoolSize), CryptoPoolName);
         var parameters = material.Parameters;
         var coordinator = RoundCoordinator.Props(settings, parameters, pool, threshold, trust);
         return system.ActorOf(ClusterSingletonManager.Props(
@@ -212,6 +214,14 @@ public static class FederationNode
     /// </summary>
     private static void ObserveMetrics(ActorSystem system, string nodeId, string role) =>
         system.ActorOf(FederationMetricsObserver.Props(nodeId, role), MetricsObserverName);
+
+    /// <summary>The banner of the insecure comparison mode: every node running it says so in its log, first.</summary>
+    private static void WarnIfInsecurePlaintext(ActorSystem system, FederationSettings settings, string nodeId)
+    {
+        if (settings.Mode == KeyMode.InsecurePlaintext)
+            system.Log.Warning("{0}: INSECURE PLAINTEXT MODE (fedhe.crypto.mode = insecure-plaintext): model updates and aggregates travel "
+                + "UNENCRYPTED and the aggregator reads every hospital's update; for measuring what encryption costs only", nodeId);
+    }
 
     /// <summary>A proxy to the coordinator singleton, wherever it runs.</summary>
     public static IActorRef CoordinatorProxy(ActorSystem system, string name = "coordinator-proxy") =>
@@ -259,6 +269,7 @@ public static class FederationNode
         if (trust is not null && !NodeCertificateChain.IsAuthority(trust.Authority))
             throw new ArgumentException($"hospital {data.HospitalId}: {trust.Authority.Subject} is not a CA certificate", nameof(trust));
         ObserveMetrics(system, data.HospitalId, FederationRoles.Hospital);
+        WarnIfInsecurePlaintext(system, settings, data.HospitalId);
         var coordinator = CoordinatorProxy(system);
         return system.ActorOf(HospitalActor.Props(data, plan, crypto, coordinator, settings, decorateTrainer, identity, trust), HospitalActorName);
     }

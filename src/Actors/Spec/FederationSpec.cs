@@ -200,7 +200,7 @@ public sealed record FederationSpec(
 
     /// <summary>A copy with another name and description.</summary>
     public FederationSpec WithExperiment(string name, string? description = null) =>
-        (this with { Experiment = new ExperimentSpec(name, description ?? Experiment.Description) }).Validate();
+        (this with { Experiment = Experiment with { Name = name, Description = description ?? Experiment.Description } }).Validate();
 
     /// <summary>Checks the values that depend on each other (quorum and threshold against hospitals, faults against rounds).</summary>
     /// <exception cref="FederationSpecException">A value is out of range; the exception names its key.</exception>
@@ -256,8 +256,17 @@ public sealed record FederationSpec(
     }
 }
 
-/// <summary>The experiment's name (it names run directories) and a free-text description.</summary>
-public sealed record ExperimentSpec(string Name, string Description);
+/// <summary>The experiment's name (it names run directories), a free-text description, and how far its centralised baseline trains.</summary>
+/// <param name="Name">Names run directories.</param>
+/// <param name="Description">Free text for the run report.</param>
+/// <param name="CentralisedBaselineMaxEpochs">
+/// The in-process runs' centralised baseline trains epochs x rounds epochs on the pooled training data, at most this many.
+/// </param>
+public sealed record ExperimentSpec(string Name, string Description, int CentralisedBaselineMaxEpochs)
+{
+    /// <summary>The epochs the centralised baseline trains for a federation of <paramref name="rounds"/> rounds of <paramref name="epochs"/> local epochs.</summary>
+    public int CentralisedBaselineEpochs(int epochs, int rounds) => (int)Math.Min((long)epochs * rounds, CentralisedBaselineMaxEpochs);
+}
 
 /// <summary>The federation's size and round policy.</summary>
 /// <param name="Hospitals">Hospitals in the federation; round 0 starts once all have registered.</param>
@@ -288,7 +297,7 @@ public sealed record FederationPolicySpec(
 public sealed record CryptoSpec(KeyMode Mode, string? Preset, int? Threshold, int PoolSize)
 {
     /// <summary>Shared-key mode's preset when none is given.</summary>
-    public const string DefaultSharedKeyPreset = "Params128BitLogN13LogQ101";
+    public const string DefaultSharedKeyPreset = "Params128BitLogN12LogQ60Aggregation";
 
     /// <summary>Threshold mode's preset when none is given.</summary>
     public const string DefaultThresholdPreset = "Params128BitLogN13LogQ160Threshold";
@@ -404,6 +413,7 @@ public static class FederationSpecKeys
 #pragma warning disable CS1591 // The names say which key.
     public const string Name = "fedhe.experiment.name";
     public const string Description = "fedhe.experiment.description";
+    public const string CentralisedBaselineMaxEpochs = "fedhe.experiment.centralised-baseline-max-epochs";
     public const string Hospitals = "fedhe.federation.hospitals";
     public const string Rounds = "fedhe.federation.rounds";
     public const string Quorum = "fedhe.federation.quorum";
@@ -454,7 +464,7 @@ public static class FederationSpecKeys
     /// <summary>Every single-valued key of the spec, in the order <c>fedhe spec show</c> prints them.</summary>
     public static IReadOnlyList<string> All { get; } =
     [
-        Name, Description, Hospitals, Rounds, Quorum, RegistrationTimeout, CollectTimeout, EvaluateTimeout, MaxAttempts, FractionFit, Seed,
+        Name, Description, CentralisedBaselineMaxEpochs, Hospitals, Rounds, Quorum, RegistrationTimeout, CollectTimeout, EvaluateTimeout, MaxAttempts, FractionFit, Seed,
         Mode, CryptoPreset, Threshold, PoolSize, Model, HiddenLayers, Epochs, BatchSize, Optimizer, LearningRate, ProximalMu,
         DataFile, LabelColumn, TestFraction, PartitionScheme, PartitionAlpha, HospitalFiles, TestData, HospitalData, HospitalIndex, ModelDirectory,
         PersistenceEnabled, SqlitePath, HospitalDirectory, MaxChunksPerVector, MaxOpenVectors, MaxOpenVectorsPerParticipant,

@@ -229,7 +229,12 @@ public static class FederationSpecBinder
             var hospitals = Int(FederationSpecKeys.Hospitals, 1, 1000);
             var rounds = Int(FederationSpecKeys.Rounds, 1, 100_000);
             var seed = Int(FederationSpecKeys.Seed, int.MinValue, int.MaxValue);
-            var mode = Choice(FederationSpecKeys.Mode, ["shared-key", "threshold"]) == "threshold" ? KeyMode.Threshold : KeyMode.SharedKey;
+            var mode = Choice(FederationSpecKeys.Mode, ["shared-key", "threshold", "insecure-plaintext"]) switch
+            {
+                "threshold" => KeyMode.Threshold,
+                "insecure-plaintext" => KeyMode.InsecurePlaintext,
+                _ => KeyMode.SharedKey,
+            };
             var federation = new FederationPolicySpec(
                 hospitals,
                 rounds,
@@ -250,7 +255,7 @@ public static class FederationSpecBinder
                 name = Path.GetFileNameWithoutExtension(file.Source.Name);
 
             var spec = new FederationSpec(
-                new ExperimentSpec(name, String(FederationSpecKeys.Description)),
+                new ExperimentSpec(name, String(FederationSpecKeys.Description), Int(FederationSpecKeys.CentralisedBaselineMaxEpochs, 1, 1_000_000)),
                 federation,
                 crypto,
                 Training(),

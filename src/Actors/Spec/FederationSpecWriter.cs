@@ -29,7 +29,8 @@ public static class FederationSpecWriter
         var t = spec.Training;
         var d = spec.Data;
         Line("fedhe {");
-        Line($"  experiment {{ name = {Quote(spec.Experiment.Name)}, description = {Quote(spec.Experiment.Description)} }}");
+        Line($"  experiment {{ name = {Quote(spec.Experiment.Name)}, description = {Quote(spec.Experiment.Description)}, "
+             + $"centralised-baseline-max-epochs = {Int(spec.Experiment.CentralisedBaselineMaxEpochs)} }}");
         Line("  federation {");
         Line($"    hospitals = {Int(f.Hospitals)}");
         Line($"    rounds = {Int(f.Rounds)}");
@@ -42,7 +43,7 @@ public static class FederationSpecWriter
         Line($"    seed = {Int(f.Seed)}");
         Line("  }");
         Line("  crypto {");
-        Line($"    mode = {(c.Mode == KeyMode.Threshold ? "threshold" : "shared-key")}");
+        Line($"    mode = {ModeName(c.Mode)}");
         Line($"    threshold = {Auto(c.Threshold)}");
         Line($"    preset = {(c.Preset is null ? "auto" : Quote(c.Preset))}");
         Line($"    pool-size = {Int(c.PoolSize)}");
@@ -109,6 +110,7 @@ public static class FederationSpecWriter
     {
         FederationSpecKeys.Name => spec.Experiment.Name,
         FederationSpecKeys.Description => spec.Experiment.Description,
+        FederationSpecKeys.CentralisedBaselineMaxEpochs => Int(spec.Experiment.CentralisedBaselineMaxEpochs),
         FederationSpecKeys.Hospitals => Int(spec.Federation.Hospitals),
         FederationSpecKeys.Rounds => Int(spec.Federation.Rounds),
         FederationSpecKeys.Quorum => spec.Federation.Quorum is null ? $"{Int(spec.EffectiveQuorum)} (auto: hospitals - 1)" : Int(spec.EffectiveQuorum),
@@ -118,7 +120,7 @@ public static class FederationSpecWriter
         FederationSpecKeys.MaxAttempts => Int(spec.Federation.MaxAttempts),
         FederationSpecKeys.FractionFit => spec.Federation.FractionFit.ToString("R", CultureInfo.InvariantCulture),
         FederationSpecKeys.Seed => Int(spec.Federation.Seed),
-        FederationSpecKeys.Mode => spec.Crypto.Mode == KeyMode.Threshold ? "threshold" : "shared-key",
+        FederationSpecKeys.Mode => ModeName(spec.Crypto.Mode),
         FederationSpecKeys.Threshold => spec.Crypto.Mode != KeyMode.Threshold ? "(shared-key mode)"
             : spec.Crypto.Threshold is null ? $"{Int(spec.EffectiveThreshold)} (auto: a majority)" : Int(spec.EffectiveThreshold),
         FederationSpecKeys.CryptoPreset => spec.Crypto.Preset is null ? $"{spec.EffectivePreset} (auto)" : spec.EffectivePreset,
@@ -185,6 +187,14 @@ public static class FederationSpecWriter
     public static string Quote(string value) =>
         "\"" + value.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal)
             .Replace("\n", "\\n", StringComparison.Ordinal) + "\"";
+
+    /// <summary>The spec's spelling of a crypto mode.</summary>
+    public static string ModeName(KeyMode mode) => mode switch
+    {
+        KeyMode.Threshold => "threshold",
+        KeyMode.InsecurePlaintext => "insecure-plaintext",
+        _ => "shared-key",
+    };
 
     private static string Auto(int? value) => value is { } v ? Int(v) : "auto";
 

@@ -36,7 +36,11 @@ internal static class ClusterCommand
             if (federation.Data.HasHospitalFiles)
                 _ = FederationData.Load(federation);
             if (federation.Faults.Schedule.Count > 0)
+            {
+                // The harness runs the fault schedule: where it is missing, that is said before anything is written or started.
+                _ = Hosting.HarnessPlugin.Load("cluster up's fault schedule");
                 AnsiConsole.MarkupLine($"[yellow]fault schedule ({federation.Faults.Schedule.Count}):[/] {Markup.Escape(string.Join("; ", federation.Faults.Schedule.Select(FaultNames.Describe)))}");
+            }
             var name = federation.Experiment.Name.Length > 0 ? federation.Experiment.Name : "local";
             var logDirectory = result.GetValue(logs) ?? RunReport.CreateRunDirectory("runs", $"cluster-{name}", DateTime.UtcNow);
             var plan = new LocalClusterPlan

@@ -1,5 +1,5 @@
 using System.CommandLine;
-using FederatedHe.Testing;
+using FederatedHe.Actors.Harness;
 
 namespace FederatedHe.Host.Cli;
 

@@ -1,6 +1,6 @@
 using System.CommandLine;
+using FederatedHe.Actors.Harness;
 using FederatedHe.Actors.Spec;
-using FederatedHe.Testing;
 using Spectre.Console;
 
 namespace FederatedHe.Host.Cli;
@@ -42,10 +42,9 @@ internal static class ExperimentCommand
                 AnsiConsole.MarkupLine($"[yellow]fault schedule ({spec.Faults.Schedule.Count}):[/] " +
                                        Markup.Escape(string.Join("; ", spec.Faults.Schedule.Select(FaultNames.Describe))));
 
-            var started = DateTime.UtcNow;
-            var outcome = await SimulationProgress.RunAsync(options, cancellationToken).ConfigureAwait(false);
-            SimulationProgress.WriteReport(result.GetValue(output)!, spec.Experiment.Name, options, outcome, started);
-            return outcome.Succeeded ? 0 : 1;
+            var outputRoot = result.GetValue(output)!;
+            SimulateCommand.RequireWritableDirectory(outputRoot, "--out");
+            return await InProcessRun.StartAsync(outputRoot, spec.Experiment.Name, "experiment run", options, cancellationToken).ConfigureAwait(false);
         });
 
         var checkSpec = new Argument<string[]>("specs") { Description = "Experiment specs to validate", Arity = ArgumentArity.OneOrMore };

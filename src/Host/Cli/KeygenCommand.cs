@@ -11,7 +11,7 @@ internal static class KeygenCommand
     public static Command Create()
     {
         var output = new Option<string>("--out") { Description = "Directory to write parameters.ckks, public.key and secret.key to", DefaultValueFactory = _ => "keys" };
-        var preset = new Option<string>("--preset") { Description = "CKKS parameter preset", DefaultValueFactory = _ => "Params128BitLogN13LogQ101" };
+        var preset = new Option<string>("--preset") { Description = "CKKS parameter preset", DefaultValueFactory = _ => FederatedHe.Actors.Spec.CryptoSpec.DefaultSharedKeyPreset };
         var force = new Option<bool>("--force") { Description = "Replace keys already in --out (the old secret key is lost: every hospital needs the new one)" };
         var command = new Command("keygen", "Generate CKKS parameters and a key pair for shared-key mode (the secret key goes to hospitals only)") { output, preset, force };
         command.SetAction(result =>

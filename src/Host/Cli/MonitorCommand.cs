@@ -1,3 +1,4 @@
+using FederatedHe.Actors.Harness;
 using System.CommandLine;
 using System.Net;
 using Akka.Actor;
@@ -22,8 +23,8 @@ internal static class MonitorCommand
 
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(10);
 
-    /// <param name="faultHooks">The harness's fault injection, whose transport a monitor of a cluster under <c>--fault-control</c> must share; or null.</param>
-    public static Command Create(NodeFaultHooks? faultHooks)
+    /// <param name="faultHooks">Loads (only under --fault-control) the harness's fault injection, whose transport a monitor of a cluster under <c>--fault-control</c> must share; or null.</param>
+    public static Command Create(Func<NodeFaultHooks>? faultHooks)
     {
         var port = new Option<int>("--port") { Description = "The monitor's own Akka port (0: any free one)", DefaultValueFactory = _ => 0 };
         var hostname = new Option<string>("--hostname") { Description = "The monitor's Akka hostname", DefaultValueFactory = _ => "127.0.0.1" };
@@ -57,7 +58,7 @@ internal static class MonitorCommand
             var clusterPath = ProjectFiles.ClusterConfigPath;
             var transport = result.GetValue(plaintext) ? Config.Empty : NodeTransport.TlsConfig(clusterPath);
             if (result.GetValue(faultControl))
-                transport = (faultHooks ?? throw new ArgumentException("--fault-control: this fedhe program has no fault injection")).TransportSettings.WithFallback(transport);
+                transport = (faultHooks?.Invoke() ?? throw new ArgumentException("--fault-control: this fedhe program has no fault injection")).TransportSettings.WithFallback(transport);
             var effective = MonitorNode.NodeConfig(result.GetValue(hostname)!, result.GetValue(port), result.GetValue(seedNodes),
                 transport.WithFallback(ProjectFiles.LoadHocon(clusterPath)));
             var tls = NodeTransport.LoadTls(effective, FederationRoles.Monitor, result.GetValue(plaintext), result.GetValue(certificates));

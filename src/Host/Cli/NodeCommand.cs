@@ -5,6 +5,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.CryptoPool;
+using FederatedHe.Actors.Harness;
 using FederatedHe.Actors.Hospitals;
 using FederatedHe.Actors.Nodes;
 using FederatedHe.Actors.Spec;
@@ -24,9 +25,9 @@ internal static class NodeCommand
     /// <summary>How long a stopping node waits for its coordinated shutdown (leaving the cluster) before it exits anyway.</summary>
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(10);
 
-    /// <param name="faultHooks">The harness's fault injection for <c>--fault-control</c>, or null where the program offers none.</param>
+    /// <param name="faultHooks">Loads the harness's fault injection for <c>--fault-control</c> (called only then), or null where the program offers none.</param>
     /// <param name="reportWriter">Writes the aggregator's run report for <c>--report</c>, or null where the program offers none.</param>
-    public static Command Create(NodeFaultHooks? faultHooks, NodeRunReportWriter? reportWriter = null)
+    public static Command Create(Func<NodeFaultHooks>? faultHooks, NodeRunReportWriter? reportWriter = null)
     {
         var role = new Option<string>("--role") { Description = "aggregator or hospital", Required = true };
         role.AcceptOnlyFromAmong(FederationRoles.Aggregator, FederationRoles.Hospital);
@@ -47,6 +48,11 @@ internal static class NodeCommand
         specOptions.AddText("--test-data", FederationSpecKeys.TestData, "Common evaluation CSV this hospital scores the global model on");
         var certificates = NodeTransport.CertificatesOption();
         var plaintext = NodeTransport.PlaintextOption();
+        var insecurePlaintext = new Option<bool>("--insecure-plaintext")
+        {
+            Description = "Allow fedhe.crypto.mode = insecure-plaintext: INSECURE, model updates travel UNENCRYPTED and the aggregator reads " +
+                          "them; for measuring what encryption costs only",
+        };
         var faultControl = new Option<bool>("--fault-control")
         {
             Description = "Take fault-injection commands on standard input (drop, throttle, slow-training; `fedhe cluster up` sends them " +
@@ -63,7 +69,7 @@ internal static class NodeCommand
 
         var command = new Command("node", "Run one federation node (aggregator or hospital) of a spec in this process until the federation ends or Ctrl-C")
         {
-            role, spec, hostname, port, seedNodes, keys, hospitalId, certificates, plaintext, faultControl, report,
+            role, spec, hostname, port, seedNodes, keys, hospitalId, certificates, plaintext, faultControl, report, insecurePlaintext,
         };
         specOptions.AddTo(command);
         observability.AddTo(command);
@@ -76,6 +82,9 @@ internal static class NodeCommand
             var nodeId = nodeRole == FederationRoles.Aggregator
                 ? FederationRoles.Aggregator
                 : result.GetValue(hospitalId) ?? throw new ArgumentException("--hospital-id is required for a hospital");
+            if (federation.Crypto.Mode == KeyMode.InsecurePlaintext && !result.GetValue(insecurePlaintext))
+                throw new ArgumentException($"{nodeId}: {FederationSpecKeys.Mode} = insecure-plaintext sends model updates UNENCRYPTED (a comparison mode, " +
+                                            "not for real data); give --insecure-plaintext to run it anyway");
             var reportDirectory = result.GetValue(report);
             if (reportDirectory is not null && nodeRole != FederationRoles.Aggregator)
                 throw new ArgumentException("--report: only the aggregator sees the rounds; give it to the aggregator's node");
@@ -91,7 +100,7 @@ internal static class NodeCommand
             var nodeSettings = bound.NodeConfig.WithFallback(transport).WithFallback(ProjectFiles.LoadHocon(clusterPath));
             // Fault injection comes from outside the node's code, and only with --fault-control.
             var faults = result.GetValue(faultControl)
-                ? faultHooks ?? throw new ArgumentException("--fault-control: this fedhe program has no fault injection")
+                ? faultHooks?.Invoke() ?? throw new ArgumentException("--fault-control: this fedhe program has no fault injection")
                 : null;
             if (faults is null && federation.Faults.TrainingDelay > TimeSpan.Zero)
                 throw new ArgumentException($"{FederationSpecKeys.TrainingDelay} = {federation.Faults.TrainingDelay} makes this node a straggler, a fault: run it with --fault-control");
@@ -121,6 +130,12 @@ internal static class NodeCommand
                 if (threshold is not null)
                 {
                     crypto = HospitalCrypto.WithThreshold(threshold);
+                }
+                else if (federation.Crypto.Mode == KeyMode.InsecurePlaintext && result.GetValue(keys) is null)
+                {
+                    // Nothing is encrypted: a throw-away key stands where the pool expects one, and is never used.
+                    var (secretKey, publicKey) = new FederatedHe.Crypto.Rlwe.KeyGenerator(parameters).GenerateKeyPair();
+                    crypto = HospitalCrypto.WithSharedKeys(new CkksKeyMaterial(parameters, publicKey, secretKey));
                 }
                 else
                 {

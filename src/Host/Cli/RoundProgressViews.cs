@@ -1,5 +1,5 @@
 using System.Globalization;
-using FederatedHe.Testing;
+using FederatedHe.Actors.Harness;
 using Spectre.Console;
 using Spectre.Console.Rendering;
 

@@ -13,11 +13,15 @@ internal static class RunsCommand
         var list = new Command("list", "List the runs under the runs directory: id, status, rounds and final test accuracy");
         var show = new Command("show", "Show one run: its spec, how it ended, its final figures and where its hospitals' model files are");
         var compare = new Command("compare", "Put two runs' figures side by side");
+        var resume = new Command("resume", "Continue an interrupted run (Ctrl-C, a killed process, a reboot) of `experiment run` or `simulate --out` "
+                                           + "from its last checkpointed round, with the same spec, seed and keys, in its own run directory");
         var runs = new Option<string>("--runs") { Description = "The runs directory (experiment run/simulate --out)", DefaultValueFactory = _ => "runs", Recursive = true };
         var id = new Argument<string>("id") { Description = "A run id (its directory name, or a prefix only it has)" };
         var first = new Argument<string>("a") { Description = "The first run's id" };
         var second = new Argument<string>("b") { Description = "The second run's id" };
         show.Add(id);
+        var resumeId = new Argument<string>("id") { Description = "The interrupted run's id (its directory name, or a prefix only it has)" };
+        resume.Add(resumeId);
         compare.Add(first);
         compare.Add(second);
 
@@ -33,13 +37,15 @@ internal static class RunsCommand
 
             // Every directory is listed; an unreadable one gets its one-line reason and makes the exit code non-zero.
             var unreadable = 0;
-            Console.Out.WriteLine($"{"id",-40} {"status",-9} {"rounds",7} {"accuracy",9}  name");
+            var interrupted = 0;
+            Console.Out.WriteLine($"{"id",-40} {"status",-11} {"rounds",7} {"accuracy",9}  name");
             foreach (var directory in directories)
             {
                 try
                 {
                     var run = RunDirectory.Read(directory);
-                    Console.Out.WriteLine(F($"{run.Id,-40} {(run.Succeeded ? "completed" : "failed"),-9} {LastRound(run),7} {Percent(run.Final?.Accuracy),9}  {run.Spec.Experiment.Name}"));
+                    interrupted += run.Outcome == RunStatus.Interrupted ? 1 : 0;
+                    Console.Out.WriteLine(F($"{run.Id,-40} {run.OutcomeWord,-11} {LastRound(run),7} {Percent(run.Final?.Accuracy),9}  {run.Spec.Experiment.Name}"));
                 }
                 catch (RunDirectoryException exception)
                 {
@@ -48,6 +54,8 @@ internal static class RunsCommand
                 }
             }
 
+            if (interrupted > 0)
+                Console.Out.WriteLine($"an interrupted run continues from its last checkpointed round with `fedhe runs resume <id>{RunsOption(root)}`");
             return unreadable == 0 ? 0 : 1;
         });
 
@@ -59,6 +67,10 @@ internal static class RunsCommand
             text.AppendLine(F($"run {run.Id} ({spec.Experiment.Name})"));
             text.AppendLine(F($"  directory   {run.Directory}"));
             text.AppendLine(F($"  status      {run.Status}"));
+            if (run.Outcome == RunStatus.Interrupted)
+                text.AppendLine(F($"  resume      fedhe runs resume {run.Id}{RunsOption(result.GetValue(runs)!)}   (continues from its last checkpointed round)"));
+            if (run.State is { Sessions.Count: > 1 } state)
+                text.AppendLine(F($"  sessions    {state.Sessions.Count}: started {string.Join(", resumed ", state.Sessions.Select(s => s.StartedUtc.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture)))} UTC"));
             text.AppendLine(F($"  spec        {spec.Federation.Hospitals} hospitals, {spec.Federation.Rounds} rounds, quorum {spec.EffectiveQuorum}, seed {spec.Federation.Seed}; {spec.Training.Model}; CKKS {spec.EffectivePreset}, {spec.Crypto.Mode}"));
             text.AppendLine(F($"  data        {DataText(spec)}"));
             text.AppendLine(F($"  rounds      {LastRound(run)} of {spec.Federation.Rounds}; mean round {MeanRoundMs(run)} ms; {run.Rounds.Sum(r => r.Dropouts)} dropouts, {run.Rounds.Sum(r => r.Retries)} retries"));
@@ -79,7 +91,7 @@ internal static class RunsCommand
             var rows = new List<(string Figure, string A, string B)>
             {
                 ("name", a.Spec.Experiment.Name, b.Spec.Experiment.Name),
-                ("status", a.Succeeded ? "completed" : "failed", b.Succeeded ? "completed" : "failed"),
+                ("status", a.OutcomeWord, b.OutcomeWord),
                 ("hospitals", $"{a.Spec.Federation.Hospitals}", $"{b.Spec.Federation.Hospitals}"),
                 ("rounds", $"{LastRound(a)} of {a.Spec.Federation.Rounds}", $"{LastRound(b)} of {b.Spec.Federation.Rounds}"),
                 ("partition", $"{a.Spec.Data.Partition}", $"{b.Spec.Data.Partition}"),
@@ -107,8 +119,15 @@ internal static class RunsCommand
             return 0;
         });
 
-        return new Command("runs", "Find past runs again (their reports under the runs directory) and compare them") { runs, list, show, compare };
+        resume.SetAction((result, cancellationToken) => InProcessRun.ResumeAsync(result.GetValue(runs)!, result.GetValue(resumeId)!, cancellationToken));
+
+        return new Command("runs", "Find past runs again (their reports under the runs directory), compare them, and resume an interrupted one")
+        {
+            runs, list, show, compare, resume,
+        };
     }
+
+    private static string RunsOption(string root) => root == "runs" ? string.Empty : $" --runs {root}";
 
     private static string DataText(Actors.Spec.FederationSpec spec) => spec.Data.HasHospitalFiles
         ? $"own files {string.Join(", ", spec.Data.HospitalFiles)}" + (spec.Data.TestFile.Length > 0 ? $"; test file {spec.Data.TestFile}" : string.Empty)

@@ -1,8 +1,8 @@
 using System.CommandLine;
+using FederatedHe.Actors.Harness;
 using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Monitor;
 using FederatedHe.Host.Hosting;
-using FederatedHe.Testing;
 
 namespace FederatedHe.Host.Cli;
 
@@ -54,7 +54,8 @@ internal static class SimulateCommand
             };
             if (result.GetValue(monitorPort) is not { } dashboardPort)
                 return await RunAsync(options, cancellationToken, result.GetValue(output)).ConfigureAwait(false);
-            await using var monitor = new SimulationMonitor(bound.Spec, MonitorCommand.Binding("127.0.0.1", dashboardPort, null, null, result.GetValue(output) ?? "runs"));
+            var networkFaults = bound.Spec.Faults.Schedule.Any(f => f.IsNetworkFault) ? HarnessPlugin.Load("simulate's network faults").NodeFaults : null;
+            await using var monitor = new SimulationMonitor(bound.Spec, MonitorCommand.Binding("127.0.0.1", dashboardPort, null, null, result.GetValue(output) ?? "runs"), networkFaults);
             return await RunAsync(options with { OnAggregatorStarted = monitor.StartAsync }, cancellationToken, result.GetValue(output)).ConfigureAwait(false);
         });
         return command;
@@ -63,16 +64,14 @@ internal static class SimulateCommand
     /// <summary>Runs a simulation with live progress, and writes a run report under <paramref name="outputRoot"/> if given; returns the process exit code.</summary>
     public static async Task<int> RunAsync(SimulationOptions options, CancellationToken cancellationToken, string? outputRoot = null)
     {
-        var started = DateTime.UtcNow;
-        if (outputRoot is not null)
-            RequireWritableDirectory(outputRoot, "--out");
-        var result = await SimulationProgress.RunAsync(options, cancellationToken).ConfigureAwait(false);
         if (outputRoot is not null)
         {
+            RequireWritableDirectory(outputRoot, "--out");
             var name = options.Spec.Experiment.Name.Length > 0 ? options.Spec.Experiment.Name : "simulate";
-            SimulationProgress.WriteReport(outputRoot, name, options, result, started);
+            return await InProcessRun.StartAsync(outputRoot, name, "simulate", options, cancellationToken).ConfigureAwait(false);
         }
 
+        var result = await SimulationProgress.RunAsync(options, cancellationToken).ConfigureAwait(false);
         return result.Succeeded ? 0 : 1;
     }
 

@@ -1,8 +1,9 @@
 using System.Diagnostics;
 using System.Globalization;
 using FederatedHe.Actors.Configuration;
+using FederatedHe.Actors.Harness;
+using FederatedHe.Host.Hosting;
 using FederatedHe.Host.Reports;
-using FederatedHe.Testing;
 using Spectre.Console;
 
 namespace FederatedHe.Host.Cli;
@@ -16,6 +17,9 @@ namespace FederatedHe.Host.Cli;
 /// </summary>
 internal static class SimulationProgress
 {
+    /// <summary>What the in-process commands load the harness for, as its absence is reported.</summary>
+    public const string HarnessUse = "the in-process federation (simulate, demo, experiment run)";
+
     /// <summary>Shortest time between two redraws of the live view; the last round is always drawn.</summary>
     public static readonly TimeSpan RedrawInterval = TimeSpan.FromMilliseconds(250);
 
@@ -23,19 +27,25 @@ internal static class SimulationProgress
     /// Runs a simulation, showing its progress, then a summary beside the baselines. Cancelled (Ctrl-C), it stops every
     /// node and returns the rounds completed so far as a failed result, so that a report can still be written.
     /// </summary>
-    public static async Task<SimulationResult> RunAsync(SimulationOptions options, CancellationToken cancellationToken)
+    /// <param name="options">The run.</param>
+    /// <param name="cancellationToken">Stops it.</param>
+    /// <param name="record">Called with each round as it concludes, before it is shown (a run directory records it), or null.</param>
+    public static async Task<SimulationResult> RunAsync(SimulationOptions options, CancellationToken cancellationToken, Action<SimulationRound>? record = null)
     {
+        // The in-process federation is the harness's, loaded only by the commands that run one.
+        var harness = HarnessPlugin.Load(HarnessUse);
         // Bad input is one error line, never a banner followed by an error.
-        FederationSimulation.Check(options);
+        harness.CheckSimulation(options);
         var completed = new List<SimulationRound>();
         var clock = Stopwatch.StartNew();
         async Task<SimulationResult> Federation(Action<SimulationRound> onRound)
         {
             try
             {
-                return await FederationSimulation.RunAsync(options, round =>
+                return await harness.SimulateAsync(options, round =>
                 {
                     completed.Add(round);
+                    record?.Invoke(round);
                     onRound(round);
                 }, cancellationToken).ConfigureAwait(false);
             }
@@ -78,7 +88,7 @@ internal static class SimulationProgress
             context.Refresh();
         }).ConfigureAwait(false);
 
-        foreach (var line in Summary(result))
+        foreach (var line in Summary(result, options.Spec.Crypto.Mode == KeyMode.InsecurePlaintext))
             console.MarkupLine(line.Style is { } style ? $"[{style}]{Markup.Escape(line.Text)}[/]" : Markup.Escape(line.Text));
         return result;
     }
@@ -101,7 +111,7 @@ internal static class SimulationProgress
             log.WriteRound(round, clock.Elapsed);
             output.Flush();
         }).ConfigureAwait(false);
-        foreach (var line in Summary(result))
+        foreach (var line in Summary(result, options.Spec.Crypto.Mode == KeyMode.InsecurePlaintext))
             output.WriteLine(line.Text);
         output.Flush();
         return result;
@@ -112,8 +122,11 @@ internal static class SimulationProgress
 
     private static string[] Introduction(SimulationOptions options) =>
     [
-        $"FederatedHe encrypted federation: {options.Spec.Federation.Hospitals} hospitals, {options.Spec.Federation.Rounds} rounds, {options.Spec.Training.Model}, " +
-        $"CKKS {options.Spec.EffectivePreset}, {options.Spec.Crypto.Mode}" +
+        (options.Spec.Crypto.Mode == KeyMode.InsecurePlaintext
+            ? "FederatedHe INSECURE PLAINTEXT federation (comparison mode: updates travel unencrypted): "
+            : "FederatedHe encrypted federation: ") +
+        $"{options.Spec.Federation.Hospitals} hospitals, {options.Spec.Federation.Rounds} rounds, {options.Spec.Training.Model}, " +
+        $"{(options.Spec.Crypto.Mode == KeyMode.InsecurePlaintext ? "no encryption, chunked as " : "CKKS ")}{options.Spec.EffectivePreset}, {options.Spec.Crypto.Mode}" +
         $"{(options.Spec.Crypto.Mode == KeyMode.Threshold ? $" ({options.Spec.EffectiveThreshold}-of-{options.Spec.Federation.Hospitals})" : string.Empty)}, " +
         $"{options.Spec.Data.Partition} partition, seed {options.Spec.Federation.Seed}",
         "Each hospital and the aggregator is its own actor system; they form an Akka cluster over TCP on 127.0.0.1.",
@@ -122,7 +135,7 @@ internal static class SimulationProgress
     internal sealed record SummaryLine(string Text, string? Style = null);
 
     /// <summary>The summary after the run: outcome, final accuracy, baselines and the encrypted-versus-plaintext error.</summary>
-    internal static IReadOnlyList<SummaryLine> Summary(SimulationResult result)
+    internal static IReadOnlyList<SummaryLine> Summary(SimulationResult result, bool insecurePlaintext = false)
     {
         var lines = new List<SummaryLine>();
         var final = result.FinalTest;
@@ -131,26 +144,14 @@ internal static class SimulationProgress
             ? new($"federation completed in {result.FederationTime.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s: {result.Status}", "green")
             : new($"federation failed after {result.FederationTime.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s: {result.Status}", "red"));
         if (final is not null)
-            lines.Add(new($"encrypted federation test accuracy: {final.Accuracy:P2} (AUC {final.RocAuc:F4}, log-loss {final.LogLoss:F4})", "bold"));
+            lines.Add(new($"{(insecurePlaintext ? "INSECURE plaintext" : "encrypted")} federation test accuracy: {final.Accuracy:P2} (AUC {final.RocAuc:F4}, log-loss {final.LogLoss:F4})", "bold"));
         if (result.CentralizedBaseline is { } central)
-            lines.Add(new($"centralised baseline test accuracy: {central.Accuracy:P2}"));
+            lines.Add(new($"centralised baseline test accuracy: {central.Accuracy:P2} ({result.CentralizedBaselineEpochs} epochs on the pooled training data)"));
         if (result.PlaintextFedAvgBaseline is { } plain)
-            lines.Add(new($"plaintext FedAvg baseline test accuracy: {plain.Accuracy:P2}"));
+            lines.Add(new($"plaintext FedAvg baseline test accuracy: {plain.Accuracy:P2} (the same updates averaged without encryption)"));
         // Distributed privacy mode's sums carry DP noise by design: no round is compared with plaintext FedAvg there.
         lines.Add(new($"largest |decrypted global model - plaintext FedAvg| over all rounds: {(double.IsNaN(worstError) ? "n/a" : worstError.ToString("E2", CultureInfo.InvariantCulture))}"));
         lines.Add(new("original study: 98.25% centralised, 85.71% with its encrypted federation", "grey"));
         return lines;
-    }
-
-    /// <summary>Writes a run report into a new directory under <paramref name="outputRoot"/> and says where.</summary>
-    public static string WriteReport(string outputRoot, string name, SimulationOptions options, SimulationResult result, DateTime startedUtc)
-    {
-        var directory = RunReport.CreateRunDirectory(outputRoot, name, startedUtc);
-        RunReport.Write(directory, name, options, result);
-        if (Console.IsOutputRedirected)
-            Console.Out.WriteLine($"report written to {directory}");
-        else
-            AnsiConsole.MarkupLine($"report written to [bold]{Markup.Escape(directory)}[/]");
-        return directory;
     }
 }

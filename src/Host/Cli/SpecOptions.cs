@@ -23,7 +23,9 @@ internal sealed class SpecOptions
         options.Add<int>("--hospitals", FederationSpecKeys.Hospitals, "Number of hospitals");
         options.Add<int>("--rounds", FederationSpecKeys.Rounds, "Training rounds");
         options.Add<int>("--quorum", FederationSpecKeys.Quorum, "Fewest updates a round may aggregate");
-        options.AddText("--mode", FederationSpecKeys.Mode, "shared-key or threshold", quote: false).AcceptOnlyFromAmong("shared-key", "threshold");
+        options.AddText("--mode", FederationSpecKeys.Mode,
+                "shared-key, threshold, or insecure-plaintext (INSECURE: unencrypted updates, for measuring what encryption costs)", quote: false)
+            .AcceptOnlyFromAmong("shared-key", "threshold", "insecure-plaintext");
         options.Add<int>("--threshold", FederationSpecKeys.Threshold, "Threshold mode: hospitals needed to decrypt");
         options.AddText("--partition", FederationSpecKeys.PartitionScheme, "iid, dirichlet or quantity", quote: false).AcceptOnlyFromAmong("iid", "dirichlet", "quantity");
         options.Add<double>("--alpha", FederationSpecKeys.PartitionAlpha, "Dirichlet concentration for skewed partitions");

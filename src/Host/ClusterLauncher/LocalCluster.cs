@@ -4,12 +4,12 @@ using System.Runtime.InteropServices;
 using System.Net.Sockets;
 using System.Text.RegularExpressions;
 using FederatedHe.Actors.Configuration;
+using FederatedHe.Actors.Harness;
 using FederatedHe.Host.Hosting;
 using FederatedHe.Host.Monitor;
 using FederatedHe.Host.Reports;
 using FederatedHe.Actors.Nodes;
 using FederatedHe.Actors.Spec;
-using FederatedHe.Testing;
 
 namespace FederatedHe.Host.ClusterLauncher;
 
@@ -57,10 +57,13 @@ public static partial class LocalCluster
     /// <param name="onStatus">Receives one line per milestone (a node up, the dashboard's address, a round completed, a node exited).</param>
     /// <param name="cancellationToken">Cancels the run: every node is killed before this method throws.</param>
     /// <exception cref="ClusterLaunchException">A port is taken, a node cannot be started, or the aggregator does not come up.</exception>
+    /// <exception cref="HarnessMissingException">The spec has a fault schedule and the harness, which runs it, is missing.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; every node has been killed.</exception>
     public static async Task<ClusterOutcome> RunAsync(LocalClusterPlan plan, Action<string>? onStatus = null, CancellationToken cancellationToken = default)
     {
         plan.Validate();
+        // The fault schedule is the harness's, loaded only when the spec has one, and before anything is written or started.
+        var harness = plan.Spec.Faults.Schedule.Count > 0 ? HarnessPlugin.Load("cluster up's fault schedule") : null;
         var program = plan.Program ?? FedheCommandLine.Current();
         var logs = Path.GetFullPath(plan.LogDirectory);
         Directory.CreateDirectory(logs);
@@ -75,9 +78,7 @@ public static partial class LocalCluster
         // The secret key lives only in a temporary directory readable by this user, deleted when the run ends.
         var keyRoot = Directory.CreateTempSubdirectory("fedhe-cluster-keys-").FullName;
         var processes = new ClusterProcesses(program, logs);
-        var faults = spec.Faults.Schedule.Count > 0
-            ? new ClusterFaultSchedule(spec.Faults.Schedule, processes, k => plan.BasePort + k, status)
-            : null;
+        var faults = harness?.ScheduleClusterFaults(spec.Faults.Schedule, new ClusterNodeControl(processes, plan), status);
 
         // SIGINT, SIGTERM or SIGHUP to the launcher cancel the run like the token does, so the nodes are killed first; and if
         // the process exits anyway, its exit handler kills whatever still runs: no node outlives the launcher.
@@ -167,7 +168,7 @@ public static partial class LocalCluster
                     aggregatorUp.TrySetResult();
                     status(line);
                 }
-                else if (line.StartsWith(NodeFaultControl.Prefix, StringComparison.Ordinal))
+                else if (line.StartsWith(NodeFaultHooks.OutputPrefix, StringComparison.Ordinal))
                 {
                     status($"aggregator: {line}");
                 }
@@ -245,7 +246,7 @@ public static partial class LocalCluster
                     var line = NodeOutputLine.Text(output);
                     if (line.StartsWith(node.Name + " up", StringComparison.Ordinal))
                         status(line);
-                    else if (line.StartsWith(NodeFaultControl.Prefix, StringComparison.Ordinal))
+                    else if (line.StartsWith(NodeFaultHooks.OutputPrefix, StringComparison.Ordinal))
                         status($"{node.Name}: {line}");
                 }, keepInputOpen: faults is not null);
             }

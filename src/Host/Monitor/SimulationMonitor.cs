@@ -3,7 +3,7 @@ using Akka.Configuration;
 using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.Nodes;
 using FederatedHe.Actors.Spec;
-using FederatedHe.Testing;
+using FederatedHe.Actors.Harness;
 
 namespace FederatedHe.Host.Monitor;
 
@@ -11,7 +11,10 @@ namespace FederatedHe.Host.Monitor;
 /// `simulate --monitor-port`: a monitor node in the simulation's process, joined through its aggregator as soon as that
 /// is up (before any hospital), serving the dashboard until the simulation ends.
 /// </summary>
-internal sealed class SimulationMonitor(FederationSpec spec, DashboardBinding binding) : IAsyncDisposable
+/// <param name="spec">The simulated federation.</param>
+/// <param name="binding">Where the dashboard listens.</param>
+/// <param name="faults">The harness's fault injection, whose chaos transport the simulation's nodes carry when a network fault is scheduled; or null.</param>
+internal sealed class SimulationMonitor(FederationSpec spec, DashboardBinding binding, NodeFaultHooks? faults = null) : IAsyncDisposable
 {
     private ActorSystem? _system;
     private MonitorNode? _monitor;
@@ -26,7 +29,7 @@ internal sealed class SimulationMonitor(FederationSpec spec, DashboardBinding bi
     public async Task StartAsync(Address aggregator)
     {
         // The simulation's transport: Akka's chaos adapters sit in its nodes' stack when a network fault is scheduled.
-        var transport = spec.Faults.Schedule.Any(f => f.IsNetworkFault) ? ConfigurationFactory.ParseString(NetworkChaos.TransportAdapters) : Config.Empty;
+        var transport = spec.Faults.Schedule.Any(f => f.IsNetworkFault) && faults is not null ? faults.TransportSettings : Config.Empty;
         _system = FederationNode.CreateSystem(MonitorNode.NodeConfig("127.0.0.1", 0, [aggregator.ToString()],
             ConfigurationFactory.ParseString("akka.loglevel = WARNING").WithFallback(transport).WithFallback(ProjectFiles.LoadHocon(ProjectFiles.ClusterConfigPath))));
         _monitor = await MonitorNode.StartAsync(_system, MonitorState.ForSpec(spec),

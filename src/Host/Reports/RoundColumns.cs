@@ -1,4 +1,4 @@
-using FederatedHe.Testing;
+using FederatedHe.Actors.Harness;
 
 namespace FederatedHe.Host.Reports;
 
@@ -46,6 +46,8 @@ internal static class RoundColumns
         new("worst_site_log_loss", r => SiteFigures.Worst(r.Sites, s => s.LogLoss, lowest: false)?.Value),
         // Differential privacy spent once the round was released (fedhe.privacy; empty without DP).
         new("epsilon", r => r.Privacy?.Epsilon),
+        // 1, or 2 and up for the rounds a `fedhe runs resume` ran: the resume is marked where it happened.
+        new("session", r => r.Session),
     ];
 
     /// <summary>The columns of sites.csv: one row per hospital and round, each hospital's own evaluation of the round's model.</summary>

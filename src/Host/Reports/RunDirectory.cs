@@ -20,11 +20,16 @@ public sealed record RecordedRound(int Round, double? Accuracy, double? LogLoss,
 /// <param name="Status">How it ended, from summary.md ("Completed 20 rounds.", "Completed: privacy budget spent: ….", "Failed: …").</param>
 /// <param name="Rounds">Every recorded round, round 0 included.</param>
 /// <param name="ModelFiles">Each hospital's model file path and whether it is there.</param>
+/// <param name="Outcome">Running, completed, failed or interrupted (run.json, or for a run without one its summary).</param>
+/// <param name="State">run.json, or null for a run directory without one (`cluster up`, `node --report`, an older fedhe).</param>
 public sealed record RunDirectory(string Id, string Directory, FederationSpec Spec, string Status, IReadOnlyList<RecordedRound> Rounds,
-    IReadOnlyList<(string HospitalId, string Path, bool Exists)> ModelFiles)
+    IReadOnlyList<(string HospitalId, string Path, bool Exists)> ModelFiles, RunStatus Outcome, RunState? State)
 {
     /// <summary>Whether the run completed every round.</summary>
-    public bool Succeeded => Status.StartsWith("Completed", StringComparison.Ordinal);
+    public bool Succeeded => Outcome == RunStatus.Completed;
+
+    /// <summary>The outcome in one word, as `fedhe runs` prints it.</summary>
+    public string OutcomeWord => Outcome.ToString().ToLowerInvariant();
 
     /// <summary>The last round with a test-set evaluation, or null.</summary>
     public RecordedRound? Final => Rounds.LastOrDefault(r => r.Accuracy is not null);
@@ -55,7 +60,9 @@ public sealed record RunDirectory(string Id, string Directory, FederationSpec Sp
     }
 
     /// <summary>Reads a run directory.</summary>
-    /// <exception cref="RunDirectoryException">It lacks spec.conf or summary.md, or one of its files is not what the report wrote.</exception>
+    /// <exception cref="RunDirectoryException">
+    /// It lacks spec.conf, rounds.jsonl, or (once it has ended) summary.md, or one of its files is not what the report wrote.
+    /// </exception>
     public static RunDirectory Read(string directory)
     {
         var full = Path.GetFullPath(directory);
@@ -63,7 +70,10 @@ public sealed record RunDirectory(string Id, string Directory, FederationSpec Sp
         var specPath = Path.Combine(full, RunReport.SpecFile);
         var summaryPath = Path.Combine(full, RunReport.SummaryFile);
         var roundsPath = Path.Combine(full, RunReport.RoundsJsonl);
-        foreach (var required in new[] { specPath, summaryPath, roundsPath })
+        var state = RunState.Read(full);
+        // A run still going, or killed before it could write its summary, has none yet.
+        var unfinished = state?.Effective is RunStatus.Running or RunStatus.Interrupted && !File.Exists(summaryPath);
+        foreach (var required in unfinished ? new[] { specPath, roundsPath } : [specPath, summaryPath, roundsPath])
         {
             if (!File.Exists(required))
                 throw new RunDirectoryException($"run {id}: {Path.GetFileName(required)} is missing from {full}; the run did not finish writing its report, or the directory was damaged");
@@ -79,16 +89,26 @@ public sealed record RunDirectory(string Id, string Directory, FederationSpec Sp
             throw new RunDirectoryException($"run {id}: its {RunReport.SpecFile} is unreadable: {exception.Message}");
         }
 
-        var status = File.ReadLines(summaryPath).Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("Completed", StringComparison.Ordinal) || l.StartsWith("**Failed**:", StringComparison.Ordinal))
+        var rounds = ReadRounds(id, roundsPath);
+        var last = rounds.Count == 0 ? 0 : rounds.Max(r => r.Round);
+        var status = unfinished ? null : File.ReadLines(summaryPath).Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("Completed", StringComparison.Ordinal) || l.StartsWith("**Failed**:", StringComparison.Ordinal))
             ?? throw new RunDirectoryException($"run {id}: its {RunReport.SummaryFile} says neither 'Completed' nor 'Failed:'");
-        var modelDirectory = spec.Hospital.EffectiveModelDirectory(spec.Persistence.HospitalDirectory);
+        var outcome = state?.Effective ?? (status!.StartsWith("Completed", StringComparison.Ordinal) ? RunStatus.Completed : RunStatus.Failed);
+        status = outcome switch
+        {
+            RunStatus.Running => $"Running (process {state!.Sessions[^1].ProcessId}), {last} rounds concluded so far",
+            RunStatus.Interrupted => $"Interrupted after {last} concluded rounds",
+            _ => status!.Replace("**Failed**", "Failed", StringComparison.Ordinal),
+        };
+        var modelDirectory = state?.ModelDirectory ?? spec.Hospital.EffectiveModelDirectory(spec.Persistence.HospitalDirectory);
         var models = spec.HospitalIds
             .Select(h => Path.GetFullPath(Path.Combine(modelDirectory, FederationSpec.ModelFileName(h))))
             .Select((path, i) => (spec.HospitalIds[i], path, File.Exists(path)))
             .ToList();
-        return new RunDirectory(id, full, spec, status.Replace("**Failed**", "Failed", StringComparison.Ordinal), ReadRounds(id, roundsPath), models);
+        return new RunDirectory(id, full, spec, status, rounds, models, outcome, state);
     }
 
+    /// <summary>The rounds of rounds.jsonl, the last line on each round standing (a resumed run may conclude a round again).</summary>
     private static List<RecordedRound> ReadRounds(string id, string path)
     {
         var rounds = new List<RecordedRound>();
@@ -114,7 +134,7 @@ public sealed record RunDirectory(string Id, string Directory, FederationSpec Sp
             }
         }
 
-        return rounds;
+        return [.. rounds.GroupBy(r => r.Round).Select(g => g.Last()).OrderBy(r => r.Round)];
     }
 
     private static double? Number(JsonElement root, string name) =>

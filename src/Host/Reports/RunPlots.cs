@@ -1,6 +1,6 @@
 using System.Globalization;
+using FederatedHe.Actors.Harness;
 using FederatedHe.Actors.Spec;
-using FederatedHe.Testing;
 using FederatedHe.Training.Evaluation;
 using static FederatedHe.Actors.Protocol.FederationEvents;
 using ScottPlot;
@@ -63,6 +63,9 @@ internal static class RunPlots
         [RoundEventKind.Fault] = (Color.FromHex("#000000"), LinePattern.DenselyDashed),
     };
 
+    /// <summary>Most points a curve marks; a longer run's curves are lines only.</summary>
+    internal const int MostMarkedRounds = 100;
+
     /// <summary>Writes accuracy.png.</summary>
     public static void Accuracy(string path, string name, FederationSpec spec, SimulationResult result) => Render(path, AccuracyData(name, spec, result));
 
@@ -93,7 +96,7 @@ internal static class RunPlots
         var series = new List<PlotSeries>();
         Add(series, result.Rounds.Select(r => (r.Round, r.Test is { } m ? onTestSet(m) : (double?)null)), "encrypted federation (whole test set)",
             EncryptedColor, LinePattern.Solid, 2.5f, MarkerShape.FilledCircle, 9);
-        Add(series, result.PlaintextFedAvgRounds.Select(r => (r.Round, (double?)onTestSet(r.Test))), "plaintext FedAvg (same partition, per round)",
+        Add(series, result.PlaintextFedAvgRounds.Select(r => (r.Round, (double?)onTestSet(r.Test))), "plaintext FedAvg (same updates, per round)",
             FedAvgColor, LinePattern.Dashed, 2, MarkerShape.FilledSquare, 5);
         Add(series, result.Rounds.Select(r => (r.Round, pooled(r))), "hospitals' own held-out data (pooled)",
             HospitalsColor, LinePattern.Solid, 1.5f, MarkerShape.OpenTriangleUp, 10);
@@ -180,7 +183,8 @@ internal static class RunPlots
             scatter.Color = series.Color;
             scatter.LineWidth = series.LineWidth;
             scatter.LinePattern = series.Pattern;
-            scatter.MarkerShape = series.Marker;
+            // Past MostMarkedRounds the markers overlap into a band that hides the lines and takes seconds to draw: lines alone.
+            scatter.MarkerShape = series.Rounds.Count <= MostMarkedRounds ? series.Marker : MarkerShape.None;
             scatter.MarkerSize = series.MarkerSize;
         }
 

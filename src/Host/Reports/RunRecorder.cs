@@ -1,6 +1,6 @@
 using FederatedHe.Actors.Diagnostics;
+using FederatedHe.Actors.Harness;
 using FederatedHe.Actors.Spec;
-using FederatedHe.Testing;
 using static FederatedHe.Actors.Protocol.FederationEvents;
 
 namespace FederatedHe.Host.Reports;

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
+using FederatedHe.Actors.Harness;
 using FederatedHe.Actors.Spec;
-using FederatedHe.Testing;
 using FederatedHe.Training.Data;
 using FederatedHe.Training.Evaluation;
 
@@ -38,23 +38,26 @@ public static class RunReport
     /// <param name="result">What the run achieved.</param>
     /// <exception cref="IOException">A file cannot be written.</exception>
     /// <param name="writeSpec">Whether to write spec.conf (`cluster up` keeps the one its nodes ran on there).</param>
-    public static void Write(string directory, string name, SimulationOptions options, SimulationResult result, bool writeSpec = true)
+    /// <param name="note">A paragraph the summary gives after its status line (how a resumed run ran), or null.</param>
+    public static void Write(string directory, string name, SimulationOptions options, SimulationResult result, bool writeSpec = true, string? note = null)
     {
         Directory.CreateDirectory(directory);
         if (writeSpec)
-        {
-            File.WriteAllText(Path.Combine(directory, SpecFile),
-                FederationSpecWriter.Write(options.Spec with { Experiment = options.Spec.Experiment with { Name = name } },
-                    $"The effective spec of run '{name}'; `fedhe experiment run` on this file repeats it."));
-        }
+            WriteSpec(directory, options.Spec with { Experiment = options.Spec.Experiment with { Name = name } });
 
         File.WriteAllText(Path.Combine(directory, RoundsCsv), Csv(result.Rounds));
         File.WriteAllText(Path.Combine(directory, RoundsJsonl), Jsonl(result.Rounds));
         File.WriteAllText(Path.Combine(directory, SitesCsv), SitesCsvText(result.Rounds));
         RunPlots.Accuracy(Path.Combine(directory, AccuracyPng), name, options.Spec, result);
         RunPlots.Loss(Path.Combine(directory, LossPng), name, options.Spec, result);
-        File.WriteAllText(Path.Combine(directory, SummaryFile), Summary(name, options, result));
+        File.WriteAllText(Path.Combine(directory, SummaryFile), Summary(name, options, result, note));
     }
+
+    /// <summary>Writes the effective spec as spec.conf (`fedhe experiment run` on it repeats the run).</summary>
+    /// <exception cref="IOException">It cannot be written.</exception>
+    public static void WriteSpec(string directory, FederationSpec spec) =>
+        File.WriteAllText(Path.Combine(directory, SpecFile),
+            FederationSpecWriter.Write(spec, $"The effective spec of run '{spec.Experiment.Name}'; `fedhe experiment run` on this file repeats it."));
 
     internal static string Csv(IReadOnlyList<SimulationRound> rounds)
     {
@@ -143,7 +146,7 @@ public static class RunReport
         var other => other.ToString() ?? string.Empty,
     };
 
-    internal static string Summary(string name, SimulationOptions options, SimulationResult result)
+    internal static string Summary(string name, SimulationOptions options, SimulationResult result, string? note = null)
     {
         var rounds = result.Rounds;
         var final = result.FinalTest;
@@ -157,13 +160,20 @@ public static class RunReport
         line(string.Empty);
         line(StatusSentence(result));
         line(string.Empty);
+        if (note is not null)
+        {
+            line(note);
+            line(string.Empty);
+        }
         line($"- hospitals: {spec.Federation.Hospitals}, {PartitionName(spec.Data.Partition)} partition" +
              (spec.Data.Partition == PartitionScheme.Iid ? string.Empty : F($" (α = {spec.Data.Alpha})")) +
              $", quorum {spec.EffectiveQuorum}, seed {spec.Federation.Seed}");
         line($"- model: {spec.Training.Model}; local training: {spec.Training.Epochs} epochs, batch {spec.Training.BatchSize}, " +
              F($"{spec.Training.Optimizer.ToString().ToUpperInvariant()} at learning rate {spec.Training.LearningRate}") +
              (spec.Training.ProximalMu > 0 ? F($", FedProx μ = {spec.Training.ProximalMu}") : string.Empty));
-        line($"- encryption: CKKS {spec.EffectivePreset}, {(spec.Crypto.Mode == FederatedHe.Actors.Configuration.KeyMode.Threshold ? "threshold" : "shared-key")} mode" +
+        line(spec.Crypto.Mode == FederatedHe.Actors.Configuration.KeyMode.InsecurePlaintext
+            ? $"- encryption: NONE: INSECURE plaintext comparison mode (updates travel unencrypted, chunked as {spec.EffectivePreset} would carry them)"
+            : $"- encryption: CKKS {spec.EffectivePreset}, {(spec.Crypto.Mode == FederatedHe.Actors.Configuration.KeyMode.Threshold ? "threshold" : "shared-key")} mode" +
              (spec.Crypto.Mode == FederatedHe.Actors.Configuration.KeyMode.Threshold ? $" ({spec.EffectiveThreshold}-of-{spec.Federation.Hospitals})" : string.Empty));
         if (spec.Faults.Schedule.Count > 0)
             line($"- fault schedule: {string.Join("; ", spec.Faults.Schedule.Select(FaultNames.Describe))}");
@@ -183,8 +193,8 @@ public static class RunReport
             line(F($"| worst hospital (final round): {site.HospitalId}, its own held-out data | {site.Accuracy * 100:F2}% | n/a | n/a | n/a | {Figure(site.RocAuc)} | {Figure(site.LogLoss)} |"));
         }
 
-        line(Row("plaintext FedAvg (same partition)", result.PlaintextFedAvgBaseline));
-        line(Row("centralised", result.CentralizedBaseline));
+        line(Row("plaintext FedAvg of the same updates (final round, whole test set)", result.PlaintextFedAvgBaseline));
+        line(Row(result.CentralizedBaselineEpochs is { } epochs ? $"centralised ({epochs} epochs on the pooled training data)" : "centralised", result.CentralizedBaseline));
         line(string.Empty);
 
         var expected = rounds.Sum(r => spec.ExpectedParticipants(r.Round).Count);
@@ -231,7 +241,11 @@ public static class RunReport
             line(string.Empty);
         }
 
-        line("Accuracy, precision, recall, F1, AUC and log-loss of the encrypted federation are on the whole held-out test set " +
+        line("Plaintext FedAvg averages each round's very updates without encryption (the contributors' trained models, weighted " +
+             "by their sample counts), so it differs from the encrypted federation only by the CKKS error; the centralised model " +
+             "trains on all hospitals' training data pooled, for the epochs stated (epochs x rounds, at most " +
+             "fedhe.experiment.centralised-baseline-max-epochs). " +
+             "Accuracy, precision, recall, F1, AUC and log-loss of the encrypted federation are on the whole held-out test set " +
              "(n/a where the run has no view of the model, as in `cluster up`); each hospital's figures are on its own held-out " +
              "data (or the common test file), and the worst hospital is the one with the lowest accuracy. The model error is the " +
              "largest absolute difference between a decrypted global model and plaintext FedAvg of the very same updates. " +

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Threading.Channels;
 using Akka.Actor;
+using FederatedHe.Actors.Harness;
 using FederatedHe.Actors.Nodes;
 
 namespace FederatedHe.Testing;
@@ -25,7 +26,7 @@ public sealed class FaultCommandException(string message) : Exception(message);
 public static class NodeFaultControl
 {
     /// <summary>What every line the fault control writes starts with.</summary>
-    public const string Prefix = "fault-control:";
+    public const string Prefix = NodeFaultHooks.OutputPrefix;
 
     private static readonly TimeSpan Renewal = TimeSpan.FromMilliseconds(500);
 

@@ -6,6 +6,7 @@ using Akka.Configuration;
 using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.CryptoPool;
 using FederatedHe.Actors.Diagnostics;
+using FederatedHe.Actors.Harness;
 using FederatedHe.Actors.Hospitals;
 using FederatedHe.Actors.Nodes;
 using FederatedHe.Actors.Persistence;
@@ -21,93 +22,6 @@ using FederatedHe.Training.Models;
 using static FederatedHe.Actors.Protocol.FederationEvents;
 
 namespace FederatedHe.Testing;
-
-/// <summary>What one round of a simulated federation achieved and cost.</summary>
-/// <param name="Round">Round number (0 is the standardisation round).</param>
-/// <param name="Contributors">Hospitals whose encrypted updates were aggregated.</param>
-/// <param name="Dropouts">Hospitals expected that did not contribute.</param>
-/// <param name="Attempts">Collection attempts (1 = no retry).</param>
-/// <param name="IgnoredMessages">Stale, duplicate, late or refused messages the coordinator ignored.</param>
-/// <param name="Test">The decrypted global model on the whole held-out test set (the harness can see it; no node can).</param>
-/// <param name="FederatedAccuracy">Sample-weighted accuracy the hospitals reported on their own held-out data.</param>
-/// <param name="AggregateCkksError">Max abs error of the decrypted Σ n_i·w_i against plaintext.</param>
-/// <param name="ModelErrorVersusPlaintextFedAvg">Max abs difference between the decrypted global model and plaintext FedAvg of the same updates.</param>
-/// <param name="CiphertextBytesPerParameter">Ciphertext bytes each hospital uploaded per plaintext value.</param>
-/// <param name="TrainingMs">Mean local training time per hospital.</param>
-/// <param name="EncryptionMs">Mean encryption time per hospital.</param>
-/// <param name="AggregationMs">Time the aggregator spent adding ciphertexts.</param>
-/// <param name="DecryptionMs">Mean decryption time per hospital.</param>
-/// <param name="RoundMs">Wall time of the round.</param>
-/// <param name="CiphertextBytesReceived">Ciphertext bytes of the updates the aggregator received and aggregated.</param>
-/// <param name="CiphertextBytesSent">Ciphertext bytes of the aggregate the aggregator handed out, over all recipients.</param>
-public sealed record SimulationRound(
-    int Round,
-    IReadOnlyList<string> Contributors,
-    IReadOnlyList<string> Dropouts,
-    int Attempts,
-    int IgnoredMessages,
-    EvaluationMetrics? Test,
-    double? FederatedAccuracy,
-    double? AggregateCkksError,
-    double? ModelErrorVersusPlaintextFedAvg,
-    double CiphertextBytesPerParameter,
-    double TrainingMs,
-    double EncryptionMs,
-    double AggregationMs,
-    double DecryptionMs,
-    double RoundMs,
-    long CiphertextBytesReceived,
-    long CiphertextBytesSent)
-{
-    /// <summary>
-    /// Hospitals of the federation the round would have selected were all of them available, that did not contribute:
-    /// a hospital that died stays absent in every round after, where <see cref="Dropouts"/> (the selected that did not
-    /// contribute) forgets it once the coordinator has removed it.
-    /// </summary>
-    public IReadOnlyList<string> Absent { get; init; } = [];
-
-    /// <summary>Each hospital's own evaluation of the round's model, in hospital order (empty where none arrived).</summary>
-    public IReadOnlyList<SiteEvaluation> Sites { get; init; } = [];
-
-    /// <summary>The round's figures as the coordinator reported them, without the harness's own view of the model (test set, errors).</summary>
-    /// <param name="completed">The coordinator's event.</param>
-    /// <param name="spec">The federation, for the hospitals a round expects.</param>
-    public static SimulationRound FromCoordinator(RoundCompleted completed, FederationSpec spec) =>
-        new(completed.RoundId, completed.Contributors, completed.Dropouts, completed.Attempts, completed.IgnoredMessages, null,
-            completed.Evaluation?.Accuracy, null, null, completed.CiphertextBytesPerValue, completed.Timings.TrainingMs,
-            completed.Timings.EncryptionMs, completed.AggregationMs, completed.Timings.DecryptionMs, completed.RoundMs,
-            completed.CiphertextBytesReceived, completed.CiphertextBytesSent)
-        {
-            Absent = spec.ExpectedParticipants(completed.RoundId).Except(completed.Contributors, StringComparer.Ordinal).ToList(),
-            Sites = completed.Sites,
-            Privacy = completed.Privacy,
-        };
-
-    /// <summary>The differential privacy spent once this round was released (ε, δ, budget), or null without DP.</summary>
-    public FederatedHe.Federation.Rounds.PrivacySpent? Privacy { get; init; }
-}
-
-/// <summary>The outcome of a simulated federation and, if computed, its baselines.</summary>
-public sealed record SimulationResult(
-    bool Succeeded,
-    string Status,
-    IReadOnlyList<SimulationRound> Rounds,
-    EvaluationMetrics? CentralizedBaseline,
-    EvaluationMetrics? PlaintextFedAvgBaseline,
-    TimeSpan FederationTime)
-{
-    /// <summary>Where <see cref="FederationTime"/> went; null when the run was not timed by its events.</summary>
-    public FederationTimeBreakdown? TimeBreakdown { get; init; }
-
-    /// <summary>The plaintext FedAvg baseline's test metrics after each of its rounds (empty without baselines).</summary>
-    public IReadOnlyList<RoundMetrics> PlaintextFedAvgRounds { get; init; } = [];
-
-    /// <summary>The hospitals' own final evaluations (the last round with any), for reports that have no test-set view.</summary>
-    public FederatedEvaluation? FinalFederatedEvaluation { get; init; }
-
-    /// <summary>The last round's test metrics.</summary>
-    public EvaluationMetrics? FinalTest => Rounds.LastOrDefault(r => r.Test is not null)?.Test;
-}
 
 /// <summary>
 /// Runs a whole federation in one process: an aggregator and N hospitals, each its own actor system
@@ -184,7 +98,7 @@ public static class FederationSimulation
 
         // Shared-key mode: one key pair, provisioned to every hospital (never to the aggregator). Threshold
         // mode: no key exists yet; the hospitals generate the collective key together when the federation starts.
-        var (secretKey, publicKey) = threshold is null ? new KeyGenerator(parameters).GenerateKeyPair() : (null, null);
+        var (secretKey, publicKey) = threshold is null ? options.SharedKeys?.Invoke(parameters) ?? new KeyGenerator(parameters).GenerateKeyPair() : (null, null);
         var hospitalCrypto = threshold is null
             ? HospitalCrypto.WithSharedKeys(new CkksKeyMaterial(parameters, publicKey, secretKey))
             : HospitalCrypto.WithThreshold(threshold);
@@ -204,6 +118,14 @@ public static class FederationSimulation
         var decorated = spec.Faults.TrainingDelay > TimeSpan.Zero
                         || spec.Faults.Schedule.Any(f => f.Kind is FaultKind.SlowHospital or FaultKind.KillHospital);
         Func<Props, Props>? DecorateTrainer(string hospitalId) => decorated ? StragglingTrainer.DecorateFor(spec, hospitalId) : null;
+        // The baselines cost the rounds next to nothing: plaintext FedAvg is each round's contributors' updates averaged in
+        // plaintext (the shadow sees them), and the centralised model, which needs nothing from the federation, trains a bounded
+        // number of epochs (fedhe.experiment) on a thread of its own from the start, while the nodes join the cluster.
+        var centralizedEpochs = spec.Experiment.CentralisedBaselineEpochs(training.Epochs, spec.Federation.Rounds);
+        var centralizedBaseline = options.ComputeBaselines
+            ? Task.Run(() => CentralizedBaseline.Run(split.Train, split.Test, spec.Training.Model, training with { Epochs = centralizedEpochs }, cancellationToken).Test,
+                cancellationToken)
+            : null;
         var events = Channel.CreateUnbounded<IFederationEvent>();
         var systems = new List<ActorSystem>();
         var rounds = new List<SimulationRound>();
@@ -256,7 +178,7 @@ public static class FederationSimulation
                         await InjectFaultsAsync(spec, distributed.RoundId, FaultMoment.AggregateDistributed, nodes).ConfigureAwait(false);
                         break;
                     case RoundCompleted { RoundId: > 0 } completed:
-                        var round = Describe(completed, spec, shadow, model, scaledTest, spec.Privacy.Mode == PrivacyMode.Distributed);
+                        var round = Describe(completed, spec, shadow, model, scaledTest, spec.Privacy.Mode == PrivacyMode.Distributed, options.ComputeBaselines);
                         rounds.Add(round);
                         finalEvaluation = completed.Evaluation ?? finalEvaluation;
                         onRound?.Invoke(round);
@@ -324,24 +246,13 @@ public static class FederationSimulation
             FederationNode.StartHospital(system, spec, hospitalCrypto, federationData.ForHospital(index, id), DecorateTrainer(id), identities?.For(id), identities?.Trust);
             return system;
         }
-        EvaluationMetrics? centralized = null, plaintextFedAvg = null;
-        IReadOnlyList<RoundMetrics> plaintextFedAvgRounds = [];
-        if (options.ComputeBaselines)
-        {
-            centralized = CentralizedBaseline.Run(split.Train, split.Test, spec.Training.Model,
-                training with { Epochs = training.Epochs * spec.Federation.Rounds }, cancellationToken).Test;
-            var plain = PlaintextFedAvg.Run(partitions, split.Test, spec.Training.Model, training, spec.Federation.Rounds, spec.Federation.Seed,
-                cancellationToken: cancellationToken);
-            plaintextFedAvg = plain.FinalTest;
-            plaintextFedAvgRounds = plain.Rounds;
-        }
-
-        return new SimulationResult(completion.Succeeded, completion.Status, rounds, centralized, plaintextFedAvg, federationTime)
+        var centralized = centralizedBaseline is null ? null : await centralizedBaseline.ConfigureAwait(false);
+        return new SimulationResult(completion.Succeeded, completion.Status, rounds, centralized, null, federationTime)
         {
             TimeBreakdown = timeline.Breakdown(federationTime),
             FinalFederatedEvaluation = finalEvaluation,
-            PlaintextFedAvgRounds = plaintextFedAvgRounds,
-        };
+            CentralizedBaselineEpochs = centralized is null ? null : centralizedEpochs,
+        }.WithPlaintextFedAvgFromRounds();
     }
 
     /// <summary>
@@ -487,14 +398,21 @@ public static class FederationSimulation
 
     /// <param name="noisySums">Distributed privacy mode: the decrypted sums carry DP noise and clipped, unweighted updates by design,
     /// so their distance from plaintext FedAvg measures the noise, not the CKKS error, and is not reported as an error.</param>
-    private static SimulationRound Describe(RoundCompleted completed, FederationSpec spec, ShadowFedAvg shadow, ClassifierModel model, Dataset scaledTest, bool noisySums)
+    /// <param name="plaintextBaseline">Also evaluate plaintext FedAvg of the round's updates on the test set (the plaintext FedAvg baseline).</param>
+    private static SimulationRound Describe(RoundCompleted completed, FederationSpec spec, ShadowFedAvg shadow, ClassifierModel model, Dataset scaledTest,
+        bool noisySums, bool plaintextBaseline)
     {
         var comparison = shadow.Compare(completed.RoundId, completed.Contributors);
-        EvaluationMetrics? test = null;
+        EvaluationMetrics? test = null, plaintext = null;
         if (comparison is not null)
         {
             model.SetParameters(comparison.GlobalParameters);
             test = ModelEvaluator.Evaluate(model, scaledTest);
+            if (plaintextBaseline)
+            {
+                model.SetParameters(comparison.PlaintextParameters);
+                plaintext = ModelEvaluator.Evaluate(model, scaledTest);
+            }
         }
 
         return SimulationRound.FromCoordinator(completed, spec) with
@@ -502,6 +420,7 @@ public static class FederationSimulation
             Test = test,
             AggregateCkksError = noisySums ? null : comparison?.AggregateMaxAbsError,
             ModelErrorVersusPlaintextFedAvg = noisySums ? null : comparison?.ModelMaxAbsError,
+            PlaintextFedAvgTest = plaintext,
         };
     }
 

@@ -61,7 +61,8 @@ internal sealed class ShadowFedAvg
             aggregateError = Math.Max(aggregateError, Math.Abs(aggregate[parameterCount] - plain.TotalSampleCount));
         }
 
-        return new ShadowComparison(aggregateError, modelError, FedAvg.Average(decrypted[0].AsSpan(0, parameterCount), decrypted[0][parameterCount]));
+        return new ShadowComparison(aggregateError, modelError, FedAvg.Average(decrypted[0].AsSpan(0, parameterCount), decrypted[0][parameterCount]),
+            FedAvg.Average(plain.SumOfWeightedParameters, plain.TotalSampleCount));
     }
 
     /// <summary>Forgets rounds before <paramref name="round"/>.</summary>
@@ -88,4 +89,5 @@ internal sealed class ShadowFedAvg
 /// <param name="AggregateMaxAbsError">Max |Dec(Σ Enc(n_i·w_i)) − Σ n_i·w_i| (and of Σ n_i), the raw CKKS error.</param>
 /// <param name="ModelMaxAbsError">Max |decrypted global model − plaintext FedAvg model|, over all hospitals.</param>
 /// <param name="GlobalParameters">The decrypted global model.</param>
-internal sealed record ShadowComparison(double AggregateMaxAbsError, double ModelMaxAbsError, float[] GlobalParameters);
+/// <param name="PlaintextParameters">Plaintext FedAvg of the same updates: the model the round would have made without encryption.</param>
+internal sealed record ShadowComparison(double AggregateMaxAbsError, double ModelMaxAbsError, float[] GlobalParameters, float[] PlaintextParameters);

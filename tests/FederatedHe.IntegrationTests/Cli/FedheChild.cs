@@ -43,18 +43,29 @@ internal sealed class FedheChild : IDisposable
     }
 
     /// <summary>Waits until a line containing <paramref name="text"/> is printed.</summary>
-    public async Task WaitForLineAsync(string text, TimeSpan timeout)
+    public Task WaitForLineAsync(string text, TimeSpan timeout) =>
+        WaitForLineAsync(line => line.Contains(text, StringComparison.Ordinal), $"'{text}'", timeout);
+
+    /// <summary>Waits until a line that <paramref name="match"/> accepts is printed.</summary>
+    public async Task WaitForLineAsync(Func<string, bool> match, string description, TimeSpan timeout)
     {
         var seen = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
         lock (_output)
         {
-            if (_output.ToString().Contains(text, StringComparison.Ordinal))
+            if (_output.ToString().Split('\n').Any(line => match(line.TrimEnd('\r'))))
                 return;
-            _waiters.Add((line => line.Contains(text, StringComparison.Ordinal), seen));
+            _waiters.Add((match, seen));
         }
 
         if (await Task.WhenAny(seen.Task, Task.Delay(timeout), _process.WaitForExitAsync()) != seen.Task)
-            throw new TimeoutException($"'{text}' not printed within {timeout} (exited: {_process.HasExited}):\n{Output}");
+            throw new TimeoutException($"{description} not printed within {timeout} (exited: {_process.HasExited}):\n{Output}");
+    }
+
+    /// <summary>Writes one line to the child's standard input.</summary>
+    public async Task WriteLineAsync(string line)
+    {
+        await _process.StandardInput.WriteLineAsync(line);
+        await _process.StandardInput.FlushAsync();
     }
 
     /// <summary>Sends a POSIX signal (2 = SIGINT, 15 = SIGTERM).</summary>

@@ -25,6 +25,9 @@ public sealed class SimulateLifecycleTests : IDisposable
         var report = Assert.Single(Directory.GetDirectories(runs));
         Assert.True(File.Exists(Path.Combine(report, "rounds.csv")), simulation.Output);
         Assert.Contains("cancelled after", File.ReadAllText(Path.Combine(report, "summary.md")), StringComparison.Ordinal);
+        // The run says it was interrupted, and how to continue it.
+        Assert.Equal(Host.Reports.RunStatus.Interrupted, Host.Reports.RunState.Read(report)!.Effective);
+        Assert.Contains($"`fedhe runs resume {Path.GetFileName(report)} --runs {runs}` continues it", simulation.Output, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,6 +1,6 @@
 using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Cli;
-using FederatedHe.Testing;
+using FederatedHe.Actors.Harness;
 using FederatedHe.Training.Evaluation;
 using Spectre.Console;
 

@@ -231,7 +231,7 @@ public sealed class LocalClusterTests : IDisposable
     public void Dispose() => Directory.Delete(_logs, recursive: true);
 
     private static HospitalModelFile.SavedModel FinalModel(string logs, string hospitalId) =>
-        new HospitalModelFile(Path.Combine(logs, "state", "hospitals"), hospitalId).Load(CkksPresets.Params128BitLogN13LogQ101.Id.ToString(), 31)
+        new HospitalModelFile(Path.Combine(logs, "state", "hospitals"), hospitalId).Load(CkksPresets.Params128BitLogN12LogQ60Aggregation.Id.ToString(), 31)
         ?? throw new InvalidOperationException($"{hospitalId} saved no model under {logs}");
 
     /// <summary>Live processes whose command line names <paramref name="text"/>: with the log directory and a slash, the nodes (each is given its config from there).</summary>

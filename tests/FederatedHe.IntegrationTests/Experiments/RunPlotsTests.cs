@@ -1,6 +1,6 @@
 using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Reports;
-using FederatedHe.Testing;
+using FederatedHe.Actors.Harness;
 using FederatedHe.Training.Evaluation;
 using FederatedHe.Training.Federation;
 using ScottPlot;
@@ -43,7 +43,7 @@ public sealed class RunPlotsTests
     {
         var data = RunPlots.AccuracyData("test", Spec, Result());
 
-        Assert.Equal(["encrypted federation (whole test set)", "plaintext FedAvg (same partition, per round)",
+        Assert.Equal(["encrypted federation (whole test set)", "plaintext FedAvg (same updates, per round)",
             "hospitals' own held-out data (pooled)", "worst hospital (its own held-out data)"], data.Series.Select(s => s.Label));
         Assert.Equal(data.Series.Count, data.Series.Select(s => s.Color).Distinct().Count());
         Assert.Equal(data.Series.Count, data.Series.Select(s => s.Marker).Distinct().Count());

@@ -51,7 +51,7 @@ public sealed class RunReportTests(ShortExperimentRun run) : IClassFixture<Short
         "ciphertext_bytes_sent", "ciphertext_bytes_per_parameter", "contributors", "dropouts", "dropout_ids", "attempts", "retries",
         "ignored_messages", "training_ms", "encryption_ms", "aggregation_ms", "decryption_ms", "model_error_vs_plaintext_fedavg",
         "aggregate_ckks_error", "precision", "recall", "f1", "absent", "absent_ids", "sites_reporting", "worst_site_accuracy",
-        "worst_site_accuracy_id", "worst_site_auc", "worst_site_log_loss", "epsilon",
+        "worst_site_accuracy_id", "worst_site_auc", "worst_site_log_loss", "epsilon", "session",
     ];
 
     [Fact]
@@ -60,8 +60,15 @@ public sealed class RunReportTests(ShortExperimentRun run) : IClassFixture<Short
         Assert.Equal(0, run.ExitCode);
         Assert.Matches(@"^\d{8}T\d{6}Z-two-hospitals$", Path.GetFileName(run.RunDirectory));
         Assert.Equal(
-            [RunReport.AccuracyPng, RunReport.LossPng, RunReport.RoundsCsv, RunReport.RoundsJsonl, RunReport.SitesCsv, RunReport.SpecFile, RunReport.SummaryFile],
+            [RunReport.AccuracyPng, RunReport.LossPng, RunReport.RoundsCsv, RunReport.RoundsJsonl, RunState.FileName, RunReport.SitesCsv, RunReport.SpecFile,
+                RunReport.SummaryFile],
             Directory.GetFiles(run.RunDirectory).Select(Path.GetFileName).Order());
+        // What a resume needs: the checkpoint journal, each hospital's saved model, the run's key, every round as concluded.
+        var state = Path.Combine(run.RunDirectory, "state");
+        Assert.True(File.Exists(Path.Combine(state, "aggregator.db")));
+        Assert.True(File.Exists(Path.Combine(state, "keys", "secret.key")));
+        Assert.True(File.Exists(Path.Combine(state, "hospitals", "hospital-1.model.json")));
+        Assert.Equal(RunStatus.Completed, RunState.Read(run.RunDirectory)!.Effective);
     }
 
     [Fact]
@@ -126,8 +133,8 @@ public sealed class RunReportTests(ShortExperimentRun run) : IClassFixture<Short
         var summary = File.ReadAllText(Path.Combine(run.RunDirectory, RunReport.SummaryFile));
 
         Assert.Contains("| encrypted federation (final round, whole test set) | ", summary, StringComparison.Ordinal);
-        Assert.Contains("| plaintext FedAvg (same partition) | ", summary, StringComparison.Ordinal);
-        Assert.Contains("| centralised | ", summary, StringComparison.Ordinal);
+        Assert.Contains("| plaintext FedAvg of the same updates (final round, whole test set) | ", summary, StringComparison.Ordinal);
+        Assert.Contains("| centralised (", summary, StringComparison.Ordinal);
         Assert.All(summary.Split('\n').Where(l => l.StartsWith("| plaintext FedAvg", StringComparison.Ordinal) || l.StartsWith("| centralised", StringComparison.Ordinal)),
             row => Assert.DoesNotContain("n/a", row, StringComparison.Ordinal));
         Assert.Contains($"| rounds completed | {ShortExperimentRun.Rounds} of {ShortExperimentRun.Rounds} |", summary, StringComparison.Ordinal);
@@ -208,6 +215,6 @@ public sealed class RunReportTests(ShortExperimentRun run) : IClassFixture<Short
         Assert.True(File.Exists(Path.Combine(directory, RunReport.AccuracyPng)) && File.Exists(Path.Combine(directory, RunReport.LossPng)));
         var spec = FederationSpecBinder.Load(Path.Combine(directory, RunReport.SpecFile)).Spec;
         Assert.Equal((2, 1, (int?)2), (spec.Federation.Hospitals, spec.Federation.Rounds, spec.Federation.Quorum));
-        Assert.Contains("| plaintext FedAvg (same partition) | n/a |", File.ReadAllText(Path.Combine(directory, RunReport.SummaryFile)), StringComparison.Ordinal);
+        Assert.Contains("| plaintext FedAvg of the same updates (final round, whole test set) | n/a |", File.ReadAllText(Path.Combine(directory, RunReport.SummaryFile)), StringComparison.Ordinal);
     }
 }

@@ -1,4 +1,5 @@
 using FederatedHe.Actors.Spec;
+using FederatedHe.Actors.Harness;
 using FederatedHe.Testing;
 
 namespace FederatedHe.IntegrationTests.Federation;

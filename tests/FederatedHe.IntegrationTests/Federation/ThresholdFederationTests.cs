@@ -1,5 +1,6 @@
 using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.Spec;
+using FederatedHe.Actors.Harness;
 using FederatedHe.Testing;
 
 namespace FederatedHe.IntegrationTests.Federation;

@@ -11,7 +11,11 @@ internal static class FedheProcess
     public static Task<Outcome> RunAsync(params string[] arguments) => RunAsync(TimeSpan.FromMinutes(2), arguments);
 
     /// <summary>Runs fedhe to its end; a run still going after <paramref name="limit"/> is killed and fails the test.</summary>
-    public static async Task<Outcome> RunAsync(TimeSpan limit, params string[] arguments)
+    public static Task<Outcome> RunAsync(TimeSpan limit, params string[] arguments) =>
+        RunProgramAsync(typeof(Program).Assembly.Location, limit, arguments);
+
+    /// <summary>Runs the fedhe.dll at <paramref name="program"/> (a copy of the build) to its end, as <see cref="RunAsync(TimeSpan, string[])"/> does.</summary>
+    public static async Task<Outcome> RunProgramAsync(string program, TimeSpan limit, params string[] arguments)
     {
         var start = new ProcessStartInfo(DotnetHost())
         {
@@ -19,7 +23,7 @@ internal static class FedheProcess
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        start.ArgumentList.Add(typeof(Program).Assembly.Location);
+        start.ArgumentList.Add(program);
         foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
         using var process = Process.Start(start)!;

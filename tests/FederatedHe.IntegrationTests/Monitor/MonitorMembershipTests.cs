@@ -2,6 +2,7 @@ using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Cli;
 using FederatedHe.Host.Monitor;
 using FederatedHe.IntegrationTests.Experiments;
+using FederatedHe.Actors.Harness;
 using FederatedHe.Testing;
 
 namespace FederatedHe.IntegrationTests.Monitor;

@@ -4,6 +4,7 @@ using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.Persistence;
 using FederatedHe.Actors.Spec;
 using FederatedHe.Crypto.Multiparty;
+using FederatedHe.Actors.Harness;
 using FederatedHe.Testing;
 using Xunit.Abstractions;
 

@@ -1,6 +1,7 @@
 using Akka.Configuration;
 using FederatedHe.Actors.Persistence;
 using FederatedHe.Actors.Spec;
+using FederatedHe.Actors.Harness;
 using FederatedHe.Testing;
 
 namespace FederatedHe.IntegrationTests.Persistence;

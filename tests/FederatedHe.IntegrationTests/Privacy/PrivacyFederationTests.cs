@@ -3,6 +3,7 @@ using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Reports;
 using FederatedHe.IntegrationTests.Experiments;
 using FederatedHe.IntegrationTests.Models;
+using FederatedHe.Actors.Harness;
 using FederatedHe.Testing;
 
 namespace FederatedHe.IntegrationTests.Privacy;
@@ -134,7 +135,7 @@ public sealed class PrivacyFederationTests : IDisposable
         foreach (var id in new[] { "hospital-1", "hospital-2" })
         {
             var saved = new FederatedHe.Actors.Persistence.HospitalModelFile(Path.Combine(logs, "state", "hospitals"), id)
-                .Load(FederatedHe.Crypto.Ckks.CkksPresets.Params128BitLogN13LogQ101.Id.ToString(), 31);
+                .Load(FederatedHe.Crypto.Ckks.CkksPresets.Params128BitLogN12LogQ60Aggregation.Id.ToString(), 31);
             Assert.Equal(2, saved?.Round);
         }
     }

@@ -4,6 +4,7 @@ using Akka.Configuration;
 using FederatedHe.Actors.Nodes;
 using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Hosting;
+using FederatedHe.Actors.Harness;
 using FederatedHe.Testing;
 using FederatedHe.IntegrationTests.Federation;
 using static FederatedHe.Actors.Protocol.FederationProtocol;

@@ -50,7 +50,7 @@ public sealed class FederationSpecBinderTests
         Assert.Equal((PartitionScheme.Iid, 0.2, 0.5), (spec.Data.Partition, spec.Data.TestFraction, spec.Data.Alpha));
         Assert.Equal(ModelSpec.LogisticRegression, spec.Training.Model);
         Assert.Equal(new TrainingOptions { Epochs = 2, BatchSize = 16, LearningRate = 0.05, Seed = 42 }, spec.TrainingOptions);
-        Assert.Equal((KeyMode.SharedKey, "Params128BitLogN13LogQ101"), (spec.Crypto.Mode, spec.EffectivePreset));
+        Assert.Equal((KeyMode.SharedKey, "Params128BitLogN12LogQ60Aggregation"), (spec.Crypto.Mode, spec.EffectivePreset));
         Assert.Equal((TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(30), 3), (spec.Federation.CollectTimeout, spec.Federation.EvaluateTimeout, spec.Federation.MaxAttempts));
         Assert.False(spec.Persistence.Enabled);
         Assert.Empty(spec.Faults.Schedule);
@@ -64,7 +64,7 @@ public sealed class FederationSpecBinderTests
         // The same federation as reference.conf's, but for its name and description, and the quorum and preset it states (auto's values).
         Assert.Equal(FederationSpecWriter.Write(FederationSpec.Default.WithQuorum(3) with
             {
-                Crypto = FederationSpec.Default.Crypto with { Preset = "Params128BitLogN13LogQ101" },
+                Crypto = FederationSpec.Default.Crypto with { Preset = "Params128BitLogN12LogQ60Aggregation" },
                 Experiment = demo.Experiment,
                 Data = FederationSpec.Default.Data with { File = demo.Data.File },
             }),

@@ -77,7 +77,7 @@ public sealed partial class RunModeAcceptanceTests(ITestOutputHelper output) : I
     public void Dispose() => Directory.Delete(_root, recursive: true);
 
     private static HospitalModelFile.SavedModel FinalModel(string directory, string hospitalId) =>
-        new HospitalModelFile(directory, hospitalId).Load(CkksPresets.Params128BitLogN13LogQ101.Id.ToString(), 31)
+        new HospitalModelFile(directory, hospitalId).Load(CkksPresets.Params128BitLogN12LogQ60Aggregation.Id.ToString(), 31)
         ?? throw new InvalidOperationException($"{hospitalId} saved no model under {directory}");
 
     /// <summary>The hospitals' sample-weighted accuracy of rounds 1 … N from the run report, as the aggregator logs it (percent, two decimals).</summary>

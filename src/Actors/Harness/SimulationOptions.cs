@@ -2,7 +2,7 @@ using Akka.Actor;
 using Akka.Configuration;
 using FederatedHe.Actors.Spec;
 
-namespace FederatedHe.Testing;
+namespace FederatedHe.Actors.Harness;
 
 /// <summary>
 /// One in-process run of a federation spec: an aggregator and N hospitals as separate actor systems over loopback TCP, plus
@@ -27,6 +27,12 @@ public sealed record SimulationOptions
     /// caller add nodes of its own to the cluster for the whole federation, such as a monitor or, in tests, an intruder.
     /// </summary>
     public Func<Address, Task>? OnAggregatorStarted { get; init; }
+
+    /// <summary>
+    /// Shared-key mode: gives the run's CKKS key pair for its parameters (a run that can be resumed keeps it in its run
+    /// directory, since its checkpoint holds aggregates under it); null: a fresh pair each run. The run disposes the secret key.
+    /// </summary>
+    public Func<Crypto.Ckks.CkksParameters, (Crypto.Rlwe.SecretKey SecretKey, Crypto.Rlwe.PublicKey PublicKey)>? SharedKeys { get; init; }
 
     /// <summary>Akka's log level for the simulated nodes.</summary>
     public string LogLevel { get; init; } = "WARNING";

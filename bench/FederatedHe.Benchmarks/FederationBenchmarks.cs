@@ -1,0 +1,225 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+
+namespace FederatedHe.Benchmarks;
+
+/// <summary>
+/// Issue 15, what encryption costs a whole federation: the same federation (WDBC, 4 hospitals, IID, seed 42) run as
+/// `fedhe simulate` child processes in the INSECURE plaintext comparison mode, in shared-key mode and in threshold mode
+/// (3-of-4), for each model size, several times, in one run. Per mode and model it prints the median round time, the
+/// per-phase times the run report records (mean over hospitals: train, encrypt, decrypt; the aggregator's sum), bytes per
+/// parameter up (one hospital's update) and down (the aggregate one hospital receives), the peak resident memory of the
+/// federation's process, and the ratios to plaintext.
+/// </summary>
+/// <remarks>
+/// Each federation runs in its own process, with the aggregator and the 4 hospitals as actor systems in it (what
+/// `simulate` does), so the memory figure is the peak RSS (VmHWM in /proc/pid/status) of all five nodes together plus
+/// simulate's baselines, not of one node. Rounds after the first model round are the ones measured (round 1 includes
+/// warming up); each cell is the median over repetitions of the run's median round.
+/// </remarks>
+internal static class FederationBenchmarks
+{
+    private sealed record Model(string Key, string Name, string Option);
+
+    private sealed record Mode(string Name, string[] Options);
+
+    private sealed record RoundFigures(double RoundMs, double TrainMs, double EncryptMs, double AggregateMs, double DecryptMs, double UpBytesPerParameter,
+        double DownBytesPerParameter, int Parameters);
+
+    private sealed record Cell(string Mode, string Model, int Parameters, double RoundMs, double TrainMs, double EncryptMs, double AggregateMs, double DecryptMs,
+        double UpBytesPerParameter, double DownBytesPerParameter, double PeakRssMb, double[] RunRoundMs);
+
+    public static int Run(string[] args)
+    {
+        string? json = null;
+        var repetitions = 3;
+        var rounds = 3;
+        var models = new List<Model> { new("lr", "LR", "logistic-regression"), new("100k", "MLP 320-256", "mlp:320,256"), new("1m", "MLP 1024-1024", "mlp:1024,1024") };
+        var modes = new List<Mode>
+        {
+            new("plaintext (INSECURE)", ["--mode", "insecure-plaintext"]),
+            new("shared-key", ["--mode", "shared-key"]),
+            new("threshold 3-of-4", ["--mode", "threshold", "--threshold", "3"]),
+        };
+        string? fedhe = null;
+        for (var i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--json": json = args[++i]; break;
+                case "--repetitions": repetitions = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--rounds": rounds = int.Parse(args[++i], CultureInfo.InvariantCulture); break;
+                case "--fedhe": fedhe = args[++i]; break;
+                case "--models":
+                    var wanted = args[++i].Split(',');
+                    models = models.Where(m => wanted.Contains(m.Key)).ToList();
+                    break;
+                case "--modes":
+                    var modeNames = args[++i].Split(',');
+                    modes = modes.Where(m => modeNames.Any(n => m.Options[1] == n)).ToList();
+                    break;
+                default:
+                    Console.Error.WriteLine($"unknown option {args[i]}");
+                    return 2;
+            }
+        }
+
+        fedhe ??= Path.Combine(RepositoryRoot(), "src", "Host", "bin", "Release", "net10.0", "fedhe");
+        if (!File.Exists(fedhe))
+        {
+            Console.Error.WriteLine($"error: {fedhe} not found; build src/Host in Release first (or give --fedhe)");
+            return 2;
+        }
+
+        Console.WriteLine($"Federation/WDBC/hospitals=4: {repetitions} repetitions of {rounds} rounds per mode and model; " +
+                          $"load average {File.ReadAllText("/proc/loadavg").Trim()} at {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        var cells = new List<Cell>();
+        foreach (var model in models)
+        {
+            if (cells.Count > 0)
+                Print(cells); // so far, in case a later model does not finish
+            foreach (var mode in modes)
+            {
+                var runs = new List<(RoundFigures Figures, double PeakRssMb)>();
+                for (var r = 0; r < repetitions; r++)
+                {
+                    // A federation that fails (on an overloaded machine, a hospital can be marked unreachable) is reported and left
+                    // out of the medians, not hidden: the table says how many runs each cell has.
+                    var run = RunFederation(fedhe, model, mode, rounds);
+                    if (run is null)
+                    {
+                        Console.WriteLine($"  {mode.Name,-22} {model.Name,-10} run {r + 1}: FAILED (see above)");
+                        continue;
+                    }
+
+                    runs.Add(run.Value);
+                    Console.WriteLine($"  {mode.Name,-22} {model.Name,-10} run {r + 1}: round {run.Value.Figures.RoundMs:F0} ms, peak RSS {run.Value.PeakRssMb:F0} MB");
+                }
+
+                if (runs.Count == 0)
+                    continue;
+
+                double M(Func<RoundFigures, double> pick) => MedianOf(runs.Select(x => pick(x.Figures)));
+                cells.Add(new Cell(mode.Name, model.Name, runs[0].Figures.Parameters, M(f => f.RoundMs), M(f => f.TrainMs), M(f => f.EncryptMs),
+                    M(f => f.AggregateMs), M(f => f.DecryptMs), M(f => f.UpBytesPerParameter), M(f => f.DownBytesPerParameter),
+                    MedianOf(runs.Select(x => x.PeakRssMb)), runs.Select(x => x.Figures.RoundMs).ToArray()));
+            }
+        }
+
+        Print(cells);
+        Console.WriteLine($"load average {File.ReadAllText("/proc/loadavg").Trim()} at {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
+        if (json is not null)
+            File.WriteAllText(json, JsonSerializer.Serialize(cells, new JsonSerializerOptions { WriteIndented = true }));
+        return 0;
+    }
+
+    private static void Print(List<Cell> cells)
+    {
+        Console.WriteLine();
+        Console.WriteLine("| model (parameters) | mode | round ms [per run] | train | encrypt | aggregate | decrypt | B/param up | B/param down | peak RSS of the 5-node process | round × plaintext | RSS × plaintext |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var cell in cells)
+        {
+            var plain = cells.FirstOrDefault(c => c.Model == cell.Model && c.Mode.StartsWith("plaintext", StringComparison.Ordinal));
+            var ratio = plain is null ? "" : F(cell.RoundMs / plain.RoundMs, "F2") + "×";
+            var memory = plain is null ? "" : F(cell.PeakRssMb / plain.PeakRssMb, "F2") + "×";
+            Console.WriteLine($"| {cell.Model} ({cell.Parameters:N0}) | {cell.Mode} | {F(cell.RoundMs)} [{string.Join(", ", cell.RunRoundMs.Select(v => F(v)))}] | " +
+                              $"{F(cell.TrainMs)} | {F(cell.EncryptMs)} | {F(cell.AggregateMs)} | {F(cell.DecryptMs)} | {F(cell.UpBytesPerParameter, "F2")} | " +
+                              $"{F(cell.DownBytesPerParameter, "F2")} | {F(cell.PeakRssMb)} MB | {ratio} | {memory} |");
+        }
+    }
+
+    private static (RoundFigures Figures, double PeakRssMb)? RunFederation(string fedhe, Model model, Mode mode, int rounds)
+    {
+        var output = Directory.CreateTempSubdirectory("fedhe-federation-bench-").FullName;
+        try
+        {
+            var start = new ProcessStartInfo(fedhe)
+            {
+                RedirectStandardOutput = true,
+                RedirectStandardError = true,
+                UseShellExecute = false,
+            };
+            foreach (var argument in new[] { "simulate", "--hospitals", "4", "--rounds", rounds.ToString(CultureInfo.InvariantCulture), "--model", model.Option, "--out", output }
+                         .Concat(mode.Options))
+                start.ArgumentList.Add(argument);
+            using var process = Process.Start(start)!;
+            var stdout = process.StandardOutput.ReadToEndAsync();
+            var stderr = process.StandardError.ReadToEndAsync();
+            // VmHWM is the process's high-water mark: the last reading before it exits is its peak.
+            long peakKb = 0;
+            while (!process.WaitForExit(100))
+                peakKb = Math.Max(peakKb, ReadHighWaterMarkKb(process.Id));
+            if (process.ExitCode != 0)
+            {
+                var lines = (stdout.Result + stderr.Result).Split('\n');
+                Console.Error.WriteLine($"error: {mode.Name} {model.Name}: fedhe simulate exited with {process.ExitCode}; its errors:\n" +
+                                        string.Join("\n", lines.Where(l => l.Contains("ERROR", StringComparison.Ordinal) || l.StartsWith("federation", StringComparison.Ordinal)).Take(5)));
+                return null;
+            }
+
+            var report = Directory.GetDirectories(output).Single();
+            return (Figures(File.ReadAllLines(Path.Combine(report, "rounds.csv"))), peakKb / 1024.0);
+        }
+        finally
+        {
+            Directory.Delete(output, recursive: true);
+        }
+    }
+
+    /// <summary>The median of the model rounds after the first, from the run report's rounds.csv.</summary>
+    private static RoundFigures Figures(string[] lines)
+    {
+        var header = lines[0].Split(',');
+        int Column(string name) => Array.IndexOf(header, name) is var i and >= 0 ? i : throw new InvalidDataException($"rounds.csv has no {name} column");
+        var rows = lines.Skip(1).Select(l => l.Split(',')).ToList();
+        var measured = rows.Count > 1 ? rows.Skip(1).ToList() : rows;
+        double Value(string[] row, string name) => double.Parse(row[Column(name)], CultureInfo.InvariantCulture);
+        double Median(Func<string[], double> pick) => MedianOf(measured.Select(pick));
+        // bytes_per_parameter is one hospital's update over its vector (the parameters and the sample count).
+        var first = measured[0];
+        var contributors = Value(first, "contributors");
+        var vectorLength = (int)Math.Round(Value(first, "ciphertext_bytes_received") / contributors / Value(first, "ciphertext_bytes_per_parameter"));
+        return new RoundFigures(
+            Median(r => Value(r, "round_ms")),
+            Median(r => Value(r, "training_ms")),
+            Median(r => Value(r, "encryption_ms")),
+            Median(r => Value(r, "aggregation_ms")),
+            Median(r => Value(r, "decryption_ms")),
+            Median(r => Value(r, "ciphertext_bytes_received") / Value(r, "contributors") / (vectorLength - 1)),
+            Median(r => Value(r, "ciphertext_bytes_sent") / Value(r, "contributors") / (vectorLength - 1)),
+            vectorLength - 1);
+    }
+
+    private static long ReadHighWaterMarkKb(int pid)
+    {
+        try
+        {
+            var line = File.ReadLines($"/proc/{pid}/status").FirstOrDefault(l => l.StartsWith("VmHWM:", StringComparison.Ordinal));
+            return line is null ? 0 : long.Parse(line["VmHWM:".Length..].Trim().Split(' ')[0], CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0; // the process ended between two readings
+        }
+    }
+
+    private static double MedianOf(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length == 0 ? double.NaN
+            : sorted.Length % 2 == 1 ? sorted[sorted.Length / 2]
+            : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+    }
+
+    private static string F(double value, string format = "F0") => value.ToString(format, CultureInfo.InvariantCulture);
+
+    private static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+            if (File.Exists(Path.Combine(directory.FullName, "FederatedHe.sln")))
+                return directory.FullName;
+        throw new DirectoryNotFoundException("FederatedHe.sln not found above the benchmark");
+    }
+}

@@ -1,0 +1,66 @@
+using FederatedHe.Crypto.Ckks;
+using FederatedHe.Crypto.Rlwe;
+
+namespace FederatedHe.Actors.CryptoPool;
+
+/// <summary>
+/// How a parameter set's vectors are cut into chunks on the wire. A single-modulus set (such as
+/// <see cref="CkksPresets.Params128BitLogN12LogQ60Aggregation"/>) travels as <see cref="AggregationChunk"/>s: addition-only
+/// FedAvg needs no rescaling level, so updates are seeded, low bits of c0 are dropped and complex-packed sets carry two
+/// values per slot. Any other set travels as one <see cref="Ciphertext"/> per <see cref="CkksParameters.SlotCount"/> values.
+/// </summary>
+public sealed record UpdateChunking
+{
+    private UpdateChunking(CkksParameters parameters, bool insecurePlaintext)
+    {
+        Parameters = parameters;
+        IsInsecurePlaintext = insecurePlaintext;
+        IsAggregationFormat = !insecurePlaintext && parameters.MaxLevel == 0;
+        ValuesPerChunk = IsAggregationFormat || insecurePlaintext ? parameters.ValuesPerCiphertext : parameters.SlotCount;
+        DroppedBits = IsAggregationFormat ? AggregationEncryptor.DefaultDroppedBits(parameters) : 0;
+    }
+
+    /// <summary>
+    /// INSECURE comparison mode: chunks are the values themselves, little-endian doubles, as many per chunk as the parameter
+    /// set's ciphertexts would carry, so rounds, chunk counts and transport are those of the encrypted run.
+    /// </summary>
+    public bool IsInsecurePlaintext { get; }
+
+    /// <summary>The parameter set the chunks belong to.</summary>
+    public CkksParameters Parameters { get; }
+
+    /// <summary>True if chunks are <see cref="AggregationChunk"/>s, false if they are <see cref="Ciphertext"/>s.</summary>
+    public bool IsAggregationFormat { get; }
+
+    /// <summary>Values one chunk carries.</summary>
+    public int ValuesPerChunk { get; }
+
+    /// <summary>Low bits of c0 an aggregation chunk leaves out (0 for ciphertexts).</summary>
+    public int DroppedBits { get; }
+
+    /// <summary>The chunking of <paramref name="parameters"/> (in plaintext when <paramref name="insecurePlaintext"/>).</summary>
+    public static UpdateChunking For(CkksParameters parameters, bool insecurePlaintext = false)
+    {
+        ArgumentNullException.ThrowIfNull(parameters);
+        return new UpdateChunking(parameters, insecurePlaintext);
+    }
+
+    /// <summary>
+    /// The longest chunk an honest node sends that sums <paramref name="contributors"/> updates (1 for an update): the
+    /// reassembly budget of a node, so a hostile peer cannot make it buffer more.
+    /// </summary>
+    public long MaxChunkBytes(int contributors) =>
+        IsInsecurePlaintext ? (long)ValuesPerChunk * sizeof(double)
+        : IsAggregationFormat
+            ? AggregationChunk.SerializedSizeFor(Parameters, DroppedBits, Math.Clamp(contributors, 1, AggregationChunk.MaxContributors))
+            : Ciphertext.MaxSerializedSize(Parameters);
+
+    /// <summary>
+    /// The largest magnitude one value of an update may have so that a sum of <paramref name="contributors"/> updates
+    /// still decrypts correctly (∞ where the set has room for any model; a single-modulus sum wraps modulo q0 beyond it).
+    /// </summary>
+    public double MaxUpdateMagnitude(int contributors) =>
+        IsAggregationFormat
+            ? (double)Parameters.Ring.Moduli[0].Value / (2 * Math.Sqrt(2) * Parameters.DefaultScale) / Math.Max(1, contributors)
+            : double.PositiveInfinity;
+}

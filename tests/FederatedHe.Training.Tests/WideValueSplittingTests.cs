@@ -1,0 +1,46 @@
+using FederatedHe.Training.Federation;
+
+namespace FederatedHe.Training.Tests;
+
+/// <summary>Wide values cross a narrow encrypted range exactly: split into limbs, summed limb by limb, joined.</summary>
+public sealed class WideValueSplittingTests
+{
+    [Fact]
+    public void The_join_of_summed_splits_is_the_sum_even_with_encryption_noise_on_every_limb()
+    {
+        var random = new Random(7);
+        var hospitals = Enumerable.Range(0, 16)
+            .Select(_ => new[] { 512.0, 3.2e9 * random.NextDouble(), -1234.5678 * random.NextDouble(), 1e-3 * random.NextDouble(), 7e13 * random.NextDouble() })
+            .ToArray();
+        var limbs = new double[hospitals[0].Length * WideValueSplitting.Limbs];
+        foreach (var values in hospitals)
+        {
+            var split = WideValueSplitting.Split(values);
+            Assert.All(split, limb => Assert.InRange(Math.Abs(limb), 0, Math.ScaleB(1.0, WideValueSplitting.LimbBits - 1)));
+            for (var i = 0; i < limbs.Length; i++)
+                limbs[i] += split[i] + (1e-7 * (random.NextDouble() - 0.5)); // what a decrypted CKKS sum carries
+        }
+
+        var joined = WideValueSplitting.Join(limbs);
+
+        for (var v = 0; v < joined.Length; v++)
+        {
+            var exact = hospitals.Sum(h => h[v]);
+            Assert.InRange(Math.Abs(joined[v] - exact), 0, 1e-6 + (Math.Abs(exact) * 1e-15));
+        }
+    }
+
+    [Theory]
+    [InlineData(double.NaN)]
+    [InlineData(double.PositiveInfinity)]
+    [InlineData(1e15)]
+    public void A_value_that_cannot_be_split_is_refused_by_position(double value)
+    {
+        var error = Assert.Throws<ArgumentException>(() => WideValueSplitting.Split([1, value]));
+        Assert.Contains("value 1", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_limb_vector_that_is_not_whole_values_is_refused() =>
+        Assert.Throws<ArgumentException>(() => WideValueSplitting.Join(new double[WideValueSplitting.Limbs + 1]));
+}
