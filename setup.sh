@@ -19,6 +19,9 @@ done
 # PostgreSQL's server binaries: the tests start a throw-away server to check the journal that multi-machine
 # deployments use (the federation itself needs none; it journals to SQLite by default).
 compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null || missing+=(postgresql)
+# Debian's Chromium: the monitor dashboard's end-to-end test drives it headless through Playwright, which is never
+# allowed to download a browser of its own.
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing ${missing[*]}"
   as_root apt-get update -qq

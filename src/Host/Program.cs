@@ -21,6 +21,7 @@ public static class Program
             BaselineCommand.Create(),
             ExperimentCommand.Create(),
             ClusterCommand.Create(),
+            MonitorCommand.Create(() => HarnessPlugin.Load("monitor --fault-control").NodeFaults),
             SpecCommand.Create(),
             TrainCommand.Create(),
             PredictCommand.Create(),

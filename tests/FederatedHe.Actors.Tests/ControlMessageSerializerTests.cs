@@ -30,6 +30,12 @@ public sealed class ControlMessageSerializerTests : IDisposable
         new DecryptionCommittee(3, 2, ["hospital-1", "hospital-3"]),
         new KeyGenerationFailed(0, "session-1", "hospital-2", "the commitment of hospital-1 is refused (NotOnRoster)"),
         new CollectiveKeyExposureSuspected(4, "hospital-3", "abcd", "the decryption carries 725 times the largest honest noise energy"),
+        // An observer notice with each hospital's figures (an array of records) and the privacy spent, as a monitor node receives it.
+        new ObserverNotices.RoundCompleted(4, ["hospital-1", "hospital-2"], ["hospital-3"], 2, 1, 2000, 4000, 59, 12.5, 830.25,
+            new ObserverNotices.PooledFigures(2, 60, 0.9, 0.25, 0.95), 10, 2, 3,
+            [new ObserverNotices.SiteFigures("hospital-1", 30, 1.0, 0.1, double.NaN), new ObserverNotices.SiteFigures("hospital-2", 30, 0.8, 0.4, 0.9)],
+            new ObserverNotices.PrivacyFigures(1.25, 1e-5, 3.5)),
+        new ObserverNotices.DeadlinePassed(3, 2, true),
     };
 
     [Theory]

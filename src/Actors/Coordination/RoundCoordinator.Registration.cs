@@ -150,6 +150,7 @@ internal sealed partial class RoundCoordinator
         _hospitalRefs[hospitalId] = Sender;
         Context.Watch(Sender);
         Sender.Tell(new RegisterHospitalResponse(hospitalId, true, "accepted"));
+        Observe(new Protocol.ObserverNotices.HospitalRegistered(_state.Round, hospitalId, Sender.Path.Address.ToString()));
         if (isNew || !_state.Hospitals.ContainsKey(hospitalId))
             Apply(new Core.HospitalRegistered(hospitalId, Sender.Path.Address.ToString(), data));
         else if (!_state.IsReachable(hospitalId))

@@ -107,6 +107,7 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     {
         Cluster.Get(Context.System).Subscribe(Self, ClusterEvent.SubscriptionInitialStateMode.InitialStateAsEvents,
             typeof(ClusterEvent.IMemberEvent), typeof(ClusterEvent.IReachabilityEvent));
+        StartObserving();
         if (_persistence.Enabled)
             _checkpoints = Context.Watch(Context.ActorOf(CheckpointStore.Props(), "checkpoints"));
 
@@ -130,6 +131,7 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         if (_state.Phase != before)
         {
             var phase = _state.Phase;
+            Observe(new Protocol.ObserverNotices.PhaseEntered(_state.Round, phase.ToString()));
             Become(() => Behaviour(phase));
         }
     }
@@ -326,6 +328,8 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         if (checkedUpdate.Round == _state.Round)
             _updates[update.ParticipantId] = update;
         var shape = new UpdateShape(update.VectorLength, update.Ciphertexts.Count, update.Ciphertexts.Sum(c => (long)c.Length));
+        if (TakesUpdate(update.ParticipantId, checkedUpdate.Round))
+            Observe(new Protocol.ObserverNotices.UpdateReceived(checkedUpdate.Round, update.ParticipantId, shape.CiphertextBytes));
         Apply(new Core.UpdateArrived(checkedUpdate.Round, update.ParticipantId, shape));
     }
 
@@ -351,6 +355,9 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         }
 
         var timings = report.Timings is { } t ? new ReportedTimings(t.TrainingMs, t.EncryptionMs, t.DecryptionMs) : null!;
+        if (report.Timings is not null && TakesEvaluation(report.HospitalId, report.RoundId))
+            Observe(new Protocol.ObserverNotices.EvaluationReceived(report.RoundId, report.HospitalId, report.SampleCount, report.Accuracy,
+                report.LogLoss, report.RocAuc, timings.TrainingMs, timings.EncryptionMs, timings.DecryptionMs));
         Apply(new Core.EvaluationReported(new EvaluationReport(report.HospitalId, report.RoundId, report.SampleCount, report.Accuracy,
             report.LogLoss, report.RocAuc, timings)));
     }
@@ -470,6 +477,8 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     private void Publish(Core.FederationNotice notice)
     {
         var events = Context.System.EventStream;
+        if (ObserverNotice(notice) is { } observed)
+            Observe(observed);
         switch (notice)
         {
             case Core.Decision decision:
@@ -599,6 +608,7 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         // Named placeholders: a structured log sink (fedhe node --log-format json) carries round and attempt as fields.
         _log.Info("round {RoundId}, attempt {Attempt}: {Decision}", round, _state.Attempt, decision);
         Context.System.EventStream.Publish(new CoordinatorDecision(round, decision, _state.Attempt));
+        Observe(new Protocol.ObserverNotices.Decision(round, decision));
     }
 
     /// <summary>The participant id the coordinator signs aggregates with.</summary>

@@ -24,6 +24,12 @@ public static class FederationRoles
 
     /// <summary>A node that owns a hospital's data and keys.</summary>
     public const string Hospital = "hospital";
+
+    /// <summary>
+    /// A node that only watches: it joins the cluster, follows membership and the coordinator's notices
+    /// (<see cref="Protocol.ObserverNotices"/>) and never takes part in a round (it never registers with the coordinator).
+    /// </summary>
+    public const string Monitor = "monitor";
 }
 
 /// <summary>
@@ -57,7 +63,20 @@ public static class FederationNode
         var (filter, attach) = OrderlyDepartureFilter();
         var system = ActorSystem.Create(SystemName, setup.And(filter));
         attach(system);
+        StartObserverTopic(system);
         return system;
+    }
+
+    /// <summary>
+    /// Starts a cluster node's distributed publish-subscribe mediator with its actor system, before any actor of the
+    /// federation: the coordinator's observer notices (<see cref="Protocol.ObserverNotices"/>) then reach a monitor that
+    /// subscribed before the coordinator started, and peers' mediator gossip is always answered. A node that is no
+    /// cluster member (a test's plain actor system) is left alone.
+    /// </summary>
+    public static void StartObserverTopic(ActorSystem system)
+    {
+        if (system.Settings.ProviderClass.Contains("Cluster", StringComparison.Ordinal))
+            _ = Akka.Cluster.Tools.PublishSubscribe.DistributedPubSub.Get(system).Mediator;
     }
 
     /// <summary>

@@ -23,6 +23,7 @@ public sealed class AllowListHyperionSerializer : Akka.Serialization.Serializer
     /// <summary>Every type this serializer will read or write.</summary>
     public static readonly IReadOnlyList<Type> AllowedTypes = typeof(FederationProtocol)
         .GetNestedTypes()
+        .Concat(typeof(ObserverNotices).GetNestedTypes())
         .Where(t => !t.IsInterface && !t.IsEnum && t != typeof(FederationProtocol.EncryptedChunk))
         .OrderBy(t => t.FullName, StringComparer.Ordinal)
         .ToArray();
@@ -88,9 +89,11 @@ public sealed class AllowListHyperionSerializer : Akka.Serialization.Serializer
         return result;
     }
 
+    // An array of an allowed record is as safe as the record (an observer notice carries each hospital's figures as one).
     private sealed class AllowListTypeFilter(IEnumerable<Type> allowed) : ITypeFilter
     {
         private readonly FrozenSet<string> _names = allowed
+            .SelectMany(t => new[] { t, t.MakeArrayType() })
             .SelectMany(t => new[] { t.FullName!, t.AssemblyQualifiedName!, $"{t.FullName}, {t.Assembly.GetName().Name}" })
             .ToFrozenSet(StringComparer.Ordinal);
 

@@ -17,10 +17,11 @@ internal static class ClusterCommand
         var logs = new Option<string?>("--logs") { Description = "Directory for one log per node (default: runs/<UTC time>-cluster-<name>/)" };
         var noTls = new Option<bool>("--no-tls") { Description = "Plain TCP between nodes instead of mutual TLS with throw-away certificates" };
         var timeout = new Option<int>("--timeout-minutes") { Description = "Stop every node and fail if the federation takes longer", DefaultValueFactory = _ => 30 };
+        var monitorPort = new Option<int>("--monitor-port") { Description = "The dashboard's port on 127.0.0.1 (0: any free one); the launcher follows the rounds through this monitor member", DefaultValueFactory = _ => MonitorCommand.DefaultHttpPort };
         var observability = new ObservabilityOptions();
         var up = new Command("up", "Write the spec once and launch an aggregator and N hospitals as `fedhe node --spec` processes on 127.0.0.1, run the federation to its end and stop them all")
         {
-            spec, basePort, logs, noTls, timeout,
+            spec, basePort, logs, noTls, timeout, monitorPort,
         };
         specOptions.AddTo(up);
         observability.AddTo(up);
@@ -49,6 +50,7 @@ internal static class ClusterCommand
                 BasePort = result.GetValue(basePort),
                 Timeout = TimeSpan.FromMinutes(result.GetValue(timeout)),
                 UseTls = !result.GetValue(noTls),
+                MonitorHttpPort = result.GetValue(monitorPort),
                 LogFormat = result.GetValue(observability.LogFormat)!,
                 MetricsBasePort = result.GetValue(observability.MetricsPort),
                 OtlpEndpoint = result.GetValue(observability.OtlpEndpoint),

@@ -170,7 +170,7 @@ internal static class NodeCommand
             };
             var failure = new StrongBox<string?>();
             // The node's own lines (start, rounds, fault commands): plain text, or log entries when the log is JSON.
-            Action<string, string?> say = (text, milestone) => { };
+            Action<string> say = _ => { };
             void StartNode(ActorSystem system, ILogger logger)
             {
                 say = NodeOutput(logFormat, logger);
@@ -179,15 +179,15 @@ internal static class NodeCommand
                 {
                     // Over TLS, hospitals register only by proving with their certificate's key the id the CA issued them.
                     FederationNode.StartAggregator(system, federation, tls?.Trust);
-                    say($"aggregator up at {Akka.Cluster.Cluster.Get(system).SelfAddress}; waiting for {federation.Federation.Hospitals} hospitals", null);
+                    say($"aggregator up at {Akka.Cluster.Cluster.Get(system).SelfAddress}; waiting for {federation.Federation.Hospitals} hospitals");
                 }
                 else
                 {
                     FederationNode.StartHospital(system, federation, crypto!, hospitalData!, faults?.DecorateTrainer(federation, nodeId),
                         tls?.Identity, tls?.Trust);
-                    say($"{nodeId} up at {Akka.Cluster.Cluster.Get(system).SelfAddress} with {hospitalData!.Train.SampleCount} training samples", null);
+                    say($"{nodeId} up at {Akka.Cluster.Cluster.Get(system).SelfAddress} with {hospitalData!.Train.SampleCount} training samples");
                     if (hospitalData.Problem is { } problem)
-                        say($"{nodeId} {problem}: it registers only to have the coordinator stop the federation", null);
+                        say($"{nodeId} {problem}: it registers only to have the coordinator stop the federation");
                 }
             }
 
@@ -199,7 +199,7 @@ internal static class NodeCommand
             using var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() => finished.TrySetResult(false));
 
             using var stopFaultControl = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            var faultCommands = faults?.RunAsync(Console.In, system, line => say(line, null), stopFaultControl.Token) ?? Task.CompletedTask;
+            var faultCommands = faults?.RunAsync(Console.In, system, say, stopFaultControl.Token) ?? Task.CompletedTask;
             using var registration = cancellationToken.Register(() => finished.TrySetResult(false));
             var succeeded = await finished.Task.ConfigureAwait(false);
             await stopFaultControl.CancelAsync().ConfigureAwait(false);
@@ -254,7 +254,7 @@ internal static class NodeCommand
     /// transport with an unhandled AggregateException.
     /// </summary>
     /// <exception cref="ArgumentException">The node's host and port cannot be bound.</exception>
-    private static void RequireFreePort(Config effective)
+    internal static void RequireFreePort(Config effective)
     {
         var hostname = effective.GetString("akka.remote.dot-netty.tcp.hostname", "127.0.0.1");
         var port = effective.GetInt("akka.remote.dot-netty.tcp.port", 0);
@@ -280,43 +280,25 @@ internal static class NodeCommand
     }
 
     /// <summary>
-    /// How the node says what it is doing (a line for people, and a round milestone for `cluster up` or null): in text mode
-    /// on standard output as before (the milestone as its own <see cref="NodeProgressLine"/>); in JSON mode as a log entry,
-    /// the milestone in its <c>milestone</c> field, so that every line of the node's output is one JSON object.
+    /// How the node says what it is doing (a line for people): in text mode on standard output as before; in JSON mode as a
+    /// log entry, so that every line of the node's output is one JSON object.
     /// </summary>
-    private static Action<string, string?> NodeOutput(LogFormat format, ILogger logger) => format == LogFormat.Json
-        ? (text, milestone) => logger.Log(LogLevel.Information, default, new NodeLine(text, milestone), null, (line, _) => line.Text)
-        : (text, milestone) =>
-        {
-            // Plain lines, never wrapped at a console width: `cluster up` and operators' scripts read them whole.
-            Console.Out.WriteLine(text);
-            if (milestone is not null)
-                Console.Out.WriteLine(milestone);
-        };
-
-    /// <summary>A line of the node's own as a structured log entry: its text, and the round milestone if it is one.</summary>
-    private sealed record NodeLine(string Text, string? Milestone) : IEnumerable<KeyValuePair<string, object?>>
-    {
-        public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
-        {
-            if (Milestone is not null)
-                yield return new("milestone", Milestone);
-        }
-
-        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
-    }
+    private static Action<string> NodeOutput(LogFormat format, ILogger logger) => format == LogFormat.Json
+        ? text => logger.Log(LogLevel.Information, default, text, null, (line, _) => line)
+        // Plain lines, never wrapped at a console width: operators' scripts read them whole.
+        : text => Console.Out.WriteLine(text);
 
     /// <summary>Prints the coordinator's rounds (on the aggregator) and notices the federation's end (on every node).</summary>
     private sealed class NodeProgress : ReceiveActor
     {
-        private readonly Action<string, string?> _say;
+        private readonly Action<string> _say;
         private readonly Action<IFederationEvent> _seen;
 
-        public NodeProgress(TaskCompletionSource<bool> finished, Action<string, string?> say, Action<IFederationEvent> seen, StrongBox<string?> failure)
+        public NodeProgress(TaskCompletionSource<bool> finished, Action<string> say, Action<IFederationEvent> seen, StrongBox<string?> failure)
         {
             _say = say;
             _seen = seen;
-            // For people; `fedhe cluster up` follows the milestone lines (NodeProgressLine) written after each.
+            // For people: `fedhe cluster up` follows rounds through the monitor member (ObserverNotices), not this output.
             Receive<RoundStarted>(r => Milestone(r,
                 $"round {r.RoundId} started with {r.Participants.Count} participants (attempt {r.Attempt})"));
             Receive<AggregateDistributed>(a => Milestone(a,
@@ -331,7 +313,7 @@ internal static class NodeCommand
             Receive<FederationCompleted>(c =>
             {
                 _seen(c);
-                _say(c.Succeeded ? $"federation finished at round {c.RoundId}: {c.Status}" : $"federation failed at round {c.RoundId}", NodeProgressLine.Format(c));
+                _say(c.Succeeded ? $"federation finished at round {c.RoundId}: {c.Status}" : $"federation failed at round {c.RoundId}");
                 Finish(c.Succeeded, c.Status);
             });
             Receive<FederationFinished>(f => Finish(f.Succeeded, f.Status));
@@ -347,7 +329,7 @@ internal static class NodeCommand
         private void Milestone(IFederationEvent federationEvent, string text)
         {
             _seen(federationEvent);
-            _say(text, NodeProgressLine.Format(federationEvent));
+            _say(text);
         }
 
         protected override void PreStart()

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using FederatedHe.Actors.Harness;
 using FederatedHe.Actors.Spec;
+using FederatedHe.Host.Monitor;
 using FederatedHe.Host.Hosting;
 
 namespace FederatedHe.Host.Cli;
@@ -15,6 +16,7 @@ internal static class SimulateCommand
         var noBaselines = new Option<bool>("--no-baselines") { Description = "Skip the centralised and plaintext FedAvg baselines" };
         var verbose = new Option<bool>("--verbose") { Description = "Show the nodes' Akka log (every coordinator decision) at INFO level" };
         var output = new Option<string?>("--out") { Description = "Write a run report (CSV, JSONL, plots, summary.md) to a new directory under this one, e.g. runs/" };
+        var monitorPort = new Option<int?>("--monitor-port") { Description = "Also start a monitor node in this process, serving the live dashboard on 127.0.0.1 at this port (0: any free one)" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Check the spec and print the differential privacy (ε per round and in total) it will spend, without running" };
 
         var observability = new ObservabilityOptions();
@@ -25,7 +27,7 @@ internal static class SimulateCommand
 
         var command = new Command("simulate", "Run the encrypted federation in one process: an aggregator and N hospitals as actor systems over loopback TCP")
         {
-            spec, noBaselines, verbose, output, dryRun,
+            spec, noBaselines, verbose, output, dryRun, monitorPort,
         };
         specOptions.AddTo(command);
         observability.AddTo(command);
@@ -50,7 +52,11 @@ internal static class SimulateCommand
                 NodeSetup = logging is null ? null : logging.NodeSetup,
                 ExtraConfig = logging is null ? null : InProcessNodeLogging.AkkaLoggers,
             };
-            return await RunAsync(options, cancellationToken, result.GetValue(output)).ConfigureAwait(false);
+            if (result.GetValue(monitorPort) is not { } dashboardPort)
+                return await RunAsync(options, cancellationToken, result.GetValue(output)).ConfigureAwait(false);
+            var networkFaults = bound.Spec.Faults.Schedule.Any(f => f.IsNetworkFault) ? HarnessPlugin.Load("simulate's network faults").NodeFaults : null;
+            await using var monitor = new SimulationMonitor(bound.Spec, MonitorCommand.Binding("127.0.0.1", dashboardPort, null, null, result.GetValue(output) ?? "runs"), networkFaults);
+            return await RunAsync(options with { OnAggregatorStarted = monitor.StartAsync }, cancellationToken, result.GetValue(output)).ConfigureAwait(false);
         });
         return command;
     }

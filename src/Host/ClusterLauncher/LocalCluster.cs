@@ -6,7 +6,9 @@ using System.Text.RegularExpressions;
 using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.Harness;
 using FederatedHe.Host.Hosting;
+using FederatedHe.Host.Monitor;
 using FederatedHe.Host.Reports;
+using FederatedHe.Actors.Nodes;
 using FederatedHe.Actors.Spec;
 
 namespace FederatedHe.Host.ClusterLauncher;
@@ -27,26 +29,32 @@ public sealed record NodeOutcome(string Name, int ProcessId, int? ExitCode, stri
 /// <param name="Succeeded">Every node exited by itself with code 0.</param>
 /// <param name="Status">One line on how it ended.</param>
 /// <param name="Nodes">Each node's outcome, the aggregator first.</param>
-/// <param name="RoundsCompleted">Rounds the aggregator reported completed (round 0, standardisation, excluded).</param>
+/// <param name="RoundsCompleted">Rounds the monitor saw completed (round 0, standardisation, excluded); 0 without a monitor.</param>
 /// <param name="LogDirectory">Where the logs are.</param>
 /// <param name="Elapsed">Wall time from the first node's start.</param>
-public sealed record ClusterOutcome(bool Succeeded, string Status, IReadOnlyList<NodeOutcome> Nodes, int RoundsCompleted, string LogDirectory, TimeSpan Elapsed)
+/// <param name="DashboardUrl">The monitor's dashboard.</param>
+public sealed record ClusterOutcome(bool Succeeded, string Status, IReadOnlyList<NodeOutcome> Nodes, int RoundsCompleted, string LogDirectory, TimeSpan Elapsed,
+    string? DashboardUrl = null)
 {
-    /// <summary>The run report's figures, assembled from the aggregator's milestone lines; written into <see cref="LogDirectory"/>.</summary>
+    /// <summary>The run report's figures, assembled from the coordinator's notices through the monitor; written into <see cref="LogDirectory"/>.</summary>
     public SimulationResult? Report { get; init; }
 }
 
 /// <summary>
 /// Runs a federation as separate `fedhe node` processes on loopback: keys into a temporary directory, the
-/// aggregator, then N hospitals, each logging to its own file; strikes the experiment's fault schedule; waits for the
-/// federation to end and tears every process down. Cancellation kills every node's process tree, so no node outlives
+/// aggregator, a monitor (`fedhe monitor`, the dashboard), then N hospitals, each logging to its own file; follows the rounds
+/// through the monitor's feed and strikes the experiment's fault schedule at them; waits for the federation to end and
+/// tears every process down. Cancellation kills every node's process tree, so no node outlives
 /// the launcher's run.
 /// </summary>
 public static partial class LocalCluster
 {
+    /// <summary>How long after the aggregator's exit the monitor's feed is still read for the federation's end.</summary>
+    private static readonly TimeSpan FeedGrace = TimeSpan.FromSeconds(10);
+
     /// <summary>Runs the cluster to its end.</summary>
     /// <param name="plan">What to launch.</param>
-    /// <param name="onStatus">Receives one line per milestone (a node up, a round completed, a node exited).</param>
+    /// <param name="onStatus">Receives one line per milestone (a node up, the dashboard's address, a round completed, a node exited).</param>
     /// <param name="cancellationToken">Cancels the run: every node is killed before this method throws.</param>
     /// <exception cref="ClusterLaunchException">A port is taken, a node cannot be started, or the aggregator does not come up.</exception>
     /// <exception cref="HarnessMissingException">The spec has a fault schedule and the harness, which runs it, is missing.</exception>
@@ -81,8 +89,13 @@ public static partial class LocalCluster
         EventHandler killNodes = (_, _) => processes.KillAll();
         AppDomain.CurrentDomain.ProcessExit += killNodes;
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var roundsCompleted = 0;
-        // The same report as `experiment run` writes, from the aggregator's milestone lines: figures and evaluations, no model.
+        var launchedAt = DateTime.UtcNow;
+        var roundsCompleted = new HashSet<int>();
+        string? dashboard = null;
+        Task feed = Task.CompletedTask;
+        var federationEnded = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        // The same report as `experiment run` writes, from the coordinator's notices as the monitor saw them: figures and
+        // evaluations, never a model value.
         var recorder = new RunRecorder(spec);
         using var stopFaults = CancellationTokenSource.CreateLinkedTokenSource(cancellation.Token);
         var faultLoop = faults?.RunAsync(stopFaults.Token) ?? Task.CompletedTask;
@@ -106,7 +119,7 @@ public static partial class LocalCluster
             if (plan.UseTls)
             {
                 await RunToCompletion("certs", program,
-                    ["certs", "--out", certificates, "--nodes", string.Join(',', ["aggregator", .. plan.HospitalIds])],
+                    ["certs", "--out", certificates, "--nodes", string.Join(',', ["aggregator", .. plan.HospitalIds, FederationRoles.Monitor])],
                     Path.Combine(logs, "certs.log"), processes, cancellation.Token).ConfigureAwait(false);
                 transport.AddRange(["--certs", certificates]);
                 status("a throw-away CA and node certificates generated for mutual TLS");
@@ -120,10 +133,10 @@ public static partial class LocalCluster
             if (faults is not null || spec.Faults.TrainingDelay > TimeSpan.Zero)
                 transport.Add("--fault-control");
 
-            // Every node logs in the plan's format and exports to the same collector; each has a scrape port of its own.
-            transport.AddRange(["--log-format", plan.LogFormat]);
+            // Every federation node logs in the plan's format and exports to the same collector; each has a scrape port of its own.
+            var observability = new List<string> { "--log-format", plan.LogFormat };
             if (plan.OtlpEndpoint is not null)
-                transport.AddRange(["--otlp-endpoint", plan.OtlpEndpoint]);
+                observability.AddRange(["--otlp-endpoint", plan.OtlpEndpoint]);
             IEnumerable<string> MetricsPort(int node) =>
                 plan.MetricsBasePort is { } metricsBase ? ["--metrics-port", (metricsBase + node).ToString(CultureInfo.InvariantCulture)] : [];
 
@@ -134,6 +147,7 @@ public static partial class LocalCluster
                 "--port", plan.BasePort.ToString(CultureInfo.InvariantCulture),
             };
             aggregatorArguments.AddRange(transport);
+            aggregatorArguments.AddRange(observability);
             aggregatorArguments.AddRange(MetricsPort(0));
             if (spec.Crypto.Mode == KeyMode.SharedKey)
                 aggregatorArguments.AddRange(["--keys", aggregatorKeys]);
@@ -147,44 +161,70 @@ public static partial class LocalCluster
             aggregatorArguments.AddRange(["--seed-node", plan.SeedNode]);
             var aggregator = processes.Start("aggregator", aggregatorArguments, (_, output) =>
             {
-                if (faults is not null && NodeProgressLine.TryParse(output, out var moment)
-                    && moment.Event is NodeProgressLine.RoundStartedEvent or NodeProgressLine.AggregateDistributedEvent)
-                    faults.OnMoment(moment.Round, moment.Event == NodeProgressLine.RoundStartedEvent ? FaultMoment.RoundStarted : FaultMoment.AggregateDistributed);
                 // A node logging JSON says the same in each entry's message.
-                var line = NodeProgressLine.Text(output);
+                var line = NodeOutputLine.Text(output);
                 if (line.StartsWith("aggregator up", StringComparison.Ordinal))
                 {
                     aggregatorUp.TrySetResult();
                     status(line);
-                }
-                else if (NodeProgressLine.TryParse(output, out var milestone))
-                {
-                    if (NodeProgressLine.ToEvent(milestone) is { } federationEvent)
-                        recorder.Record(federationEvent, clock.Elapsed);
-                    if (milestone is { Event: NodeProgressLine.RoundCompletedEvent, Round: > 0 })
-                        Interlocked.Increment(ref roundsCompleted);
-                }
-                else if (RoundLine().IsMatch(line))
-                {
-                    // Only echoed: rounds are followed by the milestone lines above.
-                    status($"aggregator: {line}");
                 }
                 else if (line.StartsWith(NodeFaultHooks.OutputPrefix, StringComparison.Ordinal))
                 {
                     status($"aggregator: {line}");
                 }
             }, keepInputOpen: faults is not null, restartArguments);
+            await WaitUntilUp("the aggregator", aggregator, aggregatorUp.Task, plan.StartupTimeout, cancellation.Token).ConfigureAwait(false);
 
-            using (var startup = CancellationTokenSource.CreateLinkedTokenSource(cancellation.Token))
             {
-                startup.CancelAfter(plan.StartupTimeout);
-                var first = await Task.WhenAny(aggregatorUp.Task, aggregator.Exited, Task.Delay(Timeout.Infinite, startup.Token)).ConfigureAwait(false);
-                cancellation.Token.ThrowIfCancellationRequested();
-                if (first != aggregatorUp.Task)
+                // The monitor joins before any hospital, so it sees every round from round 0; the launcher follows the
+                // federation through its feed from then on: its progress, the fault schedule's moments and the run report.
+                var monitorUp = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+                var monitorArguments = new List<string>
                 {
-                    var why = aggregator.HasExited ? $"exited with code {await aggregator.Exited.ConfigureAwait(false)}" : $"did not come up within {plan.StartupTimeout.TotalSeconds:F0} s";
-                    throw new ClusterLaunchException($"the aggregator {why}; see {aggregator.LogPath}");
-                }
+                    "monitor", "--port", plan.MonitorPort.ToString(CultureInfo.InvariantCulture), "--seed-node", plan.SeedNode,
+                    "--http-port", plan.MonitorHttpPort.ToString(CultureInfo.InvariantCulture), "--spec", specPath,
+                    "--runs", Path.GetDirectoryName(logs)!, "--until-input-closes",
+                };
+                // With --fault-control the nodes' transport carries Akka's chaos adapters, which the monitor must share to join.
+                monitorArguments.AddRange(transport);
+                var monitor = processes.Start(FederationRoles.Monitor, monitorArguments, (_, line) =>
+                {
+                    if (DashboardLine().Match(line) is { Success: true } match)
+                        monitorUp.TrySetResult(match.Groups[1].Value);
+                }, keepInputOpen: true);
+                await WaitUntilUp("the monitor", monitor, monitorUp.Task, plan.StartupTimeout, cancellation.Token).ConfigureAwait(false);
+                dashboard = await monitorUp.Task.ConfigureAwait(false);
+                status($"dashboard at {dashboard}");
+                feed = new MonitorFeedReader(new Uri(dashboard), entry =>
+                {
+                    if (entry.Notice is { } notice && ObservedEvents.ToFederationEvent(notice) is { } federationEvent)
+                        recorder.Record(federationEvent, entry.At > launchedAt ? entry.At - launchedAt : TimeSpan.Zero);
+                    switch (entry.Kind)
+                    {
+                        case MonitorFeedEntry.RoundStartedKind:
+                            faults?.OnMoment(entry.Round, FaultMoment.RoundStarted);
+                            break;
+                        case MonitorFeedEntry.AggregateDistributedKind:
+                            faults?.OnMoment(entry.Round, FaultMoment.AggregateDistributed);
+                            break;
+                        case MonitorFeedEntry.RoundCompletedKind:
+                            lock (roundsCompleted)
+                            {
+                                if (entry.Round > 0)
+                                    roundsCompleted.Add(entry.Round);
+                            }
+
+                            status(entry.Text);
+                            break;
+                        case MonitorFeedEntry.RoundFailedKind:
+                            status(entry.Text);
+                            break;
+                        case MonitorFeedEntry.FederationCompletedKind:
+                            status(entry.Text);
+                            federationEnded.TrySetResult();
+                            break;
+                    }
+                }).RunAsync(stopFaults.Token);
             }
 
             for (var i = 0; i < spec.Federation.Hospitals; i++)
@@ -197,12 +237,13 @@ public static partial class LocalCluster
                     "--hospital-id", id,
                 };
                 arguments.AddRange(transport);
+                arguments.AddRange(observability);
                 arguments.AddRange(MetricsPort(i + 1));
                 if (spec.Crypto.Mode == KeyMode.SharedKey)
                     arguments.AddRange(["--keys", hospitalKeys]);
                 processes.Start(id, arguments, (node, output) =>
                 {
-                    var line = NodeProgressLine.Text(output);
+                    var line = NodeOutputLine.Text(output);
                     if (line.StartsWith(node.Name + " up", StringComparison.Ordinal))
                         status(line);
                     else if (line.StartsWith(NodeFaultHooks.OutputPrefix, StringComparison.Ordinal))
@@ -218,13 +259,19 @@ public static partial class LocalCluster
             try
             {
                 var code = await AggregatorExitAsync(processes, deadline.Token).ConfigureAwait(false);
+                // The feed may trail the aggregator's exit by a moment: it is read to the federation's end (or briefly) first.
+                await Task.WhenAny(federationEnded.Task, Task.Delay(FeedGrace, deadline.Token)).ConfigureAwait(false);
                 await stopFaults.CancelAsync().ConfigureAwait(false);
+                await feed.ConfigureAwait(false);
                 ending = code == 0 ? "the federation completed" : $"the aggregator exited with code {code}";
                 status($"aggregator exited with code {code}; waiting for the hospitals");
                 using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellation.Token);
                 grace.CancelAfter(plan.ShutdownGrace);
                 try
                 {
+                    await Task.WhenAll(processes.All().Where(n => n.Name != FederationRoles.Monitor).Select(n => n.Exited)).WaitAsync(grace.Token).ConfigureAwait(false);
+                    // The federation's nodes are done: closing its input lets the monitor leave the cluster and exit.
+                    processes.Live(FederationRoles.Monitor)?.CloseInput();
                     await Task.WhenAll(processes.All().Select(n => n.Exited)).WaitAsync(grace.Token).ConfigureAwait(false);
                 }
                 catch (OperationCanceledException) when (!cancellation.Token.IsCancellationRequested)
@@ -242,7 +289,7 @@ public static partial class LocalCluster
             var elapsed = clock.Elapsed;
             var report = recorder.Result(elapsed, succeeded, ending);
             RunReport.Write(logs, plan.Name, new SimulationOptions { Spec = spec }, report, writeSpec: false);
-            return new ClusterOutcome(succeeded, ending, outcomes, roundsCompleted, logs, elapsed) { Report = report };
+            return new ClusterOutcome(succeeded, ending, outcomes, roundsCompleted.Count, logs, elapsed, dashboard) { Report = report };
         }
         catch
         {
@@ -257,11 +304,27 @@ public static partial class LocalCluster
         {
             await stopFaults.CancelAsync().ConfigureAwait(false);
             await faultLoop.ConfigureAwait(false);
+            await feed.ConfigureAwait(false);
             AppDomain.CurrentDomain.ProcessExit -= killNodes;
             foreach (var node in processes.All())
                 node.Dispose();
 
             Directory.Delete(keyRoot, recursive: true);
+        }
+    }
+
+    /// <summary>Waits for a node's "up" line.</summary>
+    /// <exception cref="ClusterLaunchException">It exited or did not come up in time.</exception>
+    private static async Task WaitUntilUp(string what, NodeProcess node, Task up, TimeSpan timeout, CancellationToken cancellationToken)
+    {
+        using var startup = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        startup.CancelAfter(timeout);
+        var first = await Task.WhenAny(up, node.Exited, Task.Delay(Timeout.Infinite, startup.Token)).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        if (first != up)
+        {
+            var why = node.HasExited ? $"exited with code {await node.Exited.ConfigureAwait(false)}" : $"did not come up within {timeout.TotalSeconds:F0} s";
+            throw new ClusterLaunchException($"{what} {why}; see {node.LogPath}");
         }
     }
 
@@ -346,7 +409,7 @@ public static partial class LocalCluster
 
     private static void EnsurePortsFree(LocalClusterPlan plan)
     {
-        for (var port = plan.BasePort; port <= plan.BasePort + plan.Spec.Federation.Hospitals; port++)
+        for (var port = plan.BasePort; port <= plan.LastPort; port++)
         {
             try
             {
@@ -361,6 +424,7 @@ public static partial class LocalCluster
         }
     }
 
-    [GeneratedRegex(@"^round (\d+):")]
-    private static partial Regex RoundLine();
+    /// <summary>The monitor's "up" line, with the dashboard's URL.</summary>
+    [GeneratedRegex(@"^monitor up at .*; dashboard at (\S+)")]
+    private static partial Regex DashboardLine();
 }

@@ -30,6 +30,15 @@ public sealed record LocalClusterPlan
     /// <summary>Whether nodes talk over mutual TLS with throw-away certificates (as `fedhe node` does by default) or plain TCP.</summary>
     public bool UseTls { get; init; } = true;
 
+    /// <summary>The dashboard's port on 127.0.0.1 (0: any free one); the monitor's own Akka port is <see cref="MonitorPort"/>.</summary>
+    public int MonitorHttpPort { get; init; }
+
+    /// <summary>The monitor's Akka port: the one after the last hospital's.</summary>
+    public int MonitorPort => BasePort + Spec.Federation.Hospitals + 1;
+
+    /// <summary>The highest Akka port the cluster takes.</summary>
+    public int LastPort => MonitorPort;
+
     /// <summary>Akka's log level on the nodes; INFO shows every coordinator decision in their logs.</summary>
     public string LogLevel { get; init; } = "INFO";
 
@@ -64,8 +73,10 @@ public sealed record LocalClusterPlan
     {
         Spec.Validate();
         var hospitals = Spec.Federation.Hospitals;
-        if (BasePort is < 1024 || BasePort + hospitals > 65535)
-            throw new ArgumentOutOfRangeException(nameof(BasePort), BasePort, $"--base-port: ports {BasePort}…{BasePort + hospitals} must lie within 1024…65535");
+        if (BasePort is < 1024 || LastPort > 65535)
+            throw new ArgumentOutOfRangeException(nameof(BasePort), BasePort, $"--base-port: ports {BasePort}…{LastPort} must lie within 1024…65535");
+        if (MonitorHttpPort is < 0 or > 65535)
+            throw new ArgumentOutOfRangeException(nameof(MonitorHttpPort), MonitorHttpPort, $"--monitor-port {MonitorHttpPort}: not a port (0…65535)");
         if (MetricsBasePort is { } metrics && (metrics < 1024 || metrics + hospitals > 65535))
             throw new ArgumentOutOfRangeException(nameof(MetricsBasePort), metrics, $"--metrics-port: ports {metrics}…{metrics + hospitals} must lie within 1024…65535");
         return this;

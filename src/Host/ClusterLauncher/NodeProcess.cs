@@ -107,6 +107,19 @@ public sealed class NodeProcess : IDisposable
         }
     }
 
+    /// <summary>Closes the node's standard input (a node that reads it to its end then stops); does nothing if it is gone.</summary>
+    public void CloseInput()
+    {
+        try
+        {
+            _process.StandardInput.Close();
+        }
+        catch (Exception exception) when (exception is IOException or ObjectDisposedException or InvalidOperationException)
+        {
+            // The node is gone.
+        }
+    }
+
     /// <summary>Kills the process and every process it started with SIGKILL, as kill -9 does; does nothing if it has exited.</summary>
     public void KillTree()
     {

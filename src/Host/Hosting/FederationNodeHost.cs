@@ -69,6 +69,7 @@ internal static class FederationNodeHost
                 .WithActors((system, _) =>
                 {
                     attachDepartureFilter(system);
+                    FederationNode.StartObserverTopic(system);
                     if (logFormat == LogFormat.Json)
                         QuietAfterLoggersStop(system);
                     startNode(system, logger);

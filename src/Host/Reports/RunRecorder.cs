@@ -7,7 +7,7 @@ namespace FederatedHe.Host.Reports;
 
 /// <summary>
 /// Builds a run's report figures from the coordinator's events as a run without a view of the model sees them
-/// (`cluster up`, reading the aggregator's milestone lines): each round's figures and the hospitals' own evaluations,
+/// (`cluster up`, through its monitor member's feed; a hand-started aggregator, from its own events): each round's figures and the hospitals' own evaluations,
 /// never a model value; the test-set columns stay empty. Times are taken as the events are recorded.
 /// </summary>
 /// <remarks>Thread-safe: lines arrive on the node processes' reader threads.</remarks>

@@ -33,6 +33,9 @@ public sealed class CommandLineErrorTests
         { ["train", "--data", "missing.csv", "--out", "/proc/fedhe-model"], "missing.csv: the file does not exist" },
         { ["predict", "--model", "missing.fedhe-model.json", "--data", RepositoryFiles.Path("data", "wdbc.csv")], "missing.fedhe-model.json: the file does not exist" },
         { ["evaluate", "--model", "missing.fedhe-model.json", "--data", RepositoryFiles.Path("data", "wdbc.csv")], "missing.fedhe-model.json: the file does not exist" },
+        // The dashboard off loopback without TLS and a token: refused before the monitor joins or binds anything.
+        { ["monitor", "--bind", "0.0.0.0", "--seed-node", "akka.tcp://federation@127.0.0.1:1"],
+            "--bind 0.0.0.0: the dashboard binds to loopback only, unless it is given TLS and a token (missing: --https-certificate and --token-file)" },
     };
 
     [Theory]

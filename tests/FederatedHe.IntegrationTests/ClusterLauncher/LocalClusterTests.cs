@@ -29,7 +29,8 @@ public sealed class LocalClusterTests : IDisposable
 
         Assert.True(outcome.Succeeded, $"{outcome.Status}: {string.Join(", ", outcome.Nodes)}");
         Assert.Equal(2, outcome.RoundsCompleted);
-        Assert.Equal(["aggregator", "hospital-1", "hospital-2"], outcome.Nodes.Select(n => n.Name));
+        // The monitor joins right after the aggregator, before any hospital: the launcher follows the rounds through it.
+        Assert.Equal(["aggregator", "monitor", "hospital-1", "hospital-2"], outcome.Nodes.Select(n => n.Name));
         Assert.All(outcome.Nodes, node =>
         {
             Assert.Equal(Path.Combine(_logs, $"{node.Name}.log"), node.LogPath);
@@ -102,13 +103,13 @@ public sealed class LocalClusterTests : IDisposable
 
         var run = LocalCluster.RunAsync(plan, line =>
         {
-            if (line.StartsWith("aggregator: round 1:", StringComparison.Ordinal))
+            if (line.StartsWith("round 1:", StringComparison.Ordinal))
                 cancellation.Cancel();
         }, cancellation.Token);
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => run.WaitAsync(TimeSpan.FromMinutes(2)));
         Assert.Empty(ProcessesMentioning(_logs + "/"));
-        Assert.All(["aggregator", "hospital-1", "hospital-2"], node => Assert.True(File.Exists(Path.Combine(_logs, $"{node}.log"))));
+        Assert.All(["aggregator", "monitor", "hospital-1", "hospital-2"], node => Assert.True(File.Exists(Path.Combine(_logs, $"{node}.log"))));
     }
 
     [Fact]
@@ -117,13 +118,13 @@ public sealed class LocalClusterTests : IDisposable
         var program = FedheCommandLine.Current();
         var info = new System.Diagnostics.ProcessStartInfo(program.FileName) { RedirectStandardOutput = true, RedirectStandardError = true };
         foreach (var argument in program.LeadingArguments.Concat(
-                     ["cluster", "up", "--hospitals", "2", "--rounds", "10000", "--base-port", FreePorts.Block(8).ToString(System.Globalization.CultureInfo.InvariantCulture), "--logs", _logs]))
+                     ["cluster", "up", "--hospitals", "2", "--rounds", "10000", "--base-port", FreePorts.Block(8).ToString(System.Globalization.CultureInfo.InvariantCulture), "--monitor-port", "0", "--logs", _logs]))
             info.ArgumentList.Add(argument);
         using var launcher = System.Diagnostics.Process.Start(info)!;
         var roundOne = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         launcher.OutputDataReceived += (_, e) =>
         {
-            if (e.Data?.StartsWith("aggregator: round 1:", StringComparison.Ordinal) == true)
+            if (e.Data?.StartsWith("round 1:", StringComparison.Ordinal) == true)
                 roundOne.TrySetResult();
         };
         launcher.BeginOutputReadLine();
@@ -132,7 +133,7 @@ public sealed class LocalClusterTests : IDisposable
         try
         {
             await roundOne.Task.WaitAsync(TimeSpan.FromMinutes(1));
-            Assert.Equal(3, ProcessesMentioning(_logs + "/").Count);
+            Assert.Equal(4, ProcessesMentioning(_logs + "/").Count); // the aggregator, the monitor and two hospitals
             using (var terminate = System.Diagnostics.Process.Start("kill", ["-TERM", launcher.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]))
                 await terminate.WaitForExitAsync();
             await launcher.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(30));

@@ -17,7 +17,7 @@ public sealed partial class NodeObservabilityTests(NodeObservabilityTests.Observ
     public void The_cluster_completes_every_round_when_its_nodes_log_JSON()
     {
         Assert.True(cluster.Outcome.Succeeded, $"{cluster.Outcome.Status}: {string.Join(", ", cluster.Outcome.Nodes)}");
-        // `cluster up` follows the rounds through the milestones in the aggregator's JSON entries.
+        // `cluster up` follows the rounds through its monitor member, whatever format the nodes log in.
         Assert.Equal(ObservedCluster.Rounds, cluster.Outcome.RoundsCompleted);
     }
 
@@ -35,7 +35,9 @@ public sealed partial class NodeObservabilityTests(NodeObservabilityTests.Observ
         Assert.True(Sample(scrape, "fedhe_transfer_bytes_total", node, role, "direction=\"sent\"") > 0);
         Assert.True(Sample(scrape, "fedhe_ciphertext_bytes_per_parameter", node, role) > 1);
         Assert.True(Sample(scrape, "fedhe_updates_received_total", node, role) >= 2);
-        Assert.Equal(3, Sample(scrape, "fedhe_cluster_members", node, role));
+        // Members up: the aggregator, two hospitals and the monitor member `cluster up` follows the rounds through. Once in
+        // this machine's loaded runs one was still weakly up at the first evaluated round (it took part, not yet counted up).
+        Assert.InRange(Sample(scrape, "fedhe_cluster_members", node, role) ?? 0, 3, 4);
         Assert.InRange(Sample(scrape, "fedhe_evaluation_accuracy", node, role, "scope=\"pooled\"") ?? -1, 0, 1);
     }
 
@@ -74,7 +76,8 @@ public sealed partial class NodeObservabilityTests(NodeObservabilityTests.Observ
     [Fact]
     public void Every_line_a_node_logs_as_JSON_is_one_object_with_time_level_category_message_and_its_node()
     {
-        foreach (var node in cluster.Outcome.Nodes)
+        // The federation's nodes; the monitor member (`fedhe monitor`) keeps its plain lines.
+        foreach (var node in cluster.Outcome.Nodes.Where(n => n.Name != FederatedHe.Actors.Nodes.FederationRoles.Monitor))
         {
             var lines = NodeLines(node.LogPath);
             Assert.True(lines.Count > 5, $"{node.Name} logged only {lines.Count} lines");

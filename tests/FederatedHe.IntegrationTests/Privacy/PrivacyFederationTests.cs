@@ -116,8 +116,9 @@ public sealed class PrivacyFederationTests : IDisposable
         Assert.Equal(2, plan.RoundsWithinBudget);
         var logs = Path.Combine(_directory, "cluster");
 
+        // Ports: the aggregator, two hospitals and the monitor member; the dashboard on any free port.
         var exit = await FederatedHe.Host.Program.Main(["cluster", "up", "--spec", specPath, "--logs", logs,
-            "--base-port", FreePorts.Block(3).ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            "--base-port", FreePorts.Block(4).ToString(System.Globalization.CultureInfo.InvariantCulture), "--monitor-port", "0"]);
 
         Assert.Equal(0, exit);
         var log = await File.ReadAllTextAsync(Path.Combine(logs, "aggregator.log"));
@@ -125,6 +126,11 @@ public sealed class PrivacyFederationTests : IDisposable
         Assert.Contains($"privacy budget spent: ε={Figure(plan.EpsilonAfter(2))} of target 3.5", unwrapped, StringComparison.Ordinal);
         Assert.Contains($"privacy spent ε={Figure(plan.EpsilonAfter(1))} of 3.5", unwrapped, StringComparison.Ordinal);
         Assert.DoesNotContain("round 3 started", unwrapped, StringComparison.Ordinal);
+        // cluster up's report, from the coordinator's notices through the monitor member: ε per round.
+        var rows = (await File.ReadAllLinesAsync(Path.Combine(logs, RunReport.RoundsCsv))).Select(line => line.Split(',')).ToList();
+        var epsilon = Array.IndexOf(rows[0], "epsilon");
+        Assert.Equal([Figure(plan.EpsilonAfter(1)), Figure(plan.EpsilonAfter(2))],
+            rows.Skip(1).Select(row => Figure(double.Parse(row[epsilon], System.Globalization.CultureInfo.InvariantCulture))));
         // The hospitals ended in order and kept the global model of the last round the budget allowed.
         foreach (var id in new[] { "hospital-1", "hospital-2" })
         {

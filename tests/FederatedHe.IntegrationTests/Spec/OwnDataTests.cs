@@ -45,7 +45,7 @@ public sealed partial class OwnDataTests(ITestOutputHelper output) : IDisposable
             "experiment", "run", specPath, "--out", Path.Combine(_root, "runs"), "--no-baselines",
             "--set", $"fedhe.hospital.model-directory={FederationSpecWriter.Quote(inProcessModels)}",
         ]);
-        var clusterExit = await Program.Main(["cluster", "up", "--spec", specPath, "--logs", clusterLogs, "--base-port", FreePorts.Block(Hospitals + 1).ToString(CultureInfo.InvariantCulture)]);
+        var clusterExit = await Program.Main(["cluster", "up", "--spec", specPath, "--logs", clusterLogs, "--base-port", FreePorts.Block(Hospitals + 2).ToString(CultureInfo.InvariantCulture), "--monitor-port", "0"]);
         Assert.Equal((0, 0), (inProcessExit, clusterExit));
 
         var inProcessAccuracy = RoundAccuracies.InProcess(Assert.Single(Directory.GetDirectories(Path.Combine(_root, "runs"))));
@@ -158,7 +158,7 @@ public sealed partial class OwnDataTests(ITestOutputHelper output) : IDisposable
         }
 
         var clusterUp = await FedheProcess.RunAsync("cluster", "up", "--spec", specPath, "--logs", Path.Combine(_root, "cluster"),
-            "--base-port", FreePorts.Block(Hospitals + 1).ToString(CultureInfo.InvariantCulture));
+            "--base-port", FreePorts.Block(Hospitals + 2).ToString(CultureInfo.InvariantCulture), "--monitor-port", "0");
         var text = clusterUp.StandardOutput + clusterUp.StandardError;
         output.WriteLine($"--- cluster up (exit {clusterUp.ExitCode}) ---\n{text}");
         Assert.NotEqual(0, clusterUp.ExitCode);

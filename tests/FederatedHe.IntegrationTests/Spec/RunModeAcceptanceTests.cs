@@ -51,7 +51,7 @@ public sealed partial class RunModeAcceptanceTests(ITestOutputHelper output) : I
             "--set", $"fedhe.persistence.hospital-directory={FederationSpecWriter.Quote(Path.Combine(inProcessState, "hospitals"))}",
         ]);
         var inProcessTime = clock.Elapsed;
-        var clusterExit = await Program.Main(["cluster", "up", "--spec", specPath, "--logs", clusterLogs, "--base-port", FreePorts.Block(Hospitals + 1).ToString(CultureInfo.InvariantCulture)]);
+        var clusterExit = await Program.Main(["cluster", "up", "--spec", specPath, "--logs", clusterLogs, "--base-port", FreePorts.Block(Hospitals + 2).ToString(CultureInfo.InvariantCulture), "--monitor-port", "0"]);
         var clusterTime = clock.Elapsed - inProcessTime;
 
         Assert.Equal((0, 0), (inProcessExit, clusterExit));
