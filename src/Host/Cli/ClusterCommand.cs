@@ -1,6 +1,7 @@
 using System.CommandLine;
-using FederatedHe.Host.ClusterLauncher;
+using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.Spec;
+using FederatedHe.Host.ClusterLauncher;
 using FederatedHe.Host.Reports;
 using Spectre.Console;
 
@@ -18,10 +19,14 @@ internal static class ClusterCommand
         var noTls = new Option<bool>("--no-tls") { Description = "Plain TCP between nodes instead of mutual TLS with throw-away certificates" };
         var timeout = new Option<int>("--timeout-minutes") { Description = "Stop every node and fail if the federation takes longer", DefaultValueFactory = _ => 30 };
         var monitorPort = new Option<int>("--monitor-port") { Description = "The dashboard's port on 127.0.0.1 (0: any free one); the launcher follows the rounds through this monitor member", DefaultValueFactory = _ => MonitorCommand.DefaultHttpPort };
+        var insecurePlaintext = new Option<bool>("--insecure-plaintext")
+        {
+            Description = "Allow fedhe.crypto.mode = insecure-plaintext: INSECURE, model updates travel UNENCRYPTED (for measuring what encryption costs, never with real data); passed on to every node",
+        };
         var observability = new ObservabilityOptions();
         var up = new Command("up", "Write the spec once and launch an aggregator and N hospitals as `fedhe node --spec` processes on 127.0.0.1, run the federation to its end and stop them all")
         {
-            spec, basePort, logs, noTls, timeout, monitorPort,
+            spec, basePort, logs, noTls, timeout, monitorPort, insecurePlaintext,
         };
         specOptions.AddTo(up);
         observability.AddTo(up);
@@ -32,6 +37,9 @@ internal static class ClusterCommand
             // The collector's address is checked here, once, rather than by every node after it has started.
             _ = Hosting.NodeMetricsExport.Create(null, result.GetValue(observability.OtlpEndpoint));
             var options = federation.Federation;
+            // The same refusal as each node's, said once before any process starts.
+            if (federation.Crypto.Mode == KeyMode.InsecurePlaintext && !result.GetValue(insecurePlaintext))
+                throw new ArgumentException(NodeCommand.InsecurePlaintextRefusal("cluster up"));
             // Every hospital's file is on this machine: load them all and compare their schemas before any process starts.
             if (federation.Data.HasHospitalFiles)
                 _ = FederationData.Load(federation);
@@ -50,6 +58,7 @@ internal static class ClusterCommand
                 BasePort = result.GetValue(basePort),
                 Timeout = TimeSpan.FromMinutes(result.GetValue(timeout)),
                 UseTls = !result.GetValue(noTls),
+                AllowInsecurePlaintext = result.GetValue(insecurePlaintext),
                 MonitorHttpPort = result.GetValue(monitorPort),
                 LogFormat = result.GetValue(observability.LogFormat)!,
                 MetricsBasePort = result.GetValue(observability.MetricsPort),

@@ -27,6 +27,12 @@ internal static class NodeCommand
 
     /// <param name="faultHooks">Loads the harness's fault injection for <c>--fault-control</c> (called only then), or null where the program offers none.</param>
     /// <param name="reportWriter">Writes the aggregator's run report for <c>--report</c>, or null where the program offers none.</param>
+    /// <summary>Why a node (or the launcher) will not run the insecure plaintext comparison mode without being told to.</summary>
+    /// <param name="who">The node's id, or the command.</param>
+    internal static string InsecurePlaintextRefusal(string who) =>
+        $"{who}: {FederationSpecKeys.Mode} = insecure-plaintext sends model updates UNENCRYPTED (a comparison mode, not for real data); " +
+        "give --insecure-plaintext to run it anyway";
+
     public static Command Create(Func<NodeFaultHooks>? faultHooks, NodeRunReportWriter? reportWriter = null)
     {
         var role = new Option<string>("--role") { Description = "aggregator or hospital", Required = true };
@@ -83,8 +89,7 @@ internal static class NodeCommand
                 ? FederationRoles.Aggregator
                 : result.GetValue(hospitalId) ?? throw new ArgumentException("--hospital-id is required for a hospital");
             if (federation.Crypto.Mode == KeyMode.InsecurePlaintext && !result.GetValue(insecurePlaintext))
-                throw new ArgumentException($"{nodeId}: {FederationSpecKeys.Mode} = insecure-plaintext sends model updates UNENCRYPTED (a comparison mode, " +
-                                            "not for real data); give --insecure-plaintext to run it anyway");
+                throw new ArgumentException(InsecurePlaintextRefusal(nodeId));
             var reportDirectory = result.GetValue(report);
             if (reportDirectory is not null && nodeRole != FederationRoles.Aggregator)
                 throw new ArgumentException("--report: only the aggregator sees the rounds; give it to the aggregator's node");

@@ -129,6 +129,9 @@ public static partial class LocalCluster
                 transport.Add("--no-tls");
             }
 
+            if (plan.AllowInsecurePlaintext && spec.Crypto.Mode == KeyMode.InsecurePlaintext)
+                transport.Add("--insecure-plaintext");
+
             // A spec-wide training delay is a fault too: a node applies it only with --fault-control.
             if (faults is not null || spec.Faults.TrainingDelay > TimeSpan.Zero)
                 transport.Add("--fault-control");

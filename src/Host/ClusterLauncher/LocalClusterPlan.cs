@@ -30,6 +30,9 @@ public sealed record LocalClusterPlan
     /// <summary>Whether nodes talk over mutual TLS with throw-away certificates (as `fedhe node` does by default) or plain TCP.</summary>
     public bool UseTls { get; init; } = true;
 
+    /// <summary>Whether the nodes may run the spec's insecure plaintext comparison mode (each is given --insecure-plaintext).</summary>
+    public bool AllowInsecurePlaintext { get; init; }
+
     /// <summary>The dashboard's port on 127.0.0.1 (0: any free one); the monitor's own Akka port is <see cref="MonitorPort"/>.</summary>
     public int MonitorHttpPort { get; init; }
 

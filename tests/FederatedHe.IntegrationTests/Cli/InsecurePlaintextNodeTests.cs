@@ -61,6 +61,32 @@ public sealed class InsecurePlaintextNodeTests : IDisposable
         Assert.Contains("round 2", aggregator.Output, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Cluster_up_refuses_the_insecure_mode_in_one_line_without_the_flag_and_starts_no_node()
+    {
+        var logs = Path.Combine(_directory, "refused");
+        var result = await Models.FedheProcess.RunAsync("cluster", "up", "--spec", await WriteSpec(), "--no-tls", "--logs", logs,
+            "--base-port", Port(FreePorts.Block(4)), "--monitor-port", "0");
+
+        Assert.NotEqual(0, result.ExitCode);
+        var line = Assert.Single(result.StandardOutput.Split('\n', StringSplitOptions.RemoveEmptyEntries), l => l.Contains("error:", StringComparison.Ordinal));
+        Assert.Contains("cluster up: fedhe.crypto.mode = insecure-plaintext sends model updates UNENCRYPTED", line, StringComparison.Ordinal);
+        Assert.Contains("give --insecure-plaintext to run it anyway", line, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(logs), "no node was started");
+    }
+
+    [Fact]
+    public async Task Cluster_up_given_the_flag_passes_it_to_every_node_and_completes_the_federation()
+    {
+        var logs = Path.Combine(_directory, "cluster");
+        var result = await Models.FedheProcess.RunAsync(TimeSpan.FromMinutes(4), "cluster", "up", "--spec", await WriteSpec(), "--no-tls",
+            "--insecure-plaintext", "--logs", logs, "--base-port", Port(FreePorts.Block(4)), "--monitor-port", "0");
+
+        Assert.True(result.ExitCode == 0, result.StandardOutput + result.StandardError);
+        foreach (var node in new[] { "aggregator", "hospital-1", "hospital-2" })
+            Assert.Contains("INSECURE PLAINTEXT MODE", await File.ReadAllTextAsync(Path.Combine(logs, $"{node}.log")), StringComparison.Ordinal);
+    }
+
     private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
