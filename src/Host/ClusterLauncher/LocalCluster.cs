@@ -129,14 +129,13 @@ public static partial class LocalCluster
                 transport.Add("--no-tls");
             }
 
-            if (plan.AllowInsecurePlaintext && spec.Crypto.Mode == KeyMode.InsecurePlaintext)
-                transport.Add("--insecure-plaintext");
-
             // A spec-wide training delay is a fault too: a node applies it only with --fault-control.
             if (faults is not null || spec.Faults.TrainingDelay > TimeSpan.Zero)
                 transport.Add("--fault-control");
 
             // Every federation node logs in the plan's format and exports to the same collector; each has a scrape port of its own.
+            // The federation's nodes (not the monitor, which sees no update) are told they may run the insecure comparison mode.
+            string[] insecurePlaintext = plan.AllowInsecurePlaintext && spec.Crypto.Mode == KeyMode.InsecurePlaintext ? ["--insecure-plaintext"] : [];
             var observability = new List<string> { "--log-format", plan.LogFormat };
             if (plan.OtlpEndpoint is not null)
                 observability.AddRange(["--otlp-endpoint", plan.OtlpEndpoint]);
@@ -151,6 +150,7 @@ public static partial class LocalCluster
             };
             aggregatorArguments.AddRange(transport);
             aggregatorArguments.AddRange(observability);
+            aggregatorArguments.AddRange(insecurePlaintext);
             aggregatorArguments.AddRange(MetricsPort(0));
             if (spec.Crypto.Mode == KeyMode.SharedKey)
                 aggregatorArguments.AddRange(["--keys", aggregatorKeys]);
@@ -241,6 +241,7 @@ public static partial class LocalCluster
                 };
                 arguments.AddRange(transport);
                 arguments.AddRange(observability);
+                arguments.AddRange(insecurePlaintext);
                 arguments.AddRange(MetricsPort(i + 1));
                 if (spec.Crypto.Mode == KeyMode.SharedKey)
                     arguments.AddRange(["--keys", hospitalKeys]);
