@@ -21,10 +21,11 @@ public sealed class ThresholdCombiner
     private readonly CkksEncoder _encoder;
 
     /// <summary>Creates the combiner for the t-of-n key identified by <paramref name="keyId"/>.</summary>
+    /// <exception cref="ArgumentException">The parameter set is sized for the seeded scheme (use <see cref="SeededThresholdCombiner"/>).</exception>
     /// <exception cref="ThresholdProtocolException">t or n is out of range.</exception>
     public ThresholdCombiner(ThresholdParameters parameters, Sha256Digest keyId, int threshold, int partyCount)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
+        SeededChecks.RequireCollectiveKey(parameters);
         MultipartyMath.CheckPartyCount(parameters, threshold, partyCount);
         _parameters = parameters;
         _encoder = new CkksEncoder(parameters.Ckks);
@@ -60,7 +61,7 @@ public sealed class ThresholdCombiner
         var ckks = _parameters.Ckks;
         ckks.EnsureSameSet(ciphertext.ParameterSetId, "ciphertext");
         var list = shares.ToList();
-        CheckShares(ciphertext, list, context);
+        CheckShares(_parameters, KeyId, Threshold, PartyCount, MultipartyMath.Fingerprint(ciphertext), ciphertext.Level, list, context);
         return FuseUnchecked(ciphertext, list);
     }
 
@@ -187,30 +188,33 @@ public sealed class ThresholdCombiner
         return CollectivePublicKeyGenerator.KeyIdOf(collectivePublicKey);
     }
 
-    private void CheckShares(Ciphertext ciphertext, List<DecryptionShare> shares, ReadOnlySpan<byte> context)
+    /// <summary>
+    /// Throws unless the shares belong together: the expected key, t-of-n, ciphertext (by fingerprint and level),
+    /// context and one committee, each from a distinct member and none missing (shared with <see cref="SeededThresholdCombiner"/>).
+    /// </summary>
+    internal static void CheckShares(ThresholdParameters parameters, Sha256Digest keyId, int threshold, int partyCount, Sha256Digest fingerprint, int level, List<DecryptionShare> shares, ReadOnlySpan<byte> context)
     {
         if (shares.Count == 0)
         {
             throw new ThresholdProtocolException(ThresholdProtocolFailure.MissingShare, null, "no decryption shares.");
         }
 
-        var fingerprint = MultipartyMath.Fingerprint(ciphertext);
         var committee = shares[0].Committee;
         foreach (var share in shares)
         {
             ArgumentNullException.ThrowIfNull(share, nameof(shares));
-            _parameters.Ckks.EnsureSameSet(share.ParameterSetId, "decryption share");
-            if (share.KeyId != KeyId)
+            parameters.Ckks.EnsureSameSet(share.ParameterSetId, "decryption share");
+            if (share.KeyId != keyId)
             {
-                throw new ThresholdProtocolException(ThresholdProtocolFailure.KeyMismatch, share.PartyId, $"the share was made under key {share.KeyId.ToString()[..16]}…, not {KeyId.ToString()[..16]}….");
+                throw new ThresholdProtocolException(ThresholdProtocolFailure.KeyMismatch, share.PartyId, $"the share was made under key {share.KeyId.ToString()[..16]}…, not {keyId.ToString()[..16]}….");
             }
 
-            if (share.Threshold != Threshold || share.PartyCount != PartyCount)
+            if (share.Threshold != threshold || share.PartyCount != partyCount)
             {
-                throw new ThresholdProtocolException(ThresholdProtocolFailure.ThresholdMismatch, share.PartyId, $"the share is for a {share.Threshold}-of-{share.PartyCount} key, not {Threshold}-of-{PartyCount}.");
+                throw new ThresholdProtocolException(ThresholdProtocolFailure.ThresholdMismatch, share.PartyId, $"the share is for a {share.Threshold}-of-{share.PartyCount} key, not {threshold}-of-{partyCount}.");
             }
 
-            if (share.CiphertextFingerprint != fingerprint || share.Level != ciphertext.Level)
+            if (share.CiphertextFingerprint != fingerprint || share.Level != level)
             {
                 throw new ThresholdProtocolException(ThresholdProtocolFailure.CiphertextMismatch, share.PartyId, "the share was computed for another ciphertext.");
             }
@@ -231,9 +235,9 @@ public sealed class ThresholdCombiner
             }
         }
 
-        if (committee.Count < Threshold)
+        if (committee.Count < threshold)
         {
-            throw new ThresholdProtocolException(ThresholdProtocolFailure.CommitteeTooSmall, null, $"a committee of {committee.Count} parties cannot decrypt with threshold {Threshold}.");
+            throw new ThresholdProtocolException(ThresholdProtocolFailure.CommitteeTooSmall, null, $"a committee of {committee.Count} parties cannot decrypt with threshold {threshold}.");
         }
 
         var senders = new HashSet<int>();
