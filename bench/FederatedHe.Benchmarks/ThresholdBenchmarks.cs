@@ -139,7 +139,7 @@ public static class ThresholdBenchmarks
     }
 
     // The runtime agrees these seeds at key generation; here every pair gets a random one, the same at both ends.
-    private static DecryptionMaskSeeds[] PairwiseMaskSeeds(int partyCount)
+    internal static DecryptionMaskSeeds[] PairwiseMaskSeeds(int partyCount)
     {
         var seeds = Enumerable.Range(0, partyCount).Select(_ => new Dictionary<int, byte[]>()).ToArray();
         for (int j = 1; j <= partyCount; j++)
@@ -158,7 +158,7 @@ public static class ThresholdBenchmarks
     // The fingerprint is internal; hashing the serialized ciphertext costs the same order (pack + SHA-256).
     private static void ThresholdFingerprintProbe(Ciphertext ciphertext) => Sha256Digest.Of(ciphertext.ToBytes());
 
-    private static double MaxError(double[] expected, double[] actual)
+    internal static double MaxError(double[] expected, double[] actual)
     {
         double max = 0;
         for (int i = 0; i < expected.Length; i++)
