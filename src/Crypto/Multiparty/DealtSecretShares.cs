@@ -22,6 +22,7 @@ public sealed class DealtSecretShares : IDisposable
 {
     private const int FixedBodyLength = Sha256Digest.Length + 8;
     private readonly SortedDictionary<int, RnsPolynomial> _shares;
+    private readonly Dictionary<int, RnsPolynomial> _shoup = [];
 
     private DealtSecretShares(ThresholdParameters parameters, Sha256Digest keyId, int partyId, int threshold, int partyCount, SortedDictionary<int, RnsPolynomial> shares)
     {
@@ -31,6 +32,14 @@ public sealed class DealtSecretShares : IDisposable
         Threshold = threshold;
         PartyCount = partyCount;
         _shares = shares;
+
+        // Every decryption multiplies each contributor's a by its dealer's share: Shoup companions make that 2–3× faster.
+        foreach (var (dealer, value) in shares)
+        {
+            var companion = new RnsPolynomial(value.N, value.LimbCount) { IsNttForm = true };
+            parameters.Ckks.Ring.ComputeShoup(value, companion);
+            _shoup[dealer] = companion;
+        }
     }
 
     /// <summary>The threshold parameter set.</summary>
@@ -118,6 +127,9 @@ public sealed class DealtSecretShares : IDisposable
     /// <summary>f_dealer(j) (NTT form); null when this party holds no share of that dealer.</summary>
     internal RnsPolynomial? ShareOf(int dealer) => _shares.GetValueOrDefault(dealer);
 
+    /// <summary>The Shoup companions of f_dealer(j) (secret like the share); null when this party holds no share of that dealer.</summary>
+    internal RnsPolynomial? ShoupOf(int dealer) => _shoup.GetValueOrDefault(dealer);
+
     /// <summary>Serializes the shares (header and body). The bytes are secret.</summary>
     public byte[] ToBytes() => PayloadIO.ToBytes(PayloadKind.DealtSecretShares, ParameterSetId, BodyLength(Parameters, _shares.Count), WriteBody);
 
@@ -145,7 +157,14 @@ public sealed class DealtSecretShares : IDisposable
     }
 
     /// <inheritdoc />
-    public void Dispose() => Clear(_shares);
+    public void Dispose()
+    {
+        Clear(_shares);
+        foreach (var companion in _shoup.Values)
+        {
+            companion.Clear();
+        }
+    }
 
     private static void Clear(SortedDictionary<int, RnsPolynomial> shares)
     {

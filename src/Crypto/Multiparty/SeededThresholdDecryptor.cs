@@ -120,7 +120,7 @@ public sealed class SeededThresholdDecryptor
             {
                 var share = _key.ShareOf(dealer) ?? throw new ThresholdProtocolException(ThresholdProtocolFailure.UnknownDealer, dealer, "no dealt share of this contributor.");
                 SeededExpansion.Expand(_parameters, _key.KeyId, seed, dealer, sum.ChunkIndex, sum.VectorLength, sum.ContextDigest, scratch);
-                ring.MultiplyAdd(scratch, share, value, value, limbs); // Σ a_i·f_i(j)
+                ring.MultiplyShoupAdd(scratch, share, _key.ShoupOf(dealer)!, value, value, limbs); // Σ a_i·f_i(j)
             }
 
             ring.MultiplyScalar(value, MultipartyMath.LagrangeAtZero(ring, committee, PartyId, limbs), value, limbs);
