@@ -23,23 +23,9 @@ public static class SeededThresholdBenchmarks
     /// <returns>0 on success, 2 for an unknown option.</returns>
     public static int Run(string[] args)
     {
-        ArgumentNullException.ThrowIfNull(args);
-        string? json = null;
-        bool quick = false;
-        for (int i = 0; i < args.Length; i++)
+        if (!ThresholdBenchmarks.TryReadOptions(args, out string? json, out bool quick))
         {
-            switch (args[i])
-            {
-                case "--json" when i + 1 < args.Length:
-                    json = args[++i];
-                    break;
-                case "--quick":
-                    quick = true;
-                    break;
-                default:
-                    Console.Error.WriteLine($"unknown option {args[i]}");
-                    return 2;
-            }
+            return 2;
         }
 
         Console.WriteLine($"FederatedHe seeded threshold benchmark: {ModelLength:N0} values, {Parties} hospitals, {Threshold}-of-{Parties}, one thread; {Environment.ProcessorCount} CPUs, load average {LoadAverage()}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}");

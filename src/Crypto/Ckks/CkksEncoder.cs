@@ -316,12 +316,7 @@ public sealed class CkksEncoder
         try
         {
             DecodeSlots(plaintext, Math.Min(destination.Length, n), re, im);
-            int real = Math.Min(destination.Length, n);
-            re.AsSpan(0, real).CopyTo(destination);
-            if (destination.Length > n)
-            {
-                im.AsSpan(0, destination.Length - n).CopyTo(destination[n..]);
-            }
+            CopyPacked(re, im, n, destination);
         }
         finally
         {
@@ -474,12 +469,7 @@ public sealed class CkksEncoder
             }
 
             _fft.Forward(re.AsSpan(0, n), im.AsSpan(0, n));
-            int real = Math.Min(destination.Length, n);
-            re.AsSpan(0, real).CopyTo(destination);
-            if (destination.Length > n)
-            {
-                im.AsSpan(0, destination.Length - n).CopyTo(destination[n..]);
-            }
+            CopyPacked(re, im, n, destination);
         }
         finally
         {
@@ -529,6 +519,16 @@ public sealed class CkksEncoder
         if (packing == SlotPacking.RealSlots)
         {
             MakeConjugationInvariant(re, im, n);
+        }
+    }
+
+    /// <summary>Values [0, n) from the real parts, then [n, 2n) from the imaginary parts (complex packing; real packing stops at n).</summary>
+    private static void CopyPacked(double[] re, double[] im, int n, Span<double> destination)
+    {
+        re.AsSpan(0, Math.Min(destination.Length, n)).CopyTo(destination);
+        if (destination.Length > n)
+        {
+            im.AsSpan(0, destination.Length - n).CopyTo(destination[n..]);
         }
     }
 

@@ -82,20 +82,8 @@ public sealed class SeededThresholdCombiner
     }
 
     /// <summary>Σ c0 + Σ d_j with no check at all (tests show what a wrong set of shares yields).</summary>
-    internal Plaintext FuseUnchecked(SeededAggregateChunk sum, IReadOnlyList<DecryptionShare> shares)
-    {
-        var ckks = _parameters.Ckks;
-        int limbs = ckks.MaxLevel + 1;
-        var plaintext = new Plaintext(ckks, ckks.MaxLevel, ckks.DefaultScale);
-        sum.C0.CopyTo(plaintext.Value);
-        foreach (var share in shares)
-        {
-            ckks.Ring.Add(plaintext.Value, share.Value, plaintext.Value, limbs);
-        }
-
-        plaintext.Value.IsNttForm = true;
-        return plaintext;
-    }
+    internal Plaintext FuseUnchecked(SeededAggregateChunk sum, IReadOnlyList<DecryptionShare> shares) =>
+        ThresholdCombiner.AddShares(_parameters.Ckks, sum.C0, _parameters.Ckks.MaxLevel, _parameters.Ckks.DefaultScale, shares);
 
     /// <summary>Decodes a plaintext made by <see cref="FuseUnchecked"/> (every value of a chunk).</summary>
     internal double[] Decode(Plaintext plaintext)

@@ -1,4 +1,5 @@
 using FederatedHe.Crypto.Ckks;
+using FederatedHe.Crypto.Ring;
 using FederatedHe.Crypto.Rlwe;
 
 namespace FederatedHe.Crypto.Multiparty;
@@ -128,12 +129,15 @@ public sealed class ThresholdCombiner
     }
 
     /// <summary>c0 + Σ d_j with no check at all (tests show what a wrong set of shares yields).</summary>
-    internal Plaintext FuseUnchecked(Ciphertext ciphertext, IReadOnlyList<DecryptionShare> shares)
+    internal Plaintext FuseUnchecked(Ciphertext ciphertext, IReadOnlyList<DecryptionShare> shares) =>
+        AddShares(_parameters.Ckks, ciphertext.C0, ciphertext.Level, ciphertext.Scale, shares);
+
+    /// <summary>c0 + Σ d_j at <paramref name="level"/> and <paramref name="scale"/> (NTT form), unchecked; shared with <see cref="SeededThresholdCombiner"/>.</summary>
+    internal static Plaintext AddShares(CkksParameters ckks, RnsPolynomial c0, int level, double scale, IEnumerable<DecryptionShare> shares)
     {
-        var ckks = _parameters.Ckks;
-        int limbs = ciphertext.Level + 1;
-        var plaintext = new Plaintext(ckks, ciphertext.Level, ciphertext.Scale);
-        ciphertext.C0.CopyTo(plaintext.Value);
+        int limbs = level + 1;
+        var plaintext = new Plaintext(ckks, level, scale);
+        c0.CopyTo(plaintext.Value);
         foreach (var share in shares)
         {
             ckks.Ring.Add(plaintext.Value, share.Value, plaintext.Value, limbs);

@@ -71,24 +71,7 @@ public class SeededThresholdWireFormatTests
     public void Every_reader_survives_ten_thousand_mutated_and_truncated_payloads(string reader)
     {
         var (valid, fromBytes, fromStream) = Payload(reader);
-        var random = new Random(reader.Length * 104729);
-        int accepted = 0;
-        for (int i = 0; i < Iterations; i++)
-        {
-            byte[] mutated = Mutate(valid, random);
-            try
-            {
-                _ = (i & 1) == 0 ? fromBytes(mutated) : fromStream(mutated);
-                accepted++;
-            }
-            catch (CkksFormatException)
-            {
-            }
-            catch (ParameterSetMismatchException)
-            {
-            }
-        }
-
+        int accepted = ShareSerializationTests.AcceptedMutations(valid, fromBytes, fromStream, new Random(reader.Length * 104729), Iterations);
         Assert.True(accepted < Iterations / 2, $"{accepted} of {Iterations} mutations were accepted");
     }
 
@@ -179,46 +162,5 @@ public class SeededThresholdWireFormatTests
         Assert.Equal("2aac9d4e1f461465bbc1c1bc2a5567a249f71c59bbc21fe691418856117d1350", Hash(share.ToBytes(), ..(header + 32), (header + 64)..(header + 64 + 11 + 4 + context.Length)));
         Assert.Equal("7f46e22049837d9a865231fc851fa8a34179584f52907c250760fa37722d2166", Hash(dealt.ToBytes(), ..(header + 40 + 2)));
         Assert.Equal("124b15aabe5064ec7d3c8ab54749d85e98c394db990ad76ccf18498918369bac", ThresholdPresets.Params128BitLogN13LogQ108SeededThreshold.Ckks.Id.ToString());
-    }
-
-    private static byte[] Mutate(byte[] valid, Random random)
-    {
-        var bytes = (byte[])valid.Clone();
-        switch (random.Next(6))
-        {
-            case 0: // truncate
-                return bytes[..random.Next(bytes.Length)];
-            case 1: // flip a few bits anywhere
-                for (int k = random.Next(1, 5); k > 0; k--)
-                {
-                    int index = random.Next(bytes.Length);
-                    bytes[index] ^= (byte)(1 << random.Next(8));
-                }
-
-                return bytes;
-            case 2: // overwrite a header byte
-                bytes[random.Next(48)] = (byte)random.Next(256);
-                return bytes;
-            case 3: // random body-length field
-                BitConverter.TryWriteBytes(bytes.AsSpan(40), random.Next(3) switch
-                {
-                    0 => ulong.MaxValue,
-                    1 => (ulong)(bytes.Length - 48 + random.Next(-3, 4)),
-                    _ => (ulong)random.Next(100000),
-                });
-                return bytes;
-            case 4: // scramble the metadata after the header (digests, indices, counts, contributors)
-                for (int k = 48; k < Math.Min(bytes.Length, 48 + 160); k++)
-                {
-                    if (random.Next(8) == 0)
-                    {
-                        bytes[k] = (byte)random.Next(256);
-                    }
-                }
-
-                return bytes;
-            default: // append garbage
-                return [.. bytes, .. Enumerable.Range(0, random.Next(1, 9)).Select(_ => (byte)random.Next(256))];
-        }
     }
 }
