@@ -16,23 +16,9 @@ public static class ThresholdBenchmarks
     /// <returns>0 on success, 2 for an unknown option.</returns>
     public static int Run(string[] args)
     {
-        ArgumentNullException.ThrowIfNull(args);
-        string? json = null;
-        bool quick = false;
-        for (int i = 0; i < args.Length; i++)
+        if (!TryReadOptions(args, out string? json, out bool quick))
         {
-            switch (args[i])
-            {
-                case "--json":
-                    json = args[++i];
-                    break;
-                case "--quick":
-                    quick = true;
-                    break;
-                default:
-                    Console.Error.WriteLine($"unknown option {args[i]}");
-                    return 2;
-            }
+            return 2;
         }
 
         Console.WriteLine($"FederatedHe threshold CKKS benchmarks: {Environment.ProcessorCount} CPUs, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}");
@@ -50,6 +36,31 @@ public static class ThresholdBenchmarks
         }
 
         return 0;
+    }
+
+    /// <summary>Reads --json path and --quick; prints the first unknown option and returns false.</summary>
+    internal static bool TryReadOptions(string[] args, out string? json, out bool quick)
+    {
+        ArgumentNullException.ThrowIfNull(args);
+        json = null;
+        quick = false;
+        for (int i = 0; i < args.Length; i++)
+        {
+            switch (args[i])
+            {
+                case "--json" when i + 1 < args.Length:
+                    json = args[++i];
+                    break;
+                case "--quick":
+                    quick = true;
+                    break;
+                default:
+                    Console.Error.WriteLine($"unknown option {args[i]}");
+                    return false;
+            }
+        }
+
+        return true;
     }
 
     private static void Measure(Harness h, ThresholdParameters parameters)
@@ -139,7 +150,7 @@ public static class ThresholdBenchmarks
     }
 
     // The runtime agrees these seeds at key generation; here every pair gets a random one, the same at both ends.
-    private static DecryptionMaskSeeds[] PairwiseMaskSeeds(int partyCount)
+    internal static DecryptionMaskSeeds[] PairwiseMaskSeeds(int partyCount)
     {
         var seeds = Enumerable.Range(0, partyCount).Select(_ => new Dictionary<int, byte[]>()).ToArray();
         for (int j = 1; j <= partyCount; j++)
@@ -158,7 +169,7 @@ public static class ThresholdBenchmarks
     // The fingerprint is internal; hashing the serialized ciphertext costs the same order (pack + SHA-256).
     private static void ThresholdFingerprintProbe(Ciphertext ciphertext) => Sha256Digest.Of(ciphertext.ToBytes());
 
-    private static double MaxError(double[] expected, double[] actual)
+    internal static double MaxError(double[] expected, double[] actual)
     {
         double max = 0;
         for (int i = 0; i < expected.Length; i++)

@@ -29,8 +29,7 @@ public sealed class AggregationEncryptor
     private readonly CkksParameters _parameters;
     private readonly CkksEncoder _encoder;
     private readonly SecretKey _secretKey;
-    private readonly byte[] _seedKey;
-    private long _seedCounter = -1;
+    private readonly SeedSequence _seeds;
 
     /// <summary>Creates an encryptor for <paramref name="parameters"/> under <paramref name="secretKey"/>.</summary>
     /// <param name="parameters">A single-modulus set.</param>
@@ -56,7 +55,7 @@ public sealed class AggregationEncryptor
         _encoder = new CkksEncoder(parameters);
         _secretKey = secretKey;
         _ = secretKey.Shoup;
-        _seedKey = seedKey;
+        _seeds = new SeedSequence(seedKey);
     }
 
     /// <summary>The parameter set.</summary>
@@ -131,19 +130,7 @@ public sealed class AggregationEncryptor
 
     /// <summary>The next seed of this instance: SHA-256(instance key ‖ counter), never repeated by the instance.</summary>
     /// <exception cref="SeedReuseException">The 2^63 seeds of the instance are used up.</exception>
-    internal byte[] NextSeed()
-    {
-        long counter = Interlocked.Increment(ref _seedCounter);
-        if (counter < 0)
-        {
-            throw new SeedReuseException("this encryptor has used all of its 2^63 seeds; create a new one.");
-        }
-
-        Span<byte> input = stackalloc byte[32 + 8];
-        _seedKey.CopyTo(input);
-        BinaryPrimitives.WriteInt64LittleEndian(input[32..], counter);
-        return SHA256.HashData(input);
-    }
+    internal byte[] NextSeed() => _seeds.Next();
 
     private AggregationChunk EncryptChunkOf<T>(ReadOnlySpan<T> values, int chunkIndex)
         where T : struct, INumberBase<T>

@@ -190,10 +190,21 @@ public sealed class CkksEncoder
         _fft.Inverse(re.AsSpan(0, n), im.AsSpan(0, n));
         MakeConjugationInvariant(re, im, n);
 
-        double scale = destination.Scale;
-        var ring = _parameters.Ring;
         int limbs = destination.Level + 1;
-        RnsPolynomial value = destination.Value;
+        RoundIntoLimbs(re, im, destination.Scale, destination.Value, limbs);
+        for (int l = 0; l < limbs; l++)
+        {
+            _parameters.Ring.Ntt(l).Forward(destination.Value.Limb(l));
+        }
+
+        destination.Value.IsNttForm = true;
+    }
+
+    /// <summary>Writes round(scale·(re, im)) into the first <paramref name="limbs"/> limbs of <paramref name="value"/> (coefficient form).</summary>
+    private void RoundIntoLimbs(double[] re, double[] im, double scale, RnsPolynomial value, int limbs)
+    {
+        int n = _parameters.SlotCount;
+        var ring = _parameters.Ring;
         long[] rounded = ArrayPool<long>.Shared.Rent(2 * n);
         try
         {
@@ -236,15 +247,81 @@ public sealed class CkksEncoder
                         limb[j + n] = q.ReduceRounded(im[j] * scale);
                     }
                 }
-
-                ring.Ntt(l).Forward(limb);
             }
-
-            value.IsNttForm = true;
         }
         finally
         {
             ArrayPool<long>.Shared.Return(rounded);
+        }
+    }
+
+    /// <summary>
+    /// Encodes up to <see cref="CkksParameters.ValuesPerCiphertext"/> values under <paramref name="packing"/> into
+    /// round(scale·m) in the first <paramref name="limbs"/> limbs of <paramref name="destination"/>, in coefficient
+    /// form (no NTT), for the seeded threshold encryptor, which adds its noise before the transform. The packing is
+    /// that of <see cref="EncodeCoefficients"/>.
+    /// </summary>
+    /// <exception cref="ArgumentException">Too many values, or a coefficient of round(scale·m) reaches half the product of the limbs' primes.</exception>
+    /// <exception cref="NonFiniteValueException">A value is NaN or infinite.</exception>
+    internal void EncodePacked<T>(ReadOnlySpan<T> values, SlotPacking packing, double scale, RnsPolynomial destination, int limbs)
+        where T : struct, INumberBase<T>
+    {
+        int n = _parameters.SlotCount;
+        double[] re = ArrayPool<double>.Shared.Rent(n);
+        double[] im = ArrayPool<double>.Shared.Rent(n);
+        try
+        {
+            FillPacked(values, packing, re, im);
+            double bound = 0.5;
+            for (int l = 0; l < limbs; l++)
+            {
+                bound *= _parameters.CiphertextPrimes[l];
+            }
+
+            for (int j = 0; j < n; j++)
+            {
+                if (!(Math.Abs(re[j] * scale) < bound) || !(Math.Abs(im[j] * scale) < bound))
+                {
+                    throw new ArgumentException($"The values are too large for the scale 2^{Math.Log2(scale):F0}: a coefficient reaches 2^{Math.Log2(Math.Max(Math.Abs(re[j]), Math.Abs(im[j])) * scale):F1}, beyond Q/2.", nameof(values));
+                }
+            }
+
+            RoundIntoLimbs(re, im, scale, destination, limbs);
+            destination.IsNttForm = false;
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(re);
+            ArrayPool<double>.Shared.Return(im);
+        }
+    }
+
+    /// <summary>
+    /// Decodes the first <paramref name="destination"/>.Length values of <paramref name="plaintext"/> under
+    /// <paramref name="packing"/> (the inverse of <see cref="EncodePacked"/> after the NTT).
+    /// </summary>
+    /// <exception cref="ArgumentException">The destination is longer than one ciphertext's values.</exception>
+    /// <exception cref="ParameterSetMismatchException">The plaintext belongs to another parameter set.</exception>
+    internal void DecodePacked(Plaintext plaintext, SlotPacking packing, Span<double> destination)
+    {
+        int n = _parameters.SlotCount;
+        int capacity = packing == SlotPacking.ComplexSlots ? 2 * n : n;
+        if (destination.Length > capacity)
+        {
+            throw new ArgumentException($"At most {capacity} values can be decoded.", nameof(destination));
+        }
+
+        double[] re = ArrayPool<double>.Shared.Rent(n);
+        double[] im = ArrayPool<double>.Shared.Rent(n);
+        try
+        {
+            DecodeSlots(plaintext, Math.Min(destination.Length, n), re, im);
+            CopyPacked(re, im, n, destination);
+        }
+        finally
+        {
+            ArrayPool<double>.Shared.Return(re);
+            ArrayPool<double>.Shared.Return(im);
         }
     }
 
@@ -336,41 +413,11 @@ public sealed class CkksEncoder
         where T : struct, INumberBase<T>
     {
         int n = _parameters.SlotCount;
-        int capacity = packing == SlotPacking.ComplexSlots ? 2 * n : n;
-        if (values.Length > capacity)
-        {
-            throw new ArgumentException($"{values.Length} values do not fit in one ciphertext of {capacity} values.", nameof(values));
-        }
-
         double[] re = ArrayPool<double>.Shared.Rent(n);
         double[] im = ArrayPool<double>.Shared.Rent(n);
         try
         {
-            re.AsSpan(0, n).Clear();
-            im.AsSpan(0, n).Clear();
-            for (int j = 0; j < values.Length; j++)
-            {
-                double v = double.CreateTruncating(values[j]);
-                if (!double.IsFinite(v))
-                {
-                    throw new NonFiniteValueException(j, v);
-                }
-
-                if (j < n)
-                {
-                    re[j] = v;
-                }
-                else
-                {
-                    im[j - n] = v;
-                }
-            }
-
-            _fft.Inverse(re.AsSpan(0, n), im.AsSpan(0, n));
-            if (packing == SlotPacking.RealSlots)
-            {
-                MakeConjugationInvariant(re, im, n);
-            }
+            FillPacked(values, packing, re, im);
 
             // |coefficient| < q0/2 keeps the value unambiguous modulo q0 (and within a long).
             double bound = _parameters.CiphertextPrimes[0] / 2.0;
@@ -422,17 +469,66 @@ public sealed class CkksEncoder
             }
 
             _fft.Forward(re.AsSpan(0, n), im.AsSpan(0, n));
-            int real = Math.Min(destination.Length, n);
-            re.AsSpan(0, real).CopyTo(destination);
-            if (destination.Length > n)
-            {
-                im.AsSpan(0, destination.Length - n).CopyTo(destination[n..]);
-            }
+            CopyPacked(re, im, n, destination);
         }
         finally
         {
             ArrayPool<double>.Shared.Return(re);
             ArrayPool<double>.Shared.Return(im);
+        }
+    }
+
+    /// <summary>
+    /// Lays <paramref name="values"/> out under <paramref name="packing"/> (complex: [0, N/2) in the real parts,
+    /// [N/2, N) in the imaginary parts) and takes the inverse FFT into the coefficients (re, im); real slots are
+    /// projected onto the conjugation-invariant polynomials, complex ones are not (it would erase the imaginary parts).
+    /// </summary>
+    /// <exception cref="ArgumentException">More values than one ciphertext holds.</exception>
+    /// <exception cref="NonFiniteValueException">A value is NaN or infinite.</exception>
+    private void FillPacked<T>(ReadOnlySpan<T> values, SlotPacking packing, double[] re, double[] im)
+        where T : struct, INumberBase<T>
+    {
+        int n = _parameters.SlotCount;
+        int capacity = packing == SlotPacking.ComplexSlots ? 2 * n : n;
+        if (values.Length > capacity)
+        {
+            throw new ArgumentException($"{values.Length} values do not fit in one ciphertext of {capacity} values.", nameof(values));
+        }
+
+        re.AsSpan(0, n).Clear();
+        im.AsSpan(0, n).Clear();
+        for (int j = 0; j < values.Length; j++)
+        {
+            double v = double.CreateTruncating(values[j]);
+            if (!double.IsFinite(v))
+            {
+                throw new NonFiniteValueException(j, v);
+            }
+
+            if (j < n)
+            {
+                re[j] = v;
+            }
+            else
+            {
+                im[j - n] = v;
+            }
+        }
+
+        _fft.Inverse(re.AsSpan(0, n), im.AsSpan(0, n));
+        if (packing == SlotPacking.RealSlots)
+        {
+            MakeConjugationInvariant(re, im, n);
+        }
+    }
+
+    /// <summary>Values [0, n) from the real parts, then [n, 2n) from the imaginary parts (complex packing; real packing stops at n).</summary>
+    private static void CopyPacked(double[] re, double[] im, int n, Span<double> destination)
+    {
+        re.AsSpan(0, Math.Min(destination.Length, n)).CopyTo(destination);
+        if (destination.Length > n)
+        {
+            im.AsSpan(0, destination.Length - n).CopyTo(destination[n..]);
         }
     }
 

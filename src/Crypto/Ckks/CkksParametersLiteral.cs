@@ -49,7 +49,8 @@ public enum SlotPacking
     /// <summary>
     /// Two real values per slot (real and imaginary parts): N values per ciphertext. The decoded values carry
     /// the same noise per value as real slots. The plaintext is not conjugation-invariant, which threshold
-    /// decryption's noise audit relies on, so threshold sets refuse it: shared-key aggregation only.
+    /// decryption's noise audit relies on, so collective-key threshold sets refuse it: shared-key aggregation and the
+    /// seeded threshold scheme only (which needs no audit; docs/THRESHOLD.md).
     /// </summary>
     ComplexSlots = 1,
 }

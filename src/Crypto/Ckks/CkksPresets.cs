@@ -52,7 +52,7 @@ public static class CkksPresets
     /// <see cref="AggregationEncryptor.DefaultDroppedBits"/> = 10 a chunk of 4096 values takes
     /// 50 bits per value plus one 32-byte seed per contributor: about 6.3 bytes per value for an update and
     /// for the sum of 4. Complex slots are not conjugation-invariant, which threshold decryption's noise audit
-    /// relies on, so threshold parameter sets refuse this packing: shared-key mode only.
+    /// relies on, so collective-key threshold sets refuse this packing (the seeded threshold scheme allows it).
     /// </summary>
     public static CkksParametersLiteral LiteralLogN12LogQ60Aggregation { get; } = new()
     {

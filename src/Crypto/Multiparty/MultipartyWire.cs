@@ -49,6 +49,14 @@ internal ref struct ShareBodyReader
         return value;
     }
 
+    public uint U32(string field)
+    {
+        PayloadIO.Require(_body[Position..], 4, field, Offset);
+        uint value = BinaryPrimitives.ReadUInt32LittleEndian(_body[Position..]);
+        Position += 4;
+        return value;
+    }
+
     public ReadOnlySpan<byte> Bytes(int count, string field)
     {
         PayloadIO.Require(_body[Position..], count, field, Offset);
@@ -87,6 +95,12 @@ internal ref struct ShareBodyWriter
     {
         BinaryPrimitives.WriteUInt16LittleEndian(_body[Position..], (ushort)value);
         Position += 2;
+    }
+
+    public void U32(int value)
+    {
+        BinaryPrimitives.WriteUInt32LittleEndian(_body[Position..], (uint)value);
+        Position += 4;
     }
 
     public void Bytes(ReadOnlySpan<byte> value)

@@ -36,6 +36,17 @@ internal static class SmudgingNoise
                 ulong twoTo64 = q.Add(q.Reduce(ulong.MaxValue), 1);
                 ulong offset = q.Pow(2, (ulong)logBound);
                 Span<ulong> limb = destination.Limb(l);
+                if (hiMask == 0)
+                {
+                    // Bounds up to 2^63 (the seeded preset's 2^62) fit one word: no high part to lift.
+                    for (int j = 0; j < n; j++)
+                    {
+                        limb[j] = q.Subtract(q.Reduce(lo[j]), offset);
+                    }
+
+                    continue;
+                }
+
                 for (int j = 0; j < n; j++)
                 {
                     ulong x = q.Add(q.Multiply(q.Reduce(hi[j]), twoTo64), q.Reduce(lo[j]));

@@ -1,4 +1,5 @@
 using FederatedHe.Crypto.Ckks;
+using FederatedHe.Crypto.Ring;
 using FederatedHe.Crypto.Rlwe;
 
 namespace FederatedHe.Crypto.Multiparty;
@@ -21,10 +22,11 @@ public sealed class ThresholdCombiner
     private readonly CkksEncoder _encoder;
 
     /// <summary>Creates the combiner for the t-of-n key identified by <paramref name="keyId"/>.</summary>
+    /// <exception cref="ArgumentException">The parameter set is sized for the seeded scheme (use <see cref="SeededThresholdCombiner"/>).</exception>
     /// <exception cref="ThresholdProtocolException">t or n is out of range.</exception>
     public ThresholdCombiner(ThresholdParameters parameters, Sha256Digest keyId, int threshold, int partyCount)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
+        SeededChecks.RequireCollectiveKey(parameters);
         MultipartyMath.CheckPartyCount(parameters, threshold, partyCount);
         _parameters = parameters;
         _encoder = new CkksEncoder(parameters.Ckks);
@@ -60,7 +62,7 @@ public sealed class ThresholdCombiner
         var ckks = _parameters.Ckks;
         ckks.EnsureSameSet(ciphertext.ParameterSetId, "ciphertext");
         var list = shares.ToList();
-        CheckShares(ciphertext, list, context);
+        CheckShares(_parameters, KeyId, Threshold, PartyCount, MultipartyMath.Fingerprint(ciphertext), ciphertext.Level, list, context);
         return FuseUnchecked(ciphertext, list);
     }
 
@@ -127,12 +129,15 @@ public sealed class ThresholdCombiner
     }
 
     /// <summary>c0 + Σ d_j with no check at all (tests show what a wrong set of shares yields).</summary>
-    internal Plaintext FuseUnchecked(Ciphertext ciphertext, IReadOnlyList<DecryptionShare> shares)
+    internal Plaintext FuseUnchecked(Ciphertext ciphertext, IReadOnlyList<DecryptionShare> shares) =>
+        AddShares(_parameters.Ckks, ciphertext.C0, ciphertext.Level, ciphertext.Scale, shares);
+
+    /// <summary>c0 + Σ d_j at <paramref name="level"/> and <paramref name="scale"/> (NTT form), unchecked; shared with <see cref="SeededThresholdCombiner"/>.</summary>
+    internal static Plaintext AddShares(CkksParameters ckks, RnsPolynomial c0, int level, double scale, IEnumerable<DecryptionShare> shares)
     {
-        var ckks = _parameters.Ckks;
-        int limbs = ciphertext.Level + 1;
-        var plaintext = new Plaintext(ckks, ciphertext.Level, ciphertext.Scale);
-        ciphertext.C0.CopyTo(plaintext.Value);
+        int limbs = level + 1;
+        var plaintext = new Plaintext(ckks, level, scale);
+        c0.CopyTo(plaintext.Value);
         foreach (var share in shares)
         {
             ckks.Ring.Add(plaintext.Value, share.Value, plaintext.Value, limbs);
@@ -187,30 +192,33 @@ public sealed class ThresholdCombiner
         return CollectivePublicKeyGenerator.KeyIdOf(collectivePublicKey);
     }
 
-    private void CheckShares(Ciphertext ciphertext, List<DecryptionShare> shares, ReadOnlySpan<byte> context)
+    /// <summary>
+    /// Throws unless the shares belong together: the expected key, t-of-n, ciphertext (by fingerprint and level),
+    /// context and one committee, each from a distinct member and none missing (shared with <see cref="SeededThresholdCombiner"/>).
+    /// </summary>
+    internal static void CheckShares(ThresholdParameters parameters, Sha256Digest keyId, int threshold, int partyCount, Sha256Digest fingerprint, int level, List<DecryptionShare> shares, ReadOnlySpan<byte> context)
     {
         if (shares.Count == 0)
         {
             throw new ThresholdProtocolException(ThresholdProtocolFailure.MissingShare, null, "no decryption shares.");
         }
 
-        var fingerprint = MultipartyMath.Fingerprint(ciphertext);
         var committee = shares[0].Committee;
         foreach (var share in shares)
         {
             ArgumentNullException.ThrowIfNull(share, nameof(shares));
-            _parameters.Ckks.EnsureSameSet(share.ParameterSetId, "decryption share");
-            if (share.KeyId != KeyId)
+            parameters.Ckks.EnsureSameSet(share.ParameterSetId, "decryption share");
+            if (share.KeyId != keyId)
             {
-                throw new ThresholdProtocolException(ThresholdProtocolFailure.KeyMismatch, share.PartyId, $"the share was made under key {share.KeyId.ToString()[..16]}…, not {KeyId.ToString()[..16]}….");
+                throw new ThresholdProtocolException(ThresholdProtocolFailure.KeyMismatch, share.PartyId, $"the share was made under key {share.KeyId.ToString()[..16]}…, not {keyId.ToString()[..16]}….");
             }
 
-            if (share.Threshold != Threshold || share.PartyCount != PartyCount)
+            if (share.Threshold != threshold || share.PartyCount != partyCount)
             {
-                throw new ThresholdProtocolException(ThresholdProtocolFailure.ThresholdMismatch, share.PartyId, $"the share is for a {share.Threshold}-of-{share.PartyCount} key, not {Threshold}-of-{PartyCount}.");
+                throw new ThresholdProtocolException(ThresholdProtocolFailure.ThresholdMismatch, share.PartyId, $"the share is for a {share.Threshold}-of-{share.PartyCount} key, not {threshold}-of-{partyCount}.");
             }
 
-            if (share.CiphertextFingerprint != fingerprint || share.Level != ciphertext.Level)
+            if (share.CiphertextFingerprint != fingerprint || share.Level != level)
             {
                 throw new ThresholdProtocolException(ThresholdProtocolFailure.CiphertextMismatch, share.PartyId, "the share was computed for another ciphertext.");
             }
@@ -231,9 +239,9 @@ public sealed class ThresholdCombiner
             }
         }
 
-        if (committee.Count < Threshold)
+        if (committee.Count < threshold)
         {
-            throw new ThresholdProtocolException(ThresholdProtocolFailure.CommitteeTooSmall, null, $"a committee of {committee.Count} parties cannot decrypt with threshold {Threshold}.");
+            throw new ThresholdProtocolException(ThresholdProtocolFailure.CommitteeTooSmall, null, $"a committee of {committee.Count} parties cannot decrypt with threshold {threshold}.");
         }
 
         var senders = new HashSet<int>();

@@ -28,10 +28,11 @@ public sealed class ThresholdDecryptor
     private readonly Decryptor _decryptor;
 
     /// <summary>Creates the decryptor of the party that holds <paramref name="key"/>.</summary>
+    /// <exception cref="ArgumentException">The parameter set is sized for the seeded scheme, whose smudging does not cover public-key ciphertexts.</exception>
     /// <exception cref="ParameterSetMismatchException">The key belongs to another parameter set.</exception>
     public ThresholdDecryptor(ThresholdParameters parameters, ThresholdSecretKey key)
     {
-        ArgumentNullException.ThrowIfNull(parameters);
+        SeededChecks.RequireCollectiveKey(parameters);
         ArgumentNullException.ThrowIfNull(key);
         parameters.Ckks.EnsureSameSet(key.ParameterSetId, "threshold secret key");
         _parameters = parameters;

@@ -21,6 +21,28 @@ public sealed record ThresholdParametersLiteral
 
     /// <summary>log2 of B_ct, the bound on the infinity norm of the noise of any ciphertext that is threshold-decrypted.</summary>
     public int LogCiphertextNoiseBound { get; init; }
+
+    /// <summary>Which threshold scheme the set is sized for; the collective-key scheme unless said otherwise.</summary>
+    public ThresholdScheme Scheme { get; init; } = ThresholdScheme.CollectiveKey;
+}
+
+/// <summary>The two threshold schemes, whose ciphertext noise (and so B_ct) and slot packing differ.</summary>
+public enum ThresholdScheme
+{
+    /// <summary>
+    /// Updates are public-key ciphertexts under the collective key and decrypted with
+    /// <see cref="ThresholdDecryptor"/>: fresh noise 19·(1 + 2·N·n), real slots only (the decryption audit
+    /// needs conjugation-invariant plaintexts).
+    /// </summary>
+    CollectiveKey = 0,
+
+    /// <summary>
+    /// Updates are seeded symmetric ciphertexts under each party's own secret, threshold-shared by dealing
+    /// (<see cref="SeededThresholdEncryptor"/>, <see cref="SeededThresholdDecryptor"/>): fresh noise at most
+    /// 19 per update and one update per party in a sum, complex slots allowed (no party chooses the
+    /// polynomial that multiplies another's secret, so no audit is needed; docs/THRESHOLD.md).
+    /// </summary>
+    SeededSecretKey = 1,
 }
 
 /// <summary>
@@ -53,9 +75,10 @@ public sealed class ThresholdParameters
     /// <summary>Largest number of parties the wire format and validation support.</summary>
     public const int MaxSupportedParties = 255;
 
-    private ThresholdParameters(CkksParameters ckks, int maxParties, int statisticalSecurity, int logCiphertextNoiseBound)
+    private ThresholdParameters(CkksParameters ckks, int maxParties, int statisticalSecurity, int logCiphertextNoiseBound, ThresholdScheme scheme)
     {
         Ckks = ckks;
+        Scheme = scheme;
         MaxParties = maxParties;
         StatisticalSecurity = statisticalSecurity;
         LogCiphertextNoiseBound = logCiphertextNoiseBound;
@@ -68,6 +91,9 @@ public sealed class ThresholdParameters
     /// <summary>Largest number of parties n.</summary>
     public int MaxParties { get; }
 
+    /// <summary>The threshold scheme the set is sized for.</summary>
+    public ThresholdScheme Scheme { get; }
+
     /// <summary>κ, the statistical security parameter of decryption shares (distance ≤ 2^-κ).</summary>
     public int StatisticalSecurity { get; }
 
@@ -78,17 +104,21 @@ public sealed class ThresholdParameters
     public int LogSmudgingBound { get; }
 
     /// <summary>
-    /// Largest |x| of a decrypted slot value that fuses correctly: (Q/2 − n_max·B_sm − N·B_ct)/Δ. Beyond
-    /// it the fused plaintext wraps modulo Q.
+    /// Largest |x| of a decrypted value that fuses correctly: (Q/2 − n_max·B_sm − N·B_ct)/(Δ·p), with p = 1
+    /// for real slots and √2 for complex slots (two values share a slot, whose modulus bounds every
+    /// coefficient of the encoded polynomial). Beyond it the fused plaintext wraps modulo Q.
     /// </summary>
     public double ValueBound =>
-        (Math.Pow(2, Ckks.LogQ - 1) - (MaxParties * Math.Pow(2, LogSmudgingBound)) - (Ckks.N * Math.Pow(2, LogCiphertextNoiseBound))) / Ckks.DefaultScale;
+        (Math.Pow(2, Ckks.LogQ - 1) - (MaxParties * Math.Pow(2, LogSmudgingBound)) - (Ckks.N * Math.Pow(2, LogCiphertextNoiseBound)))
+        / (Ckks.DefaultScale * (Ckks.Packing == SlotPacking.ComplexSlots ? Math.Sqrt(2) : 1));
 
     /// <summary>
-    /// Worst-case infinity norm of the noise of one fresh public-key encryption under a collective key
-    /// of <paramref name="partyCount"/> parties: 19·(1 + 2·N·n).
+    /// Worst-case infinity norm of the noise of one fresh encryption: under a collective key of
+    /// <paramref name="partyCount"/> parties (public-key encryption) 19·(1 + 2·N·n); in the seeded scheme
+    /// (one party's symmetric encryption, the sampler's hard bound) 19 whatever n.
     /// </summary>
-    public double FreshNoiseBound(int partyCount) => Sampling.GaussianBound * (1.0 + (2.0 * Ckks.N * partyCount));
+    public double FreshNoiseBound(int partyCount) =>
+        Scheme == ThresholdScheme.SeededSecretKey ? Sampling.GaussianBound : Sampling.GaussianBound * (1.0 + (2.0 * Ckks.N * partyCount));
 
     /// <summary>How many fresh encryptions under an n-party key can be summed before the noise may exceed B_ct.</summary>
     public long MaxAggregatedCiphertexts(int partyCount) => (long)Math.Floor(Math.Pow(2, LogCiphertextNoiseBound) / FreshNoiseBound(partyCount));
@@ -111,17 +141,23 @@ public sealed class ThresholdParameters
     /// <summary>Validates a literal and builds the set.</summary>
     /// <param name="literal">The description.</param>
     /// <param name="allowInsecure">Accept an insecure CKKS set and κ below <see cref="MinStatisticalSecurity"/>; tests only.</param>
-    /// <exception cref="CkksParameterException">The CKKS set packs complex slots, a field is malformed, B_ct does not cover one fresh encryption, or Q leaves no room for the smudging noise.</exception>
+    /// <exception cref="CkksParameterException">A collective-key set packs complex slots; a field is malformed; B_ct does not cover one fresh encryption (collective key) or a sum of one update per party (seeded); or Q leaves no room for the smudging noise.</exception>
     /// <exception cref="InsecureParametersException">The CKKS set is below 128-bit security and <paramref name="allowInsecure"/> is false.</exception>
     public static ThresholdParameters Create(ThresholdParametersLiteral literal, bool allowInsecure = false)
     {
         ArgumentNullException.ThrowIfNull(literal);
         var ckks = CkksParameters.Create(literal.Ckks, allowInsecure);
-        if (ckks.Packing != SlotPacking.RealSlots)
+        if (!Enum.IsDefined(literal.Scheme))
+        {
+            throw new CkksParameterException(nameof(literal.Scheme), $"unknown threshold scheme {literal.Scheme}.");
+        }
+
+        if (ckks.Packing != SlotPacking.RealSlots && literal.Scheme == ThresholdScheme.CollectiveKey)
         {
             // The decryption-share noise audit checks conjugation invariance, which only real-slot plaintexts have.
-            throw new CkksParameterException("Ckks.Packing", "complex slot packing is for shared-key aggregation only; threshold decryption audits real-slot plaintexts.");
+            throw new CkksParameterException("Ckks.Packing", "complex slot packing is for shared-key aggregation and the seeded threshold scheme only; collective-key threshold decryption audits real-slot plaintexts.");
         }
+
         if (literal.MaxParties < 1 || literal.MaxParties > MaxSupportedParties)
         {
             throw new CkksParameterException(nameof(literal.MaxParties), $"MaxParties = {literal.MaxParties} is outside [1, {MaxSupportedParties}].");
@@ -133,10 +169,16 @@ public sealed class ThresholdParameters
             throw new CkksParameterException(nameof(literal.StatisticalSecurity), $"κ = {literal.StatisticalSecurity} is outside [{minKappa}, 128].");
         }
 
-        var parameters = new ThresholdParameters(ckks, literal.MaxParties, literal.StatisticalSecurity, literal.LogCiphertextNoiseBound);
-        if (literal.LogCiphertextNoiseBound < Math.Log2(parameters.FreshNoiseBound(literal.MaxParties)) || literal.LogCiphertextNoiseBound > 120)
+        var parameters = new ThresholdParameters(ckks, literal.MaxParties, literal.StatisticalSecurity, literal.LogCiphertextNoiseBound, literal.Scheme);
+
+        // A seeded sum holds at most one update per party, so B_ct must cover n_max fresh noises; a
+        // collective-key ciphertext at least one fresh encryption (sums are the caller's to bound).
+        bool seeded = literal.Scheme == ThresholdScheme.SeededSecretKey;
+        double covered = seeded ? literal.MaxParties * parameters.FreshNoiseBound(literal.MaxParties) : parameters.FreshNoiseBound(literal.MaxParties);
+        if (literal.LogCiphertextNoiseBound < Math.Log2(covered) || literal.LogCiphertextNoiseBound > 120)
         {
-            throw new CkksParameterException(nameof(literal.LogCiphertextNoiseBound), $"log2 B_ct = {literal.LogCiphertextNoiseBound} must cover one fresh encryption under {literal.MaxParties} parties ({Math.Log2(parameters.FreshNoiseBound(literal.MaxParties)):F1} bits) and be at most 120.");
+            string what = seeded ? $"the sum of one update from each of {literal.MaxParties} parties" : $"one fresh encryption under {literal.MaxParties} parties";
+            throw new CkksParameterException(nameof(literal.LogCiphertextNoiseBound), $"log2 B_ct = {literal.LogCiphertextNoiseBound} must cover {what} ({Math.Log2(covered):F1} bits) and be at most 120.");
         }
 
         // The smudging sampler draws integers below 2^127.
@@ -155,5 +197,5 @@ public sealed class ThresholdParameters
 
     /// <inheritdoc />
     public override string ToString() =>
-        $"Threshold {Ckks}, n ≤ {MaxParties}, κ = {StatisticalSecurity}, B_ct = 2^{LogCiphertextNoiseBound}, B_sm = 2^{LogSmudgingBound}";
+        $"Threshold{(Scheme == ThresholdScheme.SeededSecretKey ? " (seeded)" : "")} {Ckks}, n ≤ {MaxParties}, κ = {StatisticalSecurity}, B_ct = 2^{LogCiphertextNoiseBound}, B_sm = 2^{LogSmudgingBound}";
 }

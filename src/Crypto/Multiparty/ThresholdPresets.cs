@@ -53,6 +53,30 @@ public static class ThresholdPresets
         LogCiphertextNoiseBound = 32,
     };
 
+    /// <summary>
+    /// The seeded threshold scheme (<see cref="ThresholdScheme.SeededSecretKey"/>) at model scale: N = 8192 with
+    /// complex slots (8192 values per ciphertext), Q = 54 + 54 bits, Δ = 2^88, B_ct = 2^9, B_sm = 2^62.
+    /// log2 Q·P = 108 ≤ 218. An update travels as c0 alone (two 54-bit limbs per coefficient, one coefficient
+    /// per value) plus a seed: 13.5 bytes per value. Fused error ≤ 4.1e-5 (2^−14.6) for any committee of up to
+    /// 16 parties, failure probability 2^−40 per value; values of a sum up to |x| ≈ 1.85e5 (2^17.5).
+    /// Derivation in docs/THRESHOLD.md ("Seeded threshold aggregation").
+    /// </summary>
+    public static ThresholdParametersLiteral LiteralLogN13LogQ108SeededThreshold { get; } = new()
+    {
+        Ckks = new CkksParametersLiteral
+        {
+            LogN = 13,                          // 128-bit bound 218 bits: a wide margin over 108; N = 4096 (bound 109) would fit with none
+            LogQ = [54, 54],                    // Q/2 > √2·Δ·2^17 + 16·B_sm needs log2 Q ≥ 106.5; two limbs keep decoding on the exact 128-bit path
+            LogScale = 88,                      // Hoeffding over 16·N smudging terms: 2^62·2^11.4/Δ ≤ 2^−14 needs Δ ≥ 2^87.4
+            Packing = SlotPacking.ComplexSlots, // two values per slot: allowed because no party chooses what multiplies another's secret
+        },
+        MaxParties = 16,                        // a sum holds one update per party: noise ≤ 16·19 = 304 < B_ct
+        StatisticalSecurity = 40,               // each share within 2^−40 of a simulated one
+        LogCiphertextNoiseBound = 9,            // fresh noise only (no public-key term, no dropped bits): 2^9 = 512 ≥ 16·19
+        Scheme = ThresholdScheme.SeededSecretKey,
+    };
+
+    private static readonly Lazy<ThresholdParameters> LogN13Seeded = new(() => ThresholdParameters.Create(LiteralLogN13LogQ108SeededThreshold));
     private static readonly Lazy<ThresholdParameters> LogN13 = new(() => ThresholdParameters.Create(LiteralLogN13LogQ160Threshold));
     private static readonly Lazy<ThresholdParameters> LogN14 = new(() => ThresholdParameters.Create(LiteralLogN14LogQ160Threshold));
 
@@ -62,7 +86,10 @@ public static class ThresholdPresets
     /// <summary>The validated set of <see cref="LiteralLogN14LogQ160Threshold"/>.</summary>
     public static ThresholdParameters Params128BitLogN14LogQ160Threshold => LogN14.Value;
 
-    /// <summary>Every preset, by name.</summary>
+    /// <summary>The validated set of <see cref="LiteralLogN13LogQ108SeededThreshold"/> (seeded scheme only).</summary>
+    public static ThresholdParameters Params128BitLogN13LogQ108SeededThreshold => LogN13Seeded.Value;
+
+    /// <summary>Every collective-key preset, by name (the runtime's threshold mode uses these; the seeded set is not yet wired into it).</summary>
     public static IReadOnlyDictionary<string, ThresholdParameters> All => new Dictionary<string, ThresholdParameters>
     {
         [nameof(Params128BitLogN13LogQ160Threshold)] = Params128BitLogN13LogQ160Threshold,

@@ -44,6 +44,18 @@ public enum ThresholdProtocolFailure
 
     /// <summary>The decryption mask seeds belong to another party, or lack the seed shared with a committee member.</summary>
     MaskSeedMismatch,
+
+    /// <summary>Seeded scheme: the sum has fewer contributions than the minimum the caller set (it could single out an update).</summary>
+    TooFewContributors,
+
+    /// <summary>Seeded scheme: the sum names a contributor whose dealt share this party does not hold.</summary>
+    UnknownDealer,
+
+    /// <summary>
+    /// Seeded scheme: this party already made a share for another sum of the same chunk and context (two sums
+    /// differing by one contributor would reveal that update), or for the same sum and committee (two noises).
+    /// </summary>
+    ConflictingDecryption,
 }
 
 /// <summary>

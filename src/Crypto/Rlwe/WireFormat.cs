@@ -38,6 +38,15 @@ public enum PayloadKind : byte
 
     /// <summary>Threshold CKKS: a party's decryption share of one ciphertext.</summary>
     DecryptionShare = 19,
+
+    /// <summary>Seeded threshold CKKS: the Shamir shares a party holds, one per dealer.</summary>
+    DealtSecretShares = 20,
+
+    /// <summary>Seeded threshold CKKS: one chunk of one party's update (c0, the party and the seed of a).</summary>
+    SeededUpdateChunk = 21,
+
+    /// <summary>Seeded threshold CKKS: one chunk of a sum of updates (Σ c0 and every contributor's party and seed).</summary>
+    SeededAggregateChunk = 22,
 }
 
 /// <summary>

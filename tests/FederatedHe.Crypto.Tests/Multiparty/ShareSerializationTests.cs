@@ -55,9 +55,19 @@ public class ShareSerializationTests
     public void Every_share_reader_survives_ten_thousand_mutated_and_truncated_payloads(string reader)
     {
         var (valid, fromBytes, fromStream) = Payload(reader);
-        var random = new Random(reader.Length * 7919);
+        int accepted = AcceptedMutations(valid, fromBytes, fromStream, new Random(reader.Length * 7919), Iterations);
+        Assert.True(accepted < Iterations / 2, $"{accepted} of {Iterations} mutations were accepted");
+    }
+
+    /// <summary>
+    /// Feeds <paramref name="iterations"/> mutations of <paramref name="valid"/> to the readers (bytes and stream in turn)
+    /// and counts those accepted; any exception but <see cref="CkksFormatException"/> or
+    /// <see cref="ParameterSetMismatchException"/> fails the calling test.
+    /// </summary>
+    internal static int AcceptedMutations(byte[] valid, Func<byte[], byte[]> fromBytes, Func<byte[], byte[]> fromStream, Random random, int iterations)
+    {
         int accepted = 0;
-        for (int i = 0; i < Iterations; i++)
+        for (int i = 0; i < iterations; i++)
         {
             byte[] mutated = Mutate(valid, random);
             try
@@ -73,7 +83,7 @@ public class ShareSerializationTests
             }
         }
 
-        Assert.True(accepted < Iterations / 2, $"{accepted} of {Iterations} mutations were accepted");
+        return accepted;
     }
 
     [Fact]
