@@ -75,7 +75,7 @@ public static class HospitalEvents
     /// <summary>The hospital decrypted and accepted the aggregate of <paramref name="Round"/>.</summary>
     /// <param name="HospitalId">The hospital.</param>
     /// <param name="Round">The round.</param>
-    /// <param name="Values">Σ n_i·w_i followed by Σ n_i, as decrypted.</param>
+    /// <param name="Values">Σ ν_i·w_i followed by Σ ν_i (the weights encrypted), as decrypted.</param>
     public sealed record AggregateDecrypted(string HospitalId, int Round, double[] Values) : INoSerializationVerificationNeeded;
 
     /// <summary>The hospital encrypted its update (or statistics) for <paramref name="Round"/> and sent it: sizes and time only.</summary>

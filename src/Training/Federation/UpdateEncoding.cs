@@ -97,20 +97,21 @@ public sealed class SampleWeightedEncoding : UpdateEncoding
     public double MaxParameter { get; }
 
     /// <inheritdoc />
+    /// <remarks>Messages are one line without the parameter's name: the hospital logs them as they are.</remarks>
     public override double[] Encode(ReadOnlySpan<float> trained, int sampleCount, ReadOnlySpan<float> global, long federationSampleCount)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(sampleCount, 1);
         if (trained.Length != global.Length)
-            throw new ArgumentException($"the update has {trained.Length} parameters, the global model {global.Length}", nameof(trained));
+            throw new ArgumentException($"the update has {trained.Length} parameters, the global model {global.Length}");
         var weight = (double)sampleCount;
         if (Normalised)
         {
             if (federationSampleCount < 1)
-                throw new ArgumentException("the federation's records N₀ (round 0's statistics) are not known yet", nameof(federationSampleCount));
+                throw new ArgumentException("the federation's records N₀ (round 0's statistics) are not known yet");
             weight = sampleCount * WeightTotal / federationSampleCount;
             if (weight > RecordCapacity * WeightTotal)
                 throw new ArgumentException($"the update's {sampleCount} records are over {RecordCapacity} times round 0's {federationSampleCount}, " +
-                                            "more than a sum of updates can hold", nameof(sampleCount));
+                                            "more than a sum of updates can hold");
         }
 
         var vector = new double[trained.Length + 1];
@@ -118,9 +119,9 @@ public sealed class SampleWeightedEncoding : UpdateEncoding
         {
             var parameter = trained[i];
             if (!float.IsFinite(parameter))
-                throw new ArgumentException($"parameter {i} is {parameter}, not a finite number", nameof(trained));
+                throw new ArgumentException($"parameter {i} is {parameter}, not a finite number");
             if (Math.Abs(parameter) > MaxParameter)
-                throw new ArgumentException($"parameter {i} is {parameter:G6}, over the {MaxParameter:G3} a sum of updates can hold", nameof(trained));
+                throw new ArgumentException($"parameter {i} is {parameter:G6}, over the {MaxParameter:G3} a sum of updates can hold");
             vector[i] = parameter * weight;
         }
 
@@ -132,18 +133,18 @@ public sealed class SampleWeightedEncoding : UpdateEncoding
     public override float[] Decode(ReadOnlySpan<double> decryptedSum, ReadOnlySpan<float> global)
     {
         if (decryptedSum.Length != global.Length + 1)
-            throw new ArgumentException($"the sum holds {decryptedSum.Length} values, not {global.Length} parameters and a weight", nameof(decryptedSum));
+            throw new ArgumentException($"the sum holds {decryptedSum.Length} values, not {global.Length} parameters and a weight");
         var totalWeight = decryptedSum[^1];
         if (!Normalised)
         {
             if (!(totalWeight >= 0.5))
-                throw new ArgumentException($"Σn = {totalWeight}: no contributor", nameof(decryptedSum));
+                throw new ArgumentException($"Σn = {totalWeight}: no contributor");
             // A count, rounded: the exact denominator every hospital and every run of the spec shares.
             return DecryptedValues.SettledAverage(decryptedSum[..^1], totalWeight);
         }
 
         if (!(totalWeight >= MinimumTotalWeight) || double.IsInfinity(totalWeight))
-            throw new ArgumentException($"Σν = {totalWeight}: no contributor", nameof(decryptedSum));
+            throw new ArgumentException($"Σν = {totalWeight}: no contributor");
         // Σν is no count (N₀ may not be known yet to a hospital catching up); its CKKS error is about 1e-10 of it, far below the grid.
         return DecryptedValues.SettledMean(decryptedSum[..^1], totalWeight);
     }
