@@ -81,7 +81,7 @@ public sealed class FederationMetricsObserverTests : TestKit
     {
         Start("hospital-observed", "hospital");
 
-        Sys.EventStream.Publish(new HospitalEvents.LocalUpdateTrained("hospital-observed", 1, [0.123f, 4.56f], 70));
+        Sys.EventStream.Publish(new HospitalEvents.LocalUpdateTrained("hospital-observed", 1, [0.123f, 4.56f], 70, 70));
         Sys.EventStream.Publish(new HospitalEvents.AggregateDecrypted("hospital-observed", 1, [7.89, 140]));
         Sys.EventStream.Publish(new HospitalEvents.UpdateSent("hospital-observed", 1, 31, 65_536, 40));
         Sys.EventStream.Publish(new HospitalEvents.EvaluationSent("hospital-observed", 1, 0.8, 0.4, double.NaN, new HospitalTimings(10, 40, 20)));

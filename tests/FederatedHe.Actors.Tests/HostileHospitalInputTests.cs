@@ -205,7 +205,9 @@ public sealed class HostileHospitalInputTests : TestKit
         sum.Add(other);
         hospital.Tell(own with { ParticipantId = "aggregator", Kind = PayloadKind.AggregatedModel, Ciphertext = sum.ToChunk(0).ToBytes() }, _coordinator.Ref);
         var adopted = decrypted.ExpectMsg<HospitalEvents.AggregateDecrypted>(TimeSpan.FromSeconds(60));
-        Assert.Equal(48, adopted.Values[^1], 6); // Σn of both contributions
+        // Σν of both contributions: this hospital holds all 24 of round 0's records, so its normalised weight is the whole W.
+        var ownWeight = new SampleWeightedEncoding(UpdateChunking.For(parameters).SumRange).WeightTotal;
+        Assert.Equal(ownWeight + 24, adopted.Values[^1], 6);
         Assert.Empty(_log.Crashes);
     }
 
@@ -216,8 +218,8 @@ public sealed class HostileHospitalInputTests : TestKit
         hospital.Tell(new LocalTrainingCompleted(new ClientUpdate("hospital-1", 1, [0, 1, float.NaN, 3], 24, 0.5, TimeSpan.Zero)));
         hospital.Tell(new LocalTrainingCompleted(new ClientUpdate("hospital-1", 2, [0, 1, float.PositiveInfinity, 3], 24, 0.5, TimeSpan.Zero)));
 
-        AwaitLog("hospital-1: round 1: value 2 of the ModelUpdate is NaN", "nothing is encrypted or sent");
-        AwaitLog("hospital-1: round 2: value 2 of the ModelUpdate is", "nothing is encrypted or sent");
+        AwaitLog("hospital-1: round 1: the update cannot be encoded: parameter 2 is NaN, not a finite number; nothing is encrypted or sent");
+        AwaitLog("hospital-1: round 2: the update cannot be encoded: parameter 2 is", "nothing is encrypted or sent");
         _coordinator.ExpectNoMsg(TimeSpan.FromSeconds(1));
         hospital.Tell(new CollectFeatureStatistics(0, 1), _coordinator.Ref);
         Assert.Equal(PayloadKind.FeatureStatistics, _coordinator.ExpectMsg<EncryptedChunk>().Kind);

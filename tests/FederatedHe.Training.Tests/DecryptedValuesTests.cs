@@ -50,4 +50,15 @@ public sealed class DecryptedValuesTests
     {
         Assert.Throws<ArgumentOutOfRangeException>(() => DecryptedValues.SettledAverage([1.0], 0.2));
     }
+
+    [Fact]
+    public void The_settled_mean_divides_by_a_weight_that_is_no_count_and_stays_within_half_a_step_of_the_exact_mean()
+    {
+        // Normalised FedAvg weights: Σν = 0.58 for a lone small hospital, Σ νᵢ·wᵢ carrying CKKS error of about 5e-8.
+        var mean = DecryptedValues.SettledMean([0.58 * 0.1 + 5e-9, -0.58 * 0.2], 0.58);
+
+        Assert.InRange(Math.Abs(mean[0] - 0.1), 0, DecryptedValues.ParameterStep / 2 + 1e-8);
+        Assert.InRange(Math.Abs(mean[1] + 0.2), 0, DecryptedValues.ParameterStep / 2 + 1e-8);
+        Assert.Throws<ArgumentOutOfRangeException>(() => DecryptedValues.SettledMean([1.0], 0));
+    }
 }

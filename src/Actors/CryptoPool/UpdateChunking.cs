@@ -56,11 +56,17 @@ public sealed record UpdateChunking
             : Ciphertext.MaxSerializedSize(Parameters);
 
     /// <summary>
-    /// The largest magnitude one value of an update may have so that a sum of <paramref name="contributors"/> updates
-    /// still decrypts correctly (∞ where the set has room for any model; a single-modulus sum wraps modulo q0 beyond it).
+    /// The largest magnitude a value of a decrypted sum may have: q0/(2·√2·Δ), about 3.7e5 at the default set, beyond which a
+    /// single-modulus sum wraps modulo q0 (∞ where the set has room for any model).
     /// </summary>
-    public double MaxUpdateMagnitude(int contributors) =>
+    public double SumRange =>
         IsAggregationFormat
-            ? (double)Parameters.Ring.Moduli[0].Value / (2 * Math.Sqrt(2) * Parameters.DefaultScale) / Math.Max(1, contributors)
+            ? (double)Parameters.Ring.Moduli[0].Value / (2 * Math.Sqrt(2) * Parameters.DefaultScale)
             : double.PositiveInfinity;
+
+    /// <summary>
+    /// The largest magnitude one value of an update may have so that a sum of <paramref name="contributors"/> updates
+    /// still decrypts correctly: an equal share of <see cref="SumRange"/>.
+    /// </summary>
+    public double MaxUpdateMagnitude(int contributors) => SumRange / Math.Max(1, contributors);
 }

@@ -17,7 +17,7 @@ namespace FederatedHe.Actors.Harness;
 /// <param name="IgnoredMessages">Stale, duplicate, late or refused messages the coordinator ignored.</param>
 /// <param name="Test">The decrypted global model on the whole held-out test set (the harness can see it; no node can).</param>
 /// <param name="FederatedAccuracy">Sample-weighted accuracy the hospitals reported on their own held-out data.</param>
-/// <param name="AggregateCkksError">Max abs error of the decrypted Σ n_i·w_i against plaintext.</param>
+/// <param name="AggregateCkksError">Max abs error of the decrypted Σ ν_i·w_i (the weights the hospitals encrypted) against plaintext.</param>
 /// <param name="ModelErrorVersusPlaintextFedAvg">Max abs difference between the decrypted global model and plaintext FedAvg of the same updates.</param>
 /// <param name="CiphertextBytesPerParameter">Ciphertext bytes each hospital uploaded per plaintext value.</param>
 /// <param name="TrainingMs">Mean local training time per hospital.</param>

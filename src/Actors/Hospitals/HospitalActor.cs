@@ -93,7 +93,8 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         _assembler = new ChunkAssembler(settings.TransferLimits(_chunking.MaxChunkBytes(settings.MaxOpenVectors)));
         _globalParameters = ModelFactory.InitialParameters(plan.Model, data.Train.FeatureCount, plan.InitialisationSeed);
         _parameterCount = _globalParameters.Length;
-        _encoding = UpdateEncoding.For(plan.DistributedNoise, _parameterCount);
+        // FedAvg's weights are normalised to the range of a sum, so a hospital's size never puts its update out of range.
+        _encoding = UpdateEncoding.For(plan.DistributedNoise, _parameterCount, _chunking.SumRange);
         var persistence = PersistenceSettings.Create(Context.System.Settings.Config);
         if (persistence.Enabled)
             _modelFile = new HospitalModelFile(persistence.HospitalDirectory, data.HospitalId);
@@ -368,20 +369,20 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
 
     private void EncryptTrainedUpdate(ClientUpdate update)
     {
-        // Enc(n_i·w_i) and Enc(n_i) in one vector (or, in distributed mode, the clipped update with its noise share): the
-        // aggregator learns neither weights nor sample counts.
+        // Enc(ν_i·w_i) and Enc(ν_i) in one vector, ν_i = n_i·W/N₀ (or, in distributed mode, the clipped update with its noise
+        // share): the aggregator learns neither weights nor sample counts. N₀ comes from the decrypted round-0 statistics.
         double[] vector;
         try
         {
-            vector = _encoding.Encode(update.Parameters, update.SampleCount, _globalParameters);
+            vector = _encoding.Encode(update.Parameters, update.SampleCount, _globalParameters, _globalStatistics?.SampleCount ?? 0);
         }
         catch (ArgumentException exception)
         {
-            _log.Error("{0}: round {1}: the update cannot be encoded ({2}); nothing is encrypted or sent this round", _data.HospitalId, update.Round, exception.Message);
+            _log.Error("{0}: round {1}: the update cannot be encoded: {2}; nothing is encrypted or sent this round", _data.HospitalId, update.Round, exception.Message);
             return;
         }
 
-        Context.System.EventStream.Publish(new HospitalEvents.LocalUpdateTrained(_data.HospitalId, update.Round, update.Parameters, update.SampleCount));
+        Context.System.EventStream.Publish(new HospitalEvents.LocalUpdateTrained(_data.HospitalId, update.Round, update.Parameters, update.SampleCount, vector[^1]));
         EncryptAndSend(update.Round, PayloadKind.ModelUpdate, vector);
     }
 
@@ -429,8 +430,12 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
             return;
         }
 
-        // A single-modulus sum wraps beyond its range: an update that could push the sum there is never sent.
-        var bound = _chunking.MaxUpdateMagnitude(_settings.MinHospitals);
+        // A single-modulus sum wraps beyond its range: an update that could push the sum there is never sent. FedAvg's
+        // encoding has kept its own sum in range (its bound is on the parameters, whatever the record counts); statistics and
+        // distributed mode's shares take an equal share of the range each.
+        var bound = kind == PayloadKind.ModelUpdate && _encoding is SampleWeightedEncoding
+            ? _chunking.SumRange
+            : _chunking.MaxUpdateMagnitude(_settings.MinHospitals);
         var tooLarge = Array.FindIndex(vector, v => Math.Abs(v) > bound);
         if (tooLarge >= 0)
         {

@@ -64,13 +64,18 @@ public static class HospitalEvents
     /// <param name="HospitalId">The hospital.</param>
     /// <param name="Round">The round.</param>
     /// <param name="Parameters">Its locally trained model, in plaintext.</param>
-    /// <param name="SampleCount">The samples it trained on (the update's FedAvg weight).</param>
-    public sealed record LocalUpdateTrained(string HospitalId, int Round, float[] Parameters, int SampleCount) : INoSerializationVerificationNeeded;
+    /// <param name="SampleCount">The samples it trained on (what FedAvg weights the update by).</param>
+    /// <param name="EncodedWeight">
+    /// The weight it encrypted the update with: νᵢ = nᵢ·W/N₀ for FedAvg over a single-modulus sum, nᵢ where the range is
+    /// unbounded, 1 in distributed mode.
+    /// </param>
+    public sealed record LocalUpdateTrained(string HospitalId, int Round, float[] Parameters, int SampleCount, double EncodedWeight)
+        : INoSerializationVerificationNeeded;
 
     /// <summary>The hospital decrypted and accepted the aggregate of <paramref name="Round"/>.</summary>
     /// <param name="HospitalId">The hospital.</param>
     /// <param name="Round">The round.</param>
-    /// <param name="Values">Σ n_i·w_i followed by Σ n_i, as decrypted.</param>
+    /// <param name="Values">Σ ν_i·w_i followed by Σ ν_i (the weights encrypted), as decrypted.</param>
     public sealed record AggregateDecrypted(string HospitalId, int Round, double[] Values) : INoSerializationVerificationNeeded;
 
     /// <summary>The hospital encrypted its update (or statistics) for <paramref name="Round"/> and sent it: sizes and time only.</summary>

@@ -28,13 +28,13 @@ public static class FederationProtocol
         /// <summary>A hospital's encrypted feature counts, sums and sums of squares.</summary>
         FeatureStatistics = 1,
 
-        /// <summary>A hospital's encrypted n_i·w_i followed by n_i.</summary>
+        /// <summary>A hospital's encrypted ν_i·w_i followed by ν_i, its FedAvg weight (see <c>SampleWeightedEncoding</c>).</summary>
         ModelUpdate = 2,
 
         /// <summary>The aggregated feature statistics of all contributing hospitals.</summary>
         AggregatedStatistics = 3,
 
-        /// <summary>The aggregated Σ n_i·w_i followed by Σ n_i.</summary>
+        /// <summary>The aggregated Σ ν_i·w_i followed by Σ ν_i.</summary>
         AggregatedModel = 4,
 
         // 5, 6 and 7 carried key generation's public-key shares, collective key and Shamir shares in clear chunks; they now

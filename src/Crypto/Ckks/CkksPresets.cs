@@ -48,7 +48,8 @@ public static class CkksPresets
     /// library (and SEAL) accepts, and log2 Q·P = 60 ≤ 109, the 128-bit bound of the HomomorphicEncryption.org
     /// table for it. (The table's N = 2048 row allows 54 bits, which would leave 4 bits less headroom for the
     /// same bytes per value.) Sums stay exact modulo q0 while every value of the sum is below
-    /// q0/(2·√2·Δ) ≈ 3.7e5 in magnitude (16 updates of |n_i·w_i| ≤ 5000 reach 8e4); with
+    /// q0/(2·√2·Δ) ≈ 3.7e5 in magnitude (the runtime normalises FedAvg's weights to a total of 3.7e5/(4·64) ≈ 1448, so
+    /// sums hold parameters up to 64 whatever the hospitals' record counts: SampleWeightedEncoding); with
     /// <see cref="AggregationEncryptor.DefaultDroppedBits"/> = 10 a chunk of 4096 values takes
     /// 50 bits per value plus one 32-byte seed per contributor: about 6.3 bytes per value for an update and
     /// for the sum of 4. Complex slots are not conjugation-invariant, which threshold decryption's noise audit

@@ -13,7 +13,7 @@ namespace FederatedHe.Testing;
 /// </summary>
 internal sealed class ShadowFedAvg
 {
-    private readonly ConcurrentDictionary<(int Round, string Hospital), ClientUpdate> _updates = new();
+    private readonly ConcurrentDictionary<(int Round, string Hospital), HospitalEvents.LocalUpdateTrained> _updates = new();
     private readonly ConcurrentDictionary<(int Round, string Hospital), double[]> _aggregates = new();
 
     /// <summary>
@@ -28,14 +28,15 @@ internal sealed class ShadowFedAvg
     }
 
     private void UpdateTrained(HospitalEvents.LocalUpdateTrained update) =>
-        _updates[(update.Round, update.HospitalId)] = new ClientUpdate(update.HospitalId, update.Round, update.Parameters.ToArray(), update.SampleCount, 0, TimeSpan.Zero);
+        _updates[(update.Round, update.HospitalId)] = update with { Parameters = update.Parameters.ToArray() };
 
     private void AggregateDecrypted(HospitalEvents.AggregateDecrypted aggregate) =>
         _aggregates[(aggregate.Round, aggregate.HospitalId)] = aggregate.Values.ToArray();
 
     /// <summary>
-    /// Compares a round's decrypted aggregates with plaintext FedAvg over the contributors' updates.
-    /// Returns null if no hospital decrypted the round or an update was not seen.
+    /// Compares a round's decrypted aggregates with plaintext FedAvg over the contributors' updates, weighted by their record
+    /// counts (so a wrong normalisation of the weights shows as a model error), and the raw sums with the plaintext sums of
+    /// the weights the hospitals encrypted. Returns null if no hospital decrypted the round or an update was not seen.
     /// </summary>
     public ShadowComparison? Compare(int round, IReadOnlyList<string> contributors)
     {
@@ -45,20 +46,28 @@ internal sealed class ShadowFedAvg
             return null;
 
         // Compared in double precision, before the models are rounded to float, so the figure is the CKKS error itself.
-        var plain = FedAvg.WeightedSum(updates!);
+        var plain = FedAvg.WeightedSum(updates.Select(u => new ClientUpdate(u!.HospitalId, u.Round, u.Parameters, u.SampleCount, 0, TimeSpan.Zero)));
         var parameterCount = plain.SumOfWeightedParameters.Length;
+        var encodedSum = new double[parameterCount + 1];
+        foreach (var update in updates)
+        {
+            for (var i = 0; i < parameterCount; i++)
+                encodedSum[i] += update!.Parameters[i] * update.EncodedWeight;
+            encodedSum[parameterCount] += update!.EncodedWeight;
+        }
+
         double aggregateError = 0, modelError = 0;
         foreach (var aggregate in decrypted)
         {
             for (var i = 0; i < parameterCount; i++)
             {
-                aggregateError = Math.Max(aggregateError, Math.Abs(aggregate[i] - plain.SumOfWeightedParameters[i]));
+                aggregateError = Math.Max(aggregateError, Math.Abs(aggregate[i] - encodedSum[i]));
                 var encrypted = aggregate[i] / aggregate[parameterCount];
                 var plaintext = plain.SumOfWeightedParameters[i] / plain.TotalSampleCount;
                 modelError = Math.Max(modelError, Math.Abs(encrypted - plaintext));
             }
 
-            aggregateError = Math.Max(aggregateError, Math.Abs(aggregate[parameterCount] - plain.TotalSampleCount));
+            aggregateError = Math.Max(aggregateError, Math.Abs(aggregate[parameterCount] - encodedSum[parameterCount]));
         }
 
         return new ShadowComparison(aggregateError, modelError, FedAvg.Average(decrypted[0].AsSpan(0, parameterCount), decrypted[0][parameterCount]),
@@ -86,7 +95,7 @@ internal sealed class ShadowFedAvg
 }
 
 /// <summary>How far the encrypted aggregate is from plaintext FedAvg of the same updates.</summary>
-/// <param name="AggregateMaxAbsError">Max |Dec(Σ Enc(n_i·w_i)) − Σ n_i·w_i| (and of Σ n_i), the raw CKKS error.</param>
+/// <param name="AggregateMaxAbsError">Max |Dec(Σ Enc(ν_i·w_i)) − Σ ν_i·w_i| (and of Σ ν_i), the raw CKKS error, ν_i the weights encrypted.</param>
 /// <param name="ModelMaxAbsError">Max |decrypted global model − plaintext FedAvg model|, over all hospitals.</param>
 /// <param name="GlobalParameters">The decrypted global model.</param>
 /// <param name="PlaintextParameters">Plaintext FedAvg of the same updates: the model the round would have made without encryption.</param>

@@ -64,15 +64,28 @@ public static class DecryptedValues
         var count = Math.Round(totalSampleCount);
         if (!(count >= 1) || double.IsInfinity(count))
             throw new ArgumentOutOfRangeException(nameof(totalSampleCount), totalSampleCount, "Must be a positive count.");
-        var average = new float[sumOfWeightedParameters.Length];
-        for (var i = 0; i < average.Length; i++)
+        return SettledMean(sumOfWeightedParameters, count);
+    }
+
+    /// <summary>
+    /// The weighted mean Σ νᵢ·wᵢ / Σ νᵢ of a decrypted sum whose weights are not counts (normalised FedAvg weights), settled:
+    /// each mean is rounded to <see cref="ParameterStep"/> before it becomes a float.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The total weight is not positive and finite.</exception>
+    /// <exception cref="ArgumentException">A mean is not finite or overflows a float.</exception>
+    public static float[] SettledMean(ReadOnlySpan<double> sumOfWeightedParameters, double totalWeight)
+    {
+        if (!(totalWeight > 0) || double.IsInfinity(totalWeight))
+            throw new ArgumentOutOfRangeException(nameof(totalWeight), totalWeight, "Must be positive and finite.");
+        var mean = new float[sumOfWeightedParameters.Length];
+        for (var i = 0; i < mean.Length; i++)
         {
-            var value = (float)(Math.Round(sumOfWeightedParameters[i] / count / ParameterStep) * ParameterStep);
+            var value = (float)(Math.Round(sumOfWeightedParameters[i] / totalWeight / ParameterStep) * ParameterStep);
             if (!float.IsFinite(value))
                 throw new ArgumentException($"Weighted sum {i} ({sumOfWeightedParameters[i]}) gives a non-finite average.", nameof(sumOfWeightedParameters));
-            average[i] = value;
+            mean[i] = value;
         }
 
-        return average;
+        return mean;
     }
 }

@@ -10,50 +10,143 @@ namespace FederatedHe.Training.Federation;
 /// </summary>
 public abstract class UpdateEncoding
 {
-    /// <summary>FedAvg: Enc(nᵢ·wᵢ) and Enc(nᵢ) in one vector; the global model is Σ nᵢ·wᵢ / Σ nᵢ.</summary>
-    public static UpdateEncoding SampleWeighted { get; } = new SampleWeightedEncoding();
+    /// <summary>FedAvg with unnormalised weights: Enc(nᵢ·wᵢ) and Enc(nᵢ), for sums with room for any model (no range to keep).</summary>
+    public static UpdateEncoding SampleWeighted { get; } = new SampleWeightedEncoding(double.PositiveInfinity);
 
-    /// <summary>The encoding of a federation: distributed noise shares when <paramref name="noise"/> is given, otherwise FedAvg.</summary>
+    /// <summary>
+    /// The encoding of a federation: distributed noise shares when <paramref name="noise"/> is given, otherwise FedAvg with
+    /// its weights normalised to the sum's range (<see cref="SampleWeightedEncoding"/>).
+    /// </summary>
     /// <param name="noise">Distributed mode's settings, or null.</param>
     /// <param name="dimension">The model's parameter count.</param>
+    /// <param name="sumRange">The largest magnitude a value of a decrypted sum may have (∞ where the parameter set has room for any model).</param>
     /// <exception cref="ArgumentOutOfRangeException">A setting is out of range.</exception>
-    public static UpdateEncoding For(DistributedNoiseSettings? noise, int dimension) =>
-        noise is null ? SampleWeighted : new DistributedNoiseEncoding(noise.Calibration(dimension), NoiseRandomness.CreateSecure());
+    public static UpdateEncoding For(DistributedNoiseSettings? noise, int dimension, double sumRange = double.PositiveInfinity) =>
+        noise is null ? new SampleWeightedEncoding(sumRange) : new DistributedNoiseEncoding(noise.Calibration(dimension), NoiseRandomness.CreateSecure());
 
     /// <summary>The vector to encrypt: the parameters and one more slot.</summary>
     /// <param name="trained">The hospital's locally trained parameters.</param>
     /// <param name="sampleCount">The records it trained on.</param>
     /// <param name="global">The global model it trained from.</param>
-    /// <exception cref="ArgumentException">The lengths differ, or a value is not finite.</exception>
-    public abstract double[] Encode(ReadOnlySpan<float> trained, int sampleCount, ReadOnlySpan<float> global);
+    /// <param name="federationSampleCount">
+    /// N₀, the federation's records from round 0's decrypted feature statistics (the same at every hospital), or 0 if not
+    /// known; only FedAvg over a bounded range uses it.
+    /// </param>
+    /// <exception cref="ArgumentException">
+    /// The lengths differ, a value is not finite, or the update cannot be summed within the range (the message names the
+    /// value and the bound).
+    /// </exception>
+    public abstract double[] Encode(ReadOnlySpan<float> trained, int sampleCount, ReadOnlySpan<float> global, long federationSampleCount);
 
     /// <summary>The next global model from the decrypted sum of the contributors' vectors.</summary>
     /// <param name="decryptedSum">The decrypted sum: one value per parameter, then the extra slot.</param>
     /// <param name="global">The hospital's current global model (its length is checked; the aggregate is a whole model).</param>
     /// <exception cref="ArgumentException">The sum is unusable (wrong length, no contributor, a value out of range).</exception>
     public abstract float[] Decode(ReadOnlySpan<double> decryptedSum, ReadOnlySpan<float> global);
+}
 
-    private sealed class SampleWeightedEncoding : UpdateEncoding
+/// <summary>
+/// FedAvg: a hospital encrypts νᵢ·wᵢ and νᵢ in one vector, and the next global model is Σ νᵢ·wᵢ / Σ νᵢ. Over a bounded range
+/// (a single-modulus CKKS sum holds values only below about 3.7e5) the weights are normalised to a fixed public total:
+/// νᵢ = nᵢ·<see cref="WeightTotal"/>/N₀ with N₀ the federation's records from round 0's statistics, so the sum's values stay
+/// below about <see cref="WeightTotal"/>·max|w| however many records the hospitals hold, and the only bound left is
+/// <see cref="MaxParameter"/> on the parameters themselves. νᵢ/Σν = nᵢ/Σn, so the decoded model is FedAvg weighted by the
+/// real record counts. With an unbounded range νᵢ = nᵢ, as before normalisation existed.
+/// </summary>
+/// <remarks>Immutable and thread-safe.</remarks>
+public sealed class SampleWeightedEncoding : UpdateEncoding
+{
+    /// <summary>
+    /// How many times round 0's records the contributors of one round may hold: hospitals that missed round 0 (the quorum lets
+    /// it complete without them) are not in N₀, and may add up to three times its records before a sum could leave the range.
+    /// </summary>
+    public const int RecordCapacity = 4;
+
+    /// <summary>
+    /// The largest parameter magnitude the range is shared out for: 64, far above the weights of a model trained on
+    /// standardised features (those of the WDBC runs stay below 5), and it still leaves W ≈ 1448 at the default set.
+    /// </summary>
+    public const double ParameterBound = 64;
+
+    /// <summary>
+    /// The smallest Σν a decoded sum may have: about a thousand times the CKKS error of a sum (under 1e-7 at the default set),
+    /// so an aggregate of no contributor is refused rather than divided by noise.
+    /// </summary>
+    public const double MinimumTotalWeight = 1.0 / (1 << 14);
+
+    /// <summary>Creates the encoding for sums whose values must stay within <paramref name="sumRange"/>.</summary>
+    /// <param name="sumRange">The largest magnitude a value of a decrypted sum may have (∞ for no bound).</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="sumRange"/> is not positive.</exception>
+    public SampleWeightedEncoding(double sumRange)
     {
-        public override double[] Encode(ReadOnlySpan<float> trained, int sampleCount, ReadOnlySpan<float> global)
+        if (!(sumRange > 0))
+            throw new ArgumentOutOfRangeException(nameof(sumRange), sumRange, "the range of a sum must be positive");
+        Normalised = double.IsFinite(sumRange);
+        // W·RecordCapacity·ParameterBound = the range: a round's weights sum to at most W·RecordCapacity.
+        WeightTotal = Normalised ? sumRange / (RecordCapacity * ParameterBound) : double.NaN;
+        MaxParameter = Normalised ? ParameterBound : double.PositiveInfinity;
+    }
+
+    /// <summary>True if weights are normalised to <see cref="WeightTotal"/> (a bounded range), false if they are record counts.</summary>
+    public bool Normalised { get; }
+
+    /// <summary>W, what round 0's hospitals' weights add up to (NaN when the weights are record counts).</summary>
+    public double WeightTotal { get; }
+
+    /// <summary>The largest parameter magnitude an update may have (∞ when the range is unbounded).</summary>
+    public double MaxParameter { get; }
+
+    /// <inheritdoc />
+    /// <remarks>Messages are one line without the parameter's name: the hospital logs them as they are.</remarks>
+    public override double[] Encode(ReadOnlySpan<float> trained, int sampleCount, ReadOnlySpan<float> global, long federationSampleCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(sampleCount, 1);
+        if (trained.Length != global.Length)
+            throw new ArgumentException($"the update has {trained.Length} parameters, the global model {global.Length}");
+        var weight = (double)sampleCount;
+        if (Normalised)
         {
-            var weighted = FedAvg.Weight(trained, sampleCount);
-            var vector = new double[weighted.Length + 1];
-            weighted.CopyTo(vector, 0);
-            vector[^1] = sampleCount;
-            return vector;
+            if (federationSampleCount < 1)
+                throw new ArgumentException("the federation's records N₀ (round 0's statistics) are not known yet");
+            weight = sampleCount * WeightTotal / federationSampleCount;
+            if (weight > RecordCapacity * WeightTotal)
+                throw new ArgumentException($"the update's {sampleCount} records are over {RecordCapacity} times round 0's {federationSampleCount}, " +
+                                            "more than a sum of updates can hold");
         }
 
-        public override float[] Decode(ReadOnlySpan<double> decryptedSum, ReadOnlySpan<float> global)
+        var vector = new double[trained.Length + 1];
+        for (var i = 0; i < trained.Length; i++)
         {
-            if (decryptedSum.Length != global.Length + 1)
-                throw new ArgumentException($"the sum holds {decryptedSum.Length} values, not {global.Length} parameters and a count", nameof(decryptedSum));
-            var totalSamples = decryptedSum[^1];
-            if (!(totalSamples >= 0.5))
-                throw new ArgumentException($"Σn = {totalSamples}: no contributor", nameof(decryptedSum));
-            // Settled, so every hospital and every run of the spec reach the same model bit for bit.
-            return DecryptedValues.SettledAverage(decryptedSum[..^1], totalSamples);
+            var parameter = trained[i];
+            if (!float.IsFinite(parameter))
+                throw new ArgumentException($"parameter {i} is {parameter}, not a finite number");
+            if (Math.Abs(parameter) > MaxParameter)
+                throw new ArgumentException($"parameter {i} is {parameter:G6}, over the {MaxParameter:G3} a sum of updates can hold");
+            vector[i] = parameter * weight;
         }
+
+        vector[^1] = weight;
+        return vector;
+    }
+
+    /// <inheritdoc />
+    public override float[] Decode(ReadOnlySpan<double> decryptedSum, ReadOnlySpan<float> global)
+    {
+        if (decryptedSum.Length != global.Length + 1)
+            throw new ArgumentException($"the sum holds {decryptedSum.Length} values, not {global.Length} parameters and a weight");
+        var totalWeight = decryptedSum[^1];
+        if (!Normalised)
+        {
+            if (!(totalWeight >= 0.5))
+                throw new ArgumentException($"Σn = {totalWeight}: no contributor");
+            // A count, rounded: the exact denominator every hospital and every run of the spec shares.
+            return DecryptedValues.SettledAverage(decryptedSum[..^1], totalWeight);
+        }
+
+        if (!(totalWeight >= MinimumTotalWeight) || double.IsInfinity(totalWeight))
+            throw new ArgumentException($"Σν = {totalWeight}: no contributor");
+        // Σν is no count (N₀ may not be known yet to a hospital catching up); its CKKS error is about 1e-10 of it, far below the grid.
+        return DecryptedValues.SettledMean(decryptedSum[..^1], totalWeight);
     }
 }
 
@@ -91,7 +184,7 @@ public sealed class DistributedNoiseEncoding(DistributedNoiseCalibration calibra
     public DistributedNoiseCalibration Calibration { get; } = calibration;
 
     /// <inheritdoc />
-    public override double[] Encode(ReadOnlySpan<float> trained, int sampleCount, ReadOnlySpan<float> global)
+    public override double[] Encode(ReadOnlySpan<float> trained, int sampleCount, ReadOnlySpan<float> global, long federationSampleCount)
     {
         if (trained.Length != global.Length || trained.Length != Calibration.Dimension)
             throw new ArgumentException($"the update has {trained.Length} parameters, the global model {global.Length}, the calibration {Calibration.Dimension}", nameof(trained));

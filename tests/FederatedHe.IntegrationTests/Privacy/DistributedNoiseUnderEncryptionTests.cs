@@ -74,7 +74,7 @@ public sealed class DistributedNoiseUnderEncryptionTests
         var encrypted = Enumerable.Range(0, survivors).Select(_ =>
         {
             var hospital = UpdateEncoding.For(Settings, Dimension);
-            return encryptor.Encrypt(hospital.Encode(global, sampleCount: 100, global));
+            return encryptor.Encrypt(hospital.Encode(global, sampleCount: 100, global, federationSampleCount: 400));
         }).ToList();
         var decrypted = decryptor.Decrypt(evaluator.Sum(encrypted));
 
