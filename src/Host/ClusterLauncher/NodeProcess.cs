@@ -141,7 +141,7 @@ public sealed class NodeProcess : IDisposable
         {
             if (_process.HasExited)
                 return;
-            // The last reading of its memory before the process, and its high-water mark, are gone.
+            // A last reading of its memory: once killed, its high-water mark is gone with it.
             SampleMemory();
             _process.Kill(entireProcessTree: true);
         }
