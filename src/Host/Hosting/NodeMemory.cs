@@ -12,10 +12,9 @@ namespace FederatedHe.Host.Hosting;
 /// </summary>
 /// <param name="PeakResidentBytes">VmHWM: the most resident memory the process has held since it started; null where /proc is missing.</param>
 /// <param name="ResidentBytes">VmRSS: resident memory now; null where /proc is missing.</param>
-/// <param name="ManagedHeapBytes">The GC heap's size after the last collection.</param>
-/// <param name="ManagedCommittedBytes">Memory the GC has committed from the operating system.</param>
+/// <param name="ManagedHeapBytes">Managed bytes the GC counts as in use now (<see cref="GC.GetTotalMemory(bool)"/>; garbage not yet collected included).</param>
 /// <param name="AllocatedBytes">Managed bytes allocated since the process started (garbage included).</param>
-internal sealed record NodeMemory(long? PeakResidentBytes, long? ResidentBytes, long ManagedHeapBytes, long ManagedCommittedBytes, long AllocatedBytes)
+internal sealed record NodeMemory(long? PeakResidentBytes, long? ResidentBytes, long ManagedHeapBytes, long AllocatedBytes)
 {
     private const string StatusPath = "/proc/self/status";
 
@@ -23,8 +22,8 @@ internal sealed record NodeMemory(long? PeakResidentBytes, long? ResidentBytes, 
     public static NodeMemory OfThisProcess()
     {
         var (peak, resident) = ReadStatus(StatusPath);
-        var gc = GC.GetGCMemoryInfo();
-        return new NodeMemory(peak, resident, gc.HeapSizeBytes, gc.TotalCommittedBytes, GC.GetTotalAllocatedBytes());
+        // Not GC.GetGCMemoryInfo: it describes the last collection, and is all zeros in a process that has not collected yet.
+        return new NodeMemory(peak, resident, GC.GetTotalMemory(forceFullCollection: false), GC.GetTotalAllocatedBytes());
     }
 
     /// <summary>Another process's peak resident memory (VmHWM), or null once it has exited (its high-water mark goes with it).</summary>
@@ -47,10 +46,9 @@ internal sealed record NodeMemory(long? PeakResidentBytes, long? ResidentBytes, 
         return (peak, resident);
     }
 
-    /// <summary>The closing line's figures, e.g. "peak RSS 812 MB (VmHWM), managed heap 35 MB after the last GC (60 MB committed), 2104 MB allocated".</summary>
+    /// <summary>The closing line's figures, e.g. "peak RSS 812 MB (VmHWM), managed heap 35 MB, 2104 MB allocated in all".</summary>
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"peak RSS {Megabytes(PeakResidentBytes)} (VmHWM), managed heap {Megabytes(ManagedHeapBytes)} after the last GC ({Megabytes(ManagedCommittedBytes)} committed), " +
-        $"{Megabytes(AllocatedBytes)} allocated");
+        $"peak RSS {Megabytes(PeakResidentBytes)} (VmHWM), managed heap {Megabytes(ManagedHeapBytes)}, {Megabytes(AllocatedBytes)} allocated in all");
 
     /// <summary>Bytes in whole megabytes (MiB), or "unknown".</summary>
     public static string Megabytes(long? bytes) =>
@@ -80,7 +78,7 @@ internal sealed record NodeMemory(long? PeakResidentBytes, long? ResidentBytes, 
 /// <summary>
 /// The node process's memory as gauges of the <c>FederatedHe</c> meter, read when a scrape or export asks: on a Prometheus
 /// endpoint <c>fedhe_node_memory_peak_resident_bytes</c>, <c>fedhe_node_memory_resident_bytes</c>,
-/// <c>fedhe_node_memory_managed_heap_bytes</c> and <c>fedhe_node_memory_managed_committed_bytes</c>, labelled with the node's
+/// <c>fedhe_node_memory_managed_heap_bytes</c> and <c>fedhe_node_memory_managed_allocated_bytes</c>, labelled with the node's
 /// <c>node_id</c> and <c>role</c> as every other series. Dispose to remove them.
 /// </summary>
 /// <remarks>Thread-safe: the gauges' callbacks only read the process's figures.</remarks>
@@ -98,9 +96,9 @@ internal sealed class NodeMemoryMetrics : IDisposable
             "Peak resident memory of the node's process since it started (VmHWM)");
         _meter.CreateObservableGauge("fedhe.node.memory.resident", () => Read(m => m.ResidentBytes), "By", "Resident memory of the node's process (VmRSS)");
         _meter.CreateObservableGauge("fedhe.node.memory.managed_heap", () => Read(m => m.ManagedHeapBytes), "By",
-            "The node's .NET GC heap after the last collection");
-        _meter.CreateObservableGauge("fedhe.node.memory.managed_committed", () => Read(m => m.ManagedCommittedBytes), "By",
-            "Memory the node's .NET GC has committed");
+            "Managed bytes the node's .NET GC counts as in use (uncollected garbage included)");
+        _meter.CreateObservableGauge("fedhe.node.memory.managed_allocated", () => Read(m => m.AllocatedBytes), "By",
+            "Managed bytes the node has allocated since it started");
     }
 
     /// <summary>Publishes the node's memory gauges (they cost nothing until an exporter reads them).</summary>

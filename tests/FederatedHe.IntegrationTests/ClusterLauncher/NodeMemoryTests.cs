@@ -27,13 +27,14 @@ public sealed class NodeMemoryTests
     }
 
     [Fact]
-    public void This_process_peak_is_at_least_what_it_allocated_and_holds()
+    public void This_process_reports_its_peak_its_managed_heap_and_what_it_allocated()
     {
         var memory = NodeMemory.OfThisProcess();
 
         Assert.True(memory.PeakResidentBytes > memory.ManagedHeapBytes / 2, memory.Describe());
+        Assert.True(memory.ManagedHeapBytes > 0);
         Assert.True(memory.AllocatedBytes > 0);
-        Assert.Matches(@"^peak RSS \d+ MB \(VmHWM\), managed heap \d+ MB after the last GC \(\d+ MB committed\), \d+ MB allocated$", memory.Describe());
+        Assert.Matches(@"^peak RSS \d+ MB \(VmHWM\), managed heap \d+ MB, \d+ MB allocated in all$", memory.Describe());
     }
 
     [Fact]

@@ -69,7 +69,7 @@ public sealed partial class NodeObservabilityTests(NodeObservabilityTests.Observ
         Assert.InRange(Sample(scrape, "fedhe_node_memory_peak_resident_bytes", node, roleLabel) ?? 0, 20.0 * 1024 * 1024, 64.0 * 1024 * 1024 * 1024);
         Assert.True(Sample(scrape, "fedhe_node_memory_resident_bytes", node, roleLabel) > 0);
         Assert.True(Sample(scrape, "fedhe_node_memory_managed_heap_bytes", node, roleLabel) > 0);
-        Assert.True(Sample(scrape, "fedhe_node_memory_managed_committed_bytes", node, roleLabel) > 0);
+        Assert.True(Sample(scrape, "fedhe_node_memory_managed_allocated_bytes", node, roleLabel) > 0);
         // Each process reports its own memory only.
         Assert.All(scrape.Split('\n').Where(l => l.StartsWith("fedhe_node_memory_", StringComparison.Ordinal)), l => Assert.Contains(node, l, StringComparison.Ordinal));
     }
@@ -102,7 +102,7 @@ public sealed partial class NodeObservabilityTests(NodeObservabilityTests.Observ
         foreach (var node in cluster.Outcome.Nodes)
         {
             var messages = NodeLines(node.LogPath).Select(line => Parse(line, node.Name).RootElement.GetProperty("message").GetString()!).ToList();
-            Assert.Contains(messages, m => m.StartsWith($"{node.Name} memory: peak RSS ", StringComparison.Ordinal) && m.Contains(" MB (VmHWM), managed heap ", StringComparison.Ordinal));
+            Assert.Contains(messages, m => m.StartsWith($"{node.Name} memory: peak RSS ", StringComparison.Ordinal) && m.Contains(" MB (VmHWM), managed heap ", StringComparison.Ordinal) && m.EndsWith(" MB allocated in all", StringComparison.Ordinal));
         }
     }
 
@@ -116,7 +116,7 @@ public sealed partial class NodeObservabilityTests(NodeObservabilityTests.Observ
             "fedhe_messages_ignored_total", "fedhe_he_duration_seconds", "fedhe_training_duration_seconds", "fedhe_transfer_bytes_total",
             "fedhe_ciphertext_bytes_per_parameter", "fedhe_evaluation_accuracy", "fedhe_evaluation_log_loss", "fedhe_evaluation_roc_auc",
             "fedhe_cluster_members", "fedhe_cluster_unreachable", "fedhe_checkpoint_writes_total", "fedhe_node_memory_peak_resident_bytes",
-            "fedhe_node_memory_resident_bytes", "fedhe_node_memory_managed_heap_bytes", "fedhe_node_memory_managed_committed_bytes", "target_info",
+            "fedhe_node_memory_resident_bytes", "fedhe_node_memory_managed_heap_bytes", "fedhe_node_memory_managed_allocated_bytes", "target_info",
         ];
         foreach (var scrape in new[] { cluster.AggregatorScrape, cluster.HospitalScrape, cluster.MemoryScrapes.GetValueOrDefault("monitor") })
         {
