@@ -198,8 +198,18 @@ internal static class NodeCommand
             }
 
             // The node runs on the Generic Host (Akka.Hosting); stopping the host runs the actor system's coordinated shutdown.
-            using var host = await FederationNodeHost.StartAsync(systemConfig, systemSetup, nodeId, nodeRole, logFormat, StartNode, cancellationToken)
-                .ConfigureAwait(false);
+            IHost started;
+            try
+            {
+                started = await FederationNodeHost.StartAsync(systemConfig, systemSetup, nodeId, nodeRole, logFormat, StartNode, cancellationToken)
+                    .ConfigureAwait(false);
+            }
+            catch (NodeStoppedDuringStartupException stopped) when (untrustedSeed is not null || stopped.IsTlsHandshakeFailure)
+            {
+                throw TlsHandshakeFailed(nodeId, untrustedSeed, seedEndpoints);
+            }
+
+            using var host = started;
             var system = host.Services.GetRequiredService<ActorSystem>();
             // An actor system that ends by itself (downed, or shut down from inside) stops the host: the node ends as a cancellation would.
             using var stopping = host.Services.GetRequiredService<IHostApplicationLifetime>().ApplicationStopping.Register(() => finished.TrySetResult(false));
@@ -226,8 +236,8 @@ internal static class NodeCommand
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            if (untrustedSeed is not null)
-                throw new TlsConfigurationException(nodeId, untrustedSeed);
+            if (untrustedSeed is not null || (!succeeded && failure.Value is null && IsTlsHandshakeFailure(CoordinatedShutdown.Get(system).ShutdownReason)))
+                throw TlsHandshakeFailed(nodeId, untrustedSeed, seedEndpoints);
             // Why the federation failed, in the one line every node prints (e.g. the preflight naming a hospital and column).
             if (!succeeded && failure.Value is { } why)
                 Program.WriteError($"{nodeId}: the federation failed: {why}");
@@ -235,6 +245,18 @@ internal static class NodeCommand
         });
         return command;
     }
+
+    /// <summary>
+    /// The one line for a node that Akka stopped because an outbound TLS handshake failed: the seed's refusal when this node
+    /// checked the seed's certificate first; otherwise the seed closed the handshake before that check (TLS 1.3 lets either
+    /// side judge first, so which one a refused pair sees varies run to run), most likely refusing this node's certificate.
+    /// </summary>
+    private static TlsConfigurationException TlsHandshakeFailed(string nodeId, string? untrustedSeed, IEnumerable<string> seeds) =>
+        new(nodeId, untrustedSeed ?? $"a TLS handshake failed: the peer closed it before this node could check its certificate, most likely " +
+            $"refusing this node's certificate (seed nodes: {string.Join(", ", seeds)}; were all certificates issued by the same `fedhe certs` CA?)");
+
+    private static bool IsTlsHandshakeFailure(CoordinatedShutdown.Reason? reason) =>
+        reason is not null && NodeStoppedDuringStartupException.IsTlsHandshakeFailureReason(reason);
 
     /// <summary>Refuses, before Akka starts, a report directory that cannot be written: a whole federation must not end in lost results.</summary>
     /// <exception cref="ArgumentException">The directory cannot be created or written.</exception>

@@ -37,6 +37,7 @@ internal static class FederationNodeHost
         // The process's own signal handling (ProcessTermination: 130/143 and a grace period) stops the node, not the host's.
         builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
         var (departureFilter, attachDepartureFilter) = FederationNode.OrderlyDepartureFilter();
+        ActorSystem? started = null;
         builder.Services.AddAkka(FederationNode.SystemName, (akka, services) =>
         {
             akka.AddSetup(departureFilter);
@@ -68,6 +69,7 @@ internal static class FederationNodeHost
                 })
                 .WithActors((system, _) =>
                 {
+                    started = system;
                     attachDepartureFilter(system);
                     FederationNode.StartObserverTopic(system);
                     if (logFormat == LogFormat.Json)
@@ -79,7 +81,19 @@ internal static class FederationNodeHost
         });
 
         var host = builder.Build();
-        await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception exception) when (started is { } system && CoordinatedShutdown.Get(system).ShutdownReason is { } reason)
+        {
+            // The actor system stopped itself while the node's actors were being started (Akka ends a node whose outbound
+            // TLS handshake fails, at any moment after remoting starts): the reason is the node's error, not the stack trace
+            // of the actor it could no longer create.
+            host.Dispose();
+            throw new NodeStoppedDuringStartupException(reason, exception);
+        }
+
         return host;
     }
 
@@ -102,4 +116,20 @@ internal static class FederationNodeHost
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
+}
+
+/// <summary>A node's actor system stopped itself before the node had started (for example, a failed TLS handshake with a seed).</summary>
+/// <param name="reason">The coordinated shutdown's reason.</param>
+/// <param name="inner">What the start then failed with.</param>
+internal sealed class NodeStoppedDuringStartupException(CoordinatedShutdown.Reason reason, Exception inner)
+    : Exception($"the node stopped while starting ({reason.GetType().Name})", inner)
+{
+    /// <summary>Why the actor system stopped.</summary>
+    public CoordinatedShutdown.Reason Reason { get; } = reason;
+
+    /// <summary>Whether Akka stopped the node because an outbound TLS handshake failed .</summary>
+    public bool IsTlsHandshakeFailure => IsTlsHandshakeFailureReason(Reason);
+
+    /// <summary>Whether <paramref name="reason"/> is Akka's for a failed outbound TLS handshake (its type is internal: by name).</summary>
+    public static bool IsTlsHandshakeFailureReason(CoordinatedShutdown.Reason reason) => reason.GetType().Name == "TlsHandshakeFailureReason";
 }
