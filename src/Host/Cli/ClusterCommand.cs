@@ -30,7 +30,7 @@ internal static class ClusterCommand
         };
         specOptions.AddTo(up);
         observability.AddTo(up);
-        observability.MetricsPort.Description = "Serve each node's FederatedHe meter for Prometheus: the aggregator on http://localhost:PORT/metrics, hospital k on PORT + k";
+        observability.MetricsPort.Description = "Serve each node's FederatedHe meter for Prometheus: the aggregator on http://localhost:PORT/metrics, hospital k on PORT + k, the monitor on PORT + N + 1";
         up.SetAction(async (result, cancellationToken) =>
         {
             var federation = FederationSpecBinder.Load(result.GetValue(spec), specOptions.Overrides(result)).Spec;
@@ -69,17 +69,18 @@ internal static class ClusterCommand
                                    $"{plan.BasePort + 1}…{plan.BasePort + options.Hospitals}, {options.Rounds} rounds; logs in {Markup.Escape(Path.GetFullPath(logDirectory))}");
             var outcome = await LocalCluster.RunAsync(plan, line => AnsiConsole.MarkupLine(Markup.Escape(line)), cancellationToken).ConfigureAwait(false);
 
-            var table = new Table().Border(TableBorder.Rounded).AddColumns("node", "pid", "exit", "log");
+            var table = new Table().Border(TableBorder.Rounded).AddColumns("node", "pid", "exit", "peak RSS", "log");
             foreach (var node in outcome.Nodes)
             {
                 table.AddRow(node.Name, node.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture),
                     node.KilledByFault ? "[yellow]killed by the fault schedule[/]"
                         : node.ExitCode is { } code ? (code == 0 ? "[green]0[/]" : $"[red]{code}[/]") : "[red]killed[/]",
-                    Markup.Escape(node.LogPath));
+                    Hosting.NodeMemory.Megabytes(node.PeakResidentBytes), Markup.Escape(node.LogPath));
             }
 
             AnsiConsole.Write(table);
-            AnsiConsole.MarkupLine($"report written to {Markup.Escape(Path.GetFullPath(logDirectory))} ({RunReport.SummaryFile}, {RunReport.RoundsCsv}, {RunReport.SitesCsv}, plots)");
+            AnsiConsole.MarkupLine($"report written to {Markup.Escape(Path.GetFullPath(logDirectory))} ({RunReport.SummaryFile}, {RunReport.RoundsCsv}, {RunReport.SitesCsv}, " +
+                                   $"{ClusterNodesReport.NodesCsv}, plots)");
             AnsiConsole.MarkupLine(outcome.Succeeded
                 ? $"[green]{Markup.Escape(outcome.Status)}[/]: {outcome.RoundsCompleted} rounds in {outcome.Elapsed.TotalSeconds:F1} s"
                 : $"[red]{Markup.Escape(outcome.Status)}[/]; {outcome.Nodes.Count(n => !n.Succeeded)} node(s) failed");

@@ -44,10 +44,13 @@ internal static class MonitorCommand
             Description = "Join a cluster whose nodes run with --fault-control: the monitor takes the same (chaos) transport, and injects no fault itself",
         };
 
+        var observability = new ObservabilityOptions();
+
         var command = new Command("monitor", "Join the cluster as a monitor (it never takes part in a round) and serve the live web dashboard")
         {
             port, hostname, seedNodes, httpPort, bind, httpsCertificate, tokenFile, spec, runs, untilEnd, untilInputCloses, certificates, plaintext, faultControl,
         };
+        observability.AddTo(command);
         command.SetAction(async (result, cancellationToken) =>
         {
             var binding = Binding(result.GetValue(bind)!, result.GetValue(httpPort), result.GetValue(httpsCertificate), result.GetValue(tokenFile), result.GetValue(runs)!);
@@ -65,7 +68,13 @@ internal static class MonitorCommand
             NodeCommand.RequireFreePort(effective);
 
             var (systemConfig, systemSetup) = NodeTransport.Prepare(effective, tls);
-            using var system = systemSetup is null ? FederationNode.CreateSystem(systemConfig) : FederationNode.CreateSystem(systemSetup);
+            var logFormat = observability.Format(result);
+            using var metrics = observability.Metrics(result).Start(FederationRoles.Monitor);
+            using var memory = NodeMemoryMetrics.Register(FederationRoles.Monitor, FederationRoles.Monitor);
+            // Akka's log goes through Microsoft.Extensions.Logging as a node's does, so --log-format json gives JSON lines here too.
+            using var logging = new MonitorLogging(logFormat);
+            using var system = FederationNode.CreateSystem(logging.Setup(systemConfig, systemSetup));
+            logging.Attach(system);
             MonitorNode monitor;
             try
             {
@@ -78,8 +87,8 @@ internal static class MonitorCommand
 
             await using (monitor.ConfigureAwait(false))
             {
-                // `fedhe cluster up` reads this line for the dashboard's address: one line, never wrapped.
-                Console.Out.WriteLine($"monitor up at {monitor.Address}; dashboard at {monitor.Url}");
+                // `fedhe cluster up` reads this line (or, in JSON, this entry's message) for the dashboard's address: one line, never wrapped.
+                logging.Say($"monitor up at {monitor.Address}; dashboard at {monitor.Url}");
                 var ends = new List<Task> { Task.Delay(Timeout.Infinite, cancellationToken) };
                 if (result.GetValue(untilEnd))
                     ends.Add(monitor.FederationEnded);
@@ -90,6 +99,7 @@ internal static class MonitorCommand
 
             var shutdown = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
             await Task.WhenAny(shutdown, Task.Delay(ShutdownTimeout, CancellationToken.None)).ConfigureAwait(false);
+            logging.Say($"{FederationRoles.Monitor} memory: {NodeMemory.OfThisProcess().Describe()}");
             cancellationToken.ThrowIfCancellationRequested();
             return 0;
         });

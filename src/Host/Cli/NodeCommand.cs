@@ -153,6 +153,7 @@ internal static class NodeCommand
             RequireFreePort(effective);
             var logFormat = observability.Format(result);
             using var metrics = observability.Metrics(result).Start(nodeId);
+            using var memory = NodeMemoryMetrics.Register(nodeId, nodeRole);
             var finished = new TaskCompletionSource<bool>(TaskCreationOptions.RunContinuationsAsynchronously);
             // A seed whose certificate this node refuses can never be joined: that is the node's error, not a warning to retry on forever.
             var seedEndpoints = effective.GetStringList("akka.cluster.seed-nodes", []).Select(Endpoint).ToHashSet(StringComparer.Ordinal);
@@ -225,6 +226,8 @@ internal static class NodeCommand
             await Task.WhenAny(shutdown, Task.Delay(ShutdownTimeout, CancellationToken.None)).ConfigureAwait(false);
             using (var stopTimeout = new CancellationTokenSource(ShutdownTimeout))
                 await host.StopAsync(stopTimeout.Token).ConfigureAwait(false);
+            // The node's whole life is behind it: its high-water mark is its peak (`cluster up` samples it while it runs too).
+            say($"{nodeId} memory: {NodeMemory.OfThisProcess().Describe()}");
             if (reportDirectory is not null)
             {
                 lock (seen)

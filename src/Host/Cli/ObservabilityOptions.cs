@@ -4,7 +4,7 @@ using FederatedHe.Host.Hosting;
 namespace FederatedHe.Host.Cli;
 
 /// <summary>
-/// <c>--log-format</c>, <c>--metrics-port</c> and <c>--otlp-endpoint</c>, shared by `node`, `simulate` and `cluster up`. They
+/// <c>--log-format</c>, <c>--metrics-port</c> and <c>--otlp-endpoint</c>, shared by `node`, `monitor`, `simulate` and `cluster up`. They
 /// are settings of a process, not of the federation: two runs of one spec may log and export differently.
 /// </summary>
 internal sealed class ObservabilityOptions

@@ -19,7 +19,8 @@ namespace FederatedHe.Host.ClusterLauncher;
 /// <param name="ExitCode">Its exit code, or null if it had to be killed.</param>
 /// <param name="LogPath">Its log file.</param>
 /// <param name="KilledByFault">Whether the fault schedule killed it (kill -9), as the experiment asked.</param>
-public sealed record NodeOutcome(string Name, int ProcessId, int? ExitCode, string LogPath, bool KilledByFault = false)
+/// <param name="PeakResidentBytes">Its process's peak resident memory (VmHWM, read while it ran), or null if it was never read.</param>
+public sealed record NodeOutcome(string Name, int ProcessId, int? ExitCode, string LogPath, bool KilledByFault = false, long? PeakResidentBytes = null)
 {
     /// <summary>Whether the node did its part: it finished by itself with exit code 0, or the fault schedule killed it.</summary>
     public bool Succeeded => ExitCode == 0 || KilledByFault;
@@ -133,7 +134,7 @@ public static partial class LocalCluster
             if (faults is not null || spec.Faults.TrainingDelay > TimeSpan.Zero)
                 transport.Add("--fault-control");
 
-            // Every federation node logs in the plan's format and exports to the same collector; each has a scrape port of its own.
+            // Every node, the monitor too, logs in the plan's format and exports to the same collector; each has a scrape port of its own.
             // The federation's nodes (not the monitor, which sees no update) are told they may run the insecure comparison mode.
             string[] insecurePlaintext = plan.AllowInsecurePlaintext && spec.Crypto.Mode == KeyMode.InsecurePlaintext ? ["--insecure-plaintext"] : [];
             var observability = new List<string> { "--log-format", plan.LogFormat };
@@ -190,9 +191,11 @@ public static partial class LocalCluster
                 };
                 // With --fault-control the nodes' transport carries Akka's chaos adapters, which the monitor must share to join.
                 monitorArguments.AddRange(transport);
+                monitorArguments.AddRange(observability);
+                monitorArguments.AddRange(MetricsPort(plan.Spec.Federation.Hospitals + 1));
                 var monitor = processes.Start(FederationRoles.Monitor, monitorArguments, (_, line) =>
                 {
-                    if (DashboardLine().Match(line) is { Success: true } match)
+                    if (DashboardLine().Match(NodeOutputLine.Text(line)) is { Success: true } match)
                         monitorUp.TrySetResult(match.Groups[1].Value);
                 }, keepInputOpen: true);
                 await WaitUntilUp("the monitor", monitor, monitorUp.Task, plan.StartupTimeout, cancellation.Token).ConfigureAwait(false);
@@ -293,6 +296,7 @@ public static partial class LocalCluster
             var elapsed = clock.Elapsed;
             var report = recorder.Result(elapsed, succeeded, ending);
             RunReport.Write(logs, plan.Name, new SimulationOptions { Spec = spec }, report, writeSpec: false);
+            ClusterNodesReport.Write(logs, outcomes);
             return new ClusterOutcome(succeeded, ending, outcomes, roundsCompleted.Count, logs, elapsed, dashboard) { Report = report };
         }
         catch
@@ -405,7 +409,7 @@ public static partial class LocalCluster
             }
 
             var byFault = processes.KilledByFault(node);
-            outcomes.Add(new NodeOutcome(node.Name, node.Id, killed.Contains(node) || byFault ? null : code, node.LogPath, byFault));
+            outcomes.Add(new NodeOutcome(node.Name, node.Id, killed.Contains(node) || byFault ? null : code, node.LogPath, byFault, node.PeakResidentBytes));
         }
 
         return outcomes;

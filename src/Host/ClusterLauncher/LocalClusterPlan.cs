@@ -51,7 +51,7 @@ public sealed record LocalClusterPlan
     /// <summary>The nodes' <c>--log-format</c>: text or json.</summary>
     public string LogFormat { get; init; } = "text";
 
-    /// <summary>The aggregator's <c>--metrics-port</c>, hospital k's is this + k; null: no scrape endpoints.</summary>
+    /// <summary>The aggregator's <c>--metrics-port</c>, hospital k's is this + k, the monitor's this + N + 1; null: no scrape endpoints.</summary>
     public int? MetricsBasePort { get; init; }
 
     /// <summary>The nodes' <c>--otlp-endpoint</c>, or null.</summary>
@@ -80,8 +80,8 @@ public sealed record LocalClusterPlan
             throw new ArgumentOutOfRangeException(nameof(BasePort), BasePort, $"--base-port: ports {BasePort}…{LastPort} must lie within 1024…65535");
         if (MonitorHttpPort is < 0 or > 65535)
             throw new ArgumentOutOfRangeException(nameof(MonitorHttpPort), MonitorHttpPort, $"--monitor-port {MonitorHttpPort}: not a port (0…65535)");
-        if (MetricsBasePort is { } metrics && (metrics < 1024 || metrics + hospitals > 65535))
-            throw new ArgumentOutOfRangeException(nameof(MetricsBasePort), metrics, $"--metrics-port: ports {metrics}…{metrics + hospitals} must lie within 1024…65535");
+        if (MetricsBasePort is { } metrics && (metrics < 1024 || metrics + hospitals + 1 > 65535))
+            throw new ArgumentOutOfRangeException(nameof(MetricsBasePort), metrics, $"--metrics-port: ports {metrics}…{metrics + hospitals + 1} must lie within 1024…65535");
         return this;
     }
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using FederatedHe.Host.Hosting;
 
 namespace FederatedHe.Host.ClusterLauncher;
 
@@ -15,6 +16,8 @@ public sealed class NodeProcess : IDisposable
     private readonly TaskCompletionSource<int> _exited = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stdoutClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _stderrClosed = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private Timer? _memorySampler;
+    private long _peakResidentBytes = -1;
 
     private NodeProcess(string name, string logPath, Process process, StreamWriter log)
     {
@@ -38,6 +41,15 @@ public sealed class NodeProcess : IDisposable
 
     /// <summary>Whether the process has exited.</summary>
     public bool HasExited => _process.HasExited;
+
+    /// <summary>
+    /// The process's peak resident memory (VmHWM) at the last of the readings taken every <see cref="MemorySampleInterval"/> while it
+    /// ran, or null if none was taken. The high-water mark only grows, so this is its peak but for what it gained in its last moments.
+    /// </summary>
+    public long? PeakResidentBytes => Interlocked.Read(ref _peakResidentBytes) is var peak and >= 0 ? peak : null;
+
+    /// <summary>How often the process's peak memory is read while it runs: its VmHWM is lost once it exits.</summary>
+    public static readonly TimeSpan MemorySampleInterval = TimeSpan.FromMilliseconds(200);
 
     /// <summary>
     /// Starts a node, logging to <paramref name="logPath"/> and passing every output line to <paramref name="onLine"/>. With
@@ -71,6 +83,7 @@ public sealed class NodeProcess : IDisposable
             // Exited can fire before the last output lines are read; wait (briefly) for both streams to close.
             await Task.WhenAll(node._stdoutClosed.Task, node._stderrClosed.Task).WaitAsync(TimeSpan.FromSeconds(5)).ContinueWith(_ => { }, TaskScheduler.Default).ConfigureAwait(false);
             var code = process.ExitCode;
+            node.StopSampling();
             lock (node._gate)
                 log.WriteLine($"# exited with code {code}");
             node._exited.TrySetResult(code);
@@ -86,6 +99,7 @@ public sealed class NodeProcess : IDisposable
             throw new ClusterLaunchException($"cannot start {name} ({program}): {exception.Message}", exception);
         }
 
+        node._memorySampler = new Timer(_ => node.SampleMemory(), null, TimeSpan.Zero, MemorySampleInterval);
         if (!keepInputOpen)
             process.StandardInput.Close();
         process.BeginOutputReadLine();
@@ -125,8 +139,11 @@ public sealed class NodeProcess : IDisposable
     {
         try
         {
-            if (!_process.HasExited)
-                _process.Kill(entireProcessTree: true);
+            if (_process.HasExited)
+                return;
+            // A last reading of its memory: once killed, its high-water mark is gone with it.
+            SampleMemory();
+            _process.Kill(entireProcessTree: true);
         }
         catch (InvalidOperationException)
         {
@@ -138,10 +155,35 @@ public sealed class NodeProcess : IDisposable
     public void Dispose()
     {
         KillTree();
+        StopSampling();
         lock (_gate)
             _log.Dispose();
         _process.Dispose();
     }
+
+    private void SampleMemory()
+    {
+        int processId;
+        try
+        {
+            // Once the process is reaped its id may be another's: only a running process is read.
+            if (_process.HasExited)
+                return;
+            processId = _process.Id;
+        }
+        catch (InvalidOperationException)
+        {
+            return; // not started yet, or disposed
+        }
+
+        if (NodeMemory.PeakResidentBytesOf(processId) is not { } peak)
+            return;
+        var seen = Interlocked.Read(ref _peakResidentBytes);
+        while (peak > seen && Interlocked.CompareExchange(ref _peakResidentBytes, peak, seen) is var actual && actual != seen)
+            seen = actual;
+    }
+
+    private void StopSampling() => Interlocked.Exchange(ref _memorySampler, null)?.Dispose();
 
     private void Line(string? line, TaskCompletionSource closed, Action<NodeProcess, string>? onLine)
     {

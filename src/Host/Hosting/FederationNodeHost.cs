@@ -102,7 +102,7 @@ internal static class FederationNodeHost
     /// "shut down", late disassociation warnings) as plain text on standard output. In JSON mode only errors may still be
     /// printed then; the rest of the shutdown has been logged as JSON already.
     /// </summary>
-    private static void QuietAfterLoggersStop(ActorSystem system) =>
+    internal static void QuietAfterLoggersStop(ActorSystem system) =>
         CoordinatedShutdown.Get(system).AddTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate, "quiet-console-logger", () =>
         {
             system.EventStream.SetLogLevel(Akka.Event.LogLevel.ErrorLevel);

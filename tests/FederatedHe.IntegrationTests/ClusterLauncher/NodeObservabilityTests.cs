@@ -7,8 +7,9 @@ using FederatedHe.IntegrationTests.Experiments;
 namespace FederatedHe.IntegrationTests.ClusterLauncher;
 
 /// <summary>
-/// What an operator watching a running `cluster up` sees: each node's Prometheus endpoint (--metrics-port) during the run, and
-/// its log as JSON lines (--log-format json). One federation (mutual TLS, 2 hospitals) is run for the whole class.
+/// What an operator watching a running `cluster up` sees: each node's Prometheus endpoint (--metrics-port) during the run (the monitor's too),
+/// its log as JSON lines (--log-format json), and each node's peak memory in the run report. One federation (mutual TLS, 2 hospitals)
+/// is run for the whole class.
 /// </summary>
 [Collection(FederationRunsCollection.Name)]
 public sealed partial class NodeObservabilityTests(NodeObservabilityTests.ObservedCluster cluster) : IClassFixture<NodeObservabilityTests.ObservedCluster>
@@ -54,6 +55,57 @@ public sealed partial class NodeObservabilityTests(NodeObservabilityTests.Observ
         Assert.DoesNotContain("node_id=\"aggregator\"", scrape, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("aggregator", "aggregator")]
+    [InlineData("hospital-1", "hospital")]
+    [InlineData("monitor", "monitor")]
+    public void Every_node_serves_its_own_peak_and_managed_memory_labelled_with_its_node(string nodeId, string role)
+    {
+        var scrape = cluster.MemoryScrapes.GetValueOrDefault(nodeId) ?? throw new Xunit.Sdk.XunitException($"{nodeId}'s /metrics never showed its memory");
+        var node = $"node_id=\"{nodeId}\"";
+        var roleLabel = $"role=\"{role}\"";
+        // A .NET process with Akka (and, on a hospital, TorchSharp) holds tens of megabytes at the least. (Each gauge reads the process
+        // when scraped, one after the other, so the resident figure may exceed the peak read a moment before it.)
+        Assert.InRange(Sample(scrape, "fedhe_node_memory_peak_resident_bytes", node, roleLabel) ?? 0, 20.0 * 1024 * 1024, 64.0 * 1024 * 1024 * 1024);
+        Assert.True(Sample(scrape, "fedhe_node_memory_resident_bytes", node, roleLabel) > 0);
+        Assert.True(Sample(scrape, "fedhe_node_memory_managed_heap_bytes", node, roleLabel) > 0);
+        Assert.True(Sample(scrape, "fedhe_node_memory_managed_allocated_bytes", node, roleLabel) > 0);
+        // Each process reports its own memory only.
+        Assert.All(scrape.Split('\n').Where(l => l.StartsWith("fedhe_node_memory_", StringComparison.Ordinal)), l => Assert.Contains(node, l, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public void Cluster_up_reports_every_node_process_peak_memory_in_its_outcome_nodes_csv_and_summary()
+    {
+        var names = new[] { "aggregator", "hospital-1", "hospital-2", "monitor" };
+        Assert.Equal(names.Order(), cluster.Outcome.Nodes.Select(n => n.Name).Order());
+        Assert.All(cluster.Outcome.Nodes, n => Assert.InRange(n.PeakResidentBytes ?? 0, 20L * 1024 * 1024, 64L * 1024 * 1024 * 1024));
+
+        var rows = File.ReadAllLines(Path.Combine(cluster.Outcome.LogDirectory, ClusterNodesReport.NodesCsv));
+        Assert.Equal(ClusterNodesReport.Header, rows[0]);
+        foreach (var node in cluster.Outcome.Nodes)
+        {
+            var fields = rows.Single(r => r.StartsWith(node.Name + ",", StringComparison.Ordinal)).Split(',');
+            Assert.Equal(node.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture), fields[1]);
+            Assert.Equal(node.PeakResidentBytes, long.Parse(fields[4], System.Globalization.CultureInfo.InvariantCulture));
+        }
+
+        var summary = File.ReadAllText(Path.Combine(cluster.Outcome.LogDirectory, FederatedHe.Host.Reports.RunReport.SummaryFile));
+        Assert.Contains("## Peak memory per node", summary, StringComparison.Ordinal);
+        foreach (var node in cluster.Outcome.Nodes)
+            Assert.Matches($@"\| {node.Name} \| {node.ProcessId} \| \d+ MB \|", summary);
+    }
+
+    [Fact]
+    public void Every_node_closes_its_log_with_its_peak_memory()
+    {
+        foreach (var node in cluster.Outcome.Nodes)
+        {
+            var messages = NodeLines(node.LogPath).Select(line => Parse(line, node.Name).RootElement.GetProperty("message").GetString()!).ToList();
+            Assert.Contains(messages, m => m.StartsWith($"{node.Name} memory: peak RSS ", StringComparison.Ordinal) && m.Contains(" MB (VmHWM), managed heap ", StringComparison.Ordinal) && m.EndsWith(" MB allocated in all", StringComparison.Ordinal));
+        }
+    }
+
     [Fact]
     public void No_series_carries_a_model_value_only_the_named_round_cost_evaluation_and_cluster_figures()
     {
@@ -63,9 +115,10 @@ public sealed partial class NodeObservabilityTests(NodeObservabilityTests.Observ
             "fedhe_rounds_failed_total", "fedhe_updates_received_total", "fedhe_dropouts_total", "fedhe_retries_total",
             "fedhe_messages_ignored_total", "fedhe_he_duration_seconds", "fedhe_training_duration_seconds", "fedhe_transfer_bytes_total",
             "fedhe_ciphertext_bytes_per_parameter", "fedhe_evaluation_accuracy", "fedhe_evaluation_log_loss", "fedhe_evaluation_roc_auc",
-            "fedhe_cluster_members", "fedhe_cluster_unreachable", "fedhe_checkpoint_writes_total", "target_info",
+            "fedhe_cluster_members", "fedhe_cluster_unreachable", "fedhe_checkpoint_writes_total", "fedhe_node_memory_peak_resident_bytes",
+            "fedhe_node_memory_resident_bytes", "fedhe_node_memory_managed_heap_bytes", "fedhe_node_memory_managed_allocated_bytes", "target_info",
         ];
-        foreach (var scrape in new[] { cluster.AggregatorScrape, cluster.HospitalScrape })
+        foreach (var scrape in new[] { cluster.AggregatorScrape, cluster.HospitalScrape, cluster.MemoryScrapes.GetValueOrDefault("monitor") })
         {
             Assert.NotNull(scrape);
             foreach (var name in SeriesNames(scrape!))
@@ -76,8 +129,9 @@ public sealed partial class NodeObservabilityTests(NodeObservabilityTests.Observ
     [Fact]
     public void Every_line_a_node_logs_as_JSON_is_one_object_with_time_level_category_message_and_its_node()
     {
-        // The federation's nodes; the monitor member (`fedhe monitor`) keeps its plain lines.
-        foreach (var node in cluster.Outcome.Nodes.Where(n => n.Name != FederatedHe.Actors.Nodes.FederationRoles.Monitor))
+        // The federation's nodes and the monitor member (`fedhe monitor --log-format json`): standard output and error, whole.
+        var roles = new Dictionary<string, string> { ["aggregator"] = "aggregator", ["hospital-1"] = "hospital", ["hospital-2"] = "hospital", ["monitor"] = "monitor" };
+        foreach (var node in cluster.Outcome.Nodes)
         {
             var lines = NodeLines(node.LogPath);
             Assert.True(lines.Count > 5, $"{node.Name} logged only {lines.Count} lines");
@@ -91,6 +145,7 @@ public sealed partial class NodeObservabilityTests(NodeObservabilityTests.Observ
                 Assert.False(string.IsNullOrEmpty(root.GetProperty("category").GetString()), line);
                 Assert.Equal(JsonValueKind.String, root.GetProperty("message").ValueKind);
                 Assert.Equal(node.Name, root.GetProperty("nodeId").GetString());
+                Assert.Equal(roles[node.Name], root.GetProperty("role").GetString());
             }
         }
     }
@@ -165,9 +220,13 @@ public sealed partial class NodeObservabilityTests(NodeObservabilityTests.Observ
         /// <summary>hospital-1's first scrape that showed an evaluation.</summary>
         public string? HospitalScrape { get; private set; }
 
+        /// <summary>The aggregator's, hospital-1's and the monitor's last scrape that showed their memory, by node.</summary>
+        public Dictionary<string, string> MemoryScrapes { get; } = new(StringComparer.Ordinal);
+
         public async Task InitializeAsync()
         {
-            var metricsPort = FreePorts.Block(3);
+            // The aggregator, 2 hospitals and the monitor.
+            var metricsPort = FreePorts.Block(4);
             var plan = new LocalClusterPlan
             {
                 Spec = FederationSpec.Default.WithHospitals(2).WithRounds(Rounds).WithQuorum(2),
@@ -188,6 +247,12 @@ public sealed partial class NodeObservabilityTests(NodeObservabilityTests.Observ
                 if (HospitalScrape is null && await ScrapeAsync(http, metricsPort + 1) is { } hospital
                                             && hospital.Contains("fedhe_evaluation_accuracy{", StringComparison.Ordinal))
                     HospitalScrape = hospital;
+                foreach (var (node, port) in new[] { ("aggregator", metricsPort), ("hospital-1", metricsPort + 1), ("monitor", metricsPort + 3) })
+                {
+                    if (await ScrapeAsync(http, port) is { } scrape && scrape.Contains("fedhe_node_memory_peak_resident_bytes{", StringComparison.Ordinal))
+                        MemoryScrapes[node] = scrape;
+                }
+
                 await Task.WhenAny(run, Task.Delay(150));
             }
 
