@@ -296,6 +296,20 @@ public sealed class CkksEncoder
         }
     }
 
+    /// <summary>The slot count, once <paramref name="length"/> values are known to fit one ciphertext under <paramref name="packing"/>.</summary>
+    /// <exception cref="ArgumentException">More values than one ciphertext holds.</exception>
+    private int RequireDecodeCapacity(SlotPacking packing, int length)
+    {
+        int n = _parameters.SlotCount;
+        int capacity = packing == SlotPacking.ComplexSlots ? 2 * n : n;
+        if (length > capacity)
+        {
+            throw new ArgumentException($"At most {capacity} values can be decoded.", "destination");
+        }
+
+        return n;
+    }
+
     /// <summary>
     /// Decodes the first <paramref name="destination"/>.Length values of <paramref name="plaintext"/> under
     /// <paramref name="packing"/> (the inverse of <see cref="EncodePacked"/> after the NTT).
@@ -304,12 +318,7 @@ public sealed class CkksEncoder
     /// <exception cref="ParameterSetMismatchException">The plaintext belongs to another parameter set.</exception>
     internal void DecodePacked(Plaintext plaintext, SlotPacking packing, Span<double> destination)
     {
-        int n = _parameters.SlotCount;
-        int capacity = packing == SlotPacking.ComplexSlots ? 2 * n : n;
-        if (destination.Length > capacity)
-        {
-            throw new ArgumentException($"At most {capacity} values can be decoded.", nameof(destination));
-        }
+        int n = RequireDecodeCapacity(packing, destination.Length);
 
         double[] re = ArrayPool<double>.Shared.Rent(n);
         double[] im = ArrayPool<double>.Shared.Rent(n);
@@ -448,12 +457,7 @@ public sealed class CkksEncoder
     /// <exception cref="ArgumentException">The destination is longer than one ciphertext's values.</exception>
     internal void DecodeCoefficients(ReadOnlySpan<ulong> residues, SlotPacking packing, double scale, Span<double> destination)
     {
-        int n = _parameters.SlotCount;
-        int capacity = packing == SlotPacking.ComplexSlots ? 2 * n : n;
-        if (destination.Length > capacity)
-        {
-            throw new ArgumentException($"At most {capacity} values can be decoded.", nameof(destination));
-        }
+        int n = RequireDecodeCapacity(packing, destination.Length);
 
         double[] re = ArrayPool<double>.Shared.Rent(n);
         double[] im = ArrayPool<double>.Shared.Rent(n);
