@@ -195,6 +195,12 @@ public static class FederationSimulation
             // Cancelled while nodes were still joining: the node they were joining may have stopped already.
             throw new OperationCanceledException("cancelled while the nodes were joining", exception, cancellationToken);
         }
+        catch (InvalidOperationException exception) when (cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled while a node was being created: its actor system was stopping before its extensions and actors were up
+            // ("Cannot create child while terminating"). A Ctrl-C at that moment is a cancellation like any other, not a crash.
+            throw new OperationCanceledException("cancelled while the nodes were starting", exception, cancellationToken);
+        }
         finally
         {
             secretKey?.Dispose();
