@@ -236,7 +236,7 @@ internal static class NodeCommand
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            if (untrustedSeed is not null || (!succeeded && failure.Value is null && IsTlsHandshakeFailure(CoordinatedShutdown.Get(system).ShutdownReason)))
+            if (untrustedSeed is not null || (!succeeded && failure.Value is null && NodeStoppedDuringStartupException.IsTlsHandshakeFailureReason(CoordinatedShutdown.Get(system).ShutdownReason)))
                 throw TlsHandshakeFailed(nodeId, untrustedSeed, seedEndpoints);
             // Why the federation failed, in the one line every node prints (e.g. the preflight naming a hospital and column).
             if (!succeeded && failure.Value is { } why)
@@ -254,9 +254,6 @@ internal static class NodeCommand
     private static TlsConfigurationException TlsHandshakeFailed(string nodeId, string? untrustedSeed, IEnumerable<string> seeds) =>
         new(nodeId, untrustedSeed ?? $"a TLS handshake failed: the peer closed it before this node could check its certificate, most likely " +
             $"refusing this node's certificate (seed nodes: {string.Join(", ", seeds)}; were all certificates issued by the same `fedhe certs` CA?)");
-
-    private static bool IsTlsHandshakeFailure(CoordinatedShutdown.Reason? reason) =>
-        reason is not null && NodeStoppedDuringStartupException.IsTlsHandshakeFailureReason(reason);
 
     /// <summary>Refuses, before Akka starts, a report directory that cannot be written: a whole federation must not end in lost results.</summary>
     /// <exception cref="ArgumentException">The directory cannot be created or written.</exception>

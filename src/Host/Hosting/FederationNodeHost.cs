@@ -131,5 +131,5 @@ internal sealed class NodeStoppedDuringStartupException(CoordinatedShutdown.Reas
     public bool IsTlsHandshakeFailure => IsTlsHandshakeFailureReason(Reason);
 
     /// <summary>Whether <paramref name="reason"/> is Akka's for a failed outbound TLS handshake (its type is internal: by name).</summary>
-    public static bool IsTlsHandshakeFailureReason(CoordinatedShutdown.Reason reason) => reason.GetType().Name == "TlsHandshakeFailureReason";
+    public static bool IsTlsHandshakeFailureReason(CoordinatedShutdown.Reason? reason) => reason?.GetType().Name == "TlsHandshakeFailureReason";
 }
