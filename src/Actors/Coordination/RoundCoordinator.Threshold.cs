@@ -46,6 +46,18 @@ internal sealed partial class RoundCoordinator
     private bool _resumedFromCheckpoint;
     private readonly HashSet<string> _toldOfRestart = new(StringComparer.Ordinal);
 
+    /// <summary>Whether the federation runs the seeded threshold scheme (updates under each hospital's own secret, sums of c0).</summary>
+    private bool IsSeededThreshold => _threshold?.Scheme == ThresholdScheme.SeededSecretKey;
+
+    /// <summary>
+    /// In the seeded threshold scheme, what an update of <paramref name="round"/> from <paramref name="hospitalId"/> must be: that
+    /// party's, encrypted for the round's context under the collective key set. (null, null) otherwise: nothing to check.
+    /// </summary>
+    private (int? Party, byte[]? Context) SeededExpectation(string hospitalId, int round) =>
+        IsSeededThreshold && CollectiveKey is { } key
+            ? (Parties.Items.IndexOf(hospitalId) + 1, CryptoPool.SeededUpdateContext.For(key.KeyId, round))
+            : (null, null);
+
     /// <summary>The key's parties, as the key-generation sub-machine holds them.</summary>
     private EquatableArray<string> Parties => _state.KeyGeneration.Parties;
 

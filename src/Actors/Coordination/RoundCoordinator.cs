@@ -89,7 +89,7 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
     public static Props Props(FederationSettings settings, CkksParameters parameters, IActorRef cryptoPool, ThresholdParameters? threshold = null,
         RegistrationTrust? trust = null)
     {
-        var chunking = UpdateChunking.For(parameters, settings.Mode == KeyMode.InsecurePlaintext);
+        var chunking = UpdateChunking.For(parameters, settings.Mode == KeyMode.InsecurePlaintext, threshold);
         return Akka.Actor.Props.Create(() => new RoundCoordinator(settings, parameters.Id.ToString(), cryptoPool, chunking.ValuesPerChunk,
             chunking.MaxChunkBytes(1), threshold, trust));
     }
@@ -281,7 +281,8 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
                 Apply(new Core.UpdateAssembled(chunk.RoundId, chunk.ParticipantId));
                 var round = chunk.RoundId;
                 var sequence = _assembled++;
-                _crypto.ValidateAsync(vector!.Ciphertexts, vector.VectorLength).PipeTo(Self,
+                var (party, context) = SeededExpectation(chunk.ParticipantId, round);
+                _crypto.ValidateAsync(vector!.Ciphertexts, vector.VectorLength, party, context).PipeTo(Self,
                     success: validation => new UpdateChecked(sequence, round, vector, validation.Problem, validation.Seeds),
                     failure: exception => new UpdateChecked(sequence, round, vector, exception.Message, []));
                 break;
@@ -542,7 +543,7 @@ internal sealed partial class RoundCoordinator : ReceiveActor, IWithTimers
         var vectorLength = vectors[0].VectorLength;
         var bytesReceived = vectors.Sum(v => v.Ciphertexts.Sum(c => (long)c.Length));
         var clock = Stopwatch.StartNew();
-        _crypto.SumAsync(vectors.Select(v => v.Ciphertexts).ToList(), vectorLength)
+        _crypto.SumAsync(vectors.Select(v => v.Ciphertexts).ToList(), vectorLength, IsSeededThreshold ? Parties.Length : null)
             .PipeTo(Self, success: sums => new AggregateSummed(round, vectorLength, sums, bytesReceived, clock.Elapsed.TotalMilliseconds));
     }
 

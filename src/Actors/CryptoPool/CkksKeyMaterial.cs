@@ -1,4 +1,5 @@
 using FederatedHe.Crypto.Ckks;
+using FederatedHe.Crypto.Multiparty;
 using FederatedHe.Crypto.Rlwe;
 
 namespace FederatedHe.Actors.CryptoPool;
@@ -21,4 +22,13 @@ public sealed record CkksKeyMaterial(CkksParameters Parameters, PublicKey? Publi
     /// plaintext chunks and never use the keys.
     /// </summary>
     public bool InsecurePlaintext { get; init; }
+
+    /// <summary>
+    /// The seeded threshold set (<see cref="ThresholdScheme.SeededSecretKey"/>) when the federation runs it: the pool then
+    /// reads and sums <see cref="SeededUpdateChunk"/>s. Null otherwise.
+    /// </summary>
+    public ThresholdParameters? SeededThreshold { get; init; }
+
+    /// <summary>A hospital's encryptor under its own secret s_i in the seeded threshold scheme (null elsewhere); it never leaves the node.</summary>
+    public SeededThresholdEncryptor? SeededEncryptor { get; init; }
 }

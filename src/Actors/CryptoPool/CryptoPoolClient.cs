@@ -28,18 +28,24 @@ public sealed class CryptoPoolClient
     /// <summary>How many ciphertexts a vector of <paramref name="length"/> values needs.</summary>
     public int ChunkCount(int length) => (length + SlotsPerCiphertext - 1) / SlotsPerCiphertext;
 
-    /// <summary>Encrypts a vector of any length, one ciphertext per chunk, in parallel across the pool.</summary>
+    /// <summary>
+    /// Encrypts a vector of any length, one ciphertext per chunk, in parallel across the pool; in the seeded threshold
+    /// format for <paramref name="context"/> (<see cref="SeededUpdateContext"/>).
+    /// </summary>
     /// <exception cref="CryptoPoolException">A worker failed or timed out.</exception>
-    public Task<byte[][]> EncryptAsync(ReadOnlyMemory<double> values)
+    public Task<byte[][]> EncryptAsync(ReadOnlyMemory<double> values, byte[]? context = null)
     {
-        var requests = Enumerable.Range(0, ChunkCount(values.Length)).Select(i => (ICryptoRequest)new EncryptChunk(i, values));
+        var requests = Enumerable.Range(0, ChunkCount(values.Length)).Select(i => (ICryptoRequest)new EncryptChunk(i, values, context));
         return GatherCiphertexts(requests);
     }
 
-    /// <summary>Adds several encrypted vectors chunk by chunk; all must have the same chunk count.</summary>
+    /// <summary>
+    /// Adds several encrypted vectors chunk by chunk; all must have the same chunk count. In the seeded threshold format
+    /// the updates belong to a key set of <paramref name="partyCount"/> parties.
+    /// </summary>
     /// <exception cref="ArgumentException">The vectors have different chunk counts or there are none.</exception>
     /// <exception cref="CryptoPoolException">A worker failed or timed out.</exception>
-    public Task<byte[][]> SumAsync(IReadOnlyList<IReadOnlyList<byte[]>> vectors, int vectorLength)
+    public Task<byte[][]> SumAsync(IReadOnlyList<IReadOnlyList<byte[]>> vectors, int vectorLength, int? partyCount = null)
     {
         if (vectors.Count == 0)
             throw new ArgumentException("nothing to sum", nameof(vectors));
@@ -47,21 +53,22 @@ public sealed class CryptoPoolClient
         if (vectors.Any(v => v.Count != chunkCount))
             throw new ArgumentException("the vectors have different chunk counts", nameof(vectors));
         var requests = Enumerable.Range(0, chunkCount)
-            .Select(i => (ICryptoRequest)new SumChunk(i, vectorLength, vectors.Select(v => v[i]).ToArray()));
+            .Select(i => (ICryptoRequest)new SumChunk(i, vectorLength, vectors.Select(v => v[i]).ToArray(), partyCount));
         return GatherCiphertexts(requests);
     }
 
     /// <summary>
     /// Checks every chunk of a peer's vector against the parameter set (format, parameter-set id, fresh level and scale
-    /// of a ciphertext; index, vector length, one contribution and dropped bits of an aggregation chunk) before it is
-    /// added to anything.
+    /// of a ciphertext; index, vector length, one contribution and dropped bits of an aggregation chunk; index, vector length,
+    /// <paramref name="party"/> and <paramref name="context"/> of a seeded threshold update) before it is added to anything.
     /// </summary>
-    /// <returns>What is wrong with the first bad chunk (null if none), and the aggregation chunks' seeds in order (empty for ciphertexts).</returns>
-    public async Task<ChunkValidation> ValidateAsync(IReadOnlyList<byte[]> ciphertexts, int vectorLength)
+    /// <returns>What is wrong with the first bad chunk (null if none), and the seeded chunks' seeds in order (empty for ciphertexts).</returns>
+    public async Task<ChunkValidation> ValidateAsync(IReadOnlyList<byte[]> ciphertexts, int vectorLength, int? party = null, byte[]? context = null)
     {
         try
         {
-            var valid = await Task.WhenAll(ciphertexts.Select((c, i) => Ask<ChunkValidResponse>(new ValidateChunk(i, vectorLength, c)))).ConfigureAwait(false);
+            var valid = await Task.WhenAll(ciphertexts.Select((c, i) => Ask<ChunkValidResponse>(new ValidateChunk(i, vectorLength, c, party, context))))
+                .ConfigureAwait(false);
             return new ChunkValidation(null, valid.OrderBy(v => v.ChunkIndex).Select(v => v.Seed).OfType<byte[]>().ToArray());
         }
         catch (CryptoPoolException exception)

@@ -15,11 +15,17 @@ public static class CryptoPoolProtocol
         int ChunkIndex { get; }
     }
 
-    /// <summary>Encode and encrypt chunk <paramref name="ChunkIndex"/> of <paramref name="Vector"/> (shared, not copied).</summary>
-    public sealed record EncryptChunk(int ChunkIndex, ReadOnlyMemory<double> Vector) : ICryptoRequest;
+    /// <summary>
+    /// Encode and encrypt chunk <paramref name="ChunkIndex"/> of <paramref name="Vector"/> (shared, not copied); in the seeded
+    /// threshold format for <paramref name="Context"/>, the round the update belongs to (<see cref="SeededUpdateContext"/>).
+    /// </summary>
+    public sealed record EncryptChunk(int ChunkIndex, ReadOnlyMemory<double> Vector, byte[]? Context = null) : ICryptoRequest;
 
-    /// <summary>Add the same chunk of several hospitals' vectors of <paramref name="VectorLength"/> values.</summary>
-    public sealed record SumChunk(int ChunkIndex, int VectorLength, IReadOnlyList<byte[]> Ciphertexts) : ICryptoRequest;
+    /// <summary>
+    /// Add the same chunk of several hospitals' vectors of <paramref name="VectorLength"/> values; in the seeded threshold
+    /// format, updates of a <paramref name="PartyCount"/>-party key set.
+    /// </summary>
+    public sealed record SumChunk(int ChunkIndex, int VectorLength, IReadOnlyList<byte[]> Ciphertexts, int? PartyCount = null) : ICryptoRequest;
 
     /// <summary>
     /// Decrypt and decode chunk <paramref name="ChunkIndex"/> of a vector of <paramref name="VectorLength"/> values. In the
@@ -34,7 +40,8 @@ public static class CryptoPoolProtocol
     /// default scale; an aggregation chunk of this index and vector length with one contribution), as every honest
     /// hospital's is, so it can be added to the others without failing the sum.
     /// </summary>
-    public sealed record ValidateChunk(int ChunkIndex, int VectorLength, byte[] Ciphertext) : ICryptoRequest;
+    /// <remarks>In the seeded threshold format the chunk must also be party <see cref="ValidateChunk.Party"/>'s, encrypted for <see cref="ValidateChunk.Context"/>.</remarks>
+    public sealed record ValidateChunk(int ChunkIndex, int VectorLength, byte[] Ciphertext, int? Party = null, byte[]? Context = null) : ICryptoRequest;
 
     /// <summary>
     /// The chunk passed <see cref="ValidateChunk"/>; an aggregation chunk's <paramref name="Seed"/> (null for a ciphertext)

@@ -2,6 +2,7 @@ using Akka.Actor;
 using Akka.Routing;
 using FederatedHe.Crypto;
 using FederatedHe.Crypto.Ckks;
+using FederatedHe.Crypto.Multiparty;
 using FederatedHe.Crypto.Rlwe;
 using static FederatedHe.Actors.CryptoPool.CryptoPoolProtocol;
 
@@ -16,9 +17,11 @@ internal sealed class CryptoWorker : ReceiveActor
 {
     public CryptoWorker(CkksKeyMaterial material)
     {
-        var chunking = UpdateChunking.For(material.Parameters, material.InsecurePlaintext);
+        var chunking = UpdateChunking.For(material.Parameters, material.InsecurePlaintext, material.SeededThreshold);
         if (chunking.IsInsecurePlaintext)
             InsecurePlaintextFormat(chunking);
+        else if (chunking.SeededThreshold is { } seeded)
+            SeededThresholdFormat(seeded, material.SeededEncryptor);
         else if (chunking.IsAggregationFormat)
             AggregationFormat(material, chunking);
         else
@@ -136,6 +139,58 @@ internal sealed class CryptoWorker : ReceiveActor
         }
     }
 
+    /// <summary>
+    /// The seeded threshold scheme: a hospital encrypts under its own secret s_i for the round's context; the aggregator
+    /// checks each update is the sender's and of the round, and sums them. Sums are decrypted by the committee (the
+    /// hospital's threshold key holder), never by a pool.
+    /// </summary>
+    private void SeededThresholdFormat(ThresholdParameters parameters, SeededThresholdEncryptor? encryptor)
+    {
+        Receive<EncryptChunk>(request => Reply(request, () =>
+        {
+            if (encryptor is null)
+                throw new InvalidOperationException("this node holds no secret to encrypt seeded threshold updates with");
+            if (request.Context is null)
+                throw new ArgumentException("a seeded threshold update needs the round's context");
+            return new CiphertextResponse(request.ChunkIndex, encryptor.EncryptChunk(request.Vector.Span, request.ChunkIndex, request.Context).ToBytes());
+        }));
+
+        Receive<SumChunk>(request => Reply(request, () =>
+        {
+            if (request.Ciphertexts.Count == 0)
+                throw new ArgumentException("nothing to sum");
+            if (request.PartyCount is not { } parties)
+                throw new ArgumentException("a seeded threshold sum needs the key set's party count");
+            var sum = new SeededAggregator(parameters, request.VectorLength, parties);
+            foreach (var bytes in request.Ciphertexts)
+                sum.Add(Read(bytes, request.ChunkIndex, request.VectorLength));
+            return new CiphertextResponse(request.ChunkIndex, sum.ToChunk(request.ChunkIndex).ToBytes());
+        }));
+
+        Receive<ValidateChunk>(request => Reply(request, () =>
+        {
+            var update = Read(request.Ciphertext, request.ChunkIndex, request.VectorLength);
+            if (request.Party is { } party && update.PartyId != party)
+                return new CryptoFailureResponse(request.ChunkIndex, $"the update chunk is party {update.PartyId}'s, sent by party {party}");
+            if (request.Context is { } context && update.ContextDigest != SeededUpdateChunk.DigestOf(context))
+                return new CryptoFailureResponse(request.ChunkIndex, "the update chunk was encrypted for another round or key set");
+            return new ChunkValidResponse(request.ChunkIndex, update.Seed.ToArray());
+        }));
+
+        Receive<DecryptChunk>(request => Reply(request, () =>
+            throw new InvalidOperationException("a seeded threshold sum is decrypted by the committee, not by a crypto pool")));
+
+        SeededUpdateChunk Read(byte[] bytes, int chunkIndex, int vectorLength)
+        {
+            var chunk = SeededUpdateChunk.FromBytes(parameters, bytes);
+            if (chunk.ChunkIndex != chunkIndex)
+                throw new ArgumentException($"the payload is chunk {chunk.ChunkIndex}, sent as chunk {chunkIndex}");
+            if (chunk.VectorLength != vectorLength)
+                throw new ArgumentException($"the chunk belongs to a vector of {chunk.VectorLength} values, sent as one of {vectorLength}");
+            return chunk;
+        }
+    }
+
     /// <summary>INSECURE comparison mode: a chunk is its values as little-endian doubles; "encryption" is a copy.</summary>
     private void InsecurePlaintextFormat(UpdateChunking chunking)
     {
@@ -193,7 +248,7 @@ internal sealed class CryptoWorker : ReceiveActor
         {
             Sender.Tell(work());
         }
-        catch (Exception exception) when (exception is CkksFormatException or ParameterSetMismatchException
+        catch (Exception exception) when (exception is CkksFormatException or ParameterSetMismatchException or ThresholdProtocolException
                                               or CkksOperationException or ArgumentException or InvalidOperationException)
         {
             Sender.Tell(new CryptoFailureResponse(request.ChunkIndex, exception.Message));

@@ -45,7 +45,11 @@ internal sealed partial class HospitalActor
         Receive<ShamirShareOpened>(opened => ApplyKeyGeneration(new SealedShareOpened(opened.SessionId, opened.SenderParty)));
         Receive<ShamirShareRefused>(refused =>
             _log.Warning("{0}: ignored a Shamir share claiming to be from {1}: {2}", _data.HospitalId, refused.SenderId, refused.Reason));
-        Receive<ThresholdKeyReady>(ready => ApplyKeyGeneration(new KeyCombined(ready.KeyId)));
+        Receive<ThresholdKeyReady>(ready =>
+        {
+            _seededEncryptor = ready.SeededEncryptor;
+            ApplyKeyGeneration(new KeyCombined(ready.KeyId));
+        });
     }
 
     /// <summary>Starts this party's part of key generation <paramref name="begin"/> (already checked).</summary>
@@ -117,7 +121,7 @@ internal sealed partial class HospitalActor
 
                 // Encryption from now on is under the collective key this party computed, which no single hospital can decrypt.
                 StopCryptoPool();
-                StartCryptoPool(new CkksKeyMaterial(_cryptoSetup.Parameters, complete.Key, null));
+                StartCryptoPool(ThresholdMaterial(complete.Key));
                 _log.Info("{0}: threshold key ready (key {1}, the sum of {2} signed public-key shares, confirmed by the coordinator)",
                     _data.HospitalId, complete.KeyId, complete.Session.PartyCount);
                 _coordinator.Tell(new KeyGenerationCompleted(0, _data.HospitalId, complete.KeyId));

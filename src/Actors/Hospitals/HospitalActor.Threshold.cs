@@ -7,6 +7,7 @@ using FederatedHe.Actors.Transfer;
 using FederatedHe.Crypto;
 using FederatedHe.Crypto.Multiparty;
 using FederatedHe.Training.Data;
+using FederatedHe.Training.Federation;
 using FederatedHe.Training.Models;
 using PublicKey = FederatedHe.Crypto.Rlwe.PublicKey;
 using static FederatedHe.Actors.Hospitals.ThresholdKeyHolder;
@@ -44,6 +45,9 @@ internal sealed partial class HospitalActor
     private PublicKey? _restoredCollectiveKey;
     private string _noThresholdKeyReason = "key generation has not run";
 
+    // The seeded scheme: this party's encryptor under its own secret s_i, from its key holder once key generation completes.
+    private SeededThresholdEncryptor? _seededEncryptor;
+
     // Set when a fused aggregate carried the trace of a crafted ciphertext: the collective key may be exposed, so this
     // hospital never encrypts under it again (a new key generation clears it).
     private string? _thresholdKeyRetired;
@@ -69,14 +73,22 @@ internal sealed partial class HospitalActor
         Receive<ResumeThresholdKey>(Handle);
         Receive<DecryptionSharesReady>(Handle);
         Receive<KeyExposureSuspected>(Handle);
+        Receive<DecryptionRefused>(Handle);
         Receive<SharesFused>(fused =>
         {
             (_decryption, var aggregate, var found) = CommitteeDecryption<AssembledVector, DecryptionShare>.Fused(_decryption, fused.Round, fused.Attempt);
             if (!found)
                 return;
+            var values = fused.Values;
             if (aggregate!.Kind == PayloadKind.AggregatedStatistics)
-                SaveStatistics(fused.Values);
-            Self.Tell(new VectorDecrypted(fused.Round, aggregate.Kind, fused.Values, _thresholdClock.Elapsed.TotalMilliseconds));
+            {
+                // A narrow-range sum carries the statistics split into limbs (EncryptStatistics).
+                if (_chunking.HasNarrowRange)
+                    values = WideValueSplitting.Join(values);
+                SaveStatistics(values);
+            }
+
+            Self.Tell(new VectorDecrypted(fused.Round, aggregate.Kind, values, _thresholdClock.Elapsed.TotalMilliseconds));
         });
     }
 
@@ -171,13 +183,13 @@ internal sealed partial class HospitalActor
             switch (command)
             {
                 case MakeDecryptionShares make:
-                    _keyHolder.Tell(new GenerateDecryptionShares(make.Round, make.Attempt, _decryption.Aggregates[make.Round].Aggregate.Ciphertexts,
-                        [.. make.Committee]));
+                    var sum = _decryption.Aggregates[make.Round].Aggregate;
+                    _keyHolder.Tell(new GenerateDecryptionShares(make.Round, make.Attempt, sum.Ciphertexts, [.. make.Committee], SeededDecryptionOf(sum)));
                     break;
                 case FuseDecryptionShares<DecryptionShare> fuse:
                     var aggregate = _decryption.Aggregates[fuse.Round].Aggregate;
                     _keyHolder.Tell(new FuseShares(fuse.Round, fuse.Attempt, aggregate.Ciphertexts, aggregate.VectorLength,
-                        fuse.SharesByMember.ToDictionary(m => m.Key, m => m.Value.ToArray())));
+                        fuse.SharesByMember.ToDictionary(m => m.Key, m => m.Value.ToArray()), SeededContext(fuse.Round)));
                     break;
                 case RefuseCommitteeMessage refuse:
                     Refuse(refuse.What);
@@ -191,6 +203,41 @@ internal sealed partial class HospitalActor
         Sender.Equals(Self)
             ? partyId == _partyId
             : ActorPath.TryParse(_partyPaths[partyId - 1], out var path) && path.Address.Equals(Sender.Path.Address);
+
+    /// <summary>The material a threshold party's crypto pool encrypts with: its seeded encryptor, or the collective public key.</summary>
+    private CkksKeyMaterial ThresholdMaterial(PublicKey collectiveKey) =>
+        _seededEncryptor is { } encryptor
+            ? new CkksKeyMaterial(_cryptoSetup.Parameters, null, null) { SeededThreshold = _cryptoSetup.Threshold, SeededEncryptor = encryptor }
+            : new CkksKeyMaterial(_cryptoSetup.Parameters, collectiveKey, null);
+
+    /// <summary>In the seeded scheme, the context round <paramref name="round"/>'s updates are encrypted and decrypted for; null otherwise.</summary>
+    private byte[]? SeededContext(int round) =>
+        _chunking.IsSeededThresholdFormat && _thresholdKeyId is { } keyId ? SeededUpdateContext.For(keyId, round) : null;
+
+    /// <summary>
+    /// In the seeded scheme, what this party's key holder checks before it shares a decryption of <paramref name="sum"/>: the
+    /// round's context, the federation's fewest contributions (never fewer than 2: a sum of one update is that update), and
+    /// this hospital's own update of the round, if it sent one, which the sum must include.
+    /// </summary>
+    private SeededDecryption? SeededDecryptionOf(AssembledVector sum)
+    {
+        if (SeededContext(sum.RoundId) is not { } context)
+            return null;
+        var updateKind = sum.Kind == PayloadKind.AggregatedStatistics ? PayloadKind.FeatureStatistics : PayloadKind.ModelUpdate;
+        var own = _sentChunks.Length > 0 && _sentChunks[0].RoundId == sum.RoundId && _sentChunks[0].Kind == updateKind
+            ? _sentChunks.Select(c => c.Ciphertext).ToArray()
+            : null;
+        return new SeededDecryption(context, Math.Max(2, _settings.Quorum), own);
+    }
+
+    /// <summary>This party refused a seeded sum (it made no share of it): the round's aggregate is dropped here.</summary>
+    private void Handle(DecryptionRefused refused)
+    {
+        (_decryption, var dropped) = CommitteeDecryption<AssembledVector, DecryptionShare>.Refused(_decryption, refused.Round, refused.Attempt);
+        if (dropped)
+            Apply(Core.AggregateDecryptionFailed.Instance);
+        _log.Error("{0}: refused to decrypt the aggregate of round {1}: {2}", _data.HospitalId, refused.Round, refused.Reason);
+    }
 
     /// <summary>The machine hands an assembled aggregate to the committee: contribute this party's shares and fuse when all are in.</summary>
     private void OnThresholdAggregate(AssembledVector aggregate)
@@ -296,7 +343,7 @@ internal sealed partial class HospitalActor
                 ForgetUnconcludedRounds();
             _partyPaths = resume.PartyPaths;
             if (_crypto is null && _restoredCollectiveKey is not null)
-                StartCryptoPool(new CkksKeyMaterial(_cryptoSetup.Parameters, _restoredCollectiveKey, null));
+                StartCryptoPool(ThresholdMaterial(_restoredCollectiveKey));
         }
         else
         {

@@ -88,7 +88,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         _parameterSetId = crypto.Parameters.Id.ToString();
         _coordinator = coordinator;
         _decorateTrainer = decorateTrainer;
-        _chunking = UpdateChunking.For(crypto.Parameters, settings.Mode == KeyMode.InsecurePlaintext);
+        _chunking = UpdateChunking.For(crypto.Parameters, settings.Mode == KeyMode.InsecurePlaintext, crypto.Threshold);
         // An aggregate sums at most as many updates as the coordinator may assemble at once; each adds a 32-byte seed.
         _assembler = new ChunkAssembler(settings.TransferLimits(_chunking.MaxChunkBytes(settings.MaxOpenVectors)));
         _globalParameters = ModelFactory.InitialParameters(plan.Model, data.Train.FeatureCount, plan.InitialisationSeed);
@@ -389,7 +389,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
     private void EncryptStatistics(int round)
     {
         var statistics = FeatureStatistics.Compute(_data.Train).ToVector();
-        if (!_chunking.IsAggregationFormat)
+        if (!_chunking.HasNarrowRange)
         {
             EncryptAndSend(round, PayloadKind.FeatureStatistics, statistics);
             return;
@@ -445,7 +445,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         }
 
         var clock = Stopwatch.StartNew();
-        _crypto.EncryptAsync(vector).PipeTo(Self,
+        _crypto.EncryptAsync(vector, SeededContext(round)).PipeTo(Self,
             success: chunks => new VectorEncrypted(round, kind, vector.Length, chunks, clock.Elapsed.TotalMilliseconds));
     }
 
@@ -515,7 +515,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
                 own = _sentChunks.Select(c => c.Ciphertext).ToArray();
         }
 
-        var joinLimbs = _chunking.IsAggregationFormat && vector.Kind == PayloadKind.AggregatedStatistics;
+        var joinLimbs = _chunking.HasNarrowRange && vector.Kind == PayloadKind.AggregatedStatistics;
         _crypto!.DecryptAsync(vector.Ciphertexts, vector.VectorLength, contributors, own).PipeTo(Self,
             success: values => new VectorDecrypted(vector.RoundId, vector.Kind, joinLimbs ? WideValueSplitting.Join(values) : values,
                 clock.Elapsed.TotalMilliseconds),

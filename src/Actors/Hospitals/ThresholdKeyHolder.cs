@@ -40,6 +40,11 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
     // The pairwise seeds that mask this party's decryption shares (after key generation, or loaded with the key).
     private DecryptionMaskSeeds? _masks;
 
+    // The seeded scheme (ThresholdScheme.SeededSecretKey): the shares dealt to this party, one per dealer, and the
+    // decryptor that remembers which sum of each round and chunk it has decrypted. s_i (_secretShare) is kept to encrypt.
+    private DealtSecretShares? _dealt;
+    private SeededThresholdDecryptor? _seededDecryptor;
+
     // Every fused decryption under the key is audited for the trace of a crafted ciphertext; once one is found the key
     // is retired: this party makes no more decryption shares under it.
     private DecryptionNoiseAudit? _audit;
@@ -77,6 +82,7 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
         _thresholdKey = null;
         _masks?.Dispose();
         _masks = null;
+        ForgetSeededKey();
         _partyId = request.PartyId;
         _partyCount = request.Parties.Length;
         _threshold = request.Threshold;
@@ -200,9 +206,21 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
             throw new InvalidOperationException($"{_openedShares.Count} of {_partyCount} Shamir shares are opened; all are needed");
         try
         {
-            _thresholdKey = new ThresholdSecretSharer(_parameters).Combine(_openedShares.OrderBy(s => s.Key).Select(s => s.Value));
-            _secretShare?.Dispose();
-            _secretShare = null; // from here on only the threshold key can take part in decryption
+            SeededThresholdEncryptor? encryptor = null;
+            if (IsSeeded)
+            {
+                // Kept one per dealer, not summed; s_i stays, to encrypt this party's updates under.
+                _dealt = DealtSecretShares.FromShares(_parameters, _openedShares.OrderBy(s => s.Key).Select(s => s.Value));
+                _seededDecryptor = new SeededThresholdDecryptor(_parameters, _dealt);
+                encryptor = new SeededThresholdEncryptor(_parameters, _secretShare!, _partyId, _keyId);
+            }
+            else
+            {
+                _thresholdKey = new ThresholdSecretSharer(_parameters).Combine(_openedShares.OrderBy(s => s.Key).Select(s => s.Value));
+                _secretShare?.Dispose();
+                _secretShare = null; // from here on only the threshold key can take part in decryption
+            }
+
             _masks = new DecryptionMaskSeeds(_partyId, _maskSeeds);
             _audit = new DecryptionNoiseAudit(_parameters);
             _retiredBecause = null;
@@ -211,8 +229,9 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
             _maskSeeds.Clear();
 
             // Durable before reported: once the coordinator counts this party in, a restart must not lose its share.
-            _keyFile?.Save(new SavedThresholdKey(_keyFile.HospitalId, _sessionId, _parties, _collectivePublicKey!, _thresholdKey, _masks));
-            return new ThresholdKeyReady(_keyId.ToString());
+            if (!IsSeeded)
+                _keyFile?.Save(new SavedThresholdKey(_keyFile.HospitalId, _sessionId, _parties, _collectivePublicKey!, _thresholdKey!, _masks));
+            return new ThresholdKeyReady(_keyId.ToString(), encryptor);
         }
         finally
         {
@@ -277,8 +296,63 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
         return new KeyRestored(_sessionId, _keyId.ToString(), _partyId, _parties, _threshold, saved.CollectivePublicKey, _keyFile.FilePath);
     }
 
+    /// <summary>Whether this party's key set is of the seeded scheme.</summary>
+    private bool IsSeeded => _parameters.Scheme == ThresholdScheme.SeededSecretKey;
+
+    private void ForgetSeededKey()
+    {
+        _seededDecryptor = null;
+        _dealt?.Dispose();
+        _dealt = null;
+    }
+
+    /// <summary>
+    /// The seeded scheme: this party's shares of a round's sum, after checking the whole sum first — every chunk of the
+    /// round's context and of the same contributors, at least the federation's minimum of them, this party's own update
+    /// among them when it sent one — so a sum refused halfway never leaves a share behind. The decryptor itself refuses a
+    /// second, different sum of the same round and chunk, and a second share of one sum for one committee.
+    /// </summary>
+    private object GenerateSeededDecryptionShares(GenerateDecryptionShares request, SeededDecryption seeded)
+    {
+        if (_seededDecryptor is null || _masks is null)
+            throw new InvalidOperationException("no dealt shares and mask seeds: key generation has not completed");
+        var sums = request.Ciphertexts.Select(bytes => SeededAggregateChunk.FromBytes(_parameters, bytes)).ToList();
+        var contributors = sums[0].Contributors;
+        for (var chunk = 0; chunk < sums.Count; chunk++)
+        {
+            var sum = sums[chunk];
+            if (sum.ChunkIndex != chunk || sum.VectorLength != sums[0].VectorLength)
+                throw new ArgumentException($"round {request.Round}: the sum's chunk {chunk} is chunk {sum.ChunkIndex} of a vector of {sum.VectorLength} values");
+            if (!sum.Contributors.SequenceEqual(contributors))
+                throw new ArgumentException($"round {request.Round}: chunk {chunk} of the sum holds parties [{string.Join(", ", sum.Contributors)}], "
+                    + $"chunk 0 parties [{string.Join(", ", contributors)}]: every chunk of a sum must hold the same updates");
+            if (seeded.OwnUpdate is { } own && !sum.Includes(SeededUpdateChunk.FromBytes(_parameters, own[chunk])))
+                throw new ArgumentException($"round {request.Round}: the sum leaves out this hospital's own update (chunk {chunk}), which it sent for this round");
+        }
+
+        var shares = sums
+            .Select(sum => _seededDecryptor.GenShare(sum, request.Committee, seeded.Context, _masks, seeded.MinimumContributors).ToBytes())
+            .ToArray();
+        return new DecryptionSharesReady(request.Round, request.Attempt, shares);
+    }
+
+    /// <summary>The seeded shares of <paramref name="request"/>, or the reason the sum is refused (nothing of it is shared then).</summary>
+    private object GenerateSeededDecryptionSharesOrRefuse(GenerateDecryptionShares request, SeededDecryption seeded)
+    {
+        try
+        {
+            return GenerateSeededDecryptionShares(request, seeded);
+        }
+        catch (Exception exception) when (exception is ThresholdProtocolException or CkksFormatException or ParameterSetMismatchException or ArgumentException)
+        {
+            return new DecryptionRefused(request.Round, request.Attempt, exception.Message);
+        }
+    }
+
     private object GenerateDecryptionSharesCore(GenerateDecryptionShares request)
     {
+        if (request.Seeded is { } seeded)
+            return GenerateSeededDecryptionSharesOrRefuse(request, seeded);
         if (_thresholdKey is null || _masks is null)
             throw new InvalidOperationException("no threshold key and mask seeds: key generation has not completed");
         if (_retiredBecause is not null)
@@ -292,8 +366,25 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
         return new DecryptionSharesReady(request.Round, request.Attempt, shares);
     }
 
+    /// <summary>The seeded scheme: Σ c0 plus the committee's shares, chunk by chunk (no audit is needed: nobody chose what multiplies a share).</summary>
+    private object FuseSeededShares(FuseShares request, byte[] context)
+    {
+        var combiner = new SeededThresholdCombiner(_parameters, _keyId, _threshold, _partyCount);
+        var values = new double[request.VectorLength];
+        for (var chunk = 0; chunk < request.Ciphertexts.Count; chunk++)
+        {
+            var sum = SeededAggregateChunk.FromBytes(_parameters, request.Ciphertexts[chunk]);
+            var (offset, count) = AggregationChunk.ChunkRange(_parameters.Ckks, request.VectorLength, chunk);
+            combiner.FuseValues(sum, request.SharesByParty.Values.Select(perChunk => perChunk[chunk]), context, values.AsSpan(offset, count));
+        }
+
+        return new SharesFused(request.Round, request.Attempt, values);
+    }
+
     private object FuseSharesCore(FuseShares request)
     {
+        if (request.SeededContext is { } seededContext)
+            return FuseSeededShares(request, seededContext);
         var combiner = new ThresholdCombiner(_parameters, _keyId, _threshold, _partyCount);
         var context = DecryptionContext(request.Round, request.Attempt);
         var values = new double[request.VectorLength];
@@ -337,6 +428,7 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
         _secretShare?.Dispose();
         _thresholdKey?.Dispose();
         _masks?.Dispose();
+        ForgetSeededKey();
         ForgetKeyGeneration();
     }
 
@@ -383,14 +475,25 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
         public static readonly CombineShares Instance = new();
     }
 
-    public sealed record ThresholdKeyReady(string KeyId) : INoSerializationVerificationNeeded;
+    /// <summary>The threshold key is ready; in the seeded scheme with this party's encryptor under its own secret s_i (local only).</summary>
+    public sealed record ThresholdKeyReady(string KeyId, SeededThresholdEncryptor? SeededEncryptor = null) : INoSerializationVerificationNeeded;
 
-    public sealed record GenerateDecryptionShares(int Round, int Attempt, IReadOnlyList<byte[]> Ciphertexts, int[] Committee) : INoSerializationVerificationNeeded;
+    /// <summary>
+    /// What decrypting a seeded sum needs beside it: the round's <paramref name="Context"/> (<see cref="CryptoPool.SeededUpdateContext"/>),
+    /// the fewest contributions a sum may have, and this hospital's own update chunks of the round when it sent one.
+    /// </summary>
+    public sealed record SeededDecryption(byte[] Context, int MinimumContributors, IReadOnlyList<byte[]>? OwnUpdate);
+
+    public sealed record GenerateDecryptionShares(int Round, int Attempt, IReadOnlyList<byte[]> Ciphertexts, int[] Committee, SeededDecryption? Seeded = null)
+        : INoSerializationVerificationNeeded;
+
+    /// <summary>This party refused to decrypt the round's sum (committee <paramref name="Attempt"/>) for <paramref name="Reason"/>; it made no share of it.</summary>
+    public sealed record DecryptionRefused(int Round, int Attempt, string Reason) : INoSerializationVerificationNeeded;
 
     public sealed record DecryptionSharesReady(int Round, int Attempt, byte[][] SharesByChunk) : INoSerializationVerificationNeeded;
 
-    public sealed record FuseShares(int Round, int Attempt, IReadOnlyList<byte[]> Ciphertexts, int VectorLength, IReadOnlyDictionary<int, DecryptionShare[]> SharesByParty)
-        : INoSerializationVerificationNeeded;
+    public sealed record FuseShares(int Round, int Attempt, IReadOnlyList<byte[]> Ciphertexts, int VectorLength, IReadOnlyDictionary<int, DecryptionShare[]> SharesByParty,
+        byte[]? SeededContext = null) : INoSerializationVerificationNeeded;
 
     public sealed record SharesFused(int Round, int Attempt, double[] Values) : INoSerializationVerificationNeeded;
 

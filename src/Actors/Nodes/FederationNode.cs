@@ -197,7 +197,8 @@ public static class FederationNode
             throw new ArgumentException($"{trust.Authority.Subject} is not a CA certificate", nameof(trust));
         ObserveMetrics(system, FederationRoles.Aggregator, FederationRoles.Aggregator);
         WarnIfInsecurePlaintext(system, settings, FederationRoles.Aggregator);
-        var pool = system.ActorOf(CryptoWorker.PoolProps(material with { InsecurePlaintext = settings.Mode == KeyMode.InsecurePlaintext },
+        var seeded = threshold?.Scheme == ThresholdScheme.SeededSecretKey ? threshold : null;
+        var pool = system.ActorOf(CryptoWorker.PoolProps(material with { InsecurePlaintext = settings.Mode == KeyMode.InsecurePlaintext, SeededThreshold = seeded },
             settings.EffectiveCryptoPoolSize), CryptoPoolName);
         var parameters = material.Parameters;
         var coordinator = RoundCoordinator.Props(settings, parameters, pool, threshold, trust);

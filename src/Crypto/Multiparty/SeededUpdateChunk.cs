@@ -51,6 +51,9 @@ public sealed class SeededUpdateChunk
     /// <summary>The seed a is expanded from.</summary>
     public ReadOnlySpan<byte> Seed => _seed;
 
+    /// <summary>The digest an update encrypted for <paramref name="context"/> carries (<see cref="ContextDigest"/>), so a reader can check the round it was made for.</summary>
+    public static Sha256Digest DigestOf(ReadOnlySpan<byte> context) => SeededExpansion.ContextDigest(context);
+
     /// <summary>Bytes of <see cref="ToBytes"/> (header included).</summary>
     public int SerializedSize => SerializedSizeFor(Parameters);
 

@@ -89,10 +89,11 @@ public static class ThresholdPresets
     /// <summary>The validated set of <see cref="LiteralLogN13LogQ108SeededThreshold"/> (seeded scheme only).</summary>
     public static ThresholdParameters Params128BitLogN13LogQ108SeededThreshold => LogN13Seeded.Value;
 
-    /// <summary>Every collective-key preset, by name (the runtime's threshold mode uses these; the seeded set is not yet wired into it).</summary>
+    /// <summary>Every threshold preset the runtime's threshold mode can run, by name: the collective-key sets and the seeded set.</summary>
     public static IReadOnlyDictionary<string, ThresholdParameters> All => new Dictionary<string, ThresholdParameters>
     {
         [nameof(Params128BitLogN13LogQ160Threshold)] = Params128BitLogN13LogQ160Threshold,
         [nameof(Params128BitLogN14LogQ160Threshold)] = Params128BitLogN14LogQ160Threshold,
+        [nameof(Params128BitLogN13LogQ108SeededThreshold)] = Params128BitLogN13LogQ108SeededThreshold,
     };
 }

@@ -41,7 +41,8 @@ internal sealed class SpecOptions
                 nameof(FederatedHe.Crypto.Ckks.CkksPresets.Params128BitLogN13LogQ101), nameof(FederatedHe.Crypto.Ckks.CkksPresets.Params128BitLogN14LogQ101),
                 nameof(FederatedHe.Crypto.Ckks.CkksPresets.Params128BitLogN12LogQ60Aggregation)) +
             "; threshold mode: " + string.Join(", ", nameof(FederatedHe.Crypto.Multiparty.ThresholdPresets.Params128BitLogN13LogQ160Threshold),
-                nameof(FederatedHe.Crypto.Multiparty.ThresholdPresets.Params128BitLogN14LogQ160Threshold)));
+                nameof(FederatedHe.Crypto.Multiparty.ThresholdPresets.Params128BitLogN14LogQ160Threshold),
+                nameof(FederatedHe.Crypto.Multiparty.ThresholdPresets.Params128BitLogN13LogQ108SeededThreshold)));
         options.AddText("--privacy", FederationSpecKeys.PrivacyMode, "Differential privacy: none, local (DP-SGD) or distributed (noise shares under encryption)", quote: false)
             .AcceptOnlyFromAmong("none", "local", "distributed");
         options.Add<double>("--noise-multiplier", FederationSpecKeys.NoiseMultiplier, "Differential privacy: noise standard deviation over the clip norm");
