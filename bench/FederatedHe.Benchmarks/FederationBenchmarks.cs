@@ -25,7 +25,7 @@ internal static class FederationBenchmarks
 {
     private sealed record Model(string Key, string Name, string Option);
 
-    private sealed record Mode(string Name, string[] Options);
+    private sealed record Mode(string Key, string Name, string[] Options);
 
     private sealed record RoundFigures(double RoundMs, double TrainMs, double EncryptMs, double AggregateMs, double DecryptMs, double UpBytesPerParameter,
         double DownBytesPerParameter, int Parameters);
@@ -47,9 +47,10 @@ internal static class FederationBenchmarks
         var models = new List<Model> { new("lr", "LR", "logistic-regression"), new("100k", "MLP 320-256", "mlp:320,256"), new("1m", "MLP 1024-1024", "mlp:1024,1024") };
         var modes = new List<Mode>
         {
-            new("plaintext (INSECURE)", ["--mode", "insecure-plaintext"]),
-            new("shared-key", ["--mode", "shared-key"]),
-            new("threshold 3-of-4", ["--mode", "threshold", "--threshold", "3"]),
+            new("insecure-plaintext", "plaintext (INSECURE)", ["--mode", "insecure-plaintext"]),
+            new("shared-key", "shared-key", ["--mode", "shared-key"]),
+            new("threshold", "threshold 3-of-4", ["--mode", "threshold", "--threshold", "3"]),
+            new("threshold-seeded", "threshold 3-of-4 seeded", ["--mode", "threshold", "--threshold", "3", "--preset", "Params128BitLogN13LogQ108SeededThreshold"]),
         };
         string? fedhe = null;
         var asCluster = false;
@@ -79,7 +80,7 @@ internal static class FederationBenchmarks
                     break;
                 case "--modes":
                     var modeNames = args[++i].Split(',');
-                    modes = modes.Where(m => modeNames.Any(n => m.Options[1] == n)).ToList();
+                    modes = modes.Where(m => modeNames.Contains(m.Key)).ToList();
                     break;
                 default:
                     Console.Error.WriteLine($"unknown option {args[i]}");
