@@ -27,7 +27,7 @@ public sealed class HospitalThresholdKeyFileTests : IClassFixture<HospitalThresh
         Assert.Equal("session-7", loaded.SessionId);
         Assert.Equal(Parties, loaded.Parties);
         Assert.Equal(_key.KeyId, loaded.KeyId);
-        Assert.Equal(2, loaded.SecretKey.PartyId);
+        Assert.Equal(2, loaded.SecretKey!.PartyId);
         Assert.Equal(_key.SecretKey.ToBytes(), loaded.SecretKey.ToBytes());
         Assert.Equal(_key.PublicKey.ToBytes(), loaded.CollectivePublicKey.ToBytes());
         Assert.Equal(MaskSeeds().ToBytes(), loaded.MaskSeeds.ToBytes());
@@ -188,6 +188,49 @@ public sealed class HospitalThresholdKeyFileTests : IClassFixture<HospitalThresh
         Assert.Throws<ArgumentException>(() => file.Save(new SavedThresholdKey("hospital-2", "session-7", Parties, _key.PublicKey, _key.SecretKey, MaskSeeds())));
     }
 
+    [Fact]
+    public void A_seeded_schemes_key_loads_back_with_its_own_secret_and_one_dealt_share_per_party()
+    {
+        using var seeded = SeededKey.ForPartyTwo();
+        var file = new HospitalThresholdKeyFile(_directory, "hospital-2");
+        file.Save(new SavedThresholdKey("hospital-2", "session-7", Parties, seeded.PublicKey, null, MaskSeeds(), seeded.Key));
+
+        using var loaded = file.Load(seeded.Parameters);
+
+        Assert.NotNull(loaded);
+        Assert.Null(loaded.SecretKey);
+        Assert.Equal(HospitalThresholdKeyFile.SeededVersion, File.ReadAllBytes(file.FilePath)[4]);
+        Assert.Equal((2, 2, 3), (loaded.PartyId, loaded.Threshold, loaded.PartyCount));
+        Assert.Equal(seeded.Key.Dealt.KeyId, loaded.KeyId);
+        Assert.Equal(seeded.Key.Own.ToBytes(), loaded.Seeded!.Own.ToBytes());
+        Assert.Equal(seeded.Key.Dealt.ToBytes(), loaded.Seeded.Dealt.ToBytes());
+        Assert.Equal(MaskSeeds().ToBytes(), loaded.MaskSeeds.ToBytes());
+    }
+
+    [Fact]
+    public void A_key_file_of_one_threshold_scheme_is_refused_by_a_federation_of_the_other()
+    {
+        using var seeded = SeededKey.ForPartyTwo();
+        var seededFile = new HospitalThresholdKeyFile(Directory.CreateDirectory(Path.Combine(_directory, "seeded")).FullName, "hospital-2");
+        seededFile.Save(new SavedThresholdKey("hospital-2", "session-7", Parties, seeded.PublicKey, null, MaskSeeds(), seeded.Key));
+        var collectiveFile = SaveHospitalTwo();
+
+        // The seeded set's id differs too; the scheme is named first.
+        Assert.Contains("the seeded scheme", Assert.Throws<ThresholdKeyFileException>(() => seededFile.Load(_key.Parameters)).Reason);
+        Assert.Contains("the collective-key scheme", Assert.Throws<ThresholdKeyFileException>(() => collectiveFile.Load(seeded.Parameters)).Reason);
+    }
+
+    [Fact]
+    public void A_seeded_key_missing_a_dealers_share_is_refused()
+    {
+        using var seeded = SeededKey.ForPartyTwo(dealers: [1, 2]);
+        var file = new HospitalThresholdKeyFile(_directory, "hospital-2");
+        file.Save(new SavedThresholdKey("hospital-2", "session-7", Parties, seeded.PublicKey, null, MaskSeeds(), seeded.Key));
+
+        var error = Assert.Throws<ThresholdKeyFileException>(() => file.Load(seeded.Parameters));
+        Assert.Contains("shares dealt by parties [1, 2]; every party 1..3 deals one", error.Reason);
+    }
+
     private HospitalThresholdKeyFile SaveHospitalTwo()
     {
         var file = new HospitalThresholdKeyFile(_directory, "hospital-2");
@@ -201,6 +244,39 @@ public sealed class HospitalThresholdKeyFileTests : IClassFixture<HospitalThresh
         [1] = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray(),
         [3] = Enumerable.Range(100, 32).Select(i => (byte)i).ToArray(),
     });
+
+    /// <summary>A real 2-of-3 seeded key set: party 2's own secret and the shares the named dealers dealt it, and the key set's public key.</summary>
+    private sealed class SeededKey : IDisposable
+    {
+        private SeededKey(ThresholdParameters parameters, Crypto.Rlwe.PublicKey publicKey, SeededPartyKey key) =>
+            (Parameters, PublicKey, Key) = (parameters, publicKey, key);
+
+        public ThresholdParameters Parameters { get; }
+
+        public Crypto.Rlwe.PublicKey PublicKey { get; }
+
+        public SeededPartyKey Key { get; }
+
+        public static SeededKey ForPartyTwo(int[]? dealers = null)
+        {
+            var parameters = ThresholdPresets.Params128BitLogN13LogQ108SeededThreshold;
+            var generator = new CollectivePublicKeyGenerator(parameters);
+            var seed = CollectivePublicKeyGenerator.DeriveCommonSeed("seeded-key-file-tests"u8);
+            var secrets = Enumerable.Range(0, 3).Select(_ => generator.GenSecretShare()).ToList();
+            var publicKey = generator.AggregateShares(secrets.Select((secret, i) => generator.GenShare(secret, seed, i + 1, 3)).ToList());
+            var keyId = CollectivePublicKeyGenerator.KeyIdOf(publicKey);
+            var sharer = new ThresholdSecretSharer(parameters);
+            var toPartyTwo = (dealers ?? [1, 2, 3]).Select(dealer => sharer.GenShares(secrets[dealer - 1], dealer, 2, 3, keyId).Single(s => s.RecipientId == 2)).ToList();
+            var dealt = DealtSecretShares.FromShares(parameters, toPartyTwo);
+            foreach (var share in toPartyTwo)
+                share.Dispose();
+            secrets[0].Dispose();
+            secrets[2].Dispose();
+            return new SeededKey(parameters, publicKey, new SeededPartyKey(secrets[1], dealt));
+        }
+
+        public void Dispose() => Key.Dispose();
+    }
 
     /// <summary>A real three-party collective key and party 2's share of it (n-of-n), made once for the class.</summary>
     public sealed class ThreePartyKey : IDisposable

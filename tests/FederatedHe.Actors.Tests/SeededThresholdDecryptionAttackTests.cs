@@ -5,6 +5,7 @@ using Akka.TestKit.Xunit2;
 using FederatedHe.Actors.Configuration;
 using FederatedHe.Actors.CryptoPool;
 using FederatedHe.Actors.Hospitals;
+using FederatedHe.Actors.Persistence;
 using FederatedHe.Crypto.Multiparty;
 using static FederatedHe.Actors.Hospitals.ThresholdKeyHolder;
 
@@ -28,10 +29,21 @@ public sealed class SeededThresholdDecryptionAttackTests : TestKit
     private readonly SeededThresholdEncryptor[] _encryptors;
     private readonly string _keyId;
 
+    private readonly string _keyDirectory = Directory.CreateTempSubdirectory("fedhe-seeded-keys-").FullName;
+
     public SeededThresholdDecryptionAttackTests() : base(TestConfig)
     {
-        _holders = Parties.Select((_, i) => Sys.ActorOf(ThresholdKeyHolder.Props(Parameters, keyFile: null), $"key-{i + 1}")).ToArray();
+        // With key files, as with fedhe.persistence on: each holder keeps its key and its record of decryptions on disk.
+        _holders = Parties.Select((_, i) => Sys.ActorOf(ThresholdKeyHolder.Props(Parameters, KeyFile(i + 1)), $"key-{i + 1}")).ToArray();
         (_keyId, _encryptors) = GenerateKeys();
+    }
+
+    private HospitalThresholdKeyFile KeyFile(int party) => new(_keyDirectory, Parties[party - 1]);
+
+    protected override void Dispose(bool disposing)
+    {
+        base.Dispose(disposing);
+        Directory.Delete(_keyDirectory, recursive: true);
     }
 
     /// <summary>Key generation as the hospitals run it, their messages relayed by the test: shares, sealed dealing, opening, combining.</summary>
@@ -143,6 +155,29 @@ public sealed class SeededThresholdDecryptionAttackTests : TestKit
         var answer = AskForShares(1, 1, Sum(updates, 1, 2), Bytes(updates[1]), attempt: 2);
 
         Assert.Contains("already decrypted as another sum", Refusal(answer), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_restarted_member_still_refuses_a_second_sum_of_a_round_it_decrypted_before_it_stopped()
+    {
+        var updates = Updates(round: 1, length: 100, 1, 2, 3);
+        var honest = Sum(updates, 1, 2, 3);
+        Assert.IsType<DecryptionSharesReady>(AskForShares(1, 1, honest, Bytes(updates[1])));
+
+        // Hospital 1's process restarts: a new key holder loads the key file and the record of its decryptions.
+        Watch(_holders[0]);
+        Sys.Stop(_holders[0]);
+        ExpectTerminated(_holders[0]);
+        _holders[0] = Sys.ActorOf(ThresholdKeyHolder.Props(Parameters, KeyFile(1)), "key-1-restarted");
+        _holders[0].Tell(RestoreKey.Instance, TestActor);
+        var restored = ExpectMsg<KeyRestored>();
+        Assert.Equal(_keyId, restored.KeyId);
+        Assert.NotNull(restored.SeededEncryptor);
+
+        Assert.Contains("already decrypted as another sum", Refusal(AskForShares(1, 1, Sum(updates, 1, 2), Bytes(updates[1]), attempt: 2)), StringComparison.Ordinal);
+        // The same sum for another committee (a dropout's replacement) is still served, with the restored key.
+        _holders[0].Tell(new GenerateDecryptionShares(1, 3, honest, [1, 3], new SeededDecryption(Context(1), MinimumContributors, Bytes(updates[1]))), TestActor);
+        Assert.IsType<DecryptionSharesReady>(ExpectMsg<object>());
     }
 
     [Fact]

@@ -231,7 +231,7 @@ public sealed class ThresholdKeyGenerationAttackTests : TestKit
         var context = "attack-test"u8.ToArray();
         using var key1 = new HospitalThresholdKeyFile(_directory, "hospital-1").Load(Threshold)!;
         using var key3 = new HospitalThresholdKeyFile(_directory, "hospital-3").Load(Threshold)!;
-        var shares = new[] { key1, key3 }.Select(k => new ThresholdDecryptor(Threshold, k.SecretKey).GenShare(ciphertext, [1, 3], context, k.MaskSeeds)).ToList();
+        var shares = new[] { key1, key3 }.Select(k => new ThresholdDecryptor(Threshold, k.SecretKey!).GenShare(ciphertext, [1, 3], context, k.MaskSeeds)).ToList();
         var decrypted = new ThresholdCombiner(Threshold, collectiveKey, 2, 3).FuseValues(ciphertext, shares, context);
         for (var i = 0; i < values.Length; i++)
             Assert.Equal(values[i], decrypted[i], 1e-3);
@@ -260,7 +260,7 @@ public sealed class ThresholdKeyGenerationAttackTests : TestKit
         using var key1 = new HospitalThresholdKeyFile(_directory, "hospital-1").Load(Threshold)!;
         using var key2 = new HospitalThresholdKeyFile(_directory, "hospital-2").Load(Threshold)!;
         Assert.Equal(Session + "-next", key1.SessionId);
-        var shares = new[] { key1, key2 }.Select(k => new ThresholdDecryptor(Threshold, k.SecretKey).GenShare(ciphertext, [1, 2], context, k.MaskSeeds)).ToList();
+        var shares = new[] { key1, key2 }.Select(k => new ThresholdDecryptor(Threshold, k.SecretKey!).GenShare(ciphertext, [1, 2], context, k.MaskSeeds)).ToList();
         var decrypted = new ThresholdCombiner(Threshold, key1.CollectivePublicKey, 2, 3).FuseValues(ciphertext, shares, context);
         Assert.Equal(24, decrypted[0], 1e-3);
         Assert.Empty(_log.Crashes);

@@ -301,6 +301,7 @@ internal sealed partial class HospitalActor
         _decryption = CommitteeDecryption<AssembledVector, DecryptionShare>.WithParties(_decryption, _parties, _partyId);
         _thresholdKeyId = restored.KeyId;
         _restoredCollectiveKey = restored.CollectivePublicKey;
+        _seededEncryptor = restored.SeededEncryptor;
         _log.Info("{0}: loaded its share of the collective key {1} (party {2} of {3}, threshold {4}) from {5}", _data.HospitalId,
             restored.KeyId, restored.PartyId, restored.Parties.Length, restored.Threshold, restored.FilePath);
         var savedStatistics = LoadSavedStatistics();

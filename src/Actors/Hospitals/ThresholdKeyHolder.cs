@@ -23,6 +23,7 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
 {
     private readonly ThresholdParameters _parameters;
     private readonly HospitalThresholdKeyFile? _keyFile;
+    private readonly SeededDecryptionLedger? _ledger;
     private SecretKey? _secretShare;
     private ThresholdSecretKey? _thresholdKey;
     private Sha256Digest _keyId;
@@ -59,6 +60,9 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
     {
         _parameters = parameters;
         _keyFile = keyFile;
+        // The seeded scheme's record of decryptions lives beside the key: both are needed to decrypt safely after a restart.
+        if (keyFile is not null && parameters.Scheme == ThresholdScheme.SeededSecretKey)
+            _ledger = new SeededDecryptionLedger(Path.GetDirectoryName(keyFile.FilePath)!, keyFile.HospitalId);
         Receive<RestoreKey>(_ => Sender.Tell(RestoreKeyCore()));
         Receive<GeneratePublicKeyShare>(m => Reply(() => GeneratePublicKeyShareCore(m)));
         Receive<ShareSecret>(m => Reply(() => ShareSecretCore(m)));
@@ -211,8 +215,7 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
             {
                 // Kept one per dealer, not summed; s_i stays, to encrypt this party's updates under.
                 _dealt = DealtSecretShares.FromShares(_parameters, _openedShares.OrderBy(s => s.Key).Select(s => s.Value));
-                _seededDecryptor = new SeededThresholdDecryptor(_parameters, _dealt);
-                encryptor = new SeededThresholdEncryptor(_parameters, _secretShare!, _partyId, _keyId);
+                encryptor = UseSeededKey(_secretShare!, _dealt);
             }
             else
             {
@@ -229,8 +232,9 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
             _maskSeeds.Clear();
 
             // Durable before reported: once the coordinator counts this party in, a restart must not lose its share.
-            if (!IsSeeded)
-                _keyFile?.Save(new SavedThresholdKey(_keyFile.HospitalId, _sessionId, _parties, _collectivePublicKey!, _thresholdKey!, _masks));
+            _keyFile?.Save(IsSeeded
+                ? new SavedThresholdKey(_keyFile.HospitalId, _sessionId, _parties, _collectivePublicKey!, null, _masks, new SeededPartyKey(_secretShare!, _dealt!))
+                : new SavedThresholdKey(_keyFile.HospitalId, _sessionId, _parties, _collectivePublicKey!, _thresholdKey!, _masks));
             return new ThresholdKeyReady(_keyId.ToString(), encryptor);
         }
         finally
@@ -279,12 +283,29 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
 
         _secretShare?.Dispose();
         _thresholdKey?.Dispose();
+        ForgetSeededKey();
         _secretShare = null;
         _thresholdKey = saved.SecretKey;
         _keyId = saved.KeyId;
-        _partyId = saved.SecretKey.PartyId;
-        _partyCount = saved.SecretKey.PartyCount;
-        _threshold = saved.SecretKey.Threshold;
+        _partyId = saved.PartyId;
+        _partyCount = saved.PartyCount;
+        _threshold = saved.Threshold;
+        SeededThresholdEncryptor? encryptor = null;
+        if (saved.Seeded is { } seeded)
+        {
+            _secretShare = seeded.Own;
+            _dealt = seeded.Dealt;
+            try
+            {
+                encryptor = UseSeededKey(seeded.Own, seeded.Dealt);
+            }
+            catch (Exception e) when (e is ThresholdKeyFileException or ThresholdProtocolException)
+            {
+                ForgetSeededKey();
+                return new KeyNotRestored(FileMissing: false, $"its record of decryptions cannot be used: {e.Message}");
+            }
+        }
+
         _sessionId = saved.SessionId;
         _parties = saved.Parties.ToArray();
         _collectivePublicKey = saved.CollectivePublicKey;
@@ -293,11 +314,21 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
         _masks = saved.MaskSeeds;
         _audit = new DecryptionNoiseAudit(_parameters);
         _retiredBecause = null;
-        return new KeyRestored(_sessionId, _keyId.ToString(), _partyId, _parties, _threshold, saved.CollectivePublicKey, _keyFile.FilePath);
+        return new KeyRestored(_sessionId, _keyId.ToString(), _partyId, _parties, _threshold, saved.CollectivePublicKey, _keyFile.FilePath, encryptor);
     }
 
     /// <summary>Whether this party's key set is of the seeded scheme.</summary>
     private bool IsSeeded => _parameters.Scheme == ThresholdScheme.SeededSecretKey;
+
+    /// <summary>
+    /// Takes <paramref name="own"/> (s_i) and <paramref name="dealt"/> as this party's seeded key: its decryptor remembers the
+    /// decryptions recorded before (a restart forgets none), and its encryptor is returned for the hospital's crypto pool.
+    /// </summary>
+    private SeededThresholdEncryptor UseSeededKey(SecretKey own, DealtSecretShares dealt)
+    {
+        _seededDecryptor = new SeededThresholdDecryptor(_parameters, dealt, _ledger?.Load() ?? []);
+        return new SeededThresholdEncryptor(_parameters, own, dealt.PartyId, dealt.KeyId);
+    }
 
     private void ForgetSeededKey()
     {
@@ -333,6 +364,16 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
         var shares = sums
             .Select(sum => _seededDecryptor.GenShare(sum, request.Committee, seeded.Context, _masks, seeded.MinimumContributors).ToBytes())
             .ToArray();
+        try
+        {
+            // Durable before the shares leave: a restarted party must refuse a second sum of this round as this one would.
+            _ledger?.Append(sums.Select(sum => SeededDecryptionRecord.Of(sum, request.Committee)));
+        }
+        catch (Exception exception) when (exception is IOException or UnauthorizedAccessException)
+        {
+            return new DecryptionRefused(request.Round, request.Attempt, $"its decryptions cannot be recorded in {_ledger!.FilePath}: {exception.Message}");
+        }
+
         return new DecryptionSharesReady(request.Round, request.Attempt, shares);
     }
 
@@ -441,8 +482,8 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
     }
 
     /// <summary>The saved key is loaded and in use; everything but the secret share itself.</summary>
-    public sealed record KeyRestored(string SessionId, string KeyId, int PartyId, string[] Parties, int Threshold, PublicKey CollectivePublicKey, string FilePath)
-        : INoSerializationVerificationNeeded;
+    public sealed record KeyRestored(string SessionId, string KeyId, int PartyId, string[] Parties, int Threshold, PublicKey CollectivePublicKey, string FilePath,
+        SeededThresholdEncryptor? SeededEncryptor = null) : INoSerializationVerificationNeeded;
 
     /// <summary>No key was loaded: there is no file (<paramref name="FileMissing"/>), or it was refused for <paramref name="Reason"/>.</summary>
     public sealed record KeyNotRestored(bool FileMissing, string Reason) : INoSerializationVerificationNeeded;

@@ -16,7 +16,9 @@ namespace FederatedHe.Actors.Persistence;
 /// <para>Format (little-endian, version 2): magic "FHTK", version, CKKS parameter-set id, hospital id, key-generation
 /// session, party id, threshold, party count, the parties' ids, the collective public key and the threshold secret
 /// key and the decryption-mask seeds (each length-prefixed, in FederatedHe.Crypto's formats: the seeds are
-/// <see cref="DecryptionMaskSeeds.ToBytes"/>, one 32-byte seed per other party), then a SHA-256 of everything before it.</para>
+/// <see cref="DecryptionMaskSeeds.ToBytes"/>, one 32-byte seed per other party), then a SHA-256 of everything before it.
+/// Version 3 keeps the seeded scheme's key (<see cref="SeededPartyKey"/>): in place of the threshold secret key, the
+/// party's own secret s_i and the shares dealt to it, one per dealer (<see cref="DealtSecretShares.ToBytes"/>).</para>
 /// <para>Version 1 files, written before key generation derived mask seeds, are refused: a share without its seeds
 /// would decrypt with unmasked shares on a committee whose other members mask theirs.</para>
 /// <para>Written atomically (owner-only temporary file, flushed to disk, then renamed): a kill mid-write leaves the
@@ -24,8 +26,11 @@ namespace FederatedHe.Actors.Persistence;
 /// </remarks>
 internal sealed class HospitalThresholdKeyFile
 {
-    /// <summary>The format version this class writes and reads.</summary>
+    /// <summary>The format version of a collective-key scheme's file.</summary>
     public const byte Version = 2;
+
+    /// <summary>The format version of a seeded scheme's file.</summary>
+    public const byte SeededVersion = 3;
 
     /// <summary>The first four bytes of the file ("FHTK" little-endian).</summary>
     internal const uint Magic = 0x4B544846;
@@ -129,17 +134,26 @@ internal sealed class HospitalThresholdKeyFile
         using (var writer = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
         {
             writer.Write(Magic);
-            writer.Write(Version);
-            writer.Write(key.SecretKey.ParameterSetId.ToString());
+            writer.Write(key.Seeded is null ? Version : SeededVersion);
+            writer.Write(key.ParameterSetId.ToString());
             writer.Write(key.HospitalId);
             writer.Write(key.SessionId);
-            writer.Write(key.SecretKey.PartyId);
-            writer.Write(key.SecretKey.Threshold);
+            writer.Write(key.PartyId);
+            writer.Write(key.Threshold);
             writer.Write(key.Parties.Count);
             foreach (var party in key.Parties)
                 writer.Write(party);
             WriteBytes(writer, key.CollectivePublicKey.ToBytes());
-            WriteBytes(writer, key.SecretKey.ToBytes());
+            if (key.Seeded is { } seeded)
+            {
+                WriteSecret(writer, seeded.Own.ToBytes());
+                WriteSecret(writer, seeded.Dealt.ToBytes());
+            }
+            else
+            {
+                WriteSecret(writer, key.SecretKey!.ToBytes());
+            }
+
             var seeds = key.MaskSeeds.ToBytes();
             WriteBytes(writer, seeds);
             CryptographicOperations.ZeroMemory(seeds);
@@ -157,8 +171,10 @@ internal sealed class HospitalThresholdKeyFile
         if (version == 1)
             throw Refuse("has format version 1, written before key generation derived decryption-mask seeds; a key share without them "
                 + "cannot serve safely on a decryption committee. Delete it: the hospital takes part in the next key generation");
-        if (version != Version)
-            throw Refuse($"has format version {version}; this build reads version {Version}");
+        if (version is not (Version or SeededVersion))
+            throw Refuse($"has format version {version}; this build reads versions {Version} and {SeededVersion}");
+        if ((version == SeededVersion) != (parameters.Scheme == ThresholdScheme.SeededSecretKey))
+            throw Refuse($"keeps a key of the {(version == SeededVersion ? "seeded" : "collective-key")} scheme; this federation's parameter set is of the other");
         var parameterSetId = reader.ReadString();
         if (parameterSetId != parameters.Ckks.Id.ToString())
             throw Refuse($"was made for parameter set {parameterSetId}, not this federation's {parameters.Ckks.Id}");
@@ -178,38 +194,73 @@ internal sealed class HospitalThresholdKeyFile
             throw Refuse($"names party {partyId} of [{string.Join(", ", parties)}], which is not a party list with {_hospitalId} at that position");
 
         var publicKey = PublicKey.FromBytes(parameters.Ckks, ReadBytes(reader));
-        var secretKey = ThresholdSecretKey.FromBytes(parameters, ReadBytes(reader));
+        var keyId = CollectivePublicKeyGenerator.KeyIdOf(publicKey);
+        return version == SeededVersion
+            ? ParseSeeded(parameters, reader, hospitalId, session, parties, partyId, threshold, publicKey, keyId)
+            : ParseCollective(parameters, reader, hospitalId, session, parties, partyId, threshold, publicKey, keyId);
+    }
+
+    private SavedThresholdKey ParseSeeded(ThresholdParameters parameters, BinaryReader reader, string hospitalId, string session, string[] parties,
+        int partyId, int threshold, PublicKey publicKey, Sha256Digest keyId)
+    {
+        var own = ReadSecret(reader, bytes => SecretKey.FromBytes(parameters.Ckks, bytes));
+        DealtSecretShares dealt;
         DecryptionMaskSeeds seeds;
-        var seedBytes = ReadBytes(reader);
         try
         {
-            seeds = DecryptionMaskSeeds.FromBytes(seedBytes);
+            dealt = ReadSecret(reader, bytes => DealtSecretShares.FromBytes(parameters, bytes));
+        }
+        catch
+        {
+            own.Dispose();
+            throw;
+        }
+
+        try
+        {
+            seeds = ReadSeeds(reader, partyId, parties.Length);
+        }
+        catch
+        {
+            own.Dispose();
+            dealt.Dispose();
+            throw;
+        }
+
+        var count = parties.Length;
+        string? problem = null;
+        if (dealt.KeyId != keyId || dealt.PartyId != partyId || dealt.Threshold != threshold || dealt.PartyCount != count)
+            problem = $"is inconsistent: its dealt shares are party {dealt.PartyId}'s, {dealt.Threshold} of {dealt.PartyCount}, for key {dealt.KeyId}; "
+                + $"the file says party {partyId}, {threshold} of {count}, for key {keyId}";
+        else if (!dealt.Dealers.SequenceEqual(Enumerable.Range(1, count)))
+            problem = $"holds shares dealt by parties [{string.Join(", ", dealt.Dealers)}]; every party 1..{count} deals one";
+        if (problem is not null)
+        {
+            own.Dispose();
+            dealt.Dispose();
+            seeds.Dispose();
+            throw Refuse(problem);
+        }
+
+        return new SavedThresholdKey(hospitalId, session, parties, publicKey, null, seeds, new SeededPartyKey(own, dealt));
+    }
+
+    private SavedThresholdKey ParseCollective(ThresholdParameters parameters, BinaryReader reader, string hospitalId, string session, string[] parties,
+        int partyId, int threshold, PublicKey publicKey, Sha256Digest keyId)
+    {
+        var count = parties.Length;
+        var secretKey = ReadSecret(reader, bytes => ThresholdSecretKey.FromBytes(parameters, bytes));
+        DecryptionMaskSeeds seeds;
+        try
+        {
+            seeds = ReadSeeds(reader, partyId, count);
         }
         catch
         {
             secretKey.Dispose();
             throw;
         }
-        finally
-        {
-            CryptographicOperations.ZeroMemory(seedBytes);
-        }
 
-        var others = Enumerable.Range(1, count).Where(p => p != partyId).ToList();
-        string? problem = null;
-        if (seeds.PartyId != partyId || !seeds.OtherParties.Order().SequenceEqual(others))
-            problem = $"holds party {seeds.PartyId}'s decryption-mask seeds with parties [{string.Join(", ", seeds.OtherParties)}]; "
-                + $"party {partyId} needs one with every other party ([{string.Join(", ", others)}])";
-        else if (reader.BaseStream.Position != reader.BaseStream.Length)
-            problem = "has unexpected bytes after the key material";
-        if (problem is not null)
-        {
-            secretKey.Dispose();
-            seeds.Dispose();
-            throw Refuse(problem);
-        }
-
-        var keyId = CollectivePublicKeyGenerator.KeyIdOf(publicKey);
         if (secretKey.KeyId != keyId || secretKey.PartyId != partyId || secretKey.Threshold != threshold || secretKey.PartyCount != count)
         {
             var detail = $"its secret share is party {secretKey.PartyId}, {secretKey.Threshold} of {secretKey.PartyCount}, for key {secretKey.KeyId}; "
@@ -222,10 +273,51 @@ internal sealed class HospitalThresholdKeyFile
         return new SavedThresholdKey(hospitalId, session, parties, publicKey, secretKey, seeds);
     }
 
+    /// <summary>
+    /// The decryption-mask seeds, which must be party <paramref name="partyId"/>'s with every other party, and the end of the
+    /// file after them.
+    /// </summary>
+    private DecryptionMaskSeeds ReadSeeds(BinaryReader reader, int partyId, int count)
+    {
+        var seeds = ReadSecret(reader, bytes => DecryptionMaskSeeds.FromBytes(bytes));
+        var others = Enumerable.Range(1, count).Where(p => p != partyId).ToList();
+        string? problem = null;
+        if (seeds.PartyId != partyId || !seeds.OtherParties.Order().SequenceEqual(others))
+            problem = $"holds party {seeds.PartyId}'s decryption-mask seeds with parties [{string.Join(", ", seeds.OtherParties)}]; "
+                + $"party {partyId} needs one with every other party ([{string.Join(", ", others)}])";
+        else if (reader.BaseStream.Position != reader.BaseStream.Length)
+            problem = "has unexpected bytes after the key material";
+        if (problem is null)
+            return seeds;
+        seeds.Dispose();
+        throw Refuse(problem);
+    }
+
+    /// <summary>Reads a length-prefixed secret field and parses it, zeroing the bytes read.</summary>
+    private static T ReadSecret<T>(BinaryReader reader, Func<byte[], T> parse)
+    {
+        var bytes = ReadBytes(reader);
+        try
+        {
+            return parse(bytes);
+        }
+        finally
+        {
+            CryptographicOperations.ZeroMemory(bytes);
+        }
+    }
+
     private static void WriteBytes(BinaryWriter writer, byte[] bytes)
     {
         writer.Write(bytes.Length);
         writer.Write(bytes);
+    }
+
+    /// <summary>Writes a secret field and zeroes the serialized copy.</summary>
+    private static void WriteSecret(BinaryWriter writer, byte[] bytes)
+    {
+        WriteBytes(writer, bytes);
+        CryptographicOperations.ZeroMemory(bytes);
     }
 
     private static byte[] ReadBytes(BinaryReader reader)
@@ -249,17 +341,42 @@ internal sealed class HospitalThresholdKeyFile
 /// The pairwise decryption-mask seeds, by the other party's id (secret; disposing the record zeroes them): derived at key
 /// generation from the signed key-agreement keys, so no other party learns them.
 /// </param>
+/// <param name="Seeded">In the seeded scheme, the party's own secret and dealt shares (secret), in place of <paramref name="SecretKey"/>.</param>
 internal sealed record SavedThresholdKey(string HospitalId, string SessionId, IReadOnlyList<string> Parties, PublicKey CollectivePublicKey,
-    ThresholdSecretKey SecretKey, DecryptionMaskSeeds MaskSeeds) : IDisposable
+    ThresholdSecretKey? SecretKey, DecryptionMaskSeeds MaskSeeds, SeededPartyKey? Seeded = null) : IDisposable
 {
-    /// <summary>The collective key's id, which the secret share is bound to.</summary>
-    public Sha256Digest KeyId => SecretKey.KeyId;
+    /// <summary>The collective key's id, which the secret share (or the dealt shares) is bound to.</summary>
+    public Sha256Digest KeyId => Seeded?.Dealt.KeyId ?? SecretKey!.KeyId;
+
+    /// <summary>This hospital's party id.</summary>
+    public int PartyId => Seeded?.Dealt.PartyId ?? SecretKey!.PartyId;
+
+    /// <summary>The parties any decryption needs.</summary>
+    public int Threshold => Seeded?.Dealt.Threshold ?? SecretKey!.Threshold;
+
+    /// <summary>The parties of the key set.</summary>
+    public int PartyCount => Seeded?.Dealt.PartyCount ?? SecretKey!.PartyCount;
+
+    /// <summary>The parameter set the key belongs to.</summary>
+    public ParameterSetId ParameterSetId => Seeded?.Dealt.ParameterSetId ?? SecretKey!.ParameterSetId;
 
     /// <inheritdoc />
     public void Dispose()
     {
-        SecretKey.Dispose();
+        SecretKey?.Dispose();
+        Seeded?.Dispose();
         MaskSeeds.Dispose();
+    }
+}
+
+/// <summary>A party's key in the seeded scheme: its own secret s_i, which it encrypts its updates under, and the shares dealt to it.</summary>
+internal sealed record SeededPartyKey(SecretKey Own, DealtSecretShares Dealt) : IDisposable
+{
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        Own.Dispose();
+        Dealt.Dispose();
     }
 }
 

@@ -234,6 +234,15 @@ public sealed record FederationSpec(
                 yield return (FederationSpecKeys.CryptoPreset, $"'{preset}' is not a {(Crypto.Mode == KeyMode.Threshold ? "threshold" : "CKKS")} preset; known: {string.Join(", ", known)}");
         }
 
+        if (Crypto.Mode == KeyMode.Threshold && ThresholdPresets.All.TryGetValue(EffectivePreset, out var thresholdSet))
+        {
+            if (f.Hospitals > thresholdSet.MaxParties)
+                yield return (FederationSpecKeys.Hospitals, $"{f.Hospitals} hospitals, but threshold preset {EffectivePreset} holds at most {thresholdSet.MaxParties} parties");
+            if (thresholdSet.Scheme == ThresholdScheme.SeededSecretKey && EffectiveQuorum < 2)
+                yield return (FederationSpecKeys.Quorum, $"is {EffectiveQuorum}, but the seeded threshold scheme ({EffectivePreset}) decrypts only sums of at least 2 updates "
+                    + "(a sum of one is that hospital's update): set it to 2 or more");
+        }
+
         if (Training.Model is MlpSpec { HiddenLayerSizes.Count: 0 })
             yield return (FederationSpecKeys.HiddenLayers, "an mlp needs at least one hidden layer, e.g. [16, 8]");
         if (Data.HasHospitalFiles && Data.HospitalFiles.Count != f.Hospitals)

@@ -42,6 +42,35 @@ public sealed class SeededThresholdDecryptor
         _key = key;
     }
 
+    /// <summary>
+    /// Creates the decryptor of the party that holds <paramref name="key"/>, remembering the decryptions it made before
+    /// (<paramref name="earlier"/>, from the runtime's persistent record), so a restarted party refuses what it refused before it stopped.
+    /// </summary>
+    /// <exception cref="ArgumentException">The parameter set is not a seeded-threshold set.</exception>
+    /// <exception cref="ParameterSetMismatchException">The key belongs to another parameter set.</exception>
+    /// <exception cref="ThresholdProtocolException">The records name two different sums of one chunk and context.</exception>
+    public SeededThresholdDecryptor(ThresholdParameters parameters, DealtSecretShares key, IEnumerable<SeededDecryptionRecord> earlier)
+        : this(parameters, key)
+    {
+        ArgumentNullException.ThrowIfNull(earlier);
+        foreach (var record in earlier)
+        {
+            var slot = (record.ContextDigest, record.ChunkIndex, record.VectorLength);
+            if (!_decrypted.TryGetValue(slot, out var known))
+            {
+                _decrypted[slot] = (record.Sum, [record.Committee]);
+            }
+            else if (known.Sum != record.Sum)
+            {
+                throw new ThresholdProtocolException(ThresholdProtocolFailure.ConflictingDecryption, null, $"the record of earlier decryptions names two sums of chunk {record.ChunkIndex} of one context.");
+            }
+            else
+            {
+                known.Committees.Add(record.Committee);
+            }
+        }
+    }
+
     /// <summary>The party this decryptor acts for.</summary>
     public int PartyId => _key.PartyId;
 
@@ -168,5 +197,27 @@ public sealed class SeededThresholdDecryptor
                 throw new ThresholdProtocolException(ThresholdProtocolFailure.ConflictingDecryption, null, $"this party already made a share of this sum for committee {{{members}}}.");
             }
         }
+    }
+}
+
+/// <summary>
+/// One decryption share a party made in the seeded scheme: which sum (<paramref name="Sum"/>, its fingerprint) of which chunk
+/// and context, for which committee. A runtime keeps these durably before the share leaves and hands them back to
+/// <see cref="SeededThresholdDecryptor"/> after a restart: the decryptor refuses a second sum of a chunk and context, and
+/// a second share of one sum for one committee, across restarts too.
+/// </summary>
+/// <param name="ContextDigest">The sum's context digest.</param>
+/// <param name="ChunkIndex">The chunk.</param>
+/// <param name="VectorLength">The vector's length.</param>
+/// <param name="Sum">The sum's fingerprint.</param>
+/// <param name="Committee">The committee's party ids, ascending, separated by commas.</param>
+public sealed record SeededDecryptionRecord(Sha256Digest ContextDigest, int ChunkIndex, int VectorLength, Sha256Digest Sum, string Committee)
+{
+    /// <summary>The record of a share of <paramref name="sum"/> for <paramref name="committee"/>.</summary>
+    public static SeededDecryptionRecord Of(SeededAggregateChunk sum, IEnumerable<int> committee)
+    {
+        ArgumentNullException.ThrowIfNull(sum);
+        ArgumentNullException.ThrowIfNull(committee);
+        return new SeededDecryptionRecord(sum.ContextDigest, sum.ChunkIndex, sum.VectorLength, sum.Fingerprint, string.Join(',', committee.Distinct().Order()));
     }
 }
