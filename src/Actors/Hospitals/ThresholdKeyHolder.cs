@@ -317,6 +317,21 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
         return new KeyRestored(_sessionId, _keyId.ToString(), _partyId, _parties, _threshold, saved.CollectivePublicKey, _keyFile.FilePath, encryptor);
     }
 
+    private static readonly ParallelOptions Cores = new() { MaxDegreeOfParallelism = Environment.ProcessorCount };
+
+    /// <summary>Runs <paramref name="work"/> for chunks 0..count−1 on every core; a chunk's failure is thrown as itself, not wrapped.</summary>
+    private static void ForEachChunk(int count, Action<int> work)
+    {
+        try
+        {
+            Parallel.For(0, count, Cores, work);
+        }
+        catch (AggregateException aggregate) when (aggregate.InnerExceptions.Count > 0)
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(aggregate.InnerExceptions[0]).Throw();
+        }
+    }
+
     /// <summary>Whether this party's key set is of the seeded scheme.</summary>
     private bool IsSeeded => _parameters.Scheme == ThresholdScheme.SeededSecretKey;
 
@@ -361,9 +376,12 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
                 throw new ArgumentException($"round {request.Round}: the sum leaves out this hospital's own update (chunk {chunk}), which it sent for this round");
         }
 
-        var shares = sums
-            .Select(sum => _seededDecryptor.GenShare(sum, request.Committee, seeded.Context, _masks, seeded.MinimumContributors).ToBytes())
-            .ToArray();
+        // Chunk by chunk on every core (the decryptor is thread-safe): each re-expands every contributor's a_i.
+        var shares = new byte[sums.Count][];
+        var decryptor = _seededDecryptor;
+        var masks = _masks;
+        ForEachChunk(sums.Count, chunk =>
+            shares[chunk] = decryptor.GenShare(sums[chunk], request.Committee, seeded.Context, masks, seeded.MinimumContributors).ToBytes());
         try
         {
             // Durable before the shares leave: a restarted party must refuse a second sum of this round as this one would.
@@ -412,12 +430,12 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
     {
         var combiner = new SeededThresholdCombiner(_parameters, _keyId, _threshold, _partyCount);
         var values = new double[request.VectorLength];
-        for (var chunk = 0; chunk < request.Ciphertexts.Count; chunk++)
+        ForEachChunk(request.Ciphertexts.Count, chunk =>
         {
             var sum = SeededAggregateChunk.FromBytes(_parameters, request.Ciphertexts[chunk]);
             var (offset, count) = AggregationChunk.ChunkRange(_parameters.Ckks, request.VectorLength, chunk);
             combiner.FuseValues(sum, request.SharesByParty.Values.Select(perChunk => perChunk[chunk]), context, values.AsSpan(offset, count));
-        }
+        });
 
         return new SharesFused(request.Round, request.Attempt, values);
     }
