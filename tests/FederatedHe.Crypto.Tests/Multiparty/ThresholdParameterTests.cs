@@ -12,11 +12,22 @@ namespace FederatedHe.Crypto.Tests.Multiparty;
 /// </summary>
 public class ThresholdParameterTests
 {
-    public static TheoryData<string> Presets => new(ThresholdPresets.All.Keys);
+    /// <summary>The collective-key presets (the seeded set's sizing differs: see its own test).</summary>
+    public static TheoryData<string> Presets => new(ThresholdPresets.All.Where(p => p.Value.Scheme == ThresholdScheme.CollectiveKey).Select(p => p.Key));
+
+    [Fact]
+    public void The_runtime_offers_both_collective_key_presets_and_the_seeded_preset()
+    {
+        Assert.Equal(
+            [nameof(ThresholdPresets.Params128BitLogN13LogQ108SeededThreshold), nameof(ThresholdPresets.Params128BitLogN13LogQ160Threshold),
+                nameof(ThresholdPresets.Params128BitLogN14LogQ160Threshold)],
+            ThresholdPresets.All.Keys.Order());
+        Assert.Equal(ThresholdScheme.SeededSecretKey, ThresholdPresets.All[nameof(ThresholdPresets.Params128BitLogN13LogQ108SeededThreshold)].Scheme);
+    }
 
     [Theory]
     [MemberData(nameof(Presets))]
-    public void Every_preset_is_128_bit_secure_with_kappa_40_and_a_fused_precision_of_1e_6_for_up_to_16_parties(string name)
+    public void Every_collective_key_preset_is_128_bit_secure_with_kappa_40_and_a_fused_precision_of_1e_6_for_up_to_16_parties(string name)
     {
         var preset = ThresholdPresets.All[name];
         Assert.True(preset.Ckks.IsSecure);
