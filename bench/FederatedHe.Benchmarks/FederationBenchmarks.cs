@@ -49,8 +49,9 @@ internal static class FederationBenchmarks
         {
             new("insecure-plaintext", "plaintext (INSECURE)", ["--mode", "insecure-plaintext"]),
             new("shared-key", "shared-key", ["--mode", "shared-key"]),
-            new("threshold", "threshold 3-of-4", ["--mode", "threshold", "--threshold", "3"]),
-            new("threshold-seeded", "threshold 3-of-4 seeded", ["--mode", "threshold", "--threshold", "3", "--preset", "Params128BitLogN13LogQ108SeededThreshold"]),
+            // Threshold mode's default preset, the seeded scheme; and the collective-key scheme.
+            new("threshold", "threshold 3-of-4 (seeded)", ["--mode", "threshold", "--threshold", "3"]),
+            new("threshold-collective-key", "threshold 3-of-4 (collective key)", ["--mode", "threshold", "--threshold", "3", "--preset", "Params128BitLogN13LogQ160Threshold"]),
         };
         string? fedhe = null;
         var asCluster = false;

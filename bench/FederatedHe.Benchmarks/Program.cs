@@ -18,6 +18,6 @@ static int Usage()
     Console.Error.WriteLine("       FederatedHe.Benchmarks threshold-seeded [--json out.json] [--quick]");
     Console.Error.WriteLine("       FederatedHe.Benchmarks pool [--json out.json]");
     Console.Error.WriteLine("       FederatedHe.Benchmarks he-scale [--json out.json] [--length 1000000] [--repetitions 5]");
-    Console.Error.WriteLine("       FederatedHe.Benchmarks federation [--as simulate|cluster] [--acceptable-heartbeat-pause 30s] [--json out.json] [--repetitions 3] [--rounds 3] [--models lr,100k,1m] [--modes insecure-plaintext,shared-key,threshold,threshold-seeded] [--fedhe path]");
+    Console.Error.WriteLine("       FederatedHe.Benchmarks federation [--as simulate|cluster] [--acceptable-heartbeat-pause 30s] [--json out.json] [--repetitions 3] [--rounds 3] [--models lr,100k,1m] [--modes insecure-plaintext,shared-key,threshold,threshold-collective-key] [--fedhe path]");
     return 2;
 }

@@ -51,8 +51,13 @@ public sealed record FederationSpec(
     /// <summary>The file name of a hospital's final model file in its model directory (<see cref="HospitalNodeSpec.EffectiveModelDirectory"/>).</summary>
     public static string ModelFileName(string hospitalId) => $"{hospitalId}.fedhe-model.json";
 
-    /// <summary>The quorum in force: the configured one, or every hospital but one (at least 1).</summary>
-    public int EffectiveQuorum => Federation.Quorum ?? Math.Max(1, Federation.Hospitals - 1);
+    /// <summary>
+    /// The quorum in force: the configured one, or every hospital but one (at least 1; with the seeded threshold preset,
+    /// whose sums must hold at least 2 updates, at least 2 where there are 2 hospitals).
+    /// </summary>
+    public int EffectiveQuorum => Federation.Quorum
+        ?? Math.Max(Crypto.Mode == KeyMode.Threshold && EffectivePreset == CryptoSpec.SeededThresholdPreset ? Math.Min(2, Federation.Hospitals) : 1,
+            Federation.Hospitals - 1);
 
     /// <summary>Threshold mode's committee size in force: the configured one, or a majority.</summary>
     public int EffectiveThreshold => Crypto.Threshold ?? Federation.Hospitals / 2 + 1;
@@ -308,8 +313,11 @@ public sealed record CryptoSpec(KeyMode Mode, string? Preset, int? Threshold, in
     /// <summary>Shared-key mode's preset when none is given.</summary>
     public const string DefaultSharedKeyPreset = "Params128BitLogN12LogQ60Aggregation";
 
-    /// <summary>Threshold mode's preset when none is given.</summary>
-    public const string DefaultThresholdPreset = "Params128BitLogN13LogQ160Threshold";
+    /// <summary>The seeded threshold scheme's preset (updates under each hospital's own secret, 13.6 B/param).</summary>
+    public const string SeededThresholdPreset = "Params128BitLogN13LogQ108SeededThreshold";
+
+    /// <summary>Threshold mode's preset when none is given: the seeded scheme's.</summary>
+    public const string DefaultThresholdPreset = SeededThresholdPreset;
 }
 
 /// <summary>The model every hospital trains and how it trains locally each round.</summary>

@@ -74,5 +74,6 @@ public sealed class CommandLineErrorTests
 
         Assert.Contains("Params128BitLogN13LogQ101", run.StandardOutput, StringComparison.Ordinal);
         Assert.Contains("Params128BitLogN13LogQ160Threshold", run.StandardOutput, StringComparison.Ordinal);
+        Assert.Contains("Params128BitLogN13LogQ108SeededThreshold", run.StandardOutput, StringComparison.Ordinal);
     }
 }

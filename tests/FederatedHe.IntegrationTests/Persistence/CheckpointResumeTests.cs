@@ -67,11 +67,15 @@ public sealed class CheckpointResumeTests : IDisposable
         Assert.InRange(FinalModelDifference(("hospital-crash", 1), ("hospital-crash", 3), Rounds), 0, 1e-6);
     }
 
-    [Fact(Timeout = 420_000)]
-    public async Task In_threshold_mode_the_aggregator_killed_at_round_k_resumes_at_round_k_under_the_same_collective_key_and_ends_with_the_uninterrupted_model()
+    /// <summary>Both threshold schemes: the seeded preset (the default) and a collective-key preset.</summary>
+    public static TheoryData<string> ThresholdPresetNames => new(CryptoSpec.SeededThresholdPreset, nameof(ThresholdPresets.Params128BitLogN13LogQ160Threshold));
+
+    [Theory(Timeout = 420_000)]
+    [MemberData(nameof(ThresholdPresetNames))]
+    public async Task In_threshold_mode_the_aggregator_killed_at_round_k_resumes_at_round_k_under_the_same_collective_key_and_ends_with_the_uninterrupted_model(string preset)
     {
-        var uninterrupted = await FederationSimulation.RunAsync(ThresholdOptions("threshold-uninterrupted"));
-        var restarted = await FederationSimulation.RunAsync(ThresholdOptions("threshold-restarted", spec => spec
+        var uninterrupted = await FederationSimulation.RunAsync(ThresholdOptions("threshold-uninterrupted", preset));
+        var restarted = await FederationSimulation.RunAsync(ThresholdOptions("threshold-restarted", preset, spec => spec
             .WithFaults([new SimulatedFault(2, FaultMoment.RoundStarted, FaultKind.RestartAggregator, "aggregator")])));
 
         Assert.True(uninterrupted.Succeeded, uninterrupted.Status);
@@ -81,7 +85,7 @@ public sealed class CheckpointResumeTests : IDisposable
         _output.WriteLine($"worst round error against plaintext FedAvg: {restarted.Rounds.Max(r => r.ModelErrorVersusPlaintextFedAvg!.Value):E2}");
 
         // Each hospital kept its own share of one collective key, as party k of the same four.
-        Assert.Single(Enumerable.Range(1, 4).Select(h => SavedKeyId("threshold-restarted", h)).Distinct());
+        Assert.Single(Enumerable.Range(1, 4).Select(h => SavedKeyId("threshold-restarted", h, preset)).Distinct());
 
         for (var hospital = 1; hospital <= 4; hospital++)
         {
@@ -91,13 +95,14 @@ public sealed class CheckpointResumeTests : IDisposable
         }
     }
 
-    [Fact(Timeout = 420_000)]
-    public async Task In_threshold_mode_a_restarted_hospital_rejoins_with_its_saved_key_share_and_decrypts_with_the_others()
+    [Theory(Timeout = 420_000)]
+    [MemberData(nameof(ThresholdPresetNames))]
+    public async Task In_threshold_mode_a_restarted_hospital_rejoins_with_its_saved_key_share_and_decrypts_with_the_others(string preset)
     {
         // hospital-3 is in every committee (the first three parties of 3-of-4). Killed as round 2 starts, it restarts
         // with its saved key share, statistics and model; quorum 4 of 4 makes round 2 wait for it (re-requested after
         // the collect timeout), and each round's aggregate can only be decrypted if its restored share is right.
-        var result = await FederationSimulation.RunAsync(ThresholdOptions("threshold-hospital-restart", spec => spec.WithQuorum(4).WithTimeouts(collect: TimeSpan.FromSeconds(8))
+        var result = await FederationSimulation.RunAsync(ThresholdOptions("threshold-hospital-restart", preset, spec => spec.WithQuorum(4).WithTimeouts(collect: TimeSpan.FromSeconds(8))
             .WithFaults([new SimulatedFault(2, FaultMoment.RoundStarted, FaultKind.RestartHospital, "hospital-3")])));
 
         Assert.True(result.Succeeded, result.Status);
@@ -105,22 +110,22 @@ public sealed class CheckpointResumeTests : IDisposable
         Assert.All(result.Rounds, round => Assert.Contains("hospital-3", round.Contributors));
         Assert.All(result.Rounds, round => Assert.InRange(round.ModelErrorVersusPlaintextFedAvg!.Value, 0, 1e-5));
 
-        Assert.Single(Enumerable.Range(1, 4).Select(h => SavedKeyId("threshold-hospital-restart", h)).Distinct());
+        Assert.Single(Enumerable.Range(1, 4).Select(h => SavedKeyId("threshold-hospital-restart", h, preset)).Distinct());
         var difference = FinalModelDifference(("threshold-hospital-restart", 1), ("threshold-hospital-restart", 3), ThresholdRounds);
         _output.WriteLine($"max |hospital-1 − hospital-3| = {difference:E2}; worst round error against plaintext FedAvg "
             + $"{result.Rounds.Max(r => r.ModelErrorVersusPlaintextFedAvg!.Value):E2}");
         Assert.InRange(difference, 0, 1e-5);
     }
 
-    private SimulationOptions ThresholdOptions(string run, Func<FederationSpec, FederationSpec>? change = null) =>
-        Options(run, spec => (change ?? (s => s))(spec.WithRounds(ThresholdRounds).WithCrypto(spec.Crypto with { Mode = KeyMode.Threshold, Threshold = 3 })));
+    private SimulationOptions ThresholdOptions(string run, string preset, Func<FederationSpec, FederationSpec>? change = null) =>
+        Options(run, spec => (change ?? (s => s))(spec.WithRounds(ThresholdRounds).WithCrypto(spec.Crypto with { Mode = KeyMode.Threshold, Threshold = 3, Preset = preset })));
 
-    private string SavedKeyId(string run, int hospital)
+    private string SavedKeyId(string run, int hospital, string preset)
     {
         var id = $"hospital-{hospital}";
-        using var saved = new HospitalThresholdKeyFile(Path.Combine(_root, run, "hospitals"), id).Load(ThresholdPresets.Params128BitLogN13LogQ160Threshold)!;
+        using var saved = new HospitalThresholdKeyFile(Path.Combine(_root, run, "hospitals"), id).Load(ThresholdPresets.All[preset])!;
         Assert.Equal(["hospital-1", "hospital-2", "hospital-3", "hospital-4"], saved.Parties);
-        Assert.Equal(hospital, saved.SecretKey.PartyId);
+        Assert.Equal(hospital, saved.PartyId);
         return saved.KeyId.ToString();
     }
 

@@ -147,9 +147,22 @@ public sealed class FederationSpecBinderTests
 
         var settings = spec.ToFederationSettings();
 
-        Assert.Equal((KeyMode.Threshold, 5, 4, 3, "Params128BitLogN13LogQ160Threshold"),
+        Assert.Equal((KeyMode.Threshold, 5, 4, 3, "Params128BitLogN13LogQ108SeededThreshold"),
             (settings.Mode, settings.MinHospitals, settings.Quorum, settings.Threshold, settings.CryptoPreset));
         Assert.Equal(settings, FederationSettings.Create(Akka.Configuration.ConfigurationFactory.ParseString(FederationSpecWriter.Write(spec))));
+    }
+
+    [Fact]
+    public void The_seeded_threshold_preset_needs_sums_of_two_updates_so_its_automatic_quorum_is_at_least_two_and_a_quorum_of_one_is_refused()
+    {
+        var threshold = FederationSpec.Default.Crypto with { Mode = KeyMode.Threshold };
+        Assert.Equal(2, FederationSpec.Default.WithHospitals(2).WithCrypto(threshold).EffectiveQuorum);
+        Assert.Equal(1, FederationSpec.Default.WithHospitals(2).WithCrypto(threshold with { Preset = "Params128BitLogN13LogQ160Threshold" }).EffectiveQuorum);
+
+        var error = Assert.Throws<FederationSpecException>(() => FederationSpec.Default.WithHospitals(3).WithQuorum(1).WithCrypto(threshold));
+
+        Assert.Equal("fedhe.federation.quorum", error.Key);
+        Assert.Contains("decrypts only sums of at least 2 updates", error.Problem, StringComparison.Ordinal);
     }
 
     [Theory]
