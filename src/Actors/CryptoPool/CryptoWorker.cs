@@ -131,10 +131,7 @@ internal sealed class CryptoWorker : ReceiveActor
         AggregationChunk Read(byte[] bytes, int chunkIndex, int vectorLength)
         {
             var chunk = AggregationChunk.FromBytes(parameters, bytes);
-            if (chunk.ChunkIndex != chunkIndex)
-                throw new ArgumentException($"the payload is chunk {chunk.ChunkIndex}, sent as chunk {chunkIndex}");
-            if (chunk.VectorLength != vectorLength)
-                throw new ArgumentException($"the chunk belongs to a vector of {chunk.VectorLength} values, sent as one of {vectorLength}");
+            CheckPosition(chunk.ChunkIndex, chunk.VectorLength, chunkIndex, vectorLength);
             return chunk;
         }
     }
@@ -183,12 +180,18 @@ internal sealed class CryptoWorker : ReceiveActor
         SeededUpdateChunk Read(byte[] bytes, int chunkIndex, int vectorLength)
         {
             var chunk = SeededUpdateChunk.FromBytes(parameters, bytes);
-            if (chunk.ChunkIndex != chunkIndex)
-                throw new ArgumentException($"the payload is chunk {chunk.ChunkIndex}, sent as chunk {chunkIndex}");
-            if (chunk.VectorLength != vectorLength)
-                throw new ArgumentException($"the chunk belongs to a vector of {chunk.VectorLength} values, sent as one of {vectorLength}");
+            CheckPosition(chunk.ChunkIndex, chunk.VectorLength, chunkIndex, vectorLength);
             return chunk;
         }
+    }
+
+    /// <summary>Throws unless a chunk's own index and vector length are those its message gave.</summary>
+    private static void CheckPosition(int index, int length, int sentIndex, int sentLength)
+    {
+        if (index != sentIndex)
+            throw new ArgumentException($"the payload is chunk {index}, sent as chunk {sentIndex}");
+        if (length != sentLength)
+            throw new ArgumentException($"the chunk belongs to a vector of {length} values, sent as one of {sentLength}");
     }
 
     /// <summary>INSECURE comparison mode: a chunk is its values as little-endian doubles; "encryption" is a copy.</summary>

@@ -14,7 +14,9 @@ namespace FederatedHe.Actors.Hospitals;
 /// <summary>
 /// A hospital's threshold-CKKS party (on the crypto dispatcher): it alone holds the hospital's secret share s_i, its
 /// key-agreement private key, the pairwise keys and decryption-mask seeds derived from it, the Shamir shares it receives
-/// and, after re-sharing, its threshold key. Nothing it holds ever leaves it except public-key shares, Shamir shares
+/// and, after re-sharing, its threshold key — or, in the seeded scheme, the shares dealt to it one per dealer, with s_i
+/// kept for the hospital's crypto pool to encrypt its updates under (the only secret that leaves this actor, and only
+/// within the node), and the record of the decryption shares it made. Nothing it holds ever leaves it except public-key shares, Shamir shares
 /// sealed for their recipients, and decryption shares. With a key file (persistence on), the threshold key and the mask
 /// seeds are written to the hospital's own disk before key generation is reported complete, and read back when a
 /// restarted hospital asks for them.
@@ -363,6 +365,8 @@ internal sealed class ThresholdKeyHolder : ReceiveActor
         if (_seededDecryptor is null || _masks is null)
             throw new InvalidOperationException("no dealt shares and mask seeds: key generation has not completed");
         var sums = request.Ciphertexts.Select(bytes => SeededAggregateChunk.FromBytes(_parameters, bytes)).ToList();
+        if (sums.Count == 0 || (seeded.OwnUpdate is { } sent && sent.Count != sums.Count))
+            throw new ArgumentException($"round {request.Round}: the sum has {sums.Count} chunks, this hospital's update {seeded.OwnUpdate?.Count}");
         var contributors = sums[0].Contributors;
         for (var chunk = 0; chunk < sums.Count; chunk++)
         {
