@@ -7,7 +7,6 @@ using FederatedHe.Actors.Transfer;
 using FederatedHe.Crypto;
 using FederatedHe.Crypto.Multiparty;
 using FederatedHe.Training.Data;
-using FederatedHe.Training.Federation;
 using FederatedHe.Training.Models;
 using PublicKey = FederatedHe.Crypto.Rlwe.PublicKey;
 using static FederatedHe.Actors.Hospitals.ThresholdKeyHolder;
@@ -84,7 +83,19 @@ internal sealed partial class HospitalActor
             {
                 // A narrow-range sum carries the statistics split into limbs (EncryptStatistics).
                 if (_chunking.HasNarrowRange)
-                    values = WideValueSplitting.Join(values);
+                {
+                    try
+                    {
+                        values = JoinStatistics(values);
+                    }
+                    catch (ArgumentException exception)
+                    {
+                        _log.Error("{0}: refused the aggregated statistics of round {1}: {2}", _data.HospitalId, fused.Round, exception.Message);
+                        Apply(Core.AggregateDecryptionFailed.Instance);
+                        return;
+                    }
+                }
+
                 SaveStatistics(values);
             }
 

@@ -395,11 +395,13 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
             return;
         }
 
-        // Sums of squares outgrow the single-modulus range: they travel split into narrow limbs and are joined after decryption.
+        // Sums of squares outgrow a narrow range: they travel split into narrow limbs and are joined after decryption. The
+        // seeded threshold set's decryption error (up to 4e-5) is too large to leave in a limb: its limbs are all integers
+        // (fixed point), so every decryption of the statistics gives the same values and every run standardises alike.
         double[] limbs;
         try
         {
-            limbs = WideValueSplitting.Split(statistics);
+            limbs = _chunking.IsSeededThresholdFormat ? WideValueSplitting.SplitFixedPoint(statistics) : WideValueSplitting.Split(statistics);
         }
         catch (ArgumentException exception)
         {
@@ -448,6 +450,10 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
         _crypto.EncryptAsync(vector, SeededContext(round)).PipeTo(Self,
             success: chunks => new VectorEncrypted(round, kind, vector.Length, chunks, clock.Elapsed.TotalMilliseconds));
     }
+
+    /// <summary>The decrypted statistics from their narrow limbs (fixed point in the seeded threshold format; see EncryptStatistics).</summary>
+    private double[] JoinStatistics(double[] limbs) =>
+        _chunking.IsSeededThresholdFormat ? WideValueSplitting.JoinFixedPoint(limbs) : WideValueSplitting.Join(limbs);
 
     private void SendEncrypted(VectorEncrypted encrypted)
     {
@@ -517,7 +523,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
 
         var joinLimbs = _chunking.HasNarrowRange && vector.Kind == PayloadKind.AggregatedStatistics;
         _crypto!.DecryptAsync(vector.Ciphertexts, vector.VectorLength, contributors, own).PipeTo(Self,
-            success: values => new VectorDecrypted(vector.RoundId, vector.Kind, joinLimbs ? WideValueSplitting.Join(values) : values,
+            success: values => new VectorDecrypted(vector.RoundId, vector.Kind, joinLimbs ? JoinStatistics(values) : values,
                 clock.Elapsed.TotalMilliseconds),
             failure: exception => new AggregateRefused(vector.RoundId, vector.Kind, exception.Message));
     }
