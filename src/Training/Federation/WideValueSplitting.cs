@@ -78,9 +78,7 @@ public static class WideValueSplitting
     /// <exception cref="ArgumentException">The length is not a multiple of <see cref="Limbs"/>.</exception>
     public static double[] Join(ReadOnlySpan<double> limbs)
     {
-        if (limbs.Length % Limbs != 0)
-            throw new ArgumentException($"{limbs.Length} limbs are not a whole number of {Limbs}-limb values", nameof(limbs));
-        var values = new double[limbs.Length / Limbs];
+        var values = new double[WholeValues(limbs, Limbs)];
         for (var i = 0; i < values.Length; i++)
         {
             var value = 0.0;
@@ -99,9 +97,7 @@ public static class WideValueSplitting
     /// <exception cref="ArgumentException">The length is not a multiple of <see cref="FixedPointLimbs"/>, or a limb is not finite.</exception>
     public static double[] JoinFixedPoint(ReadOnlySpan<double> limbs)
     {
-        if (limbs.Length % FixedPointLimbs != 0)
-            throw new ArgumentException($"{limbs.Length} limbs are not a whole number of {FixedPointLimbs}-limb values", nameof(limbs));
-        var values = new double[limbs.Length / FixedPointLimbs];
+        var values = new double[WholeValues(limbs, FixedPointLimbs)];
         for (var i = 0; i < values.Length; i++)
         {
             Int128 sum = 0;
@@ -118,4 +114,11 @@ public static class WideValueSplitting
 
         return values;
     }
+
+    /// <summary>How many values <paramref name="limbs"/> holds at <paramref name="limbCount"/> limbs each.</summary>
+    /// <exception cref="ArgumentException">The length is not a multiple of <paramref name="limbCount"/>.</exception>
+    private static int WholeValues(ReadOnlySpan<double> limbs, int limbCount) =>
+        limbs.Length % limbCount == 0
+            ? limbs.Length / limbCount
+            : throw new ArgumentException($"{limbs.Length} limbs are not a whole number of {limbCount}-limb values", nameof(limbs));
 }
