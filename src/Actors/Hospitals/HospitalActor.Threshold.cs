@@ -234,11 +234,7 @@ internal sealed partial class HospitalActor
     {
         if (SeededContext(sum.RoundId) is not { } context)
             return null;
-        var updateKind = sum.Kind == PayloadKind.AggregatedStatistics ? PayloadKind.FeatureStatistics : PayloadKind.ModelUpdate;
-        var own = _sentChunks.Length > 0 && _sentChunks[0].RoundId == sum.RoundId && _sentChunks[0].Kind == updateKind
-            ? _sentChunks.Select(c => c.Ciphertext).ToArray()
-            : null;
-        return new SeededDecryption(context, Math.Max(2, _settings.Quorum), own);
+        return new SeededDecryption(context, Math.Max(2, _settings.Quorum), OwnUpdateOf(sum));
     }
 
     /// <summary>This party refused a seeded sum (it made no share of it): the round's aggregate is dropped here.</summary>

@@ -451,6 +451,15 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
             success: chunks => new VectorEncrypted(round, kind, vector.Length, chunks, clock.Elapsed.TotalMilliseconds));
     }
 
+    /// <summary>This hospital's update chunks of <paramref name="aggregate"/>'s round and kind, if it sent one (a sum it uses must include it).</summary>
+    private IReadOnlyList<byte[]>? OwnUpdateOf(AssembledVector aggregate)
+    {
+        var updateKind = aggregate.Kind == PayloadKind.AggregatedStatistics ? PayloadKind.FeatureStatistics : PayloadKind.ModelUpdate;
+        return _sentChunks.Length > 0 && _sentChunks[0].RoundId == aggregate.RoundId && _sentChunks[0].Kind == updateKind
+            ? _sentChunks.Select(c => c.Ciphertext).ToArray()
+            : null;
+    }
+
     /// <summary>The decrypted statistics from their narrow limbs (fixed point in the seeded threshold format; see EncryptStatistics).</summary>
     private double[] JoinStatistics(double[] limbs) =>
         _chunking.IsSeededThresholdFormat ? WideValueSplitting.JoinFixedPoint(limbs) : WideValueSplitting.Join(limbs);
@@ -516,9 +525,7 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
                 return;
             }
 
-            var updateKind = vector.Kind == PayloadKind.AggregatedStatistics ? PayloadKind.FeatureStatistics : PayloadKind.ModelUpdate;
-            if (_sentChunks.Length > 0 && _sentChunks[0].RoundId == vector.RoundId && _sentChunks[0].Kind == updateKind)
-                own = _sentChunks.Select(c => c.Ciphertext).ToArray();
+            own = OwnUpdateOf(vector);
         }
 
         var joinLimbs = _chunking.HasNarrowRange && vector.Kind == PayloadKind.AggregatedStatistics;

@@ -55,19 +55,7 @@ public sealed class SeededThresholdDecryptor
         ArgumentNullException.ThrowIfNull(earlier);
         foreach (var record in earlier)
         {
-            var slot = (record.ContextDigest, record.ChunkIndex, record.VectorLength);
-            if (!_decrypted.TryGetValue(slot, out var known))
-            {
-                _decrypted[slot] = (record.Sum, [record.Committee]);
-            }
-            else if (known.Sum != record.Sum)
-            {
-                throw new ThresholdProtocolException(ThresholdProtocolFailure.ConflictingDecryption, null, $"the record of earlier decryptions names two sums of chunk {record.ChunkIndex} of one context.");
-            }
-            else
-            {
-                known.Committees.Add(record.Committee);
-            }
+            Remember(record, earlierRecord: true);
         }
     }
 
@@ -128,7 +116,7 @@ public sealed class SeededThresholdDecryptor
             }
         }
 
-        Remember(sum, members);
+        Remember(SeededDecryptionRecord.Of(sum, members), earlierRecord: false);
         return GenShareUnchecked(sum, members, context, masks);
     }
 
@@ -175,26 +163,29 @@ public sealed class SeededThresholdDecryptor
         return new DecryptionShare(_parameters, _key.KeyId, sum.Fingerprint, PartyId, _key.Threshold, _key.PartyCount, committee, context.ToArray(), value);
     }
 
-    private void Remember(SeededAggregateChunk sum, int[] committee)
+    /// <summary>
+    /// Records a share of <paramref name="record"/>'s sum; refuses a second sum of its chunk and context, and (unless it is an
+    /// <paramref name="earlierRecord"/> being reloaded) a second share of one sum for one committee.
+    /// </summary>
+    private void Remember(SeededDecryptionRecord record, bool earlierRecord)
     {
-        var key = (sum.ContextDigest, sum.ChunkIndex, sum.VectorLength);
-        string members = string.Join(',', committee);
+        var key = (record.ContextDigest, record.ChunkIndex, record.VectorLength);
         lock (_decrypted)
         {
             if (!_decrypted.TryGetValue(key, out var earlier))
             {
-                _decrypted[key] = (sum.Fingerprint, [members]);
+                _decrypted[key] = (record.Sum, [record.Committee]);
                 return;
             }
 
-            if (earlier.Sum != sum.Fingerprint)
+            if (earlier.Sum != record.Sum)
             {
-                throw new ThresholdProtocolException(ThresholdProtocolFailure.ConflictingDecryption, null, $"chunk {sum.ChunkIndex} of this context was already decrypted as another sum; two sums of one round would reveal their difference.");
+                throw new ThresholdProtocolException(ThresholdProtocolFailure.ConflictingDecryption, null, $"chunk {record.ChunkIndex} of this context was already decrypted as another sum; two sums of one round would reveal their difference.");
             }
 
-            if (!earlier.Committees.Add(members))
+            if (!earlier.Committees.Add(record.Committee) && !earlierRecord)
             {
-                throw new ThresholdProtocolException(ThresholdProtocolFailure.ConflictingDecryption, null, $"this party already made a share of this sum for committee {{{members}}}.");
+                throw new ThresholdProtocolException(ThresholdProtocolFailure.ConflictingDecryption, null, $"this party already made a share of this sum for committee {{{record.Committee}}}.");
             }
         }
     }
