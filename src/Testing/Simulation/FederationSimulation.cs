@@ -33,9 +33,11 @@ public static class FederationSimulation
     /// <summary>
     /// Most hospitals one process runs per core (measured on 2 cores; see <see cref="RequireCapacity"/>). 25 per core ran 50
     /// hospitals in some runs, but on 2026-12-02 two of three 50-hospital runs at idle failed to converge (heartbeats 3-5 s
-    /// late while the systems started, then nodes gated, quarantined and downed): 15 per core leaves room.
+    /// late while the systems started, then nodes gated, quarantined and downed). At 15 per core, 30 hospitals at idle took
+    /// 40-58 s for one round with some 300 late-heartbeat warnings, and at load 9 every node was downed before registering;
+    /// 20 hospitals at load 8 still finished. 10 per core leaves room for a machine that is busy with more than the run.
     /// </summary>
-    public const int HospitalsPerCore = 15;
+    public const int HospitalsPerCore = 10;
 
     /// <summary>Hospitals that join the cluster together; the next ones join once these are up.</summary>
     private const int JoinBatchSize = 10;
@@ -157,12 +159,23 @@ public static class FederationSimulation
                 RequireRunning(systems, hospitalIds.Count);
             }
 
-            StartCoordinator(aggregator);
-            for (var i = 0; i < hospitals.Count; i++)
+            try
             {
-                shadow.Watch(hospitals[i]);
-                FederationNode.StartHospital(hospitals[i], spec, hospitalCrypto, federationData.ForHospital(i, hospitalIds[i]), DecorateTrainer(hospitalIds[i]),
-                    identities?.For(hospitalIds[i]), identities?.Trust);
+                StartCoordinator(aggregator);
+                for (var i = 0; i < hospitals.Count; i++)
+                {
+                    shadow.Watch(hospitals[i]);
+                    FederationNode.StartHospital(hospitals[i], spec, hospitalCrypto, federationData.ForHospital(i, hospitalIds[i]), DecorateTrainer(hospitalIds[i]),
+                        identities?.For(hospitalIds[i]), identities?.Trust);
+                }
+            }
+            catch (InvalidOperationException) when (!cancellationToken.IsCancellationRequested)
+            {
+                // A node downed after it joined and before its actors were up refuses them ("Cannot create child while
+                // terminating") while its system is still stopping: once it has stopped, the run ends with the capacity error.
+                await Task.WhenAny(Task.WhenAny(systems.Select(s => s.WhenTerminated)), Task.Delay(ShutdownTimeout, CancellationToken.None)).ConfigureAwait(false);
+                RequireRunning(systems, hospitalIds.Count);
+                throw;
             }
 
             var hospitalSystems = hospitalIds.Select((id, i) => KeyValuePair.Create(id, hospitals[i])).ToDictionary(StringComparer.Ordinal);
@@ -355,7 +368,7 @@ public static class FederationSimulation
     {
         var stopped = systems.Count(s => s.WhenTerminated.IsCompleted);
         if (stopped > 0)
-            throw new FederationSimulationException($"{stopped} of the {systems.Count} in-process nodes were stopped while joining the cluster "
+            throw new FederationSimulationException($"{stopped} of the {systems.Count} in-process nodes were stopped while starting "
                 + $"(their heartbeats came too late on {Environment.ProcessorCount} cores, so the cluster downed them); "
                 + $"run fewer than {hospitals} hospitals in one process, or the federation as processes with `fedhe cluster up`");
     }

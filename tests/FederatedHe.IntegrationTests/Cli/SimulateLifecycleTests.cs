@@ -55,7 +55,7 @@ public sealed class SimulateLifecycleTests : IDisposable
         var run = await Models.FedheProcess.RunAsync(TimeSpan.FromMinutes(8), "simulate", "--hospitals", $"{hospitals}", "--rounds", "1", "--no-baselines");
 
         var output = run.StandardOutput + run.StandardError;
-        Assert.True(run.ExitCode == 0, output[..Math.Min(output.Length, 4000)]);
+        Assert.True(run.ExitCode == 0, $"exit {run.ExitCode}: {output[..Math.Min(output.Length, 2000)]} … {output[Math.Max(0, output.Length - 2000)..]}");
         Assert.Contains("completed 1 rounds", output, StringComparison.Ordinal);
         Assert.DoesNotContain("[ERROR]", output, StringComparison.Ordinal);
         Assert.DoesNotContain("Unhandled", output, StringComparison.Ordinal);
