@@ -15,7 +15,6 @@ namespace FederatedHe.Actors.Persistence;
 public sealed record PersistenceSettings(bool Enabled, string SqlitePath, string HospitalDirectory)
 {
     private const string JournalConnectionKey = "akka.persistence.journal.sql.connection-string";
-    private const string SnapshotConnectionKey = "akka.persistence.snapshot-store.sql.connection-string";
 
     /// <summary>Reads <c>fedhe.persistence</c>.</summary>
     public static PersistenceSettings Create(Config config)
@@ -26,7 +25,7 @@ public sealed record PersistenceSettings(bool Enabled, string SqlitePath, string
     }
 
     /// <summary>
-    /// Points the SQL journal and snapshot store at <c>fedhe.persistence.sqlite-path</c> when persistence is on
+    /// Points the SQL journal at <c>fedhe.persistence.sqlite-path</c> when persistence is on
     /// and no connection string is configured (a PostgreSQL deployment sets its own), and creates the file's
     /// directory. HOCON substitutions resolve within one file, so the path cannot simply be spliced in reference.conf.
     /// </summary>
@@ -46,7 +45,6 @@ public sealed record PersistenceSettings(bool Enabled, string SqlitePath, string
         var connection = $"Data Source={path}".Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal);
         return ConfigurationFactory.ParseString($"""
             {JournalConnectionKey} = "{connection}"
-            {SnapshotConnectionKey} = "{connection}"
             """).WithFallback(config);
     }
 }

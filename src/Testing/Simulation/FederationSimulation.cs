@@ -87,8 +87,9 @@ public static class FederationSimulation
         var (parameters, threshold) = spec.ResolveCrypto();
 
         // Several hospitals share this process's cores: one intra-op thread each keeps them from oversubscribing (the hospitals'
-        // own training is set so by FederationNode.StartHospital; this covers the harness's baselines too).
-        TorchSharp.torch.set_num_threads(1);
+        // own training is set so by FederationNode.StartHospital; this covers the harness's baselines too). Its first call loads
+        // libtorch (~0.4 s): on a thread of its own, while the data loads and the aggregator's node starts, which need no torch.
+        var torchLoaded = Task.Run(() => TorchSharp.torch.set_num_threads(1), cancellationToken);
 
         // The one split every run mode makes (FederationData): the common test set first, then the seeded partition.
         var federationData = FederationData.Load(spec);
@@ -129,8 +130,11 @@ public static class FederationSimulation
         // number of epochs (fedhe.experiment) on a thread of its own from the start, while the nodes join the cluster.
         var centralizedEpochs = spec.Experiment.CentralisedBaselineEpochs(training.Epochs, spec.Federation.Rounds);
         var centralizedBaseline = options.ComputeBaselines
-            ? Task.Run(() => CentralizedBaseline.Run(split.Train, split.Test, spec.Training.Model, training with { Epochs = centralizedEpochs }, cancellationToken).Test,
-                cancellationToken)
+            ? Task.Run(async () =>
+            {
+                await torchLoaded.ConfigureAwait(false);
+                return CentralizedBaseline.Run(split.Train, split.Test, spec.Training.Model, training with { Epochs = centralizedEpochs }, cancellationToken).Test;
+            }, cancellationToken)
             : null;
         var events = Channel.CreateUnbounded<IFederationEvent>();
         var systems = new List<ActorSystem>();
@@ -162,6 +166,7 @@ public static class FederationSimulation
             try
             {
                 StartCoordinator(aggregator);
+                await torchLoaded.ConfigureAwait(false);
                 for (var i = 0; i < hospitals.Count; i++)
                 {
                     shadow.Watch(hospitals[i]);
@@ -247,6 +252,7 @@ public static class FederationSimulation
             var system = CreateNode(FederationRoles.Aggregator, FederationRoles.Aggregator,
                 FederationNode.NodeConfig(spec, FederationRoles.Aggregator, "127.0.0.1", port, [], nodeSettings));
             systems.Add(system);
+            FederationNode.OpenCheckpointJournal(system);
             await Cluster.Get(system).JoinAsync(seed ?? Cluster.Get(system).SelfAddress, cancellationToken).ConfigureAwait(false);
             return system;
         }

@@ -36,10 +36,6 @@ public sealed class PostgresCheckpointTests : IClassFixture<PostgresServer>, IDi
                   provider-name = "PostgreSQL.15"
                   connection-string = "{{_server.ConnectionString}}"
                 }
-                akka.persistence.snapshot-store.sql {
-                  provider-name = "PostgreSQL.15"
-                  connection-string = "{{_server.ConnectionString}}"
-                }
                 """),
         };
 
