@@ -16,6 +16,7 @@ internal sealed class FedheChild : IDisposable
 
     public static FedheChild Start(params string[] arguments)
     {
+        InheritDefaultInterruptHandling();
         var start = new ProcessStartInfo(DotnetHost())
         {
             RedirectStandardOutput = true,
@@ -115,6 +116,23 @@ internal sealed class FedheChild : IDisposable
 
     [DllImport("libc", EntryPoint = "kill", SetLastError = true)]
     private static extern int Kill(int pid, int signal);
+
+    [DllImport("libc", EntryPoint = "signal")]
+    private static extern IntPtr SetSignalDisposition(int signal, IntPtr handler);
+
+    /// <summary>
+    /// A child inherits the signals its parent ignores, and a shell without job control starts a background command
+    /// (`dotnet test … &amp;`) with SIGINT ignored; .NET then keeps it ignored and never calls the child's handler, so Ctrl-C
+    /// would do nothing (as it should to a background job). The tests send SIGINT as a terminal's Ctrl-C does to a foreground
+    /// command, so the test host lets its children start with SIGINT at its default, whatever started the host.
+    /// </summary>
+    private static void InheritDefaultInterruptHandling()
+    {
+        const int interrupt = 2;
+        var ignored = File.ReadLines("/proc/self/status").FirstOrDefault(line => line.StartsWith("SigIgn:", StringComparison.Ordinal));
+        if (ignored is not null && (Convert.ToUInt64(ignored["SigIgn:".Length..].Trim(), 16) & (1UL << (interrupt - 1))) != 0)
+            SetSignalDisposition(interrupt, IntPtr.Zero);
+    }
 
     private static string DotnetHost()
     {
