@@ -98,6 +98,12 @@ public sealed record SimulationResult(
     /// <summary>The plaintext FedAvg baseline's test metrics after each of its rounds (empty without baselines).</summary>
     public IReadOnlyList<RoundMetrics> PlaintextFedAvgRounds { get; init; } = [];
 
+    /// <summary>The coordinator's last decisions (at most <see cref="DecisionsKept"/>), oldest first: what a failed run did last.</summary>
+    public IReadOnlyList<string> LastDecisions { get; init; } = [];
+
+    /// <summary>How many of the coordinator's decisions <see cref="LastDecisions"/> keeps.</summary>
+    public const int DecisionsKept = 40;
+
     /// <summary>The epochs the centralised baseline trained on the pooled training data; null without it.</summary>
     public int? CentralizedBaselineEpochs { get; init; }
 

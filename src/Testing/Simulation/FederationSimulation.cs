@@ -141,6 +141,7 @@ public static class FederationSimulation
         var rounds = new List<SimulationRound>();
         var clock = Stopwatch.StartNew();
         var timeline = new FederationTimeline();
+        var decisions = new Queue<string>();
         FederatedEvaluation? finalEvaluation = null;
         FederationCompleted? completion;
         try
@@ -191,6 +192,12 @@ public static class FederationSimulation
             {
                 var next = await NextEventAsync(events.Reader, nodes, cancellationToken).ConfigureAwait(false);
                 timeline.Record(next, clock.Elapsed);
+                if (next is CoordinatorDecision decision)
+                {
+                    decisions.Enqueue($"{clock.Elapsed.TotalSeconds:F2} s, round {decision.RoundId}, attempt {decision.Attempt}: {decision.Decision}");
+                    if (decisions.Count > SimulationResult.DecisionsKept)
+                        decisions.Dequeue();
+                }
                 switch (next)
                 {
                     case RoundStarted started:
@@ -281,6 +288,7 @@ public static class FederationSimulation
             TimeBreakdown = timeline.Breakdown(federationTime),
             FinalFederatedEvaluation = finalEvaluation,
             CentralizedBaselineEpochs = centralized is null ? null : centralizedEpochs,
+            LastDecisions = [.. decisions],
         }.WithPlaintextFedAvgFromRounds();
     }
 

@@ -61,7 +61,9 @@ public sealed class NetworkFaultTests
 
         var result = await FederationSimulation.RunAsync(options);
 
-        Assert.True(result.Succeeded, result.Status);
+        // Twice in ~50 runs (both under CI load) a round near the heal failed after every attempt with two updates: the
+        // coordinator's last decisions say which hospitals it was still waiting for.
+        Assert.True(result.Succeeded, $"{result.Status}; the coordinator's last decisions:\n{string.Join("\n", result.LastDecisions)}");
         Assert.Equal(Enumerable.Range(1, 16), result.Rounds.Select(r => r.Round));
         var rounds = string.Join("; ", result.Rounds.Select(r => $"{r.Round}: {string.Join(",", r.Contributors)} in {r.RoundMs:F0} ms"));
         var leftOut = result.Rounds.FirstOrDefault(round => round.Round >= 2 && round.Dropouts.Contains("hospital-2"));
