@@ -44,6 +44,22 @@ public sealed class CryptoPoolTests() : TestKit(FederationConfig.Default)
     }
 
     [Fact]
+    public async Task A_request_the_CKKS_code_did_not_anticipate_is_answered_with_an_error_not_left_to_time_out()
+    {
+        // Two chunks for a vector of three values: the second chunk would hold a negative number of values (an
+        // OverflowException inside the worker). Unanswered, the caller would wait out its timeout.
+        var (secretKey, publicKey) = new KeyGenerator(Parameters).GenerateKeyPair();
+        var pool = Sys.ActorOf(CryptoWorker.PoolProps(new CkksKeyMaterial(Parameters, publicKey, secretKey), 1));
+        var client = new CryptoPoolClient(pool, Parameters.SlotCount, TimeSpan.FromSeconds(20));
+        var twoChunks = await client.EncryptAsync(new double[Parameters.SlotCount + 1]);
+
+        var error = await Assert.ThrowsAsync<CryptoPoolException>(() => client.DecryptAsync(twoChunks, 3));
+
+        Assert.Equal(1, error.ChunkIndex);
+        Assert.DoesNotContain("no answer", error.Message);
+    }
+
+    [Fact]
     public async Task A_malformed_ciphertext_is_refused_with_a_typed_error_naming_its_chunk()
     {
         var pool = Sys.ActorOf(CryptoWorker.PoolProps(CkksKeyMaterial.ParametersOnly(Parameters), 1));

@@ -1,4 +1,5 @@
 using Akka.Actor;
+using Akka.Event;
 using Akka.Routing;
 using FederatedHe.Crypto;
 using FederatedHe.Crypto.Ckks;
@@ -245,6 +246,11 @@ internal sealed class CryptoWorker : ReceiveActor
         }
     }
 
+    /// <summary>
+    /// Answers every request, with the work's result or what went wrong. A worker that threw instead would be restarted
+    /// without answering, and its caller would wait out its timeout (minutes): the coordinator, which takes checked updates
+    /// in order, would hold every later update meanwhile, and a hospital would wait for a decryption that never ends.
+    /// </summary>
     private void Reply(ICryptoRequest request, Func<object> work)
     {
         try
@@ -255,6 +261,12 @@ internal sealed class CryptoWorker : ReceiveActor
                                               or CkksOperationException or ArgumentException or InvalidOperationException)
         {
             Sender.Tell(new CryptoFailureResponse(request.ChunkIndex, exception.Message));
+        }
+        catch (Exception exception) when (exception is not OutOfMemoryException)
+        {
+            // Not a refusal the CKKS code means to make: a bug or an input no check anticipated. Refused all the same.
+            Context.GetLogger().Error(exception, "{0} of chunk {1} failed unexpectedly", request.GetType().Name, request.ChunkIndex);
+            Sender.Tell(new CryptoFailureResponse(request.ChunkIndex, $"{exception.GetType().Name}: {exception.Message}"));
         }
     }
 
