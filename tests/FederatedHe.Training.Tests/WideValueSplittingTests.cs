@@ -9,9 +9,7 @@ public sealed class WideValueSplittingTests
     public void The_join_of_summed_splits_is_the_sum_even_with_encryption_noise_on_every_limb()
     {
         var random = new Random(7);
-        var hospitals = Enumerable.Range(0, 16)
-            .Select(_ => new[] { 512.0, 3.2e9 * random.NextDouble(), -1234.5678 * random.NextDouble(), 1e-3 * random.NextDouble(), 7e13 * random.NextDouble() })
-            .ToArray();
+        var hospitals = HospitalsValues(random, count: 512.0, total: 3.2e9);
         var limbs = new double[hospitals[0].Length * WideValueSplitting.Limbs];
         foreach (var values in hospitals)
         {
@@ -48,9 +46,7 @@ public sealed class WideValueSplittingTests
     public void The_fixed_point_join_of_summed_splits_is_the_same_sum_whatever_the_noise_below_a_half_on_every_limb()
     {
         var random = new Random(11);
-        var hospitals = Enumerable.Range(0, 16)
-            .Select(_ => new[] { 455.0, 2.85e9 * random.NextDouble(), -1234.5678 * random.NextDouble(), 1e-3 * random.NextDouble(), 7e13 * random.NextDouble() })
-            .ToArray();
+        var hospitals = HospitalsValues(random, count: 455.0, total: 2.85e9);
         double[] NoisySum(double noise)
         {
             var limbs = new double[hospitals[0].Length * WideValueSplitting.FixedPointLimbs];
@@ -80,6 +76,12 @@ public sealed class WideValueSplittingTests
             Assert.InRange(Math.Abs(first[v] - exact), 0, Math.Abs(exact) * 1e-15);
         }
     }
+
+    // Sixteen hospitals' statistics-like values: a count, a large total, a negative, a tiny and a huge value.
+    private static double[][] HospitalsValues(Random random, double count, double total) =>
+        Enumerable.Range(0, 16)
+            .Select(_ => new[] { count, total * random.NextDouble(), -1234.5678 * random.NextDouble(), 1e-3 * random.NextDouble(), 7e13 * random.NextDouble() })
+            .ToArray();
 
     [Theory]
     [InlineData(double.NaN)]

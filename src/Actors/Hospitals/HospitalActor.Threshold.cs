@@ -78,28 +78,10 @@ internal sealed partial class HospitalActor
             (_decryption, var aggregate, var found) = CommitteeDecryption<AssembledVector, DecryptionShare>.Fused(_decryption, fused.Round, fused.Attempt);
             if (!found)
                 return;
-            var values = fused.Values;
-            if (aggregate!.Kind == PayloadKind.AggregatedStatistics)
-            {
-                // A narrow-range sum carries the statistics split into limbs (EncryptStatistics).
-                if (_chunking.HasNarrowRange)
-                {
-                    try
-                    {
-                        values = JoinStatistics(values);
-                    }
-                    catch (ArgumentException exception)
-                    {
-                        _log.Error("{0}: refused the aggregated statistics of round {1}: {2}", _data.HospitalId, fused.Round, exception.Message);
-                        Apply(Core.AggregateDecryptionFailed.Instance);
-                        return;
-                    }
-                }
-
-                SaveStatistics(values);
-            }
-
-            Self.Tell(new VectorDecrypted(fused.Round, aggregate.Kind, values, _thresholdClock.Elapsed.TotalMilliseconds));
+            var decrypted = Decrypted(fused.Round, aggregate!.Kind, fused.Values, _thresholdClock.Elapsed.TotalMilliseconds);
+            if (decrypted is VectorDecrypted { Kind: PayloadKind.AggregatedStatistics } statistics)
+                SaveStatistics(statistics.Values);
+            Self.Tell(decrypted);
         });
     }
 

@@ -460,9 +460,26 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
             : null;
     }
 
-    /// <summary>The decrypted statistics from their narrow limbs (fixed point in the seeded threshold format; see EncryptStatistics).</summary>
-    private double[] JoinStatistics(double[] limbs) =>
-        _chunking.IsSeededThresholdFormat ? WideValueSplitting.JoinFixedPoint(limbs) : WideValueSplitting.Join(limbs);
+    /// <summary>
+    /// A decrypted aggregate as this hospital takes it, from its pool or its committee: statistics of a narrow-range sum joined
+    /// from their limbs (fixed point in the seeded threshold format; see EncryptStatistics). Limbs that do not join refuse the
+    /// aggregate, whichever decrypted it.
+    /// </summary>
+    /// <returns>A <see cref="VectorDecrypted"/>, or an <see cref="AggregateRefused"/>.</returns>
+    private object Decrypted(int round, PayloadKind kind, double[] values, double elapsedMs)
+    {
+        if (!_chunking.HasNarrowRange || kind != PayloadKind.AggregatedStatistics)
+            return new VectorDecrypted(round, kind, values, elapsedMs);
+        try
+        {
+            var joined = _chunking.IsSeededThresholdFormat ? WideValueSplitting.JoinFixedPoint(values) : WideValueSplitting.Join(values);
+            return new VectorDecrypted(round, kind, joined, elapsedMs);
+        }
+        catch (ArgumentException exception)
+        {
+            return new AggregateRefused(round, kind, exception.Message);
+        }
+    }
 
     private void SendEncrypted(VectorEncrypted encrypted)
     {
@@ -528,10 +545,8 @@ internal sealed partial class HospitalActor : ReceiveActor, IWithTimers
             own = OwnUpdateOf(vector);
         }
 
-        var joinLimbs = _chunking.HasNarrowRange && vector.Kind == PayloadKind.AggregatedStatistics;
         _crypto!.DecryptAsync(vector.Ciphertexts, vector.VectorLength, contributors, own).PipeTo(Self,
-            success: values => new VectorDecrypted(vector.RoundId, vector.Kind, joinLimbs ? JoinStatistics(values) : values,
-                clock.Elapsed.TotalMilliseconds),
+            success: values => Decrypted(vector.RoundId, vector.Kind, values, clock.Elapsed.TotalMilliseconds),
             failure: exception => new AggregateRefused(vector.RoundId, vector.Kind, exception.Message));
     }
 
