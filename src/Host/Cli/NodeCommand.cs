@@ -208,6 +208,11 @@ internal static class NodeCommand
             {
                 throw TlsHandshakeFailed(nodeId, untrustedSeed, seedEndpoints);
             }
+            catch (Exception exception) when (BindFailure(exception) is { } taken)
+            {
+                // Free when checked above, taken by the time Akka bound it (by a program, or by an outgoing connection's ephemeral port).
+                throw PortTaken(effective, taken);
+            }
 
             using var host = started;
             var system = host.Services.GetRequiredService<ActorSystem>();
@@ -277,8 +282,8 @@ internal static class NodeCommand
         address.Contains('@', StringComparison.Ordinal) ? address[(address.LastIndexOf('@') + 1)..].TrimEnd('/') : address;
 
     /// <summary>
-    /// Refuses, before Akka starts, a port another program (or node) holds: Akka would otherwise fail deep inside its
-    /// transport with an unhandled AggregateException.
+    /// Refuses, before Akka starts, a port another program (or node) holds, before the node does any other work. A port taken
+    /// between this check and Akka's bind is the same line (<see cref="BindFailure"/>).
     /// </summary>
     /// <exception cref="ArgumentException">The node's host and port cannot be bound.</exception>
     internal static void RequireFreePort(Config effective)
@@ -297,7 +302,7 @@ internal static class NodeCommand
             }
             catch (System.Net.Sockets.SocketException exception)
             {
-                throw new ArgumentException($"--port {port}: {hostname}:{port} cannot be used ({exception.Message}); is another node or program on it?", exception);
+                throw PortTaken(effective, exception);
             }
             finally
             {
@@ -305,6 +310,26 @@ internal static class NodeCommand
             }
         }
     }
+
+    /// <summary>The one line for a node whose TCP port cannot be bound.</summary>
+    private static ArgumentException PortTaken(Config effective, System.Net.Sockets.SocketException exception)
+    {
+        var hostname = effective.GetString("akka.remote.dot-netty.tcp.hostname", "127.0.0.1");
+        var port = effective.GetInt("akka.remote.dot-netty.tcp.port", 0);
+        return new ArgumentException($"--port {port}: {hostname}:{port} cannot be used ({exception.Message}); is another node or program on it?", exception);
+    }
+
+    /// <summary>
+    /// The socket error under Akka's "failed to bind" (a <see cref="Akka.Remote.RemoteTransportException"/>, nested in the host's
+    /// aggregate exceptions) if that is why the node's start failed; otherwise null.
+    /// </summary>
+    internal static System.Net.Sockets.SocketException? BindFailure(Exception exception) => exception switch
+    {
+        Akka.Remote.RemoteTransportException { InnerException: System.Net.Sockets.SocketException socket } => socket,
+        AggregateException aggregate => aggregate.InnerExceptions.Select(BindFailure).FirstOrDefault(found => found is not null),
+        { InnerException: { } inner } => BindFailure(inner),
+        _ => null,
+    };
 
     /// <summary>
     /// How the node says what it is doing (a line for people): in text mode on standard output as before; in JSON mode as a

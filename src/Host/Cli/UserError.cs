@@ -18,6 +18,7 @@ internal static class UserError
         Reports.RunDirectoryException e => e.Message,
         FederatedHe.Actors.Harness.FederationSimulationException e => e.Message,
         HarnessMissingException e => e.Message,
+        NodeStoppedDuringStartupException e => e.Message,
         ConfigurationFileException e => e.Message,
         KeyStoreException e => e.Message,
         FederationConfigurationException e => e.Message,

@@ -122,7 +122,7 @@ internal static class FederationNodeHost
 /// <param name="reason">The coordinated shutdown's reason.</param>
 /// <param name="inner">What the start then failed with.</param>
 internal sealed class NodeStoppedDuringStartupException(CoordinatedShutdown.Reason reason, Exception inner)
-    : Exception($"the node stopped while starting ({reason.GetType().Name})", inner)
+    : Exception($"the node's actor system stopped while the node was starting ({reason.GetType().Name}); its log says why", inner)
 {
     /// <summary>Why the actor system stopped.</summary>
     public CoordinatedShutdown.Reason Reason { get; } = reason;

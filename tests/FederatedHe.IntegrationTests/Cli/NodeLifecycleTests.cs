@@ -77,6 +77,33 @@ public sealed class NodeLifecycleTests : IDisposable
     }
 
     [Fact]
+    public async Task A_port_taken_after_the_nodes_check_and_before_Akka_binds_it_is_recognised_as_taken_not_a_crash()
+    {
+        // The node checks its port before it starts; in the second before Akka binds it, another program (or an outgoing
+        // connection's ephemeral port) can take it. Akka's host then fails its start with the bind error nested in aggregate
+        // exceptions, which escaped as an unhandled exception (exit 134, seen in CI): the node must find it to say one line.
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        try
+        {
+            var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+            var config = FederatedHe.Actors.Nodes.FederationNode.NodeConfig(FederatedHe.Actors.Spec.FederationSpec.Default, "aggregator", "127.0.0.1", port, null,
+                FederatedHe.Actors.Configuration.ProjectFiles.LoadHocon(FederatedHe.Actors.Configuration.ProjectFiles.ClusterConfigPath));
+
+            var failure = await Assert.ThrowsAnyAsync<Exception>(() => FederatedHe.Host.Hosting.FederationNodeHost.StartAsync(
+                config, null, "aggregator", "aggregator", FederatedHe.Host.Hosting.LogFormat.Text, (_, _) => { }, CancellationToken.None));
+
+            var taken = FederatedHe.Host.Cli.NodeCommand.BindFailure(failure);
+            Assert.True(taken is not null, failure.ToString());
+            Assert.Equal(System.Net.Sockets.SocketError.AddressAlreadyInUse, taken.SocketErrorCode);
+        }
+        finally
+        {
+            listener.Stop();
+        }
+    }
+
+    [Fact]
     public async Task A_hospital_with_a_certificate_from_another_CA_exits_with_the_refusal_as_its_error()
     {
         string Certs(string name) => Path.Combine(_directory, name);

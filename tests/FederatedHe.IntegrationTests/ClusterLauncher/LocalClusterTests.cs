@@ -27,7 +27,7 @@ public sealed class LocalClusterTests : IDisposable
 
         var outcome = await LocalCluster.RunAsync(plan);
 
-        Assert.True(outcome.Succeeded, $"{outcome.Status}: {string.Join(", ", outcome.Nodes)}");
+        Assert.True(outcome.Succeeded, outcome.Describe());
         Assert.Equal(2, outcome.RoundsCompleted);
         // The monitor joins right after the aggregator, before any hospital: the launcher follows the rounds through it.
         Assert.Equal(["aggregator", "monitor", "hospital-1", "hospital-2"], outcome.Nodes.Select(n => n.Name));
@@ -60,7 +60,7 @@ public sealed class LocalClusterTests : IDisposable
 
         var outcome = await LocalCluster.RunAsync(plan);
 
-        Assert.True(outcome.Succeeded, $"{outcome.Status}: {string.Join(", ", outcome.Nodes)}");
+        Assert.True(outcome.Succeeded, outcome.Describe());
         foreach (var file in new[] { RunReport.RoundsCsv, RunReport.RoundsJsonl, RunReport.SitesCsv, RunReport.SummaryFile, RunReport.AccuracyPng, RunReport.LossPng, RunReport.SpecFile })
             Assert.True(File.Exists(Path.Combine(_logs, file)), $"{file} is missing from {_logs}");
         var csv = File.ReadAllLines(Path.Combine(_logs, RunReport.RoundsCsv));
@@ -172,8 +172,8 @@ public sealed class LocalClusterTests : IDisposable
             Timeout = TimeSpan.FromMinutes(3),
         });
 
-        Assert.True(uninterrupted.Succeeded, $"{uninterrupted.Status}: {string.Join(", ", uninterrupted.Nodes)}");
-        Assert.True(restarted.Succeeded, $"{restarted.Status}: {string.Join(", ", restarted.Nodes)}");
+        Assert.True(uninterrupted.Succeeded, uninterrupted.Describe());
+        Assert.True(restarted.Succeeded, restarted.Describe());
         var aggregators = restarted.Nodes.Where(n => n.Name == "aggregator").ToList();
         Assert.Equal([true, false], aggregators.Select(n => n.KilledByFault));
         Assert.Equal(0, aggregators[1].ExitCode);
@@ -214,7 +214,7 @@ public sealed class LocalClusterTests : IDisposable
 
         var outcome = await LocalCluster.RunAsync(plan, line => { lock (lines) lines.Add(line); });
 
-        Assert.True(outcome.Succeeded, $"{outcome.Status}: {string.Join(", ", outcome.Nodes)}");
+        Assert.True(outcome.Succeeded, outcome.Describe());
         Assert.Equal(5, outcome.RoundsCompleted);
         var hospital3 = outcome.Nodes.Where(n => n.Name == "hospital-3").ToList();
         Assert.Equal([true, false], hospital3.Select(n => n.KilledByFault));

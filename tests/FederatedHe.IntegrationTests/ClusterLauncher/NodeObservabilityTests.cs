@@ -17,7 +17,7 @@ public sealed partial class NodeObservabilityTests(NodeObservabilityTests.Observ
     [Fact]
     public void The_cluster_completes_every_round_when_its_nodes_log_JSON()
     {
-        Assert.True(cluster.Outcome.Succeeded, $"{cluster.Outcome.Status}: {string.Join(", ", cluster.Outcome.Nodes)}");
+        Assert.True(cluster.Outcome.Succeeded, cluster.Outcome.Describe());
         // `cluster up` follows the rounds through its monitor member, whatever format the nodes log in.
         Assert.Equal(ObservedCluster.Rounds, cluster.Outcome.RoundsCompleted);
     }

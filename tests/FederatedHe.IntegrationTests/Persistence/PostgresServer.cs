@@ -25,7 +25,7 @@ public sealed class PostgresServer : IAsyncLifetime
         _binaries = Directory.GetDirectories("/usr/lib/postgresql").Select(d => Path.Combine(d, "bin"))
             .Where(d => File.Exists(Path.Combine(d, "initdb"))).Order().LastOrDefault()
             ?? throw new InvalidOperationException("PostgreSQL's server binaries are not installed under /usr/lib/postgresql (./setup.sh installs them)");
-        _port = FreePort();
+        _port = FreePorts.One();
         if (Environment.UserName == "root")
             await RunAsync("chown", ["-R", "postgres", _directory]);
         var data = Path.Combine(_directory, "data");
@@ -58,15 +58,6 @@ public sealed class PostgresServer : IAsyncLifetime
         await connection.OpenAsync();
         await using var command = new NpgsqlCommand(sql, connection);
         return Convert.ToInt64(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
-    }
-
-    private static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     // initdb and the server refuse to run as root.
