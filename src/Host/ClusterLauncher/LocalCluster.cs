@@ -233,6 +233,9 @@ public static partial class LocalCluster
                 }).RunAsync(stopFaults.Token);
             }
 
+            // A hospital that ends before it is up (a bad data file, a port taken meanwhile) ends the run at once with its
+            // error: the aggregator would otherwise wait out its registration timeout for a hospital that will never register.
+            var startFailures = new List<Task<string?>>();
             for (var i = 0; i < spec.Federation.Hospitals; i++)
             {
                 var id = plan.HospitalIds[i];
@@ -248,14 +251,25 @@ public static partial class LocalCluster
                 arguments.AddRange(MetricsPort(i + 1));
                 if (spec.Crypto.Mode == KeyMode.SharedKey)
                     arguments.AddRange(["--keys", hospitalKeys]);
-                processes.Start(id, arguments, (node, output) =>
+                var start = new HospitalStart();
+                var hospital = processes.Start(id, arguments, (node, output) =>
                 {
                     var line = NodeOutputLine.Text(output);
                     if (line.StartsWith(node.Name + " up", StringComparison.Ordinal))
+                    {
+                        start.Up = true;
                         status(line);
+                    }
                     else if (line.StartsWith(NodeFaultHooks.OutputPrefix, StringComparison.Ordinal))
+                    {
                         status($"{node.Name}: {line}");
+                    }
+                    else if (line.StartsWith("error: ", StringComparison.Ordinal))
+                    {
+                        start.Error = line["error: ".Length..];
+                    }
                 }, keepInputOpen: faults is not null);
+                startFailures.Add(StartFailureAsync(hospital, start, processes));
             }
 
             status($"{spec.Federation.Hospitals} hospitals started; the aggregator starts round 0 once all have registered");
@@ -265,25 +279,36 @@ public static partial class LocalCluster
             string ending;
             try
             {
-                var code = await AggregatorExitAsync(processes, deadline.Token).ConfigureAwait(false);
-                // The feed may trail the aggregator's exit by a moment: it is read to the federation's end (or briefly) first.
-                await Task.WhenAny(federationEnded.Task, Task.Delay(FeedGrace, deadline.Token)).ConfigureAwait(false);
-                await stopFaults.CancelAsync().ConfigureAwait(false);
-                await feed.ConfigureAwait(false);
-                ending = code == 0 ? "the federation completed" : $"the aggregator exited with code {code}";
-                status($"aggregator exited with code {code}; waiting for the hospitals");
-                using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellation.Token);
-                grace.CancelAfter(plan.ShutdownGrace);
-                try
+                var aggregatorExit = AggregatorExitAsync(processes, deadline.Token);
+                var startFailure = FirstStartFailureAsync(startFailures, deadline.Token);
+                if (await Task.WhenAny(aggregatorExit, startFailure).ConfigureAwait(false) == startFailure && await startFailure.ConfigureAwait(false) is { } failed)
                 {
-                    await Task.WhenAll(processes.All().Where(n => n.Name != FederationRoles.Monitor).Select(n => n.Exited)).WaitAsync(grace.Token).ConfigureAwait(false);
-                    // The federation's nodes are done: closing its input lets the monitor leave the cluster and exit.
-                    processes.Live(FederationRoles.Monitor)?.CloseInput();
-                    await Task.WhenAll(processes.All().Select(n => n.Exited)).WaitAsync(grace.Token).ConfigureAwait(false);
+                    // The others are stopped below, every one of them killed.
+                    ending = $"{failed}; every node was stopped";
+                    status(ending);
                 }
-                catch (OperationCanceledException) when (!cancellation.Token.IsCancellationRequested)
+                else
                 {
-                    ending += $"; hospitals still running {plan.ShutdownGrace.TotalSeconds:F0} s later were killed";
+                    var code = await aggregatorExit.ConfigureAwait(false);
+                    // The feed may trail the aggregator's exit by a moment: it is read to the federation's end (or briefly) first.
+                    await Task.WhenAny(federationEnded.Task, Task.Delay(FeedGrace, deadline.Token)).ConfigureAwait(false);
+                    await stopFaults.CancelAsync().ConfigureAwait(false);
+                    await feed.ConfigureAwait(false);
+                    ending = code == 0 ? "the federation completed" : $"the aggregator exited with code {code}";
+                    status($"aggregator exited with code {code}; waiting for the hospitals");
+                    using var grace = CancellationTokenSource.CreateLinkedTokenSource(cancellation.Token);
+                    grace.CancelAfter(plan.ShutdownGrace);
+                    try
+                    {
+                        await Task.WhenAll(processes.All().Where(n => n.Name != FederationRoles.Monitor).Select(n => n.Exited)).WaitAsync(grace.Token).ConfigureAwait(false);
+                        // The federation's nodes are done: closing its input lets the monitor leave the cluster and exit.
+                        processes.Live(FederationRoles.Monitor)?.CloseInput();
+                        await Task.WhenAll(processes.All().Select(n => n.Exited)).WaitAsync(grace.Token).ConfigureAwait(false);
+                    }
+                    catch (OperationCanceledException) when (!cancellation.Token.IsCancellationRequested)
+                    {
+                        ending += $"; hospitals still running {plan.ShutdownGrace.TotalSeconds:F0} s later were killed";
+                    }
                 }
             }
             catch (OperationCanceledException) when (!cancellation.Token.IsCancellationRequested)
@@ -334,6 +359,41 @@ public static partial class LocalCluster
             var why = node.HasExited ? $"exited with code {await node.Exited.ConfigureAwait(false)}" : $"did not come up within {timeout.TotalSeconds:F0} s";
             throw new ClusterLaunchException($"{what} {why}; see {node.LogPath}");
         }
+    }
+
+    /// <summary>What the launcher knows of a hospital's start from its output.</summary>
+    private sealed class HospitalStart
+    {
+        /// <summary>It printed its "up" line: its actors run, and a later exit is a dropout that the coordinator handles.</summary>
+        public volatile bool Up;
+
+        /// <summary>Its "error:" line, if it printed one.</summary>
+        public volatile string? Error;
+    }
+
+    /// <summary>A hospital's exit before it was up, not by the fault schedule, as one line naming it; null if it came up or was killed.</summary>
+    private static async Task<string?> StartFailureAsync(NodeProcess hospital, HospitalStart start, ClusterProcesses processes)
+    {
+        var code = await hospital.Exited.ConfigureAwait(false);
+        if (start.Up || processes.KilledByFault(hospital))
+            return null;
+        return $"{hospital.Name} exited with code {code} before it was up: {start.Error ?? $"see {hospital.LogPath}"}";
+    }
+
+    /// <summary>The first hospital start failure; never completes if every hospital comes up (or is cancelled).</summary>
+    private static async Task<string?> FirstStartFailureAsync(List<Task<string?>> starts, CancellationToken cancellationToken)
+    {
+        var pending = starts.ToList();
+        while (pending.Count > 0)
+        {
+            var done = await Task.WhenAny(pending).WaitAsync(cancellationToken).ConfigureAwait(false);
+            if (await done.ConfigureAwait(false) is { } failure)
+                return failure;
+            pending.Remove(done);
+        }
+
+        await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
+        return null;
     }
 
     /// <summary>
@@ -415,21 +475,30 @@ public static partial class LocalCluster
         return outcomes;
     }
 
+    /// <summary>Refuses, before anything starts, a plan whose nodes' ports (and scrape ports) are not free.</summary>
+    /// <exception cref="ClusterLaunchException">A port is taken.</exception>
     private static void EnsurePortsFree(LocalClusterPlan plan)
     {
-        for (var port = plan.BasePort; port <= plan.LastPort; port++)
+        static void EnsureFree(int first, int last, string option)
         {
-            try
+            for (var port = first; port <= last; port++)
             {
-                var listener = new TcpListener(IPAddress.Loopback, port);
-                listener.Start();
-                listener.Stop();
-            }
-            catch (SocketException exception)
-            {
-                throw new ClusterLaunchException($"port {port} on 127.0.0.1 is not free ({exception.SocketErrorCode}); choose another --base-port", exception);
+                try
+                {
+                    var listener = new TcpListener(IPAddress.Loopback, port);
+                    listener.Start();
+                    listener.Stop();
+                }
+                catch (SocketException exception)
+                {
+                    throw new ClusterLaunchException($"port {port} on 127.0.0.1 is not free ({exception.SocketErrorCode}); choose another {option}", exception);
+                }
             }
         }
+
+        EnsureFree(plan.BasePort, plan.LastPort, "--base-port");
+        if (plan.MetricsBasePort is { } metrics)
+            EnsureFree(metrics, metrics + plan.Spec.Federation.Hospitals + 1, "--metrics-port");
     }
 
     /// <summary>The monitor's "up" line, with the dashboard's URL.</summary>

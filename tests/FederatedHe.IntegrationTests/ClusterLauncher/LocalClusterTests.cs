@@ -43,6 +43,45 @@ public sealed class LocalClusterTests : IDisposable
     }
 
     [Fact]
+    public async Task A_hospital_that_ends_before_it_is_up_ends_the_run_at_once_with_its_error_line()
+    {
+        var basePort = FreePorts.Block(8);
+        var plan = new LocalClusterPlan
+        {
+            Spec = FederationSpec.Default.WithHospitals(2).WithRounds(2).WithQuorum(2),
+            LogDirectory = _logs,
+            BasePort = basePort,
+            Timeout = TimeSpan.FromMinutes(4),
+            UseTls = false,
+        };
+        // hospital-2's port is taken after the launcher checked it and before hospital-2 starts (the aggregator and the monitor
+        // are up by then), as another program or an outgoing connection can take it.
+        var hospital2Port = basePort + 2;
+        using var taken = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, hospital2Port);
+        void OnStatus(string line)
+        {
+            if (line.StartsWith("dashboard at", StringComparison.Ordinal))
+                taken.Start();
+        }
+
+        try
+        {
+            var outcome = await LocalCluster.RunAsync(plan, OnStatus);
+
+            Assert.False(outcome.Succeeded);
+            Assert.StartsWith($"hospital-2 exited with code 2 before it was up: --port {hospital2Port}: 127.0.0.1:{hospital2Port} cannot be used", outcome.Status, StringComparison.Ordinal);
+            // The launcher stopped the others rather than wait out the aggregator's registration timeout (which would end it with code 1).
+            var aggregator = outcome.Nodes.Single(n => n.Name == "aggregator");
+            Assert.True(aggregator.ExitCode is null, outcome.Describe());
+            Assert.Empty(ProcessesMentioning(_logs + "/"));
+        }
+        finally
+        {
+            taken.Stop();
+        }
+    }
+
+    [Fact]
     public async Task A_hospital_killed_as_round_2_starts_contributes_to_no_round_from_2_on_and_cluster_up_writes_the_same_report_as_experiment_run()
     {
         const int rounds = 4;
