@@ -8,7 +8,7 @@ namespace FederatedHe.IntegrationTests;
 /// Ports for tests that start nodes: chosen free at the moment, never fixed, so a busy machine cannot fail a test. A node binds
 /// its port seconds after the choice (`cluster up` starts its hospitals once the aggregator and the monitor are up), so the
 /// ports come from below the kernel's ephemeral range, where no outgoing connection of this or any other process takes one
-/// meanwhile (above it, a hospital once found its port taken and failed the run); and no two tests of this process are given
+/// meanwhile (above it, any connection can take a chosen port before its node binds it); and no two tests of this process are given
 /// the same port.
 /// </summary>
 internal static class FreePorts

@@ -233,7 +233,7 @@ public static partial class LocalCluster
                 }).RunAsync(stopFaults.Token);
             }
 
-            // A hospital that ends before it is up (a bad data file, a port taken meanwhile) ends the run at once with its
+            // A hospital that ends before it is up (its port taken meanwhile, its actor system stopped while joining) ends the run at once with its
             // error: the aggregator would otherwise wait out its registration timeout for a hospital that will never register.
             var startFailures = new List<Task<string?>>();
             for (var i = 0; i < spec.Federation.Hospitals; i++)

@@ -58,22 +58,13 @@ public sealed class NodeLifecycleTests : IDisposable
     [Fact]
     public async Task A_port_held_by_another_program_is_refused_with_one_line_and_no_crash()
     {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        using var held = new HeldPort();
 
-            var node = await Models.FedheProcess.RunAsync(AggregatorArguments(port));
+        var node = await Models.FedheProcess.RunAsync(AggregatorArguments(held.Port));
 
-            Assert.Equal(2, node.ExitCode);
-            Assert.Contains($"--port {port}", node.StandardOutput, StringComparison.Ordinal);
-            Assert.DoesNotContain("Exception", node.StandardOutput + node.StandardError, StringComparison.Ordinal);
-        }
-        finally
-        {
-            listener.Stop();
-        }
+        Assert.Equal(2, node.ExitCode);
+        Assert.Contains($"--port {held.Port}", node.StandardOutput, StringComparison.Ordinal);
+        Assert.DoesNotContain("Exception", node.StandardOutput + node.StandardError, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -82,25 +73,16 @@ public sealed class NodeLifecycleTests : IDisposable
         // The node checks its port before it starts; in the second before Akka binds it, another program (or an outgoing
         // connection's ephemeral port) can take it. Akka's host then fails its start with the bind error nested in aggregate
         // exceptions, which escaped as an unhandled exception (exit 134, seen in CI): the node must find it to say one line.
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-            var config = FederatedHe.Actors.Nodes.FederationNode.NodeConfig(FederatedHe.Actors.Spec.FederationSpec.Default, "aggregator", "127.0.0.1", port, null,
-                FederatedHe.Actors.Configuration.ProjectFiles.LoadHocon(FederatedHe.Actors.Configuration.ProjectFiles.ClusterConfigPath));
+        using var held = new HeldPort();
+        var config = FederatedHe.Actors.Nodes.FederationNode.NodeConfig(FederatedHe.Actors.Spec.FederationSpec.Default, "aggregator", "127.0.0.1", held.Port, null,
+            FederatedHe.Actors.Configuration.ProjectFiles.LoadHocon(FederatedHe.Actors.Configuration.ProjectFiles.ClusterConfigPath));
 
-            var failure = await Assert.ThrowsAnyAsync<Exception>(() => FederatedHe.Host.Hosting.FederationNodeHost.StartAsync(
-                config, null, "aggregator", "aggregator", FederatedHe.Host.Hosting.LogFormat.Text, (_, _) => { }, CancellationToken.None));
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => FederatedHe.Host.Hosting.FederationNodeHost.StartAsync(
+            config, null, "aggregator", "aggregator", FederatedHe.Host.Hosting.LogFormat.Text, (_, _) => { }, CancellationToken.None));
 
-            var taken = FederatedHe.Host.Cli.NodeCommand.BindFailure(failure);
-            Assert.True(taken is not null, failure.ToString());
-            Assert.Equal(System.Net.Sockets.SocketError.AddressAlreadyInUse, taken.SocketErrorCode);
-        }
-        finally
-        {
-            listener.Stop();
-        }
+        var taken = FederatedHe.Host.Cli.NodeCommand.BindFailure(failure);
+        Assert.True(taken is not null, failure.ToString());
+        Assert.Equal(System.Net.Sockets.SocketError.AddressAlreadyInUse, taken.SocketErrorCode);
     }
 
     [Fact]
@@ -138,4 +120,16 @@ public sealed class NodeLifecycleTests : IDisposable
     private static string Port(int port) => port.ToString(CultureInfo.InvariantCulture);
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    /// <summary>A loopback port another program holds, until disposed.</summary>
+    private sealed class HeldPort : IDisposable
+    {
+        private readonly System.Net.Sockets.TcpListener _listener = new(System.Net.IPAddress.Loopback, 0);
+
+        public HeldPort() => _listener.Start();
+
+        public int Port => ((System.Net.IPEndPoint)_listener.LocalEndpoint).Port;
+
+        public void Dispose() => _listener.Stop();
+    }
 }

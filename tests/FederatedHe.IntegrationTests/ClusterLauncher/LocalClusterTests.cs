@@ -64,21 +64,14 @@ public sealed class LocalClusterTests : IDisposable
                 taken.Start();
         }
 
-        try
-        {
-            var outcome = await LocalCluster.RunAsync(plan, OnStatus);
+        var outcome = await LocalCluster.RunAsync(plan, OnStatus);
 
-            Assert.False(outcome.Succeeded);
-            Assert.StartsWith($"hospital-2 exited with code 2 before it was up: --port {hospital2Port}: 127.0.0.1:{hospital2Port} cannot be used", outcome.Status, StringComparison.Ordinal);
-            // The launcher stopped the others rather than wait out the aggregator's registration timeout (which would end it with code 1).
-            var aggregator = outcome.Nodes.Single(n => n.Name == "aggregator");
-            Assert.True(aggregator.ExitCode is null, outcome.Describe());
-            Assert.Empty(ProcessesMentioning(_logs + "/"));
-        }
-        finally
-        {
-            taken.Stop();
-        }
+        Assert.False(outcome.Succeeded);
+        Assert.StartsWith($"hospital-2 exited with code 2 before it was up: --port {hospital2Port}: 127.0.0.1:{hospital2Port} cannot be used", outcome.Status, StringComparison.Ordinal);
+        // The launcher stopped the others rather than wait out the aggregator's registration timeout (which would end it with code 1).
+        var aggregator = outcome.Nodes.Single(n => n.Name == "aggregator");
+        Assert.True(aggregator.ExitCode is null, outcome.Describe());
+        Assert.Empty(ProcessesMentioning(_logs + "/"));
     }
 
     [Fact]
