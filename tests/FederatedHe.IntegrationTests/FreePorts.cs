@@ -48,7 +48,7 @@ internal static class FreePorts
         const int linuxDefault = 32_768;
         try
         {
-            var first = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[])['\t', ' ', '\n'], StringSplitOptions.RemoveEmptyEntries)[0];
+            var first = File.ReadAllText("/proc/sys/net/ipv4/ip_local_port_range").Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries)[0];
             var start = int.Parse(first, CultureInfo.InvariantCulture);
             return start > Lowest + 1_000 ? start : linuxDefault;
         }

@@ -235,7 +235,7 @@ public static partial class LocalCluster
 
             // A hospital that ends before it is up (its port taken meanwhile, its actor system stopped while joining) ends the run at once with its
             // error: the aggregator would otherwise wait out its registration timeout for a hospital that will never register.
-            var startFailures = new List<Task<string?>>();
+            var startFailed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
             for (var i = 0; i < spec.Federation.Hospitals; i++)
             {
                 var id = plan.HospitalIds[i];
@@ -269,7 +269,7 @@ public static partial class LocalCluster
                         start.Error = line["error: ".Length..];
                     }
                 }, keepInputOpen: faults is not null);
-                startFailures.Add(StartFailureAsync(hospital, start, processes));
+                _ = ReportStartFailureAsync(hospital, start, processes, startFailed);
             }
 
             status($"{spec.Federation.Hospitals} hospitals started; the aggregator starts round 0 once all have registered");
@@ -280,11 +280,10 @@ public static partial class LocalCluster
             try
             {
                 var aggregatorExit = AggregatorExitAsync(processes, deadline.Token);
-                var startFailure = FirstStartFailureAsync(startFailures, deadline.Token);
-                if (await Task.WhenAny(aggregatorExit, startFailure).ConfigureAwait(false) == startFailure && await startFailure.ConfigureAwait(false) is { } failed)
+                if (await Task.WhenAny(aggregatorExit, startFailed.Task).ConfigureAwait(false) == startFailed.Task)
                 {
                     // The others are stopped below, every one of them killed.
-                    ending = $"{failed}; every node was stopped";
+                    ending = $"{await startFailed.Task.ConfigureAwait(false)}; every node was stopped";
                     status(ending);
                 }
                 else
@@ -371,29 +370,15 @@ public static partial class LocalCluster
         public volatile string? Error;
     }
 
-    /// <summary>A hospital's exit before it was up, not by the fault schedule, as one line naming it; null if it came up or was killed.</summary>
-    private static async Task<string?> StartFailureAsync(NodeProcess hospital, HospitalStart start, ClusterProcesses processes)
+    /// <summary>
+    /// Completes <paramref name="failed"/> with one line naming the hospital if it exits before it is up and not by the fault
+    /// schedule; the first such line ends the run.
+    /// </summary>
+    private static async Task ReportStartFailureAsync(NodeProcess hospital, HospitalStart start, ClusterProcesses processes, TaskCompletionSource<string> failed)
     {
         var code = await hospital.Exited.ConfigureAwait(false);
-        if (start.Up || processes.KilledByFault(hospital))
-            return null;
-        return $"{hospital.Name} exited with code {code} before it was up: {start.Error ?? $"see {hospital.LogPath}"}";
-    }
-
-    /// <summary>The first hospital start failure; never completes if every hospital comes up (or is cancelled).</summary>
-    private static async Task<string?> FirstStartFailureAsync(List<Task<string?>> starts, CancellationToken cancellationToken)
-    {
-        var pending = starts.ToList();
-        while (pending.Count > 0)
-        {
-            var done = await Task.WhenAny(pending).WaitAsync(cancellationToken).ConfigureAwait(false);
-            if (await done.ConfigureAwait(false) is { } failure)
-                return failure;
-            pending.Remove(done);
-        }
-
-        await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(false);
-        return null;
+        if (!start.Up && !processes.KilledByFault(hospital))
+            failed.TrySetResult($"{hospital.Name} exited with code {code} before it was up: {start.Error ?? $"see {hospital.LogPath}"}");
     }
 
     /// <summary>
