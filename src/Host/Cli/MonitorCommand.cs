@@ -73,7 +73,20 @@ internal static class MonitorCommand
             using var memory = NodeMemoryMetrics.Register(FederationRoles.Monitor, FederationRoles.Monitor);
             // Akka's log goes through Microsoft.Extensions.Logging as a node's does, so --log-format json gives JSON lines here too.
             using var logging = new MonitorLogging(logFormat);
-            using var system = FederationNode.CreateSystem(logging.Setup(systemConfig, systemSetup));
+            ActorSystem CreateSystem()
+            {
+                try
+                {
+                    return FederationNode.CreateSystem(logging.Setup(systemConfig, systemSetup));
+                }
+                catch (Exception exception) when (NodeCommand.BindFailure(exception) is { } taken)
+                {
+                    // Free when checked above, taken by the time Akka bound it, as for a node.
+                    throw NodeCommand.PortTaken(effective, taken);
+                }
+            }
+
+            using var system = CreateSystem();
             logging.Attach(system);
             MonitorNode monitor;
             try

@@ -311,8 +311,8 @@ internal static class NodeCommand
         }
     }
 
-    /// <summary>The one line for a node whose TCP port cannot be bound.</summary>
-    private static ArgumentException PortTaken(Config effective, System.Net.Sockets.SocketException exception)
+    /// <summary>The one line for a node (or the monitor) whose TCP port cannot be bound.</summary>
+    internal static ArgumentException PortTaken(Config effective, System.Net.Sockets.SocketException exception)
     {
         var hostname = effective.GetString("akka.remote.dot-netty.tcp.hostname", "127.0.0.1");
         var port = effective.GetInt("akka.remote.dot-netty.tcp.port", 0);

@@ -86,6 +86,21 @@ public sealed class NodeLifecycleTests : IDisposable
     }
 
     [Fact]
+    public void A_monitors_port_taken_after_its_check_and_before_Akka_binds_it_is_recognised_as_taken_not_a_crash()
+    {
+        // `fedhe monitor` checks its port as a node does and then creates its actor system, which binds it: the same window.
+        using var held = new HeldPort();
+        var config = FederatedHe.Host.Monitor.MonitorNode.NodeConfig("127.0.0.1", held.Port, null,
+            FederatedHe.Actors.Configuration.ProjectFiles.LoadHocon(FederatedHe.Actors.Configuration.ProjectFiles.ClusterConfigPath));
+
+        var failure = Assert.ThrowsAny<Exception>(() => FederatedHe.Actors.Nodes.FederationNode.CreateSystem(config).Dispose());
+
+        var taken = FederatedHe.Host.Cli.NodeCommand.BindFailure(failure);
+        Assert.True(taken is not null, failure.ToString());
+        Assert.Equal(System.Net.Sockets.SocketError.AddressAlreadyInUse, taken.SocketErrorCode);
+    }
+
+    [Fact]
     public async Task A_hospital_with_a_certificate_from_another_CA_exits_with_the_refusal_as_its_error()
     {
         string Certs(string name) => Path.Combine(_directory, name);
