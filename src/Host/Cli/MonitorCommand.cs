@@ -88,6 +88,7 @@ internal static class MonitorCommand
 
             using var system = CreateSystem();
             logging.Attach(system);
+            var tlsHold = OutboundTlsFailureHold.Install(system, line => logging.Say($"{FederationRoles.Monitor}: {line}"));
             MonitorNode monitor;
             try
             {
@@ -107,9 +108,12 @@ internal static class MonitorCommand
                     ends.Add(monitor.FederationEnded);
                 if (result.GetValue(untilInputCloses))
                     ends.Add(Task.Run(() => { while (Console.In.ReadLine() is not null) { } }, CancellationToken.None));
+                // A monitor the cluster downed or removed has nothing left to show.
+                ends.Add(system.WhenTerminated);
                 await Task.WhenAny(ends).ConfigureAwait(false);
             }
 
+            tlsHold.Release();
             var shutdown = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
             await Task.WhenAny(shutdown, Task.Delay(ShutdownTimeout, CancellationToken.None)).ConfigureAwait(false);
             logging.Say($"{FederationRoles.Monitor} memory: {NodeMemory.OfThisProcess().Describe()}");

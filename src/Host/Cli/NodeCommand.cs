@@ -177,9 +177,11 @@ internal static class NodeCommand
             var failure = new StrongBox<string?>();
             // The node's own lines (start, rounds, fault commands): plain text, or log entries when the log is JSON.
             Action<string> say = _ => { };
+            OutboundTlsFailureHold? tlsHold = null;
             void StartNode(ActorSystem system, ILogger logger)
             {
                 say = NodeOutput(logFormat, logger);
+                tlsHold = OutboundTlsFailureHold.Install(system, line => logger.LogWarning("{NodeId}: {Line}", nodeId, line));
                 system.ActorOf(Props.Create(() => new NodeProgress(finished, say, onEvent, failure)), "node-progress");
                 if (nodeRole == FederationRoles.Aggregator)
                 {
@@ -226,7 +228,8 @@ internal static class NodeCommand
             await stopFaultControl.CancelAsync().ConfigureAwait(false);
             await faultCommands.ConfigureAwait(false);
             // Leave the cluster in order (the others see the node leave, not fail), but never wait on it for long:
-            // a signalled node must be gone within seconds even if its peers are unreachable.
+            // a signalled node must be gone within seconds even if its peers are unreachable. A held shutdown goes on from here.
+            tlsHold?.Release();
             var shutdown = CoordinatedShutdown.Get(system).Run(CoordinatedShutdown.ClusterLeavingReason.Instance);
             await Task.WhenAny(shutdown, Task.Delay(ShutdownTimeout, CancellationToken.None)).ConfigureAwait(false);
             using (var stopTimeout = new CancellationTokenSource(ShutdownTimeout))
@@ -241,7 +244,8 @@ internal static class NodeCommand
             }
 
             cancellationToken.ThrowIfCancellationRequested();
-            if (untrustedSeed is not null || (!succeeded && failure.Value is null && NodeStoppedDuringStartupException.IsTlsHandshakeFailureReason(CoordinatedShutdown.Get(system).ShutdownReason)))
+            if (untrustedSeed is not null || (!succeeded && failure.Value is null && tlsHold?.Held != true
+                                              && NodeStoppedDuringStartupException.IsTlsHandshakeFailureReason(CoordinatedShutdown.Get(system).ShutdownReason)))
                 throw TlsHandshakeFailed(nodeId, untrustedSeed, seedEndpoints);
             // Why the federation failed, in the one line every node prints (e.g. the preflight naming a hospital and column).
             if (!succeeded && failure.Value is { } why)
