@@ -120,7 +120,7 @@ public sealed class PrivacyFederationTests : IDisposable
         var exit = await FederatedHe.Host.Program.Main(["cluster", "up", "--spec", specPath, "--logs", logs,
             "--base-port", FreePorts.Block(4).ToString(System.Globalization.CultureInfo.InvariantCulture), "--monitor-port", "0"]);
 
-        Assert.Equal(0, exit);
+        Assert.True(exit == 0, FederatedHe.IntegrationTests.ClusterLauncher.ClusterOutcomeReport.DescribeLogs(logs));
         var log = await File.ReadAllTextAsync(Path.Combine(logs, "aggregator.log"));
         var unwrapped = log.Replace("\n", string.Empty, StringComparison.Ordinal);
         Assert.Contains($"privacy budget spent: ε={Figure(plan.EpsilonAfter(2))} of target 3.5", unwrapped, StringComparison.Ordinal);
