@@ -75,6 +75,20 @@ public sealed class OutboundHandshakeTests(ClusterCertificates certificates) : I
         Assert.False(hold.Held);
     }
 
+    [Fact]
+    public async Task The_hold_phase_runs_first_and_keeps_the_shutdowns_total_timeout_within_what_Akkas_exit_hook_can_wait_on()
+    {
+        using var system = Nodes.StartPlaintext(FederationRoles.Monitor);
+        var shutdown = CoordinatedShutdown.Get(system);
+
+        Assert.Contains(OutboundTlsFailureHold.Phase, system.Settings.Config.GetStringList("akka.coordinated-shutdown.phases.before-service-unbind.depends-on"));
+        Assert.True(shutdown.Timeout(OutboundTlsFailureHold.Phase) >= TimeSpan.FromDays(7));
+        // Akka's process-exit hook waits on the whole shutdown with Task.Wait(TotalTimeout), which throws beyond int.MaxValue ms: the
+        // process then ends in an unhandled exception (seen: a monitor exiting with 134 when the hold's timeout was 3650 days).
+        Assert.InRange(shutdown.TotalTimeout.TotalMilliseconds, 0, int.MaxValue);
+        await system.Terminate();
+    }
+
     /// <summary>An aggregator, up in a cluster of its own, with the hold (telling <paramref name="warn"/>) or, when it is null, without.</summary>
     private async Task<Member> StartMemberAsync(Action<string>? warn)
     {
