@@ -138,7 +138,7 @@ public static class FederationSimulation
             : null;
         var events = Channel.CreateUnbounded<IFederationEvent>();
         var systems = new List<ActorSystem>();
-        var rounds = new List<SimulationRound>();
+        var rounds = new SortedDictionary<int, SimulationRound>();
         var clock = Stopwatch.StartNew();
         var timeline = new FederationTimeline();
         var decisions = new Queue<string>();
@@ -208,7 +208,9 @@ public static class FederationSimulation
                         break;
                     case RoundCompleted { RoundId: > 0 } completed:
                         var round = Describe(completed, spec, shadow, model, scaledTest, spec.Privacy.Mode == PrivacyMode.Distributed, options.ComputeBaselines);
-                        rounds.Add(round);
+                        // A coordinator restarted after announcing a round but before journalling it concludes the round again
+                        // when it resumes: the last word on it stands, as in a cluster run's report and the monitor.
+                        rounds[round.Round] = round;
                         finalEvaluation = completed.Evaluation ?? finalEvaluation;
                         onRound?.Invoke(round);
                         shadow.Forget(completed.RoundId);
@@ -283,7 +285,7 @@ public static class FederationSimulation
             return system;
         }
         var centralized = centralizedBaseline is null ? null : await centralizedBaseline.ConfigureAwait(false);
-        return new SimulationResult(completion.Succeeded, completion.Status, rounds, centralized, null, federationTime)
+        return new SimulationResult(completion.Succeeded, completion.Status, [.. rounds.Values], centralized, null, federationTime)
         {
             TimeBreakdown = timeline.Breakdown(federationTime),
             FinalFederatedEvaluation = finalEvaluation,
