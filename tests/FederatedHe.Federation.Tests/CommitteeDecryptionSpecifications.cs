@@ -39,8 +39,8 @@ public sealed class CommitteeDecryptionSpecifications
             return this;
         }
 
-        public ShareAdmission Admit(int round, int chunk = 0, int chunks = 2, int globalRound = 0) =>
-            _machine.Admit(State, round, "hospital-1", chunk, chunks, MaxChunks, globalRound);
+        public ShareAdmission Admit(int round, int chunk = 0, int chunks = 2, int globalRound = 0, bool statisticsKnown = false) =>
+            _machine.Admit(State, round, "hospital-1", chunk, chunks, MaxChunks, globalRound, statisticsKnown);
     }
 
     private static CommitteeCommand[] Commands(params CommitteeCommand[] commands) => commands;
@@ -111,6 +111,22 @@ public sealed class CommitteeDecryptionSpecifications
     }
 
     [Fact]
+    public void A_member_named_again_to_a_committee_it_made_shares_for_sends_the_same_shares_again_and_makes_none()
+    {
+        // A party back from a restart, or fetching an aggregate it missed, did not get the members' shares: the coordinator
+        // names the committee again, to it and to the members.
+        var member = new Party().Aggregate(1).Committee(1, 2, "hospital-1", "hospital-2");
+        Assert.Equal(Commands(new MakeDecryptionShares(1, 2, [1, 2])), member.Last);
+
+        member.Committee(1, 2, "hospital-1", "hospital-2");
+        Assert.Equal(Commands(new ResendDecryptionShares(1, 2)), member.Last);
+
+        // Not a member, or a member that has not made its shares yet: nothing to send again.
+        Assert.Empty(new Party().Aggregate(1).Committee(1, 1, "hospital-1", "hospital-3").Committee(1, 1, "hospital-1", "hospital-3").Last);
+        Assert.Empty(new Party().Committee(1, 1, "hospital-1", "hospital-2").Committee(1, 1, "hospital-1", "hospital-2").Last);
+    }
+
+    [Fact]
     public void A_committee_of_unknown_repeated_or_too_many_members_is_refused()
     {
         Assert.IsType<RefuseCommitteeMessage>(Assert.Single(new Party().Committee(1, 1, "hospital-1", "hospital-9").Last));
@@ -127,6 +143,7 @@ public sealed class CommitteeDecryptionSpecifications
 
         Assert.Equal(ShareAdmission.Stale, party.Admit(round: 2, globalRound: 2));
         Assert.Equal(ShareAdmission.Accepted, party.Admit(round: 0, globalRound: 2));
+        Assert.Equal(ShareAdmission.Stale, party.Admit(round: 0, globalRound: 2, statisticsKnown: true));
         Assert.Equal("a decryption share from hospital-1 for chunk 2 of 2 (limit 64)", party.Admit(round: 3, chunk: 2).Refusal);
         Assert.Equal("a decryption share from hospital-1 for chunk 0 of 65 (limit 64)", party.Admit(round: 3, chunks: 65).Refusal);
     }

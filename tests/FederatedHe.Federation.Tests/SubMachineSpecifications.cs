@@ -9,8 +9,9 @@ public sealed class SubMachineSpecifications
     private static readonly string[] Three = Hospitals(3);
     private static readonly TimeSpan KeyTimeout = TimeSpan.FromSeconds(20);
 
-    private static MachineDriver Threshold(bool checkpoints = false) => new(
+    private static MachineDriver Threshold(bool checkpoints = false, int quorum = 2) => new(
         settings: DefaultSettings with { CheckpointsEnabled = checkpoints, Identity = Identity with { Mode = "Threshold" } },
+        policy: DefaultPolicy with { Quorum = quorum },
         keyGeneration: new AllPartiesKeyGeneration(Threshold: 2, KeyTimeout),
         committee: new FirstReachablePartiesCommittee(Threshold: 2));
 
@@ -207,6 +208,33 @@ public sealed class SubMachineSpecifications
         Assert.False(driver.State.Hospitals.ContainsKey("hospital-3"));
         Assert.Contains("lost its share", RoundMachine.RegistrationRefusal(driver.State, "hospital-3"));
         Assert.Equal(RoundPhase.Collecting, driver.State.Phase);
+    }
+
+    [Fact]
+    public void A_party_back_from_a_restart_while_a_round_it_missed_collects_is_caught_up_and_invited_into_it()
+    {
+        // hospital-3 stopped after its round-1 update, so round 2 started without it. With quorum 3 the round needs it,
+        // and re-requesting only from the round's first participants would never ask it.
+        var driver = Threshold(quorum: 3);
+        driver.Register(Three);
+        foreach (var id in Three)
+            driver.On(new KeyGenerationMessage(new PartyHoldsKey(id)));
+        driver.Arrive(0, Three);
+        driver.AggregateIsReady(0);
+        driver.Arrive(1, Three);
+        driver.On(new HospitalLeft("hospital-3", "stopped"));
+        driver.AggregateIsReady(1);
+        driver.Evaluate(1, "hospital-1", "hospital-2");
+        Assert.Equal(new RequestUpdates(2, 1, ["hospital-1", "hospital-2"]), driver.Single<RequestUpdates>());
+
+        driver.On(new HospitalRegistered("hospital-3"));
+
+        Assert.Equal("hospital-3", driver.Single<CatchUp>().HospitalId);
+        // Round 1's committee is named again to the members too, so that they send hospital-3 the shares it missed.
+        Assert.Contains(new AnnounceCommittee(1, 1, ["hospital-1", "hospital-2"], ["hospital-3", "hospital-1", "hospital-2"]), driver.Last);
+        Assert.Equal(new RequestUpdates(2, 1, ["hospital-3"]), driver.Single<RequestUpdates>());
+        driver.Arrive(2, Three);
+        Assert.Equal(Three, driver.Single<RequestAggregation>().Contributors);
     }
 
     [Fact]

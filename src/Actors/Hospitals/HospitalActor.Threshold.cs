@@ -38,6 +38,10 @@ internal sealed partial class HospitalActor
     // previous one's in flight, so a party sending shares for many rounds is refused before it can fill memory.
     private const int MaxRoundsOfDecryptionShares = 4;
 
+    // The decryption shares this party made of the statistics (round 0) and of the latest model round, with the aggregate's
+    // length: a party catching up that missed them is sent the same shares again, never new ones for the same committee.
+    private readonly SortedDictionary<int, (DecryptionSharesReady Shares, int VectorLength)> _sharesMade = [];
+
     // The collective key this hospital holds a share of (null before key generation, or after a saved key was refused),
     // and, for a restarted hospital, the saved collective public key it encrypts under once the coordinator confirms it.
     private string? _thresholdKeyId;
@@ -139,7 +143,7 @@ internal sealed partial class HospitalActor
         // A decryption share: keep it only if it belongs to the round's current committee (the sub-machine's bounds
         // come before parsing, so a party flooding shares for absurd chunk counts or many rounds costs no parsing).
         var admission = _committee.Admit(_decryption, chunk.RoundId, chunk.ParticipantId, chunk.ChunkIndex, chunk.ChunkCount,
-            _settings.MaxChunksPerVector, _state.GlobalRound);
+            _settings.MaxChunksPerVector, _state.GlobalRound, _state.StatisticsKnown);
         if (!admission.Keep)
         {
             if (admission.Refusal is { } refusal)
@@ -183,6 +187,13 @@ internal sealed partial class HospitalActor
                     var aggregate = _decryption.Aggregates[fuse.Round].Aggregate;
                     _keyHolder.Tell(new FuseShares(fuse.Round, fuse.Attempt, aggregate.Ciphertexts, aggregate.VectorLength,
                         fuse.SharesByMember.ToDictionary(m => m.Key, m => m.Value.ToArray()), SeededContext(fuse.Round)));
+                    break;
+                case ResendDecryptionShares resend when _sharesMade.TryGetValue(resend.Round, out var made) && made.Shares.Attempt == resend.Attempt:
+                    _log.Info("{0}: sending its decryption shares of round {1} again (committee {2}): a party is catching up", _data.HospitalId, resend.Round, resend.Attempt);
+                    SendToParties(made.Shares, made.VectorLength);
+                    break;
+                case ResendDecryptionShares resend:
+                    _log.Debug("{0}: holds no decryption shares of round {1} to send again (not made yet, or dropped for a newer round's)", _data.HospitalId, resend.Round);
                     break;
                 case RefuseCommitteeMessage refuse:
                     Refuse(refuse.What);
@@ -250,14 +261,23 @@ internal sealed partial class HospitalActor
     {
         if (!_decryption.Aggregates.TryGetValue(ready.Round, out var held))
             return;
-        var aggregate = held.Aggregate;
-        // A party that is not registered at the moment has no path: it fetches the aggregate again if it returns.
+        var vectorLength = held.Aggregate.VectorLength;
+        _sharesMade[ready.Round] = (ready, vectorLength);
+        foreach (var older in _sharesMade.Keys.Where(r => r > 0 && r < ready.Round).ToList())
+            _sharesMade.Remove(older);
+        SendToParties(ready, vectorLength);
+    }
+
+    // A party that is not registered at the moment has no path: when it returns, the coordinator names the committee again
+    // and the members send their shares again (ResendDecryptionShares).
+    private void SendToParties(DecryptionSharesReady ready, int vectorLength)
+    {
         foreach (var path in _partyPaths.Where(p => p.Length > 0))
         {
             var target = Context.ActorSelection(path);
             for (var chunk = 0; chunk < ready.SharesByChunk.Length; chunk++)
                 target.Tell(new EncryptedChunk(ready.Round, _data.HospitalId, PayloadKind.DecryptionShare, chunk, ready.SharesByChunk.Length,
-                    aggregate.VectorLength, ready.SharesByChunk[chunk]));
+                    vectorLength, ready.SharesByChunk[chunk]));
         }
     }
 
@@ -350,6 +370,8 @@ internal sealed partial class HospitalActor
     private void ForgetUnconcludedRounds()
     {
         (_decryption, var dropped) = CommitteeDecryption<AssembledVector, DecryptionShare>.ForgetUnconcluded(_decryption, _state.GlobalRound);
+        foreach (var round in _sharesMade.Keys.Where(r => r > _state.GlobalRound).ToList())
+            _sharesMade.Remove(round);
         Apply(new Core.UnconcludedAggregatesDropped(dropped));
     }
 

@@ -43,6 +43,13 @@ public abstract record CommitteeCommand;
 /// <summary>Make this party's decryption shares of the round's aggregate for this committee and send them to every party.</summary>
 public sealed record MakeDecryptionShares(int Round, int Attempt, EquatableArray<int> Committee) : CommitteeCommand;
 
+/// <summary>
+/// The coordinator named again a committee this party made its shares for: a party catching up (back from a restart, or
+/// fetching an aggregate it missed) did not get them. Send the same shares again to every party; never make new ones for
+/// the same committee.
+/// </summary>
+public sealed record ResendDecryptionShares(int Round, int Attempt) : CommitteeCommand;
+
 /// <summary>Every member's shares are in: fuse them (the key holder audits and decrypts).</summary>
 /// <param name="Round">The round.</param>
 /// <param name="Attempt">The committee's attempt.</param>
@@ -96,7 +103,7 @@ public sealed class CommitteeDecryption<TAggregate, TShare>(int maxRoundsOfShare
             || !members.All(state.Parties.Contains))
             return Refuse(state, $"decryption committee {attempt} of round {round}: its {members.Count} members are not distinct parties of the key");
         if (state.Committees.TryGetValue(round, out var known) && known.Attempt >= attempt)
-            return Step(state, []);
+            return Step(state, known.Attempt == attempt && state.SharesMade.Contains((round, attempt)) ? [new ResendDecryptionShares(round, attempt)] : []);
         var ids = members.Select(m => state.Parties.Items.IndexOf(m) + 1).Where(id => id > 0).Order().ToImmutableArray();
         var commands = new List<CommitteeCommand>();
         state = state with { Committees = state.Committees.SetItem(round, new CommitteeMembers(attempt, new EquatableArray<int>(ids))) };
@@ -106,11 +113,13 @@ public sealed class CommitteeDecryption<TAggregate, TShare>(int maxRoundsOfShare
     /// <summary>
     /// Whether a share of <paramref name="round"/> from party <paramref name="senderId"/> is worth parsing: the cheap
     /// bounds come first, so a party flooding shares for absurd chunk counts or many rounds costs no parsing.
+    /// Shares of what this party holds already (a concluded model round; the statistics, once known) are stale: members
+    /// send theirs again whenever a party catches up.
     /// </summary>
     public ShareAdmission Admit(CommitteeDecryptionState<TAggregate, TShare> state, int round, string senderId, int chunkIndex, int chunkCount,
-        int maxChunks, int globalRound)
+        int maxChunks, int globalRound, bool statisticsKnown = false)
     {
-        if (round <= globalRound && round > 0)
+        if (round > 0 ? round <= globalRound : statisticsKnown)
             return ShareAdmission.Stale;
         if (chunkCount <= 0 || chunkCount > maxChunks || chunkIndex < 0 || chunkIndex >= chunkCount)
             return new ShareAdmission(false, $"a decryption share from {senderId} for chunk {chunkIndex} of {chunkCount} (limit {maxChunks})");

@@ -13,7 +13,10 @@ public sealed record CommitteeStep(IDecryptionCommitteePhase Next, ImmutableArra
 /// </summary>
 public interface IDecryptionCommitteePhase
 {
-    /// <summary>A round's aggregate was sent to <paramref name="recipients"/>: name (or repeat) its committee to them.</summary>
+    /// <summary>
+    /// A round's aggregate was sent to <paramref name="recipients"/>: name (or repeat) its committee to them and to its
+    /// members. A member that made its shares already sends them again, to a recipient catching up that missed them.
+    /// </summary>
     /// <param name="round">The aggregate's round.</param>
     /// <param name="recipients">The hospitals it went to.</param>
     /// <param name="reachableParties">The key's parties that are reachable, in key order.</param>
@@ -38,7 +41,10 @@ public sealed record NoDecryptionCommittee : IDecryptionCommitteePhase
     public CommitteeStep MembersChanged(EquatableArray<string> reachableParties, EquatableArray<string> reachableHospitals) => new(this, []);
 }
 
-/// <summary>Tell these hospitals who decrypts a round's aggregate (the members exchange decryption shares among themselves).</summary>
+/// <summary>
+/// Tell these hospitals who decrypts a round's aggregate (the members send their decryption shares to every party). The
+/// recipients always include the members.
+/// </summary>
 public sealed record AnnounceCommittee(int Round, int Attempt, EquatableArray<string> Members, EquatableArray<string> Recipients) : RoundCommand;
 
 /// <summary>A round's committee and how many times it was named.</summary>
@@ -61,7 +67,7 @@ public sealed record FirstReachablePartiesCommittee(int Threshold) : IDecryption
         var (next, committee, commands, failure) = CommitteeFor(round, reachableParties);
         return failure is not null
             ? new CommitteeStep(next, commands, failure)
-            : new CommitteeStep(next, commands.Add(new AnnounceCommittee(round, committee.Attempt, committee.Members, recipients)));
+            : new CommitteeStep(next, commands.Add(new AnnounceCommittee(round, committee.Attempt, committee.Members, [.. recipients.Union(committee.Members)])));
     }
 
     /// <inheritdoc />

@@ -46,9 +46,6 @@ public interface IKeyGenerationPhase
     /// <summary>The key's parties (every decryption committee is drawn from them); empty when there is no collective key.</summary>
     EquatableArray<string> Parties { get; }
 
-    /// <summary>Whether the set of participants is fixed by the key, so that hospitals joining later cannot be invited into a round.</summary>
-    bool ParticipantsFixed { get; }
-
     /// <summary>What a checkpoint must journal so that a restarted aggregator can resume under the same key, or null.</summary>
     object? CheckpointMaterial { get; }
 
@@ -82,9 +79,6 @@ public sealed record SharedKeySetup : IKeyGenerationPhase
 
     /// <inheritdoc />
     public EquatableArray<string> Parties => [];
-
-    /// <inheritdoc />
-    public bool ParticipantsFixed => false;
 
     /// <inheritdoc />
     public object? CheckpointMaterial => null;
@@ -201,9 +195,6 @@ public sealed record AllPartiesKeyGeneration(int Threshold, TimeSpan Timeout) : 
 
     /// <summary>Parties whose reveal arrived and matched its commitment.</summary>
     public ImmutableSortedSet<string> Revealed { get; init; } = ImmutableSortedSet.Create<string>(StringComparer.Ordinal);
-
-    /// <inheritdoc />
-    public bool ParticipantsFixed => true;
 
     /// <inheritdoc />
     public object? CheckpointMaterial => KeyExists ? new ThresholdKeyRecord(Parties, Threshold) { Key = Key } : null;

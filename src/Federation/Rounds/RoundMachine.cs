@@ -148,9 +148,11 @@ public sealed class RoundMachine
         CatchUp(step, hospitalId);
 
         // A hospital that (re)joins while updates are being collected is invited into the round at once (it trains from
-        // the aggregate just re-sent) if the strategy would have selected it, rather than idling until the next round.
+        // the aggregate just re-sent) if the strategy would have selected it, rather than idling until the next round. In
+        // threshold mode only the key's parties register once the key exists, so this is a party back from a restart: a
+        // round that started while it was away may need it for its quorum.
         var state = step.State;
-        if (state.Phase == RoundPhase.Collecting && !state.KeyGeneration.ParticipantsFixed && !state.Expected.Contains(hospitalId)
+        if (state.Phase == RoundPhase.Collecting && !state.Expected.Contains(hospitalId)
             && (state.Round == 0 || _strategy.ConfigureFit(state.Round, state.ReachableHospitals).Contains(hospitalId)))
         {
             step.State = state with { Expected = state.Expected.Add(hospitalId) };

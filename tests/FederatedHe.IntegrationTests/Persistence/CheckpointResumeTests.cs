@@ -117,6 +117,24 @@ public sealed class CheckpointResumeTests : IDisposable
         Assert.InRange(difference, 0, 1e-5);
     }
 
+    [Theory(Timeout = 420_000)]
+    [MemberData(nameof(ThresholdPresetNames))]
+    public async Task In_threshold_mode_a_hospital_restarted_once_a_rounds_aggregate_is_out_is_sent_the_shares_it_missed_and_joins_the_round_in_progress(string preset)
+    {
+        // hospital-3 is killed as round 2's aggregate goes out, as a rule before it has decrypted it, so round 3 starts
+        // without it; with quorum 4 of 4 that round completes only if it is invited in when it rejoins. It needs round 2's
+        // model to train: the committee that decrypted it without hospital-3 sends it the same shares again.
+        const string run = "threshold-missed-shares";
+        var result = await FederationSimulation.RunAsync(ThresholdOptions(run, preset, spec => spec.WithQuorum(4).WithTimeouts(collect: TimeSpan.FromSeconds(8))
+            .WithFaults([new SimulatedFault(2, FaultMoment.AggregateDistributed, FaultKind.RestartHospital, "hospital-3")])));
+
+        Assert.True(result.Succeeded, result.Status);
+        Assert.Equal(Enumerable.Range(1, ThresholdRounds), result.Rounds.Select(r => r.Round));
+        Assert.All(result.Rounds, round => Assert.Contains("hospital-3", round.Contributors));
+        Assert.All(result.Rounds, round => Assert.InRange(round.ModelErrorVersusPlaintextFedAvg!.Value, 0, 1e-5));
+        Assert.InRange(FinalModelDifference((run, 1), (run, 3), ThresholdRounds), 0, 1e-5);
+    }
+
     private SimulationOptions ThresholdOptions(string run, string preset, Func<FederationSpec, FederationSpec>? change = null) =>
         Options(run, spec => (change ?? (s => s))(spec.WithRounds(ThresholdRounds).WithCrypto(spec.Crypto with { Mode = KeyMode.Threshold, Threshold = 3, Preset = preset })));
 
