@@ -52,11 +52,15 @@ internal sealed class ClusterFaultSchedule : IClusterFaultSchedule, INetworkLink
 
                 var (round, moment) = await next.ConfigureAwait(false);
 
-                // Each fault strikes once: a resumed aggregator announces the interrupted round again.
-                foreach (var fault in _faults.Where(f => f.Round == round && f.Moment == moment && _struck.Add(f)).ToList())
+                // Each fault strikes once: a resumed aggregator announces the interrupted round again. The moments come from
+                // the monitor's feed, which the coordinator reaches over the cluster: a fault whose own moment never
+                // arrived strikes at the next one seen, late, rather than never.
+                foreach (var fault in Due(round, moment).Where(_struck.Add).ToList())
                 {
                     try
                     {
+                        if (fault.Round != round || fault.Moment != moment)
+                            _status($"fault: {FaultNames.Describe(fault)} strikes late, at round {round} ({FaultNames.Name(moment)}): its own moment was not seen");
                         await StrikeAsync(fault).ConfigureAwait(false);
                     }
                     catch (NodeRestartException exception)
@@ -72,6 +76,10 @@ internal sealed class ClusterFaultSchedule : IClusterFaultSchedule, INetworkLink
             // The run is over.
         }
     }
+
+    /// <summary>The faults of this moment and of every earlier one, in schedule order.</summary>
+    private IEnumerable<SimulatedFault> Due(int round, FaultMoment moment) =>
+        _faults.Where(f => f.Round < round || (f.Round == round && f.Moment <= moment));
 
     private async Task StrikeAsync(SimulatedFault fault)
     {

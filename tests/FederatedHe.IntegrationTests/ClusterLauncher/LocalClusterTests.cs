@@ -255,7 +255,14 @@ public sealed class LocalClusterTests : IDisposable
         var hospital1Log = File.ReadAllText(Path.Combine(_logs, "hospital-1.log"));
         Assert.Contains($"fault-control: losing 20 % of frames sent to akka.tcp://federation@127.0.0.1:{basePort} and 20 % of those received from it", hospital1Log, StringComparison.Ordinal);
         Assert.Contains($"fault-control: losing 0 % of frames sent to akka.tcp://federation@127.0.0.1:{basePort} and 0 % of those received from it", hospital1Log, StringComparison.Ordinal);
-        Assert.Contains("fault-control: each local training now takes 1000 ms longer", File.ReadAllText(Path.Combine(_logs, "hospital-2.log")), StringComparison.Ordinal);
+        string FaultLines()
+        {
+            lock (lines)
+                return string.Join(Environment.NewLine, lines.Where(l => l.StartsWith("fault", StringComparison.Ordinal)));
+        }
+
+        Assert.True(File.ReadAllText(Path.Combine(_logs, "hospital-2.log")).Contains("fault-control: each local training now takes 1000 ms longer", StringComparison.Ordinal),
+            $"hospital-2 was never slowed; the launcher's fault lines:{Environment.NewLine}{FaultLines()}");
         Assert.Contains(lines, line => line.StartsWith("fault: round 2 (aggregate-distributed): restart-hospital hospital-3", StringComparison.Ordinal));
         Assert.Empty(ProcessesMentioning(_logs + "/"));
     }
