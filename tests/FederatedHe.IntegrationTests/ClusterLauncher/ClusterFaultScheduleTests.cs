@@ -1,5 +1,6 @@
 using FederatedHe.Actors.Harness;
 using FederatedHe.Actors.Spec;
+using FederatedHe.IntegrationTests.Security;
 using FederatedHe.Testing;
 
 namespace FederatedHe.IntegrationTests.ClusterLauncher;
@@ -28,7 +29,7 @@ public sealed class ClusterFaultScheduleTests
         // Round 3's start never reached the feed.
         schedule.OnMoment(3, FaultMoment.AggregateDistributed);
         schedule.OnMoment(4, FaultMoment.RoundStarted);
-        await nodes.Commands(2).WaitAsync(TimeSpan.FromSeconds(20));
+        await Nodes.WaitUntilAsync(() => nodes.Sent.Count >= 2, TimeSpan.FromSeconds(20), "both slow-downs are sent");
         await Task.Delay(300); // anything struck twice would have been by now
         await stop.CancelAsync();
         await running;
@@ -44,7 +45,6 @@ public sealed class ClusterFaultScheduleTests
     private sealed class RecordingNodeControl : IClusterNodeControl
     {
         private readonly List<(string Node, string Command)> _sent = [];
-        private readonly List<(int Count, TaskCompletionSource Reached)> _waiting = [];
 
         public IReadOnlyList<(string Node, string Command)> Sent
         {
@@ -52,19 +52,6 @@ public sealed class ClusterFaultScheduleTests
             {
                 lock (_sent)
                     return [.. _sent];
-            }
-        }
-
-        public Task Commands(int count)
-        {
-            lock (_sent)
-            {
-                var reached = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                if (_sent.Count >= count)
-                    reached.SetResult();
-                else
-                    _waiting.Add((count, reached));
-                return reached.Task;
             }
         }
 
@@ -77,12 +64,7 @@ public sealed class ClusterFaultScheduleTests
         public Task SendFaultCommandAsync(string node, string command)
         {
             lock (_sent)
-            {
                 _sent.Add((node, command));
-                foreach (var waiter in _waiting.Where(w => _sent.Count >= w.Count))
-                    waiter.Reached.TrySetResult();
-            }
-
             return Task.CompletedTask;
         }
 
