@@ -42,6 +42,12 @@ public sealed class AllowListHyperionSerializer : Akka.Serialization.Serializer
 
     private readonly Hyperion.Serializer _hyperion;
 
+    /// <summary>
+    /// Builds the process's shared Hyperion instance now, if it is not built yet (a caller with a spare core, before its
+    /// first actor system starts); every serializer created afterwards uses it at once.
+    /// </summary>
+    public static void Build() => _ = SharedHyperion.Value;
+
     /// <summary>Creates the serializer; Akka calls this.</summary>
     public AllowListHyperionSerializer(ExtendedActorSystem system) : base(system) => _hyperion = SharedHyperion.Value;
 

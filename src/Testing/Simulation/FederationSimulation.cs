@@ -11,6 +11,7 @@ using FederatedHe.Actors.Hospitals;
 using FederatedHe.Actors.Nodes;
 using FederatedHe.Actors.Persistence;
 using FederatedHe.Actors.Security;
+using FederatedHe.Actors.Serialization;
 using FederatedHe.Actors.Spec;
 using FederatedHe.Crypto.Ckks;
 using FederatedHe.Crypto.Multiparty;
@@ -89,7 +90,10 @@ public static class FederationSimulation
         // Several hospitals share this process's cores: one intra-op thread each keeps them from oversubscribing (the hospitals'
         // own training is set so by FederationNode.StartHospital; this covers the harness's baselines too). Its first call loads
         // libtorch (~0.4 s): on a thread of its own, while the data loads and the aggregator's node starts, which need no torch.
-        var torchLoaded = Task.Run(() => TorchSharp.torch.set_num_threads(1), cancellationToken);
+        var torchLoaded = OnThreadOfItsOwn(() => TorchSharp.torch.set_num_threads(1), cancellationToken);
+        // The nodes' control-message serializer compiles a reader and a writer for every allowed type when it is first built
+        // (~0.4 s of CPU, which the aggregator's node then waited for): built beside libtorch's load, which keeps one core.
+        _ = OnThreadOfItsOwn(AllowListHyperionSerializer.Build, cancellationToken);
 
         // The one split every run mode makes (FederationData): the common test set first, then the seeded partition.
         var federationData = FederationData.Load(spec);
@@ -130,9 +134,9 @@ public static class FederationSimulation
         // number of epochs (fedhe.experiment) on a thread of its own from the start, while the nodes join the cluster.
         var centralizedEpochs = spec.Experiment.CentralisedBaselineEpochs(training.Epochs, spec.Federation.Rounds);
         var centralizedBaseline = options.ComputeBaselines
-            ? Task.Run(async () =>
+            ? OnThreadOfItsOwn(() =>
             {
-                await torchLoaded.ConfigureAwait(false);
+                torchLoaded.GetAwaiter().GetResult();
                 return CentralizedBaseline.Run(split.Train, split.Test, spec.Training.Model, training with { Epochs = centralizedEpochs }, cancellationToken).Test;
             }, cancellationToken)
             : null;
@@ -377,6 +381,17 @@ public static class FederationSimulation
             await Task.Delay(200).ConfigureAwait(false);
         nodes.Aggregator = await nodes.StartAggregator(port, seed).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Runs long start-up work (loading libtorch, building the serializer, training the centralised baseline) on a thread of
+    /// its own rather than on one of the thread pool's few (2 on 2 cores), which the actor systems starting meanwhile use.
+    /// </summary>
+    private static Task OnThreadOfItsOwn(Action work, CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(work, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+
+    /// <inheritdoc cref="OnThreadOfItsOwn(Action, CancellationToken)"/>
+    private static Task<T> OnThreadOfItsOwn<T>(Func<T> work, CancellationToken cancellationToken) =>
+        Task.Factory.StartNew(work, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     /// <summary>Fails with the reason when a node stopped while the federation was being set up (the cluster downed it).</summary>
     /// <exception cref="FederationSimulationException">A node is no longer running.</exception>
