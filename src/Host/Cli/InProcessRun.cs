@@ -97,6 +97,7 @@ internal static class InProcessRun
         var roundsJsonl = Path.Combine(directory, RunReport.RoundsJsonl);
         var runOptions = options with { Spec = runSpec, SharedKeys = parameters => SharedKeys(keys, parameters) };
         SimulationResult result;
+        Task? plotsWarmedUp = null;
         try
         {
             result = await SimulationProgress.RunAsync(runOptions, cancellationToken, round =>
@@ -104,6 +105,9 @@ internal static class InProcessRun
                 var recorded = round with { Session = session };
                 journal.Append(recorded);
                 File.AppendAllText(roundsJsonl, RunReport.Jsonl([recorded]));
+                // After the last round the nodes stop, which is mostly waiting: the report's plotting gets ready meanwhile.
+                if (round.Round == spec.Federation.Rounds)
+                    plotsWarmedUp ??= Task.Run(RunPlots.WarmUp, CancellationToken.None);
             }).ConfigureAwait(false);
         }
         catch (Exception)
@@ -118,6 +122,8 @@ internal static class InProcessRun
         state = state.End(status, result.FederationTime);
         var merged = Merge(previous, result, session, state);
         state.Write(directory);
+        if (plotsWarmedUp is not null)
+            await plotsWarmedUp.ConfigureAwait(false);
         RunReport.Write(directory, spec.Experiment.Name, options, merged, writeSpec: false, ResumeNote(state, merged));
         Say($"report written to {directory}");
         if (status == RunStatus.Interrupted)
