@@ -46,7 +46,9 @@ public static class Program
             }
 
             var exitCode = await parsed.InvokeAsync(invocation, termination.Token).ConfigureAwait(false);
-            return termination.ExitCode ?? exitCode;
+            exitCode = termination.ExitCode ?? exitCode;
+            NativeTeardown.SkipAfter(parsed, exitCode);
+            return exitCode;
         }
         catch (OperationCanceledException) when (termination.Token.IsCancellationRequested)
         {

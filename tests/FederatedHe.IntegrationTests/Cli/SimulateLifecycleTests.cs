@@ -31,6 +31,24 @@ public sealed class SimulateLifecycleTests : IDisposable
     }
 
     [Fact]
+    public async Task A_run_that_ends_at_once_after_its_report_has_written_its_last_line_and_every_file_first()
+    {
+        // fedhe ends an in-process federation's process without the native libraries' teardown (NativeTeardown): nothing the
+        // command wrote may be lost to it, with output to a pipe as here.
+        var runs = Path.Combine(_directory, "runs");
+        var run = await Models.FedheProcess.RunAsync("simulate", "--hospitals", "3", "--rounds", "2", "--no-baselines", "--out", runs);
+
+        Assert.Equal(0, run.ExitCode);
+        var report = Assert.Single(Directory.GetDirectories(runs));
+        Assert.EndsWith($"report written to {report}", run.StandardOutput.TrimEnd(), StringComparison.Ordinal);
+        Assert.Equal(Host.Reports.RunStatus.Completed, Host.Reports.RunState.Read(report)!.Effective);
+        Assert.Equal(3, File.ReadAllLines(Path.Combine(report, "rounds.csv")).Length);
+        Assert.Contains("| rounds completed | 2 of 2 |", File.ReadAllText(Path.Combine(report, "summary.md")), StringComparison.Ordinal);
+        foreach (var plot in new[] { "accuracy.png", "loss.png" })
+            Assert.True(new FileInfo(Path.Combine(report, plot)).Length > 1000, plot);
+    }
+
+    [Fact]
     public async Task A_federation_that_ends_in_order_ends_without_errors_or_warnings_of_its_own()
     {
         var run = await Models.FedheProcess.RunAsync("simulate", "--hospitals", "4", "--rounds", "3", "--no-baselines");
