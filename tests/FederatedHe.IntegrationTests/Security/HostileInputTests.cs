@@ -130,7 +130,7 @@ public sealed class HostileInputTests
 
                 try
                 {
-                    await Task.Delay(50, stop);
+                    await Task.Delay(10, stop);
                 }
                 catch (OperationCanceledException)
                 {
