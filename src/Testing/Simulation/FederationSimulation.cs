@@ -305,18 +305,34 @@ public static class FederationSimulation
     /// The coordinator's next event. While network faults are in force, the links are brought up to date every half
     /// second as well, so faults heal on time and survive re-established connections.
     /// </summary>
+    /// <exception cref="FederationSimulationException">
+    /// The aggregator's node stopped with no event left to read: the cluster downed it (it was unreachable too long), so no
+    /// coordinator is left to end the federation, and waiting on would wait forever.
+    /// </exception>
     private static async Task<IFederationEvent> NextEventAsync(ChannelReader<IFederationEvent> reader, SimulatedNodes nodes,
         CancellationToken cancellationToken)
     {
-        if (!nodes.NetworkFaults.Any)
-            return await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+        if (reader.TryRead(out var ready))
+            return ready;
 
         var next = reader.ReadAsync(cancellationToken).AsTask();
+        var aggregatorStopped = nodes.Aggregator.WhenTerminated;
         while (true)
         {
-            await nodes.NetworkFaults.ApplyAsync(nodes, DateTime.UtcNow).ConfigureAwait(false);
-            if (await Task.WhenAny(next, Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken)).ConfigureAwait(false) == next)
+            var waits = new List<Task> { next, aggregatorStopped };
+            if (nodes.NetworkFaults.Any)
+            {
+                await nodes.NetworkFaults.ApplyAsync(nodes, DateTime.UtcNow).ConfigureAwait(false);
+                waits.Add(Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken));
+            }
+
+            var first = await Task.WhenAny(waits).ConfigureAwait(false);
+            if (first == next || next.IsCompleted)
                 return await next.ConfigureAwait(false);
+            if (first == aggregatorStopped)
+                throw new FederationSimulationException($"the aggregator's node stopped before the federation ended (the cluster downed it, "
+                    + $"having found it unreachable; on {Environment.ProcessorCount} cores, a node's heartbeats can come too late "
+                    + "under other load): no coordinator is left to finish the rounds");
         }
     }
 
