@@ -46,6 +46,9 @@ public static class FederationSimulation
     /// <summary>Most hospitals whose in-process cluster gossips every 100 ms rather than every 200 ms (see <see cref="NodeSettings"/>).</summary>
     private const int FastPaceMostHospitals = 8;
 
+    /// <summary>How long a run whose aggregator the process's shutdown stopped waits for the signal's cancellation to reach it.</summary>
+    private static readonly TimeSpan SignalCancellationWait = TimeSpan.FromSeconds(5);
+
     /// <summary>How long each node may take to leave the cluster and stop at the end.</summary>
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(20);
 
@@ -329,10 +332,21 @@ public static class FederationSimulation
             var first = await Task.WhenAny(waits).ConfigureAwait(false);
             if (first == next || next.IsCompleted)
                 return await next.ConfigureAwait(false);
-            if (first == aggregatorStopped)
-                throw new FederationSimulationException($"the aggregator's node stopped before the federation ended (the cluster downed it, "
-                    + $"having found it unreachable; on {Environment.ProcessorCount} cores, a node's heartbeats can come too late "
-                    + "under other load): no coordinator is left to finish the rounds");
+            if (first != aggregatorStopped)
+                continue;
+            if (CoordinatedShutdown.Get(nodes.Aggregator).ShutdownReason is CoordinatedShutdown.ClrExitReason)
+            {
+                // A signal to the process: Akka's own hook stops the nodes first and fedhe's handler cancels the run after it
+                // (seen: the aggregator stopped by Ctrl-C while the token was not yet cancelled). The run was cancelled, not cut short.
+                await Task.WhenAny(Task.Delay(SignalCancellationWait, cancellationToken)).ConfigureAwait(false);
+                cancellationToken.ThrowIfCancellationRequested();
+                throw new FederationSimulationException("the aggregator's node stopped with the process (a signal) before the federation ended");
+            }
+
+            cancellationToken.ThrowIfCancellationRequested();
+            throw new FederationSimulationException($"the aggregator's node stopped before the federation ended (the cluster downed it, "
+                + $"having found it unreachable; on {Environment.ProcessorCount} cores, a node's heartbeats can come too late "
+                + "under other load): no coordinator is left to finish the rounds");
         }
     }
 

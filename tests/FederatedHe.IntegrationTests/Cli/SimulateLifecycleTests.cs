@@ -20,7 +20,8 @@ public sealed class SimulateLifecycleTests : IDisposable
 
         simulation.Signal(2);
 
-        Assert.Equal(130, await simulation.WaitForExitAsync(TimeSpan.FromSeconds(25)));
+        var exitCode = await simulation.WaitForExitAsync(TimeSpan.FromSeconds(25));
+        Assert.True(exitCode == 130, $"exit {exitCode}: {simulation.Output}");
         Assert.DoesNotContain("completed 100000 rounds", simulation.Output, StringComparison.Ordinal);
         var report = Assert.Single(Directory.GetDirectories(runs));
         Assert.True(File.Exists(Path.Combine(report, "rounds.csv")), simulation.Output);
