@@ -310,8 +310,10 @@ public static class FederationSimulation
     /// </summary>
     /// <exception cref="FederationSimulationException">
     /// The aggregator's node stopped with no event left to read: the cluster downed it (it was unreachable too long), so no
-    /// coordinator is left to end the federation, and waiting on would wait forever.
+    /// coordinator is left to end the federation, and waiting on would wait forever; or the process's shutdown stopped it
+    /// and no cancellation followed within <see cref="SignalCancellationWait"/>.
     /// </exception>
+    /// <exception cref="OperationCanceledException">Cancelled, including by a signal that stopped the nodes first.</exception>
     private static async Task<IFederationEvent> NextEventAsync(ChannelReader<IFederationEvent> reader, SimulatedNodes nodes,
         CancellationToken cancellationToken)
     {
