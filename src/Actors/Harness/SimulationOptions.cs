@@ -34,6 +34,15 @@ public sealed record SimulationOptions
     /// </summary>
     public Func<Crypto.Ckks.CkksParameters, (Crypto.Rlwe.SecretKey SecretKey, Crypto.Rlwe.PublicKey PublicKey)>? SharedKeys { get; init; }
 
+    /// <summary>
+    /// Called once the federation has concluded, with its rounds and baselines, and run while its nodes stop (a wait of
+    /// cluster gossip, nearly idle); the run returns when both are done, and fails with the callback's exception. The result
+    /// it is given has every round and baseline of the final one, but not its times: the federation time and its
+    /// breakdown are known only once the nodes have stopped. A run directory writes its rounds' files and plots here. Not
+    /// called when the run is cancelled or fails before its end.
+    /// </summary>
+    public Func<SimulationResult, Task>? WhileNodesStop { get; init; }
+
     /// <summary>Akka's log level for the simulated nodes.</summary>
     public string LogLevel { get; init; } = "WARNING";
 

@@ -95,9 +95,22 @@ internal static class InProcessRun
             with { Hospital = spec.Hospital with { ModelDirectory = state.ModelDirectory } };
         var journal = new RoundJournal(stateDirectory);
         var roundsJsonl = Path.Combine(directory, RunReport.RoundsJsonl);
-        var runOptions = options with { Spec = runSpec, SharedKeys = parameters => SharedKeys(keys, parameters) };
+        var begun = state;
+        var roundsWritten = false;
+        var runOptions = options with
+        {
+            Spec = runSpec,
+            SharedKeys = parameters => SharedKeys(keys, parameters),
+            // Once the federation has concluded its nodes stop, which is mostly waiting on the cluster: the report's rounds
+            // and plots, which need nothing of the federation's time, are written meanwhile.
+            WhileNodesStop = concluded =>
+            {
+                RunReport.WriteRounds(directory, spec.Experiment.Name, spec, Merge(previous, concluded, session, begun));
+                roundsWritten = true;
+                return Task.CompletedTask;
+            },
+        };
         SimulationResult result;
-        Task? plotsWarmedUp = null;
         try
         {
             result = await SimulationProgress.RunAsync(runOptions, cancellationToken, round =>
@@ -105,9 +118,6 @@ internal static class InProcessRun
                 var recorded = round with { Session = session };
                 journal.Append(recorded);
                 File.AppendAllText(roundsJsonl, RunReport.Jsonl([recorded]));
-                // After the last round the nodes stop, which is mostly waiting: the report's plotting gets ready meanwhile.
-                if (round.Round == spec.Federation.Rounds)
-                    plotsWarmedUp ??= Task.Run(RunPlots.WarmUp, CancellationToken.None);
             }).ConfigureAwait(false);
         }
         catch (Exception)
@@ -122,9 +132,10 @@ internal static class InProcessRun
         state = state.End(status, result.FederationTime);
         var merged = Merge(previous, result, session, state);
         state.Write(directory);
-        if (plotsWarmedUp is not null)
-            await plotsWarmedUp.ConfigureAwait(false);
-        RunReport.Write(directory, spec.Experiment.Name, options, merged, writeSpec: false, ResumeNote(state, merged));
+        if (roundsWritten)
+            RunReport.WriteSummary(directory, spec.Experiment.Name, options, merged, ResumeNote(state, merged));
+        else
+            RunReport.Write(directory, spec.Experiment.Name, options, merged, writeSpec: false, ResumeNote(state, merged));
         Say($"report written to {directory}");
         if (status == RunStatus.Interrupted)
             Say($"interrupted: `fedhe runs resume {Path.GetFileName(directory)} --runs {root}` continues it");

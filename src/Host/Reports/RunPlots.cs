@@ -144,17 +144,6 @@ internal static class RunPlots
     /// <summary>Draws a plot's data to a PNG.</summary>
     internal static void Render(string path, RunPlotData data) => Draw(data).SavePng(path, Width, Height);
 
-    /// <summary>
-    /// Draws a plot with one element of each kind and discards it. The first plot of a process waits for SkiaSharp's native
-    /// library, the fonts and ScottPlot's first layout (0.1–0.2 s); done while the nodes of a federation stop, a report then
-    /// draws without that wait.
-    /// </summary>
-    internal static void WarmUp() => _ = Draw(new RunPlotData("warm-up", "accuracy",
-            [new PlotSeries("series", [1, 2], [0.5, 1], EncryptedColor, LinePattern.Solid, 2, MarkerShape.FilledCircle, 5)],
-            [new PlotBaseline("baseline", 0.9, CentralisedColor, LinePattern.Dashed)],
-            [new PlotRoundEvent(1.5, RoundEventKind.Fault, "fault")], [1, 2]))
-        .GetImageBytes(Width, Height);
-
     private static Plot Draw(RunPlotData data)
     {
         var plot = new Plot();

@@ -45,13 +45,29 @@ public static class RunReport
         if (writeSpec)
             WriteSpec(directory, options.Spec with { Experiment = options.Spec.Experiment with { Name = name } });
 
+        WriteRounds(directory, name, options.Spec, result);
+        WriteSummary(directory, name, options, result, note);
+    }
+
+    /// <summary>
+    /// The report's files of rounds (rounds.csv, rounds.jsonl, sites.csv) and its plots: all of it but spec.conf and
+    /// summary.md, and nothing that needs the federation's time, so an in-process run writes them while its nodes stop.
+    /// </summary>
+    /// <exception cref="IOException">A file cannot be written.</exception>
+    public static void WriteRounds(string directory, string name, FederationSpec spec, SimulationResult result)
+    {
+        Directory.CreateDirectory(directory);
         File.WriteAllText(Path.Combine(directory, RoundsCsv), Csv(result.Rounds));
         File.WriteAllText(Path.Combine(directory, RoundsJsonl), Jsonl(result.Rounds));
         File.WriteAllText(Path.Combine(directory, SitesCsv), SitesCsvText(result.Rounds));
-        RunPlots.Accuracy(Path.Combine(directory, AccuracyPng), name, options.Spec, result);
-        RunPlots.Loss(Path.Combine(directory, LossPng), name, options.Spec, result);
-        File.WriteAllText(Path.Combine(directory, SummaryFile), Summary(name, options, result, note));
+        RunPlots.Accuracy(Path.Combine(directory, AccuracyPng), name, spec, result);
+        RunPlots.Loss(Path.Combine(directory, LossPng), name, spec, result);
     }
+
+    /// <summary>Writes summary.md (see <see cref="Summary"/>).</summary>
+    /// <exception cref="IOException">It cannot be written.</exception>
+    public static void WriteSummary(string directory, string name, SimulationOptions options, SimulationResult result, string? note = null) =>
+        File.WriteAllText(Path.Combine(directory, SummaryFile), Summary(name, options, result, note));
 
     /// <summary>Writes the effective spec as spec.conf (`fedhe experiment run` on it repeats the run).</summary>
     /// <exception cref="IOException">It cannot be written.</exception>

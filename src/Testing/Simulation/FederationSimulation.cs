@@ -154,6 +154,7 @@ public static class FederationSimulation
         var decisions = new Queue<string>();
         FederatedEvaluation? finalEvaluation = null;
         FederationCompleted? completion;
+        var whileNodesStop = Task.CompletedTask;
         try
         {
             // The coordinator starts once every hospital is in the cluster: its registration timeout then measures registration,
@@ -230,6 +231,13 @@ public static class FederationSimulation
                         break;
                 }
             }
+
+            if (options.WhileNodesStop is { } whileStopping)
+            {
+                var concluded = completion;
+                whileNodesStop = Task.Run(async () => await whileStopping(await ResultAsync(concluded, clock.Elapsed, withTimes: false).ConfigureAwait(false)).ConfigureAwait(false),
+                    CancellationToken.None);
+            }
         }
         catch (ClusterJoinFailedException exception) when (cancellationToken.IsCancellationRequested)
         {
@@ -249,7 +257,9 @@ public static class FederationSimulation
             DeleteTemporaryState(temporaryState);
         }
 
-        var federationTime = clock.Elapsed;
+        var result = await ResultAsync(completion, clock.Elapsed, withTimes: true).ConfigureAwait(false);
+        await whileNodesStop.ConfigureAwait(false);
+        return result;
 
         // A node's actor system, with the caller's setup for it if any.
         ActorSystem CreateNode(string nodeId, string role, Config config) =>
@@ -294,14 +304,19 @@ public static class FederationSimulation
             FederationNode.StartHospital(system, spec, hospitalCrypto, federationData.ForHospital(index, id), DecorateTrainer(id), identities?.For(id), identities?.Trust);
             return system;
         }
-        var centralized = centralizedBaseline is null ? null : await centralizedBaseline.ConfigureAwait(false);
-        return new SimulationResult(completion.Succeeded, completion.Status, [.. rounds.Values], centralized, null, federationTime)
+
+        // The concluded federation's result; with its times once the nodes have stopped, without them (for WhileNodesStop) before.
+        async Task<SimulationResult> ResultAsync(FederationCompleted concluded, TimeSpan federationTime, bool withTimes)
         {
-            TimeBreakdown = timeline.Breakdown(federationTime),
-            FinalFederatedEvaluation = finalEvaluation,
-            CentralizedBaselineEpochs = centralized is null ? null : centralizedEpochs,
-            LastDecisions = [.. decisions],
-        }.WithPlaintextFedAvgFromRounds();
+            var centralized = centralizedBaseline is null ? null : await centralizedBaseline.ConfigureAwait(false);
+            return new SimulationResult(concluded.Succeeded, concluded.Status, [.. rounds.Values], centralized, null, federationTime)
+            {
+                TimeBreakdown = withTimes ? timeline.Breakdown(federationTime) : null,
+                FinalFederatedEvaluation = finalEvaluation,
+                CentralizedBaselineEpochs = centralized is null ? null : centralizedEpochs,
+                LastDecisions = [.. decisions],
+            }.WithPlaintextFedAvgFromRounds();
+        }
     }
 
     /// <summary>
