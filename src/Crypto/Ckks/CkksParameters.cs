@@ -79,13 +79,13 @@ public sealed class CkksParameters : RlweParameters
     /// secret's Hamming weight h taken as N (a ternary secret has at most N nonzero coefficients). The
     /// error of a public-key encryption, e0 + e1·s + u·e, has per-slot standard deviation about
     /// σ·N·√(2/3)/Δ (measured: within 0.5 % of it for every preset), but it is not Gaussian: in the
-    /// slots the products are products of values (u(ζ)·e(ζ), e1(ζ)·s(ζ)), and their tails are heavier
-    /// (kurtosis ~4.5). The earlier 8·σ·N/Δ, ~10 standard deviations, was exceeded now and then: by
-    /// 1 in 400 to 1 in 1,000 encryptions of full slot vectors here, and once in CI. This one is ~33
-    /// standard deviations; over 1,000–3,000 such encryptions per preset the largest error was under
-    /// 30 % of it. Secret-key encryption is much smaller; the worst
-    /// case over all noise draws is far larger, and nothing here is proved. For N = 8192, Δ = 2^40 it
-    /// is 6.5e-7; sums of k ciphertexts stay within k times it in the same sense, and a weighted mean
+    /// slots the polynomial products become products of slot values (u(ζ)·e(ζ), e1(ζ)·s(ζ)), whose
+    /// tails are heavier (kurtosis ~4.5). The earlier 8·σ·N/Δ, ~10 standard deviations, was exceeded
+    /// now and then: by 1 in 400 to 1 in 1,000 encryptions of full slot vectors here, and once in CI.
+    /// This one is ~33 standard deviations; over 1,000–3,000 such encryptions per preset the largest
+    /// error was under 30 % of it. The error of secret-key encryption is much smaller; the worst case
+    /// over all noise draws is far larger, and nothing here is proved. For N = 8192, Δ = 2^40 it is
+    /// 6.5e-7; sums of k ciphertexts stay within k times it in the same sense, and a weighted mean
     /// (weights summing to 1) followed by <see cref="Evaluator.Rescale"/> within it plus N/Δ.
     /// </summary>
     public double FreshEncryptionErrorHeuristic =>
