@@ -154,6 +154,7 @@ public static class FederationSimulation
         var decisions = new Queue<string>();
         FederatedEvaluation? finalEvaluation = null;
         FederationCompleted? completion;
+        Task<SimulationResult>? concluded = null;
         var whileNodesStop = Task.CompletedTask;
         try
         {
@@ -234,9 +235,8 @@ public static class FederationSimulation
 
             if (options.WhileNodesStop is { } whileStopping)
             {
-                var concluded = completion;
-                whileNodesStop = Task.Run(async () => await whileStopping(await ResultAsync(concluded, clock.Elapsed, withTimes: false).ConfigureAwait(false)).ConfigureAwait(false),
-                    CancellationToken.None);
+                concluded = ConcludedAsync(completion, clock.Elapsed);
+                whileNodesStop = Task.Run(async () => await whileStopping(await concluded.ConfigureAwait(false)).ConfigureAwait(false), CancellationToken.None);
             }
         }
         catch (ClusterJoinFailedException exception) when (cancellationToken.IsCancellationRequested)
@@ -257,9 +257,10 @@ public static class FederationSimulation
             DeleteTemporaryState(temporaryState);
         }
 
-        var result = await ResultAsync(completion, clock.Elapsed, withTimes: true).ConfigureAwait(false);
+        var federationTime = clock.Elapsed;
+        var result = await (concluded ?? ConcludedAsync(completion, federationTime)).ConfigureAwait(false);
         await whileNodesStop.ConfigureAwait(false);
-        return result;
+        return result with { FederationTime = federationTime, TimeBreakdown = timeline.Breakdown(federationTime) };
 
         // A node's actor system, with the caller's setup for it if any.
         ActorSystem CreateNode(string nodeId, string role, Config config) =>
@@ -305,13 +306,12 @@ public static class FederationSimulation
             return system;
         }
 
-        // The concluded federation's result; with its times once the nodes have stopped, without them (for WhileNodesStop) before.
-        async Task<SimulationResult> ResultAsync(FederationCompleted concluded, TimeSpan federationTime, bool withTimes)
+        // The concluded federation's result as it stands at elapsed: its rounds and baselines; its times are added once the nodes have stopped.
+        async Task<SimulationResult> ConcludedAsync(FederationCompleted done, TimeSpan elapsed)
         {
             var centralized = centralizedBaseline is null ? null : await centralizedBaseline.ConfigureAwait(false);
-            return new SimulationResult(concluded.Succeeded, concluded.Status, [.. rounds.Values], centralized, null, federationTime)
+            return new SimulationResult(done.Succeeded, done.Status, [.. rounds.Values], centralized, null, elapsed)
             {
-                TimeBreakdown = withTimes ? timeline.Breakdown(federationTime) : null,
                 FinalFederatedEvaluation = finalEvaluation,
                 CentralizedBaselineEpochs = centralized is null ? null : centralizedEpochs,
                 LastDecisions = [.. decisions],
@@ -339,14 +339,17 @@ public static class FederationSimulation
         var aggregatorStopped = nodes.Aggregator.WhenTerminated;
         while (true)
         {
-            var waits = new List<Task> { next, aggregatorStopped };
+            Task first;
             if (nodes.NetworkFaults.Any)
             {
                 await nodes.NetworkFaults.ApplyAsync(nodes, DateTime.UtcNow).ConfigureAwait(false);
-                waits.Add(Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken));
+                first = await Task.WhenAny(next, aggregatorStopped, Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken)).ConfigureAwait(false);
+            }
+            else
+            {
+                first = await Task.WhenAny(next, aggregatorStopped).ConfigureAwait(false);
             }
 
-            var first = await Task.WhenAny(waits).ConfigureAwait(false);
             if (first == next || next.IsCompleted)
                 return await next.ConfigureAwait(false);
             if (first != aggregatorStopped)
