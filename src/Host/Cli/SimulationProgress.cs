@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using FederatedHe.Actors.Configuration;
+using FederatedHe.Actors.Diagnostics;
 using FederatedHe.Actors.Harness;
 using FederatedHe.Host.Hosting;
 using FederatedHe.Host.Reports;
@@ -134,7 +135,18 @@ internal static class SimulationProgress
 
     internal sealed record SummaryLine(string Text, string? Style = null);
 
-    /// <summary>The summary after the run: outcome, final accuracy, baselines and the encrypted-versus-plaintext error.</summary>
+    /// <summary>
+    /// Where the federation's time went, the parts that took a measurable part of it in the order they happened: how long
+    /// the rounds themselves took beside the fixed cost of starting and stopping the nodes, without a run directory's report.
+    /// </summary>
+    internal static string TimeBreakdownLine(FederationTimeBreakdown breakdown)
+    {
+        var parts = breakdown.Parts.Where(p => p.Time >= TimeSpan.FromMilliseconds(5))
+            .Select(p => $"{p.Name} {p.Time.TotalSeconds.ToString("F2", CultureInfo.InvariantCulture)} s");
+        return $"where that time went: {string.Join(", ", parts)}";
+    }
+
+    /// <summary>The summary after the run: outcome, where its time went, final accuracy, baselines and the encrypted-versus-plaintext error.</summary>
     internal static IReadOnlyList<SummaryLine> Summary(SimulationResult result, bool insecurePlaintext = false)
     {
         var lines = new List<SummaryLine>();
@@ -143,6 +155,8 @@ internal static class SimulationProgress
         lines.Add(result.Succeeded
             ? new($"federation completed in {result.FederationTime.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s: {result.Status}", "green")
             : new($"federation failed after {result.FederationTime.TotalSeconds.ToString("F1", CultureInfo.InvariantCulture)} s: {result.Status}", "red"));
+        if (result.TimeBreakdown is { } breakdown)
+            lines.Add(new(TimeBreakdownLine(breakdown), "grey"));
         if (final is not null)
             lines.Add(new($"{(insecurePlaintext ? "INSECURE plaintext" : "encrypted")} federation test accuracy: {final.Accuracy:P2} (AUC {final.RocAuc:F4}, log-loss {final.LogLoss:F4})", "bold"));
         if (result.CentralizedBaseline is { } central)

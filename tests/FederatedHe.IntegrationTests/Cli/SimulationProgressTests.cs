@@ -1,6 +1,7 @@
 using FederatedHe.Actors.Spec;
 using FederatedHe.Host.Cli;
 using FederatedHe.Actors.Harness;
+using FederatedHe.Actors.Diagnostics;
 using FederatedHe.Training.Evaluation;
 using Spectre.Console;
 
@@ -67,6 +68,22 @@ public sealed class SimulationProgressTests
             roundLines.Select(line => line.Split(' ', StringSplitOptions.RemoveEmptyEntries)[0]));
         Assert.Equal(summary.Select(line => line.Text), lines[^summary.Count..]);
         Assert.DoesNotContain('\u001b', output.ToString());
+    }
+
+    [Fact]
+    public void The_summary_says_how_much_of_the_federation_time_the_rounds_took_and_how_much_the_rest()
+    {
+        var breakdown = new FederationTimeBreakdown(Registration: TimeSpan.FromSeconds(1.414), KeyGeneration: TimeSpan.FromMilliseconds(2),
+            Standardisation: TimeSpan.FromSeconds(0.13), Rounds: TimeSpan.FromSeconds(48.4), Retries: TimeSpan.Zero,
+            Timeouts: TimeSpan.FromSeconds(2), Shutdown: TimeSpan.FromSeconds(0.375));
+        var result = Result(1000) with { FederationTime = breakdown.Total, TimeBreakdown = breakdown };
+
+        var summary = SimulationProgress.Summary(result).Select(line => line.Text).ToList();
+
+        Assert.StartsWith("federation completed in 52.3 s", summary[0]);
+        Assert.Equal("where that time went: start-up and registration 1.41 s, standardisation (round 0) 0.13 s, rounds 48.40 s, "
+                     + "timeouts (deadlines waited out) 2.00 s, stopping the nodes 0.38 s", summary[1]);
+        Assert.DoesNotContain(SimulationProgress.Summary(Result(3)), line => line.Text.StartsWith("where that time went", StringComparison.Ordinal));
     }
 
     [Fact]
