@@ -59,7 +59,11 @@ public static class LocalTrainer
             var features = torch.tensor(dataset.FeatureArray, [sampleCount, model.FeatureCount], ScalarType.Float32);
             var labels = torch.tensor(dataset.LabelArray.Select(label => (float)label).ToArray(), [sampleCount, 1], ScalarType.Float32);
             var anchor = options.ProximalMu > 0 ? model.Parameters.Select(parameter => parameter.detach().clone()).ToArray() : [];
-            using var optimizer = CreateOptimizer(model, options);
+            using var optimizer = ModelOptimizer.Create(model, options);
+            // The scalars of the FedProx term, held for the run rather than converted on each use (see ModelOptimizer).
+            using var one = 1.ToScalar();
+            using var two = 2.ToScalar();
+            using var halfMu = (options.ProximalMu / 2).ToScalar();
 
             for (var epoch = 0; epoch < options.Epochs; epoch++)
             {
@@ -76,13 +80,13 @@ public static class LocalTrainer
                     var loss = dataLoss;
                     if (options.ProximalMu > 0)
                     {
-                        var proximal = model.Parameters.Zip(anchor, (parameter, anchorValue) => (parameter - anchorValue).pow(2).sum())
-                            .Aggregate((left, right) => left + right);
-                        loss = dataLoss + proximal * (options.ProximalMu / 2);
+                        var proximal = model.Parameters.Zip(anchor, (parameter, anchorValue) => parameter.sub(anchorValue).pow(two).sum())
+                            .Aggregate((left, right) => left.add(right, one));
+                        loss = dataLoss.add(proximal.mul(halfMu), one);
                     }
-                    optimizer.zero_grad();
+                    optimizer.ZeroGradients();
                     loss.backward();
-                    optimizer.step();
+                    optimizer.Step();
 
                     var batchLoss = dataLoss.item<float>();
                     if (!float.IsFinite(batchLoss))
@@ -100,11 +104,4 @@ public static class LocalTrainer
         return new LocalTrainingResult(model.GetParameters(), sampleCount, lastEpochLoss, stopwatch.Elapsed);
     }
 
-    /// <summary>The optimiser of <paramref name="options"/> over the model's parameters; DP-SGD uses the same ones.</summary>
-    internal static optim.Optimizer CreateOptimizer(ClassifierModel model, TrainingOptions options) => options.Optimizer switch
-    {
-        OptimizerKind.Sgd => optim.SGD(model.Parameters, options.LearningRate),
-        OptimizerKind.Adam => optim.Adam(model.Parameters, options.LearningRate),
-        _ => throw new ArgumentOutOfRangeException(nameof(options), options.Optimizer, "Unknown optimiser."),
-    };
 }

@@ -79,7 +79,7 @@ public static class DpSgdTrainer
             var features = torch.tensor(dataset.FeatureArray, [sampleCount, model.FeatureCount], ScalarType.Float32).to_type(ScalarType.Float64);
             var labels = torch.tensor(dataset.LabelArray.Select(label => (double)label).ToArray(), [sampleCount], ScalarType.Float64);
             var anchor = training.ProximalMu > 0 ? model.Parameters.Select(parameter => parameter.detach().clone()).ToArray() : [];
-            using var optimizer = LocalTrainer.CreateOptimizer(model, training);
+            using var optimizer = ModelOptimizer.Create(model, training);
             var noisyGradient = new float[model.ParameterCount];
 
             for (var step = 0; step < privacy.Steps; step++)
@@ -146,9 +146,13 @@ public static class DpSgdTrainer
     /// Hands <paramref name="gradient"/> to the optimiser as the parameters' gradient, through a surrogate
     /// loss Σ⟨p, g⟩ whose gradient it is (plus FedProx' μ/2·‖p − anchor‖²), so any torch optimiser applies.
     /// </summary>
-    private static void ApplyGradient(ClassifierModel model, optim.Optimizer optimizer, float[] gradient, Tensor[] anchor, double proximalMu)
+    private static void ApplyGradient(ClassifierModel model, ModelOptimizer optimizer, float[] gradient, Tensor[] anchor, double proximalMu)
     {
-        optimizer.zero_grad();
+        optimizer.ZeroGradients();
+        // Scalars held for the step rather than converted on each use (see ModelOptimizer).
+        using var one = 1.ToScalar();
+        using var two = 2.ToScalar();
+        using var halfMu = (proximalMu / 2).ToScalar();
         Tensor? surrogate = null;
         var offset = 0;
         for (var index = 0; index < model.Parameters.Count; index++)
@@ -157,14 +161,14 @@ public static class DpSgdTrainer
             var length = (int)parameter.numel();
             var slice = torch.tensor(gradient.AsSpan(offset, length).ToArray(), parameter.shape, ScalarType.Float32);
             offset += length;
-            var term = (parameter * slice).sum();
+            var term = parameter.mul(slice).sum();
             if (proximalMu > 0)
             {
-                term += (parameter - anchor[index]).pow(2).sum() * (proximalMu / 2);
+                term = term.add(parameter.sub(anchor[index]).pow(two).sum().mul(halfMu), one);
             }
-            surrogate = surrogate is null ? term : surrogate + term;
+            surrogate = surrogate is null ? term : surrogate.add(term, one);
         }
         surrogate!.backward();
-        optimizer.step();
+        optimizer.Step();
     }
 }
