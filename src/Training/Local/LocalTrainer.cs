@@ -103,5 +103,4 @@ public static class LocalTrainer
         }
         return new LocalTrainingResult(model.GetParameters(), sampleCount, lastEpochLoss, stopwatch.Elapsed);
     }
-
 }
