@@ -144,7 +144,7 @@ public static class DpSgdTrainer
 
     /// <summary>
     /// Hands <paramref name="gradient"/> to the optimiser as the parameters' gradient, through a surrogate
-    /// loss Σ⟨p, g⟩ whose gradient it is (plus FedProx' μ/2·‖p − anchor‖²), so any torch optimiser applies.
+    /// loss Σ⟨p, g⟩ whose gradient it is (plus FedProx' μ/2·‖p − anchor‖²), so the run's optimiser (ModelOptimizer, SGD or Adam) applies.
     /// </summary>
     private static void ApplyGradient(ClassifierModel model, ModelOptimizer optimizer, float[] gradient, Tensor[] anchor, double proximalMu)
     {
