@@ -17,12 +17,18 @@ internal static class NativeTeardown
     private static readonly string[][] InProcessFederationCommands = [["simulate"], ["demo"], ["experiment", "run"], ["runs", "resume"]];
 
     /// <summary>
+    /// Whether an in-process federation command's return ends the process (<see cref="SkipAfter"/>): fedhe is the process,
+    /// not a test host calling <see cref="Program.Main"/>. Its nodes can then end with it (<c>SimulationOptions.NodesEndWithProcess</c>).
+    /// </summary>
+    public static bool EndsProcessAfterCommand => Assembly.GetEntryAssembly() == typeof(Program).Assembly;
+
+    /// <summary>
     /// Ends the process with <paramref name="exitCode"/> if the command <paramref name="parsed"/> ran an in-process
-    /// federation and fedhe is the process (not a test host calling <see cref="Program.Main"/>); otherwise returns.
+    /// federation and fedhe is the process (<see cref="EndsProcessAfterCommand"/>); otherwise returns.
     /// </summary>
     public static void SkipAfter(ParseResult parsed, int exitCode)
     {
-        if (Assembly.GetEntryAssembly() != typeof(Program).Assembly || !InProcessFederationCommands.Any(path => path.SequenceEqual(PathOf(parsed.CommandResult))))
+        if (!EndsProcessAfterCommand || !InProcessFederationCommands.Any(path => path.SequenceEqual(PathOf(parsed.CommandResult))))
             return;
         Console.Out.Flush();
         Console.Error.Flush();

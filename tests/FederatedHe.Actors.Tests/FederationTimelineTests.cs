@@ -43,6 +43,8 @@ public sealed class FederationTimelineTests
         Assert.Equal(S(30), breakdown.Total);
         Assert.Equal(["start-up and registration", "key generation", "standardisation (round 0)", "rounds", "retries",
             "timeouts (deadlines waited out)", "stopping the nodes"], breakdown.Parts.Select(p => p.Name));
+        // A fedhe process leaves its in-process nodes to end with it: the last part is then the hospitals' finishing.
+        Assert.Equal(("finishing (final models; the nodes end with the process)", S(3)), (breakdown with { NodesEndWithProcess = true }).Parts[^1]);
     }
 
     [Fact]

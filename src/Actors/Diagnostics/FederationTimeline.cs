@@ -12,7 +12,10 @@ namespace FederatedHe.Actors.Diagnostics;
 /// <param name="Rounds">Training rounds from their start to the next round's, less retries and deadlines (aggregation, decryption, evaluation and checkpoints included).</param>
 /// <param name="Retries">Collection attempts after the first that ended without waiting out their deadline.</param>
 /// <param name="Timeouts">Collection attempts that ran to their deadline, and evaluations that did, waiting for replies that never came.</param>
-/// <param name="Shutdown">From the federation's end until its nodes had stopped.</param>
+/// <param name="Shutdown">
+/// From the federation's end until its nodes had stopped or, if they end with the process (<see cref="NodesEndWithProcess"/>),
+/// until every hospital had finished (written its final model).
+/// </param>
 public sealed record FederationTimeBreakdown(
     TimeSpan Registration,
     TimeSpan KeyGeneration,
@@ -22,6 +25,9 @@ public sealed record FederationTimeBreakdown(
     TimeSpan Timeouts,
     TimeSpan Shutdown)
 {
+    /// <summary>The nodes were left to end with the process once the hospitals had finished, rather than stopped (a `fedhe` in-process run).</summary>
+    public bool NodesEndWithProcess { get; init; }
+
     /// <summary>The sum of the parts: the federation time.</summary>
     public TimeSpan Total => Registration + KeyGeneration + Standardisation + Rounds + Retries + Timeouts + Shutdown;
 
@@ -34,7 +40,7 @@ public sealed record FederationTimeBreakdown(
         ("rounds", Rounds),
         ("retries", Retries),
         ("timeouts (deadlines waited out)", Timeouts),
-        ("stopping the nodes", Shutdown),
+        (NodesEndWithProcess ? "finishing (final models; the nodes end with the process)" : "stopping the nodes", Shutdown),
     ];
 }
 

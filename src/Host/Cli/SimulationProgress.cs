@@ -37,6 +37,8 @@ internal static class SimulationProgress
         var harness = HarnessPlugin.Load(HarnessUse);
         // Bad input is one error line, never a banner followed by an error.
         harness.CheckSimulation(options);
+        // Every command that comes here ends its process when it returns, if fedhe is the process: its nodes need not stop first.
+        options = options with { NodesEndWithProcess = NativeTeardown.EndsProcessAfterCommand };
         var completed = new List<SimulationRound>();
         var clock = Stopwatch.StartNew();
         async Task<SimulationResult> Federation(Action<SimulationRound> onRound)

@@ -49,6 +49,12 @@ public static class FederationSimulation
     /// <summary>How long a run whose aggregator the process's shutdown stopped waits for the signal's cancellation to reach it.</summary>
     private static readonly TimeSpan SignalCancellationWait = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How long a run whose nodes end with the process waits for the hospitals to finish (write their final models) before it
+    /// stops the nodes after all (<see cref="SimulationOptions.NodesEndWithProcess"/>).
+    /// </summary>
+    private static readonly TimeSpan HospitalsFinishWait = TimeSpan.FromSeconds(5);
+
     /// <summary>How long each node may take to leave the cluster and stop at the end.</summary>
     private static readonly TimeSpan ShutdownTimeout = TimeSpan.FromSeconds(20);
 
@@ -130,6 +136,7 @@ public static class FederationSimulation
             spec = spec.WithPersistence(new PersistenceSettings(true, Path.Combine(temporaryState, "aggregator.db"), Path.Combine(temporaryState, "hospitals")));
         var nodeSettings = NodeSettings(options, spec);
         var shadow = new ShadowFedAvg();
+        var finishedHospitals = new FinishedHospitals();
         // Hospitals are wrapped in the straggler decorator only when the spec makes one: otherwise they run exactly as on a node.
         // A scheduled kill decorates too: the hospital is cut off from its training the moment the spec names, however late its node stops.
         var decorated = spec.Faults.TrainingDelay > TimeSpan.Zero
@@ -156,6 +163,7 @@ public static class FederationSimulation
         FederationCompleted? completion;
         Task<SimulationResult>? concluded = null;
         var whileNodesStop = Task.CompletedTask;
+        var nodesEndWithProcess = false;
         try
         {
             // The coordinator starts once every hospital is in the cluster: its registration timeout then measures registration,
@@ -183,6 +191,7 @@ public static class FederationSimulation
                 for (var i = 0; i < hospitals.Count; i++)
                 {
                     shadow.Watch(hospitals[i]);
+                    finishedHospitals.Watch(hospitalIds[i], hospitals[i]);
                     FederationNode.StartHospital(hospitals[i], spec, hospitalCrypto, federationData.ForHospital(i, hospitalIds[i]), DecorateTrainer(hospitalIds[i]),
                         identities?.For(hospitalIds[i]), identities?.Trust);
                 }
@@ -238,6 +247,11 @@ public static class FederationSimulation
                 concluded = ConcludedAsync(completion, clock.Elapsed);
                 whileNodesStop = Task.Run(async () => await whileStopping(await concluded.ConfigureAwait(false)).ConfigureAwait(false), CancellationToken.None);
             }
+
+            // The hospitals the coordinator could reach were told the federation ended; once each has written its final model,
+            // the nodes have nothing left to do that anyone outside this process would see.
+            nodesEndWithProcess = options.NodesEndWithProcess
+                && await finishedHospitals.AllAsync(ReachableHospitals(nodes), HospitalsFinishWait).ConfigureAwait(false);
         }
         catch (ClusterJoinFailedException exception) when (cancellationToken.IsCancellationRequested)
         {
@@ -253,14 +267,15 @@ public static class FederationSimulation
         finally
         {
             secretKey?.Dispose();
-            await StopInOrderAsync(systems).ConfigureAwait(false);
+            if (!nodesEndWithProcess)
+                await StopInOrderAsync(systems).ConfigureAwait(false);
             DeleteTemporaryState(temporaryState);
         }
 
         var federationTime = clock.Elapsed;
         var result = await (concluded ?? ConcludedAsync(completion, federationTime)).ConfigureAwait(false);
         await whileNodesStop.ConfigureAwait(false);
-        return result with { FederationTime = federationTime, TimeBreakdown = timeline.Breakdown(federationTime) };
+        return result with { FederationTime = federationTime, TimeBreakdown = timeline.Breakdown(federationTime) with { NodesEndWithProcess = nodesEndWithProcess } };
 
         // A node's actor system, with the caller's setup for it if any.
         ActorSystem CreateNode(string nodeId, string role, Config config) =>
@@ -302,6 +317,7 @@ public static class FederationSimulation
             systems.Add(system);
             await Cluster.Get(system).JoinAsync(seed, cancellationToken).ConfigureAwait(false);
             shadow.Watch(system);
+            finishedHospitals.Watch(id, system);
             FederationNode.StartHospital(system, spec, hospitalCrypto, federationData.ForHospital(index, id), DecorateTrainer(id), identities?.For(id), identities?.Trust);
             return system;
         }
@@ -455,6 +471,13 @@ public static class FederationSimulation
             throw new FederationSimulationException($"{stopped} of the {systems.Count} in-process nodes were stopped while starting "
                 + $"(their heartbeats came too late on {Environment.ProcessorCount} cores, so the cluster downed them); "
                 + $"run fewer than {hospitals} hospitals in one process, or the federation as processes with `fedhe cluster up`");
+    }
+
+    /// <summary>The hospitals whose nodes run and that the aggregator's node does not find unreachable.</summary>
+    private static IEnumerable<string> ReachableHospitals(SimulatedNodes nodes)
+    {
+        var unreachable = Cluster.Get(nodes.Aggregator).State.Unreachable.Select(m => m.Address).ToHashSet();
+        return nodes.Hospitals.Where(h => !h.Value.WhenTerminated.IsCompleted && !unreachable.Contains(Cluster.Get(h.Value).SelfAddress)).Select(h => h.Key);
     }
 
     /// <summary>
