@@ -168,6 +168,8 @@ public static class FederationSimulation
         var nodesEndWithProcess = false;
         try
         {
+            // The coordinator starts once every hospital is in the cluster: its registration timeout then measures registration,
+            // not how long a hundred nodes of one process take to join on few cores.
             var aggregator = await StartAggregatorNodeAsync(0, null).ConfigureAwait(false);
             var aggregatorAddress = Cluster.Get(aggregator).SelfAddress;
             if (options.OnAggregatorStarted is { } onAggregatorStarted)
@@ -176,18 +178,18 @@ public static class FederationSimulation
             var hospitals = hospitalIds.Select(id => CreateNode(id, FederationRoles.Hospital,
                 FederationNode.NodeConfig(spec, FederationRoles.Hospital, "127.0.0.1", 0, [], nodeSettings))).ToList();
             systems.AddRange(hospitals);
-            // As on a `fedhe node`, each hospital's actors start with its node, before it has joined the cluster: their start-up
-            // (crypto pool, trainer) overlaps the cluster's forming, which is mostly a wait for gossip. So does the coordinator
-            // when the hospitals join in one batch (4 hospitals had registered 0.40-0.44 s after the aggregator's node was
-            // created, against 0.42-0.69 s with both started once the hospitals had joined; 5 alternated runs each). With more
-            // batches it starts once all have joined: its registration timeout then measures registration, not how long many
-            // nodes of one process take to join on few cores.
-            var joinInOneBatch = hospitals.Count <= JoinBatchSize;
-            await torchLoaded.ConfigureAwait(false);
+            // A few at a time: a hundred nodes joining at once flooded the shared cores with handshakes and gossip until
+            // heartbeats were late and the split-brain resolver, seeing the cluster unstable, downed every node.
+            foreach (var batch in hospitals.Chunk(JoinBatchSize))
+            {
+                await Task.WhenAll(batch.Select(h => Cluster.Get(h).JoinAsync(aggregatorAddress, cancellationToken))).ConfigureAwait(false);
+                RequireRunning(systems, hospitalIds.Count);
+            }
+
             try
             {
-                if (joinInOneBatch)
-                    StartCoordinator(aggregator);
+                StartCoordinator(aggregator);
+                await torchLoaded.ConfigureAwait(false);
                 for (var i = 0; i < hospitals.Count; i++)
                 {
                     shadow.Watch(hospitals[i]);
@@ -195,22 +197,11 @@ public static class FederationSimulation
                     FederationNode.StartHospital(hospitals[i], spec, hospitalCrypto, federationData.ForHospital(i, hospitalIds[i]), DecorateTrainer(hospitalIds[i]),
                         identities?.For(hospitalIds[i]), identities?.Trust);
                 }
-
-                // A few at a time: a hundred nodes joining at once flooded the shared cores with handshakes and gossip until
-                // heartbeats were late and the split-brain resolver, seeing the cluster unstable, downed every node.
-                foreach (var batch in hospitals.Chunk(JoinBatchSize))
-                {
-                    await Task.WhenAll(batch.Select(h => Cluster.Get(h).JoinAsync(aggregatorAddress, cancellationToken))).ConfigureAwait(false);
-                    RequireRunning(systems, hospitalIds.Count);
-                }
-
-                if (!joinInOneBatch)
-                    StartCoordinator(aggregator);
             }
             catch (InvalidOperationException) when (!cancellationToken.IsCancellationRequested)
             {
-                // A node downed while the federation starts refuses new actors ("Cannot create child while terminating") while
-                // its system is still stopping: once it has stopped, the run ends with the capacity error.
+                // A node downed after it joined and before its actors were up refuses them ("Cannot create child while
+                // terminating") while its system is still stopping: once it has stopped, the run ends with the capacity error.
                 await Task.WhenAny(Task.WhenAny(systems.Select(s => s.WhenTerminated)), Task.Delay(ShutdownTimeout, CancellationToken.None)).ConfigureAwait(false);
                 RequireRunning(systems, hospitalIds.Count);
                 throw;
