@@ -192,8 +192,7 @@ public static class FederationSimulation
                 await torchLoaded.ConfigureAwait(false);
                 for (var i = 0; i < hospitals.Count; i++)
                 {
-                    shadow.Watch(hospitals[i]);
-                    finishedHospitals.Watch(hospitalIds[i], hospitals[i]);
+                    WatchHospital(hospitalIds[i], hospitals[i]);
                     FederationNode.StartHospital(hospitals[i], spec, hospitalCrypto, federationData.ForHospital(i, hospitalIds[i]), DecorateTrainer(hospitalIds[i]),
                         identities?.For(hospitalIds[i]), identities?.Trust);
                 }
@@ -304,6 +303,14 @@ public static class FederationSimulation
             return system;
         }
 
+        // The harness's listeners on a hospital's node, subscribed before the hospital starts there: its plaintext updates and
+        // aggregates (the shadow FedAvg) and its end (the final model written).
+        void WatchHospital(string id, ActorSystem system)
+        {
+            shadow.Watch(system);
+            finishedHospitals.Watch(id, system);
+        }
+
         void StartCoordinator(ActorSystem system)
         {
             system.ActorOf(Props.Create(() => new EventForwarder(events.Writer)), "simulation-events");
@@ -318,8 +325,7 @@ public static class FederationSimulation
                 FederationNode.NodeConfig(spec, FederationRoles.Hospital, "127.0.0.1", 0, [], nodeSettings));
             systems.Add(system);
             await Cluster.Get(system).JoinAsync(seed, cancellationToken).ConfigureAwait(false);
-            shadow.Watch(system);
-            finishedHospitals.Watch(id, system);
+            WatchHospital(id, system);
             FederationNode.StartHospital(system, spec, hospitalCrypto, federationData.ForHospital(index, id), DecorateTrainer(id), identities?.For(id), identities?.Trust);
             return system;
         }
