@@ -168,8 +168,6 @@ public static class FederationSimulation
         var nodesEndWithProcess = false;
         try
         {
-            // The coordinator starts once every hospital is in the cluster: its registration timeout then measures registration,
-            // not how long a hundred nodes of one process take to join on few cores.
             var aggregator = await StartAggregatorNodeAsync(0, null).ConfigureAwait(false);
             var aggregatorAddress = Cluster.Get(aggregator).SelfAddress;
             if (options.OnAggregatorStarted is { } onAggregatorStarted)
@@ -178,29 +176,38 @@ public static class FederationSimulation
             var hospitals = hospitalIds.Select(id => CreateNode(id, FederationRoles.Hospital,
                 FederationNode.NodeConfig(spec, FederationRoles.Hospital, "127.0.0.1", 0, [], nodeSettings))).ToList();
             systems.AddRange(hospitals);
-            // A few at a time: a hundred nodes joining at once flooded the shared cores with handshakes and gossip until
-            // heartbeats were late and the split-brain resolver, seeing the cluster unstable, downed every node.
-            foreach (var batch in hospitals.Chunk(JoinBatchSize))
-            {
-                await Task.WhenAll(batch.Select(h => Cluster.Get(h).JoinAsync(aggregatorAddress, cancellationToken))).ConfigureAwait(false);
-                RequireRunning(systems, hospitalIds.Count);
-            }
-
+            // As on a `fedhe node`, each hospital's actors start with its node, before it has joined the cluster: their start-up
+            // (crypto pool, trainer) overlaps the cluster's forming, which is mostly a wait for gossip. So does the coordinator
+            // when the hospitals join in one batch. A hospital registers as soon as it sees the aggregator's node, before it sees
+            // itself up, so the federation may then be several rounds in before every join has ended: the harness reads its
+            // events from the start, with the joins' end watched beside them, so that faults strike at the rounds they name.
+            // With more batches the coordinator starts once all have joined: its registration timeout then measures
+            // registration, not how long many nodes of one process take to join on few cores.
+            var joinInOneBatch = hospitals.Count <= JoinBatchSize;
+            await torchLoaded.ConfigureAwait(false);
+            Task hospitalsJoined;
             try
             {
-                StartCoordinator(aggregator);
-                await torchLoaded.ConfigureAwait(false);
+                if (joinInOneBatch)
+                    StartCoordinator(aggregator);
                 for (var i = 0; i < hospitals.Count; i++)
                 {
                     WatchHospital(hospitalIds[i], hospitals[i]);
                     FederationNode.StartHospital(hospitals[i], spec, hospitalCrypto, federationData.ForHospital(i, hospitalIds[i]), DecorateTrainer(hospitalIds[i]),
                         identities?.For(hospitalIds[i]), identities?.Trust);
                 }
+
+                hospitalsJoined = JoinInBatchesAsync(hospitals, aggregatorAddress);
+                if (!joinInOneBatch)
+                {
+                    await hospitalsJoined.ConfigureAwait(false);
+                    StartCoordinator(aggregator);
+                }
             }
             catch (InvalidOperationException) when (!cancellationToken.IsCancellationRequested)
             {
-                // A node downed after it joined and before its actors were up refuses them ("Cannot create child while
-                // terminating") while its system is still stopping: once it has stopped, the run ends with the capacity error.
+                // A node downed while the federation starts refuses new actors ("Cannot create child while terminating") while
+                // its system is still stopping: once it has stopped, the run ends with the capacity error.
                 await Task.WhenAny(Task.WhenAny(systems.Select(s => s.WhenTerminated)), Task.Delay(ShutdownTimeout, CancellationToken.None)).ConfigureAwait(false);
                 RequireRunning(systems, hospitalIds.Count);
                 throw;
@@ -212,7 +219,7 @@ public static class FederationSimulation
             completion = null;
             while (completion is null)
             {
-                var next = await NextEventAsync(events.Reader, nodes, cancellationToken).ConfigureAwait(false);
+                var next = await NextEventAsync(events.Reader, nodes, hospitalsJoined, cancellationToken).ConfigureAwait(false);
                 timeline.Record(next, clock.Elapsed);
                 if (next is CoordinatorDecision decision)
                 {
@@ -303,6 +310,17 @@ public static class FederationSimulation
             return system;
         }
 
+        // A few at a time: a hundred nodes joining at once flooded the shared cores with handshakes and gossip until heartbeats
+        // were late and the split-brain resolver, seeing the cluster unstable, downed every node.
+        async Task JoinInBatchesAsync(List<ActorSystem> joining, Address seed)
+        {
+            foreach (var batch in joining.Chunk(JoinBatchSize))
+            {
+                await Task.WhenAll(batch.Select(h => Cluster.Get(h).JoinAsync(seed, cancellationToken))).ConfigureAwait(false);
+                RequireRunning(systems, hospitalIds.Count);
+            }
+        }
+
         // The harness's listeners on a hospital's node, subscribed before the hospital starts there: its plaintext updates and
         // aggregates (the shadow FedAvg) and its end (the final model written).
         void WatchHospital(string id, ActorSystem system)
@@ -347,33 +365,36 @@ public static class FederationSimulation
     /// The coordinator's next event. While network faults are in force, the links are brought up to date every half
     /// second as well, so faults heal on time and survive re-established connections.
     /// </summary>
+    /// <param name="hospitalsJoined">The hospitals' joins, which may still be going on while the first rounds run; a failed one is rethrown.</param>
     /// <exception cref="FederationSimulationException">
-    /// The aggregator's node stopped with no event left to read: the cluster downed it (it was unreachable too long), so no
+    /// A hospital's node was downed while it joined (the capacity error); or the aggregator's node stopped with no event left to read: the cluster downed it (it was unreachable too long), so no
     /// coordinator is left to end the federation, and waiting on would wait forever; or the process's shutdown stopped it
     /// and no cancellation followed within <see cref="SignalCancellationWait"/>.
     /// </exception>
     /// <exception cref="OperationCanceledException">Cancelled, including by a signal that stopped the nodes first.</exception>
-    private static async Task<IFederationEvent> NextEventAsync(ChannelReader<IFederationEvent> reader, SimulatedNodes nodes,
+    private static async Task<IFederationEvent> NextEventAsync(ChannelReader<IFederationEvent> reader, SimulatedNodes nodes, Task hospitalsJoined,
         CancellationToken cancellationToken)
     {
-        if (reader.TryRead(out var ready))
-            return ready;
-
-        var next = reader.ReadAsync(cancellationToken).AsTask();
+        var next = reader.TryRead(out var ready) ? Task.FromResult(ready) : reader.ReadAsync(cancellationToken).AsTask();
         var aggregatorStopped = nodes.Aggregator.WhenTerminated;
         while (true)
         {
-            Task first;
+            // A hospital's join that failed (its node downed while the cluster formed) ends the run, whatever the rounds did meanwhile.
+            if (hospitalsJoined.IsCompleted)
+                await hospitalsJoined.ConfigureAwait(false);
+            if (next.IsCompleted)
+                return await next.ConfigureAwait(false);
+
+            List<Task> waits = [next, aggregatorStopped];
+            if (!hospitalsJoined.IsCompleted)
+                waits.Add(hospitalsJoined);
             if (nodes.NetworkFaults.Any)
             {
                 await nodes.NetworkFaults.ApplyAsync(nodes, DateTime.UtcNow).ConfigureAwait(false);
-                first = await Task.WhenAny(next, aggregatorStopped, Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken)).ConfigureAwait(false);
-            }
-            else
-            {
-                first = await Task.WhenAny(next, aggregatorStopped).ConfigureAwait(false);
+                waits.Add(Task.Delay(TimeSpan.FromMilliseconds(500), cancellationToken));
             }
 
+            var first = await Task.WhenAny(waits).ConfigureAwait(false);
             if (first == next || next.IsCompleted)
                 return await next.ConfigureAwait(false);
             if (first != aggregatorStopped)
