@@ -367,9 +367,10 @@ public static class FederationSimulation
     /// </summary>
     /// <param name="hospitalsJoined">The hospitals' joins, which may still be going on while the first rounds run; a failed one is rethrown.</param>
     /// <exception cref="FederationSimulationException">
-    /// A hospital's node was downed while it joined (the capacity error); or the aggregator's node stopped with no event left to read: the cluster downed it (it was unreachable too long), so no
-    /// coordinator is left to end the federation, and waiting on would wait forever; or the process's shutdown stopped it
-    /// and no cancellation followed within <see cref="SignalCancellationWait"/>.
+    /// A hospital's node was downed while it joined (the capacity error); or the aggregator's node stopped with no event
+    /// left to read: the cluster downed it (it was unreachable too long), so no coordinator is left to end the federation,
+    /// and waiting on would wait forever; or the process's shutdown stopped it and no cancellation followed within
+    /// <see cref="SignalCancellationWait"/>.
     /// </exception>
     /// <exception cref="OperationCanceledException">Cancelled, including by a signal that stopped the nodes first.</exception>
     private static async Task<IFederationEvent> NextEventAsync(ChannelReader<IFederationEvent> reader, SimulatedNodes nodes, Task hospitalsJoined,
