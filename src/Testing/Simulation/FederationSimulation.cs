@@ -176,20 +176,22 @@ public static class FederationSimulation
             var hospitals = hospitalIds.Select(id => CreateNode(id, FederationRoles.Hospital,
                 FederationNode.NodeConfig(spec, FederationRoles.Hospital, "127.0.0.1", 0, [], nodeSettings))).ToList();
             systems.AddRange(hospitals);
-            // As on a `fedhe node`, each hospital's actors start with its node, before it has joined the cluster: their start-up
-            // (crypto pool, trainer) overlaps the cluster's forming, which is mostly a wait for gossip. So does the coordinator
-            // when the hospitals join in one batch. A hospital registers as soon as it sees the aggregator's node, before it sees
-            // itself up, so the federation may then be several rounds in before every join has ended: the harness reads its
-            // events from the start, with the joins' end watched beside them, so that faults strike at the rounds they name.
-            // With more batches the coordinator starts once all have joined: its registration timeout then measures
-            // registration, not how long many nodes of one process take to join on few cores.
-            var joinInOneBatch = hospitals.Count <= JoinBatchSize;
+            // Without scheduled faults, and when the hospitals join in one batch, the coordinator and each hospital's actors start
+            // before the hospitals have joined, as on a `fedhe node`: their start-up (crypto pools, trainers) overlaps the
+            // cluster's forming, which is mostly a wait for gossip. A hospital registers as soon as it sees the aggregator's node,
+            // before it sees itself up, so the federation may then be several rounds in before every join has ended: the
+            // harness reads its events from the start, with the joins' end watched beside them. A run with faults starts them
+            // once every hospital has joined, so that a node the schedule kills is never taken for one the cluster downed while
+            // joining; so does a run with more batches, whose registration timeout then measures registration, not how long
+            // many nodes of one process take to join on few cores.
+            var startBeforeJoining = hospitals.Count <= JoinBatchSize && spec.Faults.Schedule.Count == 0;
             await torchLoaded.ConfigureAwait(false);
-            Task hospitalsJoined;
+            var hospitalsJoined = Task.CompletedTask;
             try
             {
-                if (joinInOneBatch)
-                    StartCoordinator(aggregator);
+                if (!startBeforeJoining)
+                    await JoinInBatchesAsync(hospitals, aggregatorAddress).ConfigureAwait(false);
+                StartCoordinator(aggregator);
                 for (var i = 0; i < hospitals.Count; i++)
                 {
                     WatchHospital(hospitalIds[i], hospitals[i]);
@@ -197,12 +199,8 @@ public static class FederationSimulation
                         identities?.For(hospitalIds[i]), identities?.Trust);
                 }
 
-                hospitalsJoined = JoinInBatchesAsync(hospitals, aggregatorAddress);
-                if (!joinInOneBatch)
-                {
-                    await hospitalsJoined.ConfigureAwait(false);
-                    StartCoordinator(aggregator);
-                }
+                if (startBeforeJoining)
+                    hospitalsJoined = JoinInBatchesAsync(hospitals, aggregatorAddress);
             }
             catch (InvalidOperationException) when (!cancellationToken.IsCancellationRequested)
             {
