@@ -374,16 +374,16 @@ public static class FederationSimulation
     private static async Task<IFederationEvent> NextEventAsync(ChannelReader<IFederationEvent> reader, SimulatedNodes nodes, Task hospitalsJoined,
         CancellationToken cancellationToken)
     {
-        var next = reader.TryRead(out var ready) ? Task.FromResult(ready) : reader.ReadAsync(cancellationToken).AsTask();
+        // A hospital's join that failed (its node downed while the cluster formed) ends the run, whatever the rounds did meanwhile.
+        if (hospitalsJoined.IsCompleted)
+            await hospitalsJoined.ConfigureAwait(false);
+        if (reader.TryRead(out var ready))
+            return ready;
+
+        var next = reader.ReadAsync(cancellationToken).AsTask();
         var aggregatorStopped = nodes.Aggregator.WhenTerminated;
         while (true)
         {
-            // A hospital's join that failed (its node downed while the cluster formed) ends the run, whatever the rounds did meanwhile.
-            if (hospitalsJoined.IsCompleted)
-                await hospitalsJoined.ConfigureAwait(false);
-            if (next.IsCompleted)
-                return await next.ConfigureAwait(false);
-
             List<Task> waits = [next, aggregatorStopped];
             if (!hospitalsJoined.IsCompleted)
                 waits.Add(hospitalsJoined);
@@ -396,6 +396,8 @@ public static class FederationSimulation
             var first = await Task.WhenAny(waits).ConfigureAwait(false);
             if (first == next || next.IsCompleted)
                 return await next.ConfigureAwait(false);
+            if (first == hospitalsJoined)
+                await hospitalsJoined.ConfigureAwait(false);
             if (first != aggregatorStopped)
                 continue;
             if (CoordinatedShutdown.Get(nodes.Aggregator).ShutdownReason is CoordinatedShutdown.ClrExitReason)
